@@ -1,0 +1,42 @@
+# EUS — `make demo` runs the whole system locally, `make test` lints and runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint pytest bench gen setup clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "EUS needs Python 3.11 or newer"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+gen: $(STAMP)
+	$(BIN)/python scripts/gen_proto.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy agent collector bench scripts tests
+
+pytest: $(STAMP)
+	scripts/system-deps.sh test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+demo:
+	scripts/system-deps.sh demo
+	$(MAKE) --no-print-directory setup
+	$(BIN)/python -m collector.demo --data ./var
+
+bench: $(STAMP)
+	scripts/system-deps.sh bench
+	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache

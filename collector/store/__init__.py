@@ -1,0 +1,1 @@
+"""Relational state (customers, devices, users, tokens, audit) behind SQLAlchemy 2."""

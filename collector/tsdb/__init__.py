@@ -1,0 +1,1 @@
+"""Time series in DuckDB: one series table and one long, narrow samples table."""

@@ -1,0 +1,38 @@
+"""The one DuckDB connection of the collector process, and a cursor per thread.
+
+DuckDB allows one process per file, so the dashboard lives in the collector process
+and every thread (ingest writer, web workers, scheduler) takes its own cursor.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+
+from collector.tsdb import schema
+
+
+class TimeSeriesDB:
+    """Owns the DuckDB connection; hands each thread its own cursor."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._conn = duckdb.connect(self.path)
+        self._local = threading.local()
+        schema.migrate(self._conn)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor (created on first use)."""
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._conn.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def checkpoint(self) -> None:
+        self.cursor().execute("CHECKPOINT").fetchall()
+
+    def close(self) -> None:
+        self._conn.close()
