@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10\x65us/v1/eus.proto\x12\x06\x65us.v1\"g\n\rEnrollRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x63sr_pem\x18\x02 \x01(\x0c\x12\x1f\n\x04host\x18\x03 \x01(\x0b\x32\x11.eus.v1.HostFacts\x12\x15\n\ragent_version\x18\x04 \x01(\t\"u\n\x0e\x45nrollResponse\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x02 \x01(\x0c\x12\x0e\n\x06\x63\x61_pem\x18\x03 \x01(\x0c\x12\x16\n\x0estream_address\x18\x04 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x05 \x01(\t\"z\n\x0c\x41gentMessage\x12\x1e\n\x05hello\x18\x01 \x01(\x0b\x32\r.eus.v1.HelloH\x00\x12\x1e\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\r.eus.v1.BatchH\x00\x12\"\n\x07goodbye\x18\x03 \x01(\x0b\x32\x0f.eus.v1.GoodbyeH\x00\x42\x06\n\x04\x62ody\"T\n\x05Hello\x12\x15\n\ragent_version\x18\x01 \x01(\t\x12\x1f\n\x04host\x18\x02 \x01(\x0b\x32\x11.eus.v1.HostFacts\x12\x13\n\x0bspool_epoch\x18\x03 \x01(\x04\"\x9a\x01\n\tHostFacts\x12\x10\n\x08hostname\x18\x01 \x01(\t\x12\n\n\x02os\x18\x02 \x01(\t\x12\x12\n\nos_version\x18\x03 \x01(\t\x12\x0e\n\x06kernel\x18\x04 \x01(\t\x12\x0c\n\x04\x61rch\x18\x05 \x01(\t\x12\x14\n\x0c\x62oot_time_ms\x18\x06 \x01(\x03\x12\x11\n\tcpu_count\x18\x07 \x01(\r\x12\x14\n\x0cmemory_bytes\x18\x08 \x01(\x04\"\xa4\x01\n\tSeriesDef\x12\n\n\x02id\x18\x01 \x01(\r\x12\x0c\n\x04name\x18\x02 \x01(\t\x12-\n\x06labels\x18\x03 \x03(\x0b\x32\x1d.eus.v1.SeriesDef.LabelsEntry\x12\x0c\n\x04unit\x18\x04 \x01(\t\x12\x11\n\tmonotonic\x18\x05 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc1\x01\n\x05\x42\x61tch\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12!\n\x06series\x18\x03 \x03(\x0b\x32\x11.eus.v1.SeriesDef\x12\x15\n\tseries_id\x18\x04 \x03(\rB\x02\x10\x01\x12\x11\n\x05ts_ms\x18\x05 \x03(\x12\x42\x02\x10\x01\x12\x11\n\x05value\x18\x06 \x03(\x01\x42\x02\x10\x01\x12\x18\n\x03gap\x18\x07 \x01(\x0b\x32\x0b.eus.v1.Gap\x12\"\n\x04runs\x18\x08 \x03(\x0b\x32\x14.eus.v1.CollectorRun\"i\n\x03Gap\x12\x10\n\x08\x66rom_seq\x18\x01 \x01(\x04\x12\x17\n\x0fsamples_dropped\x18\x02 \x01(\x04\x12\x13\n\x0b\x66irst_ts_ms\x18\x03 \x01(\x03\x12\x12\n\nlast_ts_ms\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\"d\n\x0c\x43ollectorRun\x12\x11\n\tcollector\x18\x01 \x01(\t\x12\x12\n\nstarted_ms\x18\x02 \x01(\x03\x12\x12\n\nduration_s\x18\x03 \x01(\x01\x12\n\n\x02ok\x18\x04 \x01(\x08\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"\x19\n\x07Goodbye\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x81\x01\n\x10\x43ollectorMessage\x12\x1a\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x0b.eus.v1.AckH\x00\x12%\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x13.eus.v1.AgentConfigH\x00\x12\"\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x0f.eus.v1.CommandH\x00\x42\x06\n\x04\x62ody\"!\n\x03\x41\x63k\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x0b\n\x03seq\x18\x02 \x01(\x04\"\x93\x01\n\x0b\x41gentConfig\x12I\n\x14\x63ollector_interval_s\x18\x01 \x03(\x0b\x32+.eus.v1.AgentConfig.CollectorIntervalSEntry\x1a\x39\n\x17\x43ollectorIntervalSEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x8d\x01\n\x07\x43ommand\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\'\n\x04\x61rgs\x18\x03 \x03(\x0b\x32\x19.eus.v1.Command.ArgsEntry\x12\x12\n\nexpires_ms\x18\x04 \x01(\x03\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\x45\n\nEnrollment\x12\x37\n\x06\x45nroll\x12\x15.eus.v1.EnrollRequest\x1a\x16.eus.v1.EnrollResponse2K\n\x0b\x41gentStream\x12<\n\x06Stream\x12\x14.eus.v1.AgentMessage\x1a\x18.eus.v1.CollectorMessage(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10\x65us/v1/eus.proto\x12\x06\x65us.v1\"g\n\rEnrollRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x63sr_pem\x18\x02 \x01(\x0c\x12\x1f\n\x04host\x18\x03 \x01(\x0b\x32\x11.eus.v1.HostFacts\x12\x15\n\ragent_version\x18\x04 \x01(\t\"u\n\x0e\x45nrollResponse\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x02 \x01(\x0c\x12\x0e\n\x06\x63\x61_pem\x18\x03 \x01(\x0c\x12\x16\n\x0estream_address\x18\x04 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x05 \x01(\t\"z\n\x0c\x41gentMessage\x12\x1e\n\x05hello\x18\x01 \x01(\x0b\x32\r.eus.v1.HelloH\x00\x12\x1e\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\r.eus.v1.BatchH\x00\x12\"\n\x07goodbye\x18\x03 \x01(\x0b\x32\x0f.eus.v1.GoodbyeH\x00\x42\x06\n\x04\x62ody\"f\n\x05Hello\x12\x15\n\ragent_version\x18\x01 \x01(\t\x12\x1f\n\x04host\x18\x02 \x01(\x0b\x32\x11.eus.v1.HostFacts\x12\x13\n\x0bspool_epoch\x18\x03 \x01(\x04\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\"\x9a\x01\n\tHostFacts\x12\x10\n\x08hostname\x18\x01 \x01(\t\x12\n\n\x02os\x18\x02 \x01(\t\x12\x12\n\nos_version\x18\x03 \x01(\t\x12\x0e\n\x06kernel\x18\x04 \x01(\t\x12\x0c\n\x04\x61rch\x18\x05 \x01(\t\x12\x14\n\x0c\x62oot_time_ms\x18\x06 \x01(\x03\x12\x11\n\tcpu_count\x18\x07 \x01(\r\x12\x14\n\x0cmemory_bytes\x18\x08 \x01(\x04\"\xa4\x01\n\tSeriesDef\x12\n\n\x02id\x18\x01 \x01(\r\x12\x0c\n\x04name\x18\x02 \x01(\t\x12-\n\x06labels\x18\x03 \x03(\x0b\x32\x1d.eus.v1.SeriesDef.LabelsEntry\x12\x0c\n\x04unit\x18\x04 \x01(\t\x12\x11\n\tmonotonic\x18\x05 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc1\x01\n\x05\x42\x61tch\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12!\n\x06series\x18\x03 \x03(\x0b\x32\x11.eus.v1.SeriesDef\x12\x15\n\tseries_id\x18\x04 \x03(\rB\x02\x10\x01\x12\x11\n\x05ts_ms\x18\x05 \x03(\x12\x42\x02\x10\x01\x12\x11\n\x05value\x18\x06 \x03(\x01\x42\x02\x10\x01\x12\x18\n\x03gap\x18\x07 \x01(\x0b\x32\x0b.eus.v1.Gap\x12\"\n\x04runs\x18\x08 \x03(\x0b\x32\x14.eus.v1.CollectorRun\"i\n\x03Gap\x12\x10\n\x08\x66rom_seq\x18\x01 \x01(\x04\x12\x17\n\x0fsamples_dropped\x18\x02 \x01(\x04\x12\x13\n\x0b\x66irst_ts_ms\x18\x03 \x01(\x03\x12\x12\n\nlast_ts_ms\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\"d\n\x0c\x43ollectorRun\x12\x11\n\tcollector\x18\x01 \x01(\t\x12\x12\n\nstarted_ms\x18\x02 \x01(\x03\x12\x12\n\nduration_s\x18\x03 \x01(\x01\x12\n\n\x02ok\x18\x04 \x01(\x08\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"\x19\n\x07Goodbye\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x81\x01\n\x10\x43ollectorMessage\x12\x1a\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x0b.eus.v1.AckH\x00\x12%\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x13.eus.v1.AgentConfigH\x00\x12\"\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x0f.eus.v1.CommandH\x00\x42\x06\n\x04\x62ody\"!\n\x03\x41\x63k\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x0b\n\x03seq\x18\x02 \x01(\x04\"\x93\x01\n\x0b\x41gentConfig\x12I\n\x14\x63ollector_interval_s\x18\x01 \x03(\x0b\x32+.eus.v1.AgentConfig.CollectorIntervalSEntry\x1a\x39\n\x17\x43ollectorIntervalSEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x8d\x01\n\x07\x43ommand\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\'\n\x04\x61rgs\x18\x03 \x03(\x0b\x32\x19.eus.v1.Command.ArgsEntry\x12\x12\n\nexpires_ms\x18\x04 \x01(\x03\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\x45\n\nEnrollment\x12\x37\n\x06\x45nroll\x12\x15.eus.v1.EnrollRequest\x1a\x16.eus.v1.EnrollResponse2K\n\x0b\x41gentStream\x12<\n\x06Stream\x12\x14.eus.v1.AgentMessage\x1a\x18.eus.v1.CollectorMessage(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,35 +50,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AGENTMESSAGE']._serialized_start=252
   _globals['_AGENTMESSAGE']._serialized_end=374
   _globals['_HELLO']._serialized_start=376
-  _globals['_HELLO']._serialized_end=460
-  _globals['_HOSTFACTS']._serialized_start=463
-  _globals['_HOSTFACTS']._serialized_end=617
-  _globals['_SERIESDEF']._serialized_start=620
-  _globals['_SERIESDEF']._serialized_end=784
-  _globals['_SERIESDEF_LABELSENTRY']._serialized_start=739
-  _globals['_SERIESDEF_LABELSENTRY']._serialized_end=784
-  _globals['_BATCH']._serialized_start=787
-  _globals['_BATCH']._serialized_end=980
-  _globals['_GAP']._serialized_start=982
-  _globals['_GAP']._serialized_end=1087
-  _globals['_COLLECTORRUN']._serialized_start=1089
-  _globals['_COLLECTORRUN']._serialized_end=1189
-  _globals['_GOODBYE']._serialized_start=1191
-  _globals['_GOODBYE']._serialized_end=1216
-  _globals['_COLLECTORMESSAGE']._serialized_start=1219
-  _globals['_COLLECTORMESSAGE']._serialized_end=1348
-  _globals['_ACK']._serialized_start=1350
-  _globals['_ACK']._serialized_end=1383
-  _globals['_AGENTCONFIG']._serialized_start=1386
-  _globals['_AGENTCONFIG']._serialized_end=1533
-  _globals['_AGENTCONFIG_COLLECTORINTERVALSENTRY']._serialized_start=1476
-  _globals['_AGENTCONFIG_COLLECTORINTERVALSENTRY']._serialized_end=1533
-  _globals['_COMMAND']._serialized_start=1536
-  _globals['_COMMAND']._serialized_end=1677
-  _globals['_COMMAND_ARGSENTRY']._serialized_start=1634
-  _globals['_COMMAND_ARGSENTRY']._serialized_end=1677
-  _globals['_ENROLLMENT']._serialized_start=1679
-  _globals['_ENROLLMENT']._serialized_end=1748
-  _globals['_AGENTSTREAM']._serialized_start=1750
-  _globals['_AGENTSTREAM']._serialized_end=1825
+  _globals['_HELLO']._serialized_end=478
+  _globals['_HOSTFACTS']._serialized_start=481
+  _globals['_HOSTFACTS']._serialized_end=635
+  _globals['_SERIESDEF']._serialized_start=638
+  _globals['_SERIESDEF']._serialized_end=802
+  _globals['_SERIESDEF_LABELSENTRY']._serialized_start=757
+  _globals['_SERIESDEF_LABELSENTRY']._serialized_end=802
+  _globals['_BATCH']._serialized_start=805
+  _globals['_BATCH']._serialized_end=998
+  _globals['_GAP']._serialized_start=1000
+  _globals['_GAP']._serialized_end=1105
+  _globals['_COLLECTORRUN']._serialized_start=1107
+  _globals['_COLLECTORRUN']._serialized_end=1207
+  _globals['_GOODBYE']._serialized_start=1209
+  _globals['_GOODBYE']._serialized_end=1234
+  _globals['_COLLECTORMESSAGE']._serialized_start=1237
+  _globals['_COLLECTORMESSAGE']._serialized_end=1366
+  _globals['_ACK']._serialized_start=1368
+  _globals['_ACK']._serialized_end=1401
+  _globals['_AGENTCONFIG']._serialized_start=1404
+  _globals['_AGENTCONFIG']._serialized_end=1551
+  _globals['_AGENTCONFIG_COLLECTORINTERVALSENTRY']._serialized_start=1494
+  _globals['_AGENTCONFIG_COLLECTORINTERVALSENTRY']._serialized_end=1551
+  _globals['_COMMAND']._serialized_start=1554
+  _globals['_COMMAND']._serialized_end=1695
+  _globals['_COMMAND_ARGSENTRY']._serialized_start=1652
+  _globals['_COMMAND_ARGSENTRY']._serialized_end=1695
+  _globals['_ENROLLMENT']._serialized_start=1697
+  _globals['_ENROLLMENT']._serialized_end=1766
+  _globals['_AGENTSTREAM']._serialized_start=1768
+  _globals['_AGENTSTREAM']._serialized_end=1843
 # @@protoc_insertion_point(module_scope)

@@ -127,9 +127,12 @@ class Hello(_message.Message):
     AGENT_VERSION_FIELD_NUMBER: _builtins.int
     HOST_FIELD_NUMBER: _builtins.int
     SPOOL_EPOCH_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
     agent_version: _builtins.str
     spool_epoch: _builtins.int
     """the agent's spool generation; seq numbers restart per epoch"""
+    agent_id: _builtins.str
+    """informational only: the collector ignores it and uses the certificate"""
     @_builtins.property
     def host(self) -> Global___HostFacts: ...
     def __init__(
@@ -138,10 +141,11 @@ class Hello(_message.Message):
         agent_version: _builtins.str = ...,
         host: Global___HostFacts | None = ...,
         spool_epoch: _builtins.int = ...,
+        agent_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["host", b"host"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_version", b"agent_version", "host", b"host", "spool_epoch", b"spool_epoch"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_version", b"agent_version", "host", b"host", "spool_epoch", b"spool_epoch"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
