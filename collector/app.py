@@ -1,0 +1,212 @@
+"""The collector's one composition root: gRPC server, ingest writer, web app, scheduler.
+
+Start-up order: data directory -> relational store (migrated) -> CA -> DuckDB -> ingest
+writer -> gRPC -> web -> scheduler; shutdown runs in reverse, committing what was
+received before the DuckDB file is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from collector.config import CollectorConfig
+from collector.ingest.series import SeriesRegistry
+from collector.ingest.writer import IngestWriter
+from collector.pki import CertificateAuthority
+from collector.rpc.enroll_service import EnrollmentService
+from collector.rpc.live import LiveStreams
+from collector.rpc.server import RpcServer, build_server
+from collector.rpc.stream_service import StreamService
+from collector.store.db import Store
+from collector.store.models import Device, StreamState
+from collector.tsdb.db import TimeSeriesDB
+
+log = logging.getLogger("eus.collector")
+
+
+def read_secret_key(data_dir: Path) -> str:
+    """The web session key: random per installation, kept 0600 in the data directory."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Collector:
+    """Owns every long-lived resource of the collector process."""
+
+    def __init__(self, cfg: CollectorConfig) -> None:
+        self.cfg = cfg
+        cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.store = Store(cfg.store_url_resolved)
+        self.store.migrate()
+        self.ca = CertificateAuthority(cfg.pki_dir, cfg.server_names)
+        self.tsdb = TimeSeriesDB(cfg.tsdb_path)
+        self.series = SeriesRegistry(self.tsdb.cursor())
+        self.writer = IngestWriter(self.tsdb, self.series)
+        self.live = LiveStreams()
+        self.stream_service = StreamService(self.store, self.writer, self.series, self.live)
+        self.enroll_service = EnrollmentService(
+            self.store,
+            self.ca,
+            stream_port=cfg.stream_port,
+            advertised=cfg.advertised_stream_address,
+            cert_days=cfg.agent_cert_days,
+        )
+        self.rpc: RpcServer | None = None
+        self.web: Any = None
+        self.web_port = 0
+        self._web_thread: threading.Thread | None = None
+        self.scheduler: Any = None
+
+    # -- periodic jobs (scheduler threads) ---------------------------------------------
+    def flush_last_seen(self) -> None:
+        seen = self.live.take_last_seen()
+        if not seen:
+            return
+        with self.store.session() as s:
+            for device_id, ts in seen.items():
+                s.execute(
+                    update(Device)
+                    .where(Device.id == device_id)
+                    .values(last_seen=datetime.fromtimestamp(ts, UTC))
+                )
+
+    def enforce_revocations(self) -> None:
+        live = self.live.device_ids()
+        if not live:
+            return
+        with self.store.session() as s:
+            revoked = s.scalars(
+                select(Device.id).where(Device.id.in_(live)).where(Device.revoked_at.is_not(None))
+            ).all()
+        for device_id in revoked:
+            if self.live.kick(device_id, "PERMISSION_DENIED", "agent was revoked"):
+                log.info("closed the stream of revoked device %s", device_id)
+
+    def _mark_stale_streams(self) -> None:
+        """Streams recorded as online belonged to the previous process: none is open now."""
+        with self.store.session() as s:
+            s.execute(
+                update(Device)
+                .where(Device.stream_state == StreamState.ONLINE.value)
+                .values(stream_state=StreamState.OFFLINE_UNEXPECTED.value)
+            )
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def _start_web(self) -> None:
+        from waitress.server import create_server
+
+        from collector.web import create_app
+
+        app = create_app(self.store, self.tsdb, secret_key=read_secret_key(self.cfg.data_dir))
+        self.web = create_server(
+            app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
+        )
+        self.web_port = int(self.web.effective_port)
+        self._web_thread = threading.Thread(target=self.web.run, name="web", daemon=True)
+        self._web_thread.start()
+
+    def _start_scheduler(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        sched = BackgroundScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+        )
+        sched.add_job(self.flush_last_seen, "interval", seconds=5, id="flush_last_seen")
+        sched.add_job(
+            self.enforce_revocations, "interval", seconds=self.cfg.revocation_poll_s, id="revocations"
+        )
+        sched.start()
+        self.scheduler = sched
+
+    def _write_endpoints(self) -> None:
+        assert self.rpc is not None
+        run = self.cfg.data_dir / "run"
+        run.mkdir(exist_ok=True)
+        tmp = run / "endpoints.json.tmp"
+        tmp.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "stream_port": self.rpc.stream_port,
+                    "enroll_port": self.rpc.enroll_port,
+                    "web_port": self.web_port,
+                    "ca_fingerprint": self.ca.ca_fingerprint,
+                }
+            )
+        )
+        tmp.replace(run / "endpoints.json")
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        self._mark_stale_streams()
+        self.writer.start()
+        self.rpc = build_server(
+            ca=self.ca,
+            stream_service=self.stream_service,
+            enroll_service=self.enroll_service,
+            host=self.cfg.listen_host,
+            stream_port=self.cfg.stream_port,
+            enroll_port=self.cfg.enroll_port,
+            max_message_bytes=self.cfg.max_message_bytes,
+        )
+        await self.rpc.start()
+        self._start_web()
+        self._start_scheduler()
+        self._write_endpoints()
+        log.info(
+            "collector ready: stream port %d (mTLS), enrolment port %d, web http://%s:%d/, CA sha256 %s",
+            self.rpc.stream_port,
+            self.rpc.enroll_port,
+            self.cfg.web_host,
+            self.web_port,
+            self.ca.ca_fingerprint,
+        )
+        try:
+            await stop.wait()
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        log.info("collector stopping")
+        self.stream_service.shutting_down = True
+        if self.rpc is not None:
+            await self.rpc.stop(grace=3)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        if self.web is not None:
+            self.web.close()
+        self.writer.stop()
+        self.flush_last_seen()
+        self.tsdb.checkpoint()
+        self.tsdb.close()
+        self.store.dispose()
+        (self.cfg.data_dir / "run" / "endpoints.json").unlink(missing_ok=True)
+        log.info("collector stopped")
+
+
+def run(cfg: CollectorConfig) -> int:
+    """Run until SIGTERM or SIGINT; returns the process exit code."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await Collector(cfg).serve(stop)
+
+    asyncio.run(main())
+    return 0

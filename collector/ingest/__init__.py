@@ -1,0 +1,1 @@
+"""Ingest: from decoded agent batches to durable, deduplicated rows in DuckDB."""

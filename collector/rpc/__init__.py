@@ -1,0 +1,1 @@
+"""The collector's gRPC surface: thin servicers over the enrolment and ingest logic."""
