@@ -306,6 +306,8 @@ def collector_main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for noisy in ("apscheduler", "alembic", "waitress.queue"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         cfg = _config(args)
     except (OSError, ValueError) as exc:

@@ -1,0 +1,143 @@
+"""Start the collector and agents as real processes, the way systemd would, and stop them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PY = sys.executable
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: object, timeout: float, what: str, interval: float = 0.1) -> None:
+    """Poll ``predicate()`` until true; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EUS_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def eus(
+    data_dir: Path, *args: str, stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the admin CLI against a data directory."""
+    proc = subprocess.run(
+        [str(BIN / "eus"), "--data", str(data_dir), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=base_env(),
+        timeout=60,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"eus {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+    return proc
+
+
+class CollectorProc:
+    """An ``eus-collector`` process on fixed loopback ports (so agents find it after a restart)."""
+
+    def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.stream_port = free_port()
+        self.enroll_port = free_port()
+        self.web_port = free_port()
+        self.extra_env = dict(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir.parent / f"{data_dir.name}-collector.log"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = base_env()
+        env.update(
+            {
+                "EUS_DATA_DIR": str(self.data_dir),
+                "EUS_LISTEN_HOST": "127.0.0.1",
+                "EUS_STREAM_PORT": str(self.stream_port),
+                "EUS_ENROLL_PORT": str(self.enroll_port),
+                "EUS_WEB_HOST": "127.0.0.1",
+                "EUS_WEB_PORT": str(self.web_port),
+                "EUS_REVOCATION_POLL_S": "0.5",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    @property
+    def endpoints_file(self) -> Path:
+        return self.data_dir / "run" / "endpoints.json"
+
+    def start(self, timeout: float = 60) -> CollectorProc:
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [str(BIN / "eus-collector")], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        proc = self.proc
+
+        def ready() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"collector exited with {proc.returncode}:\n{self.log_tail()}")
+            try:
+                return bool(json.loads(self.endpoints_file.read_text())["pid"] == proc.pid)
+            except (OSError, ValueError, KeyError):
+                return False
+
+        wait_for(ready, timeout, "the collector to become ready")
+        return self
+
+    @property
+    def ca_fingerprint(self) -> str:
+        return str(json.loads(self.endpoints_file.read_text())["ca_fingerprint"])
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def kill(self) -> None:
+        """SIGKILL: the crash case."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM and wait: the clean case. Returns the exit code."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+            raise AssertionError(f"collector did not stop on SIGTERM:\n{self.log_tail()}") from None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
