@@ -1,0 +1,40 @@
+"""``cpu.percent``: busy percent of the whole machine (cpu="total") and of each core (cpu="0", ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from agent.collectors import register
+from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.psutil_facade import HostReader, PsutilReader
+
+
+@lru_cache(maxsize=1024)
+def _key(cpu: str) -> SeriesKey:
+    return SeriesKey("cpu.percent", labels(cpu=cpu), unit="percent")
+
+
+def cpu_samples(total: float, per_core: Sequence[float]) -> list[Sample]:
+    """Samples for one reading: the total first, then the cores in index order."""
+    samples = [Sample(_key("total"), float(total))]
+    samples.extend(Sample(_key(str(i)), float(v)) for i, v in enumerate(per_core))
+    return samples
+
+
+@register("cpu", default_interval_s=10.0)
+class CpuCollector:
+    """CPU busy percent averaged over the time since the previous run."""
+
+    name = "cpu"
+    default_interval_s = 10.0
+
+    def __init__(self, reader: HostReader | None = None) -> None:
+        self._reader: HostReader = reader if reader is not None else PsutilReader()
+        # cpu_percent(interval=None) measures since its previous call and answers 0.0 the first
+        # time: prime both views now so the first run reports the time since construction.
+        self._reader.cpu_percent(percpu=False)
+        self._reader.cpu_percent(percpu=True)
+
+    def collect(self) -> list[Sample]:
+        return cpu_samples(self._reader.cpu_percent(percpu=False), self._reader.cpu_percent(percpu=True))

@@ -1,0 +1,65 @@
+"""``diskio.*``: cumulative bytes and operations per block device (label disk).
+
+Loop, RAM and floppy devices are skipped, and so are partitions (sda1, nvme0n1p2, mmcblk0p1):
+their traffic is already counted on the whole disk, so keeping them would count it twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from agent.collectors import register
+from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.psutil_facade import DiskIO, HostReader, PsutilReader
+
+# node_exporter's default device exclusion, plus mmcblk partitions.
+_IGNORED_DEVICE = re.compile(r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]+|nvme\d+n\d+p|mmcblk\d+p)\d+$")
+
+
+def is_whole_disk(name: str) -> bool:
+    """Whether a device name is a whole disk worth reporting (not a loop/RAM device or partition)."""
+    return _IGNORED_DEVICE.match(name) is None
+
+
+@lru_cache(maxsize=1024)
+def _keys(disk: str) -> tuple[SeriesKey, SeriesKey, SeriesKey, SeriesKey]:
+    lbl = labels(disk=disk)
+    return (
+        SeriesKey("diskio.read_bytes", lbl, unit="bytes", monotonic=True),
+        SeriesKey("diskio.write_bytes", lbl, unit="bytes", monotonic=True),
+        SeriesKey("diskio.read_ops", lbl, unit="count", monotonic=True),
+        SeriesKey("diskio.write_ops", lbl, unit="count", monotonic=True),
+    )
+
+
+def diskio_samples(per_disk: Mapping[str, DiskIO]) -> list[Sample]:
+    """Samples for one ``disk_io_counters()`` reading, disks in name order."""
+    samples: list[Sample] = []
+    for disk in sorted(per_disk):
+        if not is_whole_disk(disk):
+            continue
+        io = per_disk[disk]
+        read_bytes, write_bytes, read_ops, write_ops = _keys(disk)
+        samples += [
+            Sample(read_bytes, float(io.read_bytes)),
+            Sample(write_bytes, float(io.write_bytes)),
+            Sample(read_ops, float(io.read_count)),
+            Sample(write_ops, float(io.write_count)),
+        ]
+    return samples
+
+
+@register("diskio", default_interval_s=10.0)
+class DiskIOCollector:
+    """Block device counters; consumers take their rate."""
+
+    name = "diskio"
+    default_interval_s = 10.0
+
+    def __init__(self, reader: HostReader | None = None) -> None:
+        self._reader: HostReader = reader if reader is not None else PsutilReader()
+
+    def collect(self) -> list[Sample]:
+        return diskio_samples(self._reader.disk_io_counters())

@@ -1,0 +1,33 @@
+"""``host.uptime_seconds`` and ``host.processes``: cheap whole-host facts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from agent.collectors import register
+from agent.collectors.base import Sample, SeriesKey
+from agent.collectors.psutil_facade import HostReader, PsutilReader
+
+UPTIME = SeriesKey("host.uptime_seconds", unit="seconds")
+PROCESSES = SeriesKey("host.processes", unit="count")
+
+
+def host_samples(now: float, boot_time: float, pid_count: int) -> list[Sample]:
+    """Uptime (never negative, even if the clock stepped back) and the process count."""
+    return [Sample(UPTIME, max(0.0, now - boot_time)), Sample(PROCESSES, float(pid_count))]
+
+
+@register("host", default_interval_s=10.0)
+class HostCollector:
+    """Uptime and process count. Counts PIDs only: walking the process table costs ~0.1 ms each."""
+
+    name = "host"
+    default_interval_s = 10.0
+
+    def __init__(self, reader: HostReader | None = None, clock: Callable[[], float] = time.time) -> None:
+        self._reader: HostReader = reader if reader is not None else PsutilReader()
+        self._clock = clock
+
+    def collect(self) -> list[Sample]:
+        return host_samples(self._clock(), self._reader.boot_time(), self._reader.pid_count())

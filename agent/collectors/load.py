@@ -1,0 +1,28 @@
+"""``load.avg``: the 1, 5 and 15 minute load averages (period="1m" | "5m" | "15m")."""
+
+from __future__ import annotations
+
+from agent.collectors import register
+from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.psutil_facade import HostReader, PsutilReader
+
+_KEYS = tuple(SeriesKey("load.avg", labels(period=p)) for p in ("1m", "5m", "15m"))
+
+
+def load_samples(loadavg: tuple[float, float, float]) -> list[Sample]:
+    """Samples for one ``getloadavg()`` reading, in 1m, 5m, 15m order."""
+    return [Sample(key, float(value)) for key, value in zip(_KEYS, loadavg, strict=True)]
+
+
+@register("load", default_interval_s=10.0)
+class LoadCollector:
+    """Run-queue load averages as the kernel reports them (psutil emulates them on Windows)."""
+
+    name = "load"
+    default_interval_s = 10.0
+
+    def __init__(self, reader: HostReader | None = None) -> None:
+        self._reader: HostReader = reader if reader is not None else PsutilReader()
+
+    def collect(self) -> list[Sample]:
+        return load_samples(self._reader.getloadavg())

@@ -1,0 +1,36 @@
+"""``memory.*``: physical memory in bytes, and the percent in use."""
+
+from __future__ import annotations
+
+from agent.collectors import register
+from agent.collectors.base import Sample, SeriesKey
+from agent.collectors.psutil_facade import HostReader, PsutilReader, VirtualMemory
+
+TOTAL = SeriesKey("memory.total_bytes", unit="bytes")
+USED = SeriesKey("memory.used_bytes", unit="bytes")
+AVAILABLE = SeriesKey("memory.available_bytes", unit="bytes")
+PERCENT = SeriesKey("memory.percent", unit="percent")
+
+
+def memory_samples(vm: VirtualMemory) -> list[Sample]:
+    """Samples for one ``virtual_memory()`` reading."""
+    return [
+        Sample(TOTAL, float(vm.total)),
+        Sample(USED, float(vm.used)),
+        Sample(AVAILABLE, float(vm.available)),
+        Sample(PERCENT, float(vm.percent)),
+    ]
+
+
+@register("memory", default_interval_s=10.0)
+class MemoryCollector:
+    """Physical memory. ``available`` (not ``free``) is what new work can get without swapping."""
+
+    name = "memory"
+    default_interval_s = 10.0
+
+    def __init__(self, reader: HostReader | None = None) -> None:
+        self._reader: HostReader = reader if reader is not None else PsutilReader()
+
+    def collect(self) -> list[Sample]:
+        return memory_samples(self._reader.virtual_memory())

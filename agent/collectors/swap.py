@@ -1,0 +1,30 @@
+"""``swap.*``: swap space in bytes, and the percent in use (0 on a host without swap)."""
+
+from __future__ import annotations
+
+from agent.collectors import register
+from agent.collectors.base import Sample, SeriesKey
+from agent.collectors.psutil_facade import HostReader, PsutilReader, SwapMemory
+
+TOTAL = SeriesKey("swap.total_bytes", unit="bytes")
+USED = SeriesKey("swap.used_bytes", unit="bytes")
+PERCENT = SeriesKey("swap.percent", unit="percent")
+
+
+def swap_samples(sw: SwapMemory) -> list[Sample]:
+    """Samples for one ``swap_memory()`` reading."""
+    return [Sample(TOTAL, float(sw.total)), Sample(USED, float(sw.used)), Sample(PERCENT, float(sw.percent))]
+
+
+@register("swap", default_interval_s=10.0)
+class SwapCollector:
+    """Swap space in use."""
+
+    name = "swap"
+    default_interval_s = 10.0
+
+    def __init__(self, reader: HostReader | None = None) -> None:
+        self._reader: HostReader = reader if reader is not None else PsutilReader()
+
+    def collect(self) -> list[Sample]:
+        return swap_samples(self._reader.swap_memory())

@@ -1,0 +1,146 @@
+"""The real, psutil-backed collectors on this machine report sane values."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import psutil
+import pytest
+
+from agent.collectors import CollectorSettings, build_collectors
+from agent.collectors.base import Collector, Sample
+from agent.collectors.cpu import CpuCollector
+from agent.collectors.disk import DiskCollector
+from agent.collectors.diskio import DiskIOCollector, is_whole_disk
+from agent.collectors.host import HostCollector
+from agent.collectors.load import LoadCollector
+from agent.collectors.memory import MemoryCollector
+from agent.collectors.netio import NetIOCollector
+from agent.collectors.psutil_facade import PsutilReader, SnapshotReader, capture_snapshot
+from agent.collectors.swap import SwapCollector
+
+from ._support import assert_contract, render, series_id
+
+
+@pytest.fixture(scope="module")
+def live() -> dict[str, Collector]:
+    built = build_collectors({})
+    assert {c.name: interval for c, interval in built} == {
+        "cpu": 10.0,
+        "load": 10.0,
+        "memory": 10.0,
+        "swap": 10.0,
+        "disk": 60.0,
+        "diskio": 10.0,
+        "netio": 10.0,
+        "host": 10.0,
+    }
+    time.sleep(0.2)  # give cpu.percent a measurable window after its priming
+    return {c.name: c for c, _ in built}
+
+
+def _by_name(samples: list[Sample], name: str) -> list[Sample]:
+    return [s for s in samples if s.key.name == name]
+
+
+def _label(sample: Sample, key: str) -> str:
+    return dict(sample.key.labels)[key]
+
+
+def test_every_live_sample_follows_the_contract(live: dict[str, Collector]) -> None:
+    for collector in live.values():
+        samples = list(collector.collect())
+        assert_contract(samples)
+        render(samples)  # no duplicate series
+
+
+def test_cpu_percent_total_and_every_core_within_0_100(live: dict[str, Collector]) -> None:
+    samples = list(live["cpu"].collect())
+    assert [_label(s, "cpu") for s in samples] == ["total", *(str(i) for i in range(psutil.cpu_count() or 0))]
+    assert all(0.0 <= s.value <= 100.0 for s in samples)
+
+
+def test_memory_and_swap_match_psutil(live: dict[str, Collector]) -> None:
+    memory = render(live["memory"].collect())
+    vm = psutil.virtual_memory()
+    assert memory["memory.total_bytes"] == vm.total
+    assert 0 < memory["memory.available_bytes"] <= vm.total
+    assert 0 < memory["memory.used_bytes"] <= vm.total
+    assert 0.0 <= memory["memory.percent"] <= 100.0
+    swap = render(live["swap"].collect())
+    assert swap["swap.total_bytes"] == psutil.swap_memory().total
+    assert 0 <= swap["swap.used_bytes"] <= swap["swap.total_bytes"]
+
+
+def test_load_has_three_non_negative_periods(live: dict[str, Collector]) -> None:
+    load = render(live["load"].collect())
+    assert set(load) == {"load.avg{period=1m}", "load.avg{period=5m}", "load.avg{period=15m}"}
+    assert all(v >= 0.0 for v in load.values())
+
+
+def test_disk_reports_real_mounts_with_consistent_usage(live: dict[str, Collector]) -> None:
+    samples = list(live["disk"].collect())
+    mounts = {p.mountpoint for p in psutil.disk_partitions(all=False)}
+    for total in _by_name(samples, "disk.total_bytes"):
+        assert _label(total, "mount") in mounts
+        assert total.value > 0
+    for used, total in zip(
+        _by_name(samples, "disk.used_bytes"), _by_name(samples, "disk.total_bytes"), strict=True
+    ):
+        assert used.key.labels == total.key.labels
+        assert 0 <= used.value <= total.value
+    assert all(0.0 <= s.value <= 100.0 for s in _by_name(samples, "disk.percent"))
+
+
+def test_io_counters_are_whole_disks_and_real_nics_and_never_decrease(live: dict[str, Collector]) -> None:
+    first = {name: render(live[name].collect()) for name in ("diskio", "netio")}
+    time.sleep(0.05)
+    second = {name: render(live[name].collect()) for name in ("diskio", "netio")}
+    disks = psutil.disk_io_counters(perdisk=True) or {}
+    nics = psutil.net_io_counters(pernic=True)
+    for sample in live["diskio"].collect():
+        disk = _label(sample, "disk")
+        assert disk in disks
+        assert is_whole_disk(disk)
+    for sample in live["netio"].collect():
+        assert _label(sample, "iface") in nics
+        assert _label(sample, "iface") != "lo"
+    for name in ("diskio", "netio"):
+        for sid, value in first[name].items():
+            assert 0 <= value <= second[name].get(sid, value), sid
+
+
+def test_host_uptime_and_process_count(live: dict[str, Collector]) -> None:
+    host = render(live["host"].collect())
+    assert host["host.uptime_seconds"] == pytest.approx(time.time() - psutil.boot_time(), abs=5.0)
+    assert host["host.processes"] > 0
+    assert host["host.processes"] == pytest.approx(len(psutil.pids()), abs=20)
+
+
+def test_build_collectors_can_disable_part_of_the_live_set() -> None:
+    built = build_collectors(
+        {"disk": CollectorSettings(enabled=False), "cpu": CollectorSettings(interval_s=2.5)}
+    )
+    intervals = {c.name: interval for c, interval in built}
+    assert "disk" not in intervals
+    assert intervals["cpu"] == 2.5
+
+
+def test_a_captured_snapshot_replays_the_same_series() -> None:
+    reader = PsutilReader()
+    snapshot = json.loads(json.dumps(capture_snapshot(reader, captured_at=time.time())))
+    replay = SnapshotReader(snapshot)
+    pairs: list[tuple[Collector, Collector]] = [
+        (CpuCollector(reader), CpuCollector(replay)),
+        (LoadCollector(reader), LoadCollector(replay)),
+        (MemoryCollector(reader), MemoryCollector(replay)),
+        (SwapCollector(reader), SwapCollector(replay)),
+        (DiskCollector(reader), DiskCollector(replay)),
+        (DiskIOCollector(reader), DiskIOCollector(replay)),
+        (NetIOCollector(reader), NetIOCollector(replay)),
+        (HostCollector(reader), HostCollector(replay)),
+    ]
+    for live_collector, replayed in pairs:
+        live_ids = {series_id(s) for s in live_collector.collect()}
+        assert live_ids == {series_id(s) for s in replayed.collect()}, live_collector.name
