@@ -1,0 +1,47 @@
+"""What a collector is, and what it produces.
+
+Collectors collect; they never judge (thresholds live in the collector's alerting).
+The framework (``agent.runner``), not the collector, times every run and records success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+Labels = tuple[tuple[str, str], ...]  # sorted (key, value) pairs: hashable and canonical
+
+
+def labels(**kv: str) -> Labels:
+    """Canonical label tuple from keyword arguments."""
+    return tuple(sorted(kv.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKey:
+    """Identity of one time series on this agent."""
+
+    name: str  # dotted, e.g. "cpu.percent"
+    labels: Labels = ()
+    unit: str = ""  # "percent", "bytes", "seconds", "count", "ratio" ...
+    monotonic: bool = False  # a counter: consumers use its rate
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One value of one series; the timestamp is the run's, stamped by the framework."""
+
+    key: SeriesKey
+    value: float
+
+
+class Collector(Protocol):
+    """A named source of samples. One file per collector under ``agent/collectors``."""
+
+    name: str
+    default_interval_s: float
+
+    def collect(self) -> Iterable[Sample]:
+        """Read the system once. May raise: the framework records the failure and goes on."""
+        ...
