@@ -1,0 +1,105 @@
+"""The technicians' dashboard: a Flask app built by :func:`create_app`.
+
+The collector's composition root builds it with the process's stores and serves it with
+waitress in-process (DuckDB allows one process per file). Nothing here reads configuration
+at import time, and there is no default secret key.
+
+Areas are blueprints listed in :data:`BLUEPRINTS`; a new area is one module plus one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask
+from flask_wtf.csrf import CSRFProtect
+
+from collector.store.db import Store
+from collector.tsdb.db import TimeSeriesDB
+from collector.web import (
+    admin,
+    api,
+    audit_view,
+    auth,
+    dashboard,
+    errors,
+    filters,
+    health,
+    resources,
+    security,
+)
+from collector.web.identity import optional_user
+from collector.web.permissions import Capability, can
+
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    auth.bp,
+    health.bp,
+    dashboard.bp,
+    api.bp,
+    admin.bp,
+    audit_view.bp,
+)
+
+DEFAULTS: Mapping[str, Any] = {
+    "SESSION_COOKIE_NAME": "eus_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Off by default because waitress serves plain HTTP in-process; set it when the
+    # dashboard is reached over HTTPS (directly or through a TLS-terminating proxy).
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_FAILURE_WINDOW_S": 900.0,
+}
+
+MIN_SECRET_KEY_LENGTH = 16
+
+
+def create_app(
+    store: Store,
+    tsdb: TimeSeriesDB,
+    *,
+    secret_key: str,
+    test_config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build the dashboard app over the collector's relational store and time-series DB.
+
+    ``secret_key`` signs session cookies and CSRF tokens; it must be random and at least
+    16 characters. ``test_config`` overrides any setting in :data:`DEFAULTS` (and Flask's).
+    """
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(f"secret_key must be at least {MIN_SECRET_KEY_LENGTH} characters")
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config["SECRET_KEY"] = secret_key
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    resources.init_app(app, store, tsdb)
+    # The login guard runs before the CSRF check, so a request without a session is sent
+    # to the login page whatever its method; with a session, a POST without token is 400.
+    security.init_app(app)
+    CSRFProtect(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def _navigation() -> dict[str, Any]:
+        user = optional_user()
+        return {
+            "user": user,
+            "can_view_audit": can(user, Capability.VIEW_AUDIT),
+            "can_manage_users": can(user, Capability.MANAGE_USERS),
+            "can_manage_customers": can(user, Capability.MANAGE_CUSTOMERS),
+        }
+
+    return app
+
+
+__all__ = ["BLUEPRINTS", "DEFAULTS", "create_app"]

@@ -1,0 +1,64 @@
+"""The audit log viewer (supervisors and administrators).
+
+Rows are scoped like everything else: a user sees rows about customers they may see.
+Rows about no customer (logins, user administration) are shown to administrators only.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import or_, select
+
+from collector.store.models import AuditEntry, Customer
+from collector.web.identity import current_user
+from collector.web.permissions import Capability, can, require, visible_customer_ids
+from collector.web.resources import store
+
+bp = Blueprint("audit", __name__)
+
+PAGE_SIZE = 100
+
+
+def _int_arg(name: str, default: int) -> int:
+    try:
+        return max(1, int(request.args.get(name, default)))
+    except ValueError:
+        return default
+
+
+@bp.get("/audit")
+@require(Capability.VIEW_AUDIT)
+def audit_log() -> ResponseReturnValue:
+    user = current_user()
+    page = _int_arg("page", 1)
+    action = request.args.get("action", "").strip()[:100]
+    actor = request.args.get("actor", "").strip()[:100]
+
+    stmt = select(AuditEntry)
+    visible = visible_customer_ids(user)
+    sees_global = can(user, Capability.MANAGE_USERS)
+    if visible is not None:
+        scoped = AuditEntry.customer_id.in_(visible)
+        stmt = stmt.where(or_(scoped, AuditEntry.customer_id.is_(None)) if sees_global else scoped)
+    elif not sees_global:
+        stmt = stmt.where(AuditEntry.customer_id.is_not(None))
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
+    if actor:
+        stmt = stmt.where(AuditEntry.actor.contains(actor, autoescape=True))
+    stmt = stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+
+    with store().session() as s:
+        entries = list(s.scalars(stmt).all())
+        names: dict[int, str] = dict(s.execute(select(Customer.id, Customer.name)).all())
+    has_more = len(entries) > PAGE_SIZE
+    return render_template(
+        "audit.html",
+        entries=entries[:PAGE_SIZE],
+        customer_names=names,
+        page=page,
+        has_more=has_more,
+        action=action,
+        actor=actor,
+    )

@@ -1,0 +1,88 @@
+"""Login and logout. Every attempt, good or bad, leaves an audit row; passwords never do."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from collector.passwords import burn_verify_time, hash_password, needs_rehash, verify_password
+from collector.store.db import audit
+from collector.store.models import User
+from collector.web.auditing import remote_address
+from collector.web.identity import login_user, logout_user, optional_user
+from collector.web.resources import resources
+from collector.web.security import safe_next
+
+bp = Blueprint("auth", __name__)
+
+MAX_USERNAME = 64
+MAX_PASSWORD = 1024  # argon2 would hash more, but nobody types that; bounds the work
+
+
+def _clean_username(raw: str) -> str:
+    """The username as typed, trimmed and stripped of control characters (for the log)."""
+    text = "".join(ch for ch in raw.strip() if unicodedata.category(ch)[0] != "C")
+    return text[:MAX_USERNAME]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if optional_user() is not None:
+            return redirect(next_url or url_for("dashboard.index"))
+        return render_template("login.html", next_url=next_url or "", username="")
+
+    username = _clean_username(request.form.get("username", ""))
+    password = request.form.get("password", "")[:MAX_PASSWORD]
+    address = remote_address()
+    res = resources()
+    actor = f"user:{username}"
+
+    wait = res.login_throttle.retry_after(address, username)
+    if wait > 0:
+        with res.store.session() as s:
+            audit(s, actor, "login.failure", actor, address=address, reason="throttled")
+        flash(f"Too many failed attempts. Try again in {math.ceil(wait / 60)} min.", "error")
+        return render_template("login.html", next_url=next_url or "", username=username), 429
+
+    reason = ""
+    with res.store.session() as s:
+        user = s.scalar(select(User).where(User.username == username)) if username else None
+        if user is None:
+            burn_verify_time(password)
+            reason = "unknown-user"
+        elif not password or not verify_password(user.password_hash, password):
+            reason = "bad-password"
+        elif not user.active:
+            reason = "inactive"
+        elif needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        if reason:
+            audit(s, actor, "login.failure", actor, address=address, reason=reason)
+        else:
+            audit(s, actor, "login.success", actor, address=address)
+
+    if reason or user is None:
+        res.login_throttle.record_failure(address, username)
+        flash("Invalid username or password.", "error")
+        return render_template("login.html", next_url=next_url or "", username=username), 200
+
+    res.login_throttle.record_success(address, username)
+    login_user(user)
+    return redirect(next_url or url_for("dashboard.index"))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    user = optional_user()
+    if user is not None:
+        with resources().store.session() as s:
+            audit(s, user.actor, "logout", user.actor, address=remote_address())
+    logout_user()
+    flash("Signed out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,63 @@
+"""Jinja filters for timestamps: relative ("3 min ago") and absolute UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+
+from collector.store.models import StreamState
+
+STATE_LABELS = {
+    StreamState.ONLINE.value: "online",
+    StreamState.OFFLINE_CLEAN.value: "offline",
+    StreamState.OFFLINE_UNEXPECTED.value: "offline (unexpected)",
+    StreamState.NEVER.value: "never connected",
+}
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything in the store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return as_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso(value: datetime | None) -> str:
+    return "" if value is None else as_utc(value).isoformat(timespec="seconds")
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """A short relative time: "just now", "5 min ago", "3 h ago", "12 days ago", "in 2 days"."""
+    if value is None:
+        return "never"
+    seconds = int(((now or datetime.now(UTC)) - as_utc(value)).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 10:
+        return "just now"
+    if seconds < 60:
+        text = f"{seconds} s"
+    elif seconds < 3600:
+        text = f"{seconds // 60} min"
+    elif seconds < 86400:
+        text = f"{seconds // 3600} h"
+    else:
+        days = seconds // 86400
+        text = f"{days} day" if days == 1 else f"{days} days"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(utc)
+    app.add_template_filter(iso)
+    app.add_template_filter(ago)
+    app.add_template_filter(state_label)

@@ -1,0 +1,12 @@
+"""``/healthz``: public liveness for the operator's monitoring. Reveals nothing else."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return Response("ok", mimetype="text/plain")

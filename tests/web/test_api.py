@@ -1,0 +1,123 @@
+"""The chart-data API returns exactly what was stored, and refuses garbage with 400."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+
+from collector.tsdb.db import TimeSeriesDB
+
+from .conftest import PASSWORDS, LoginFn, Seed
+from .tsdb_seed import add_samples, add_series, aligned_now
+
+
+@pytest.fixture
+def tech(client: FlaskClient, login: LoginFn) -> FlaskClient:
+    login("tech", PASSWORDS["tech"])
+    return client
+
+
+def series_url(device_id: int, metric: str, range_: str = "1h") -> str:
+    return f"/api/devices/{device_id}/series?metric={metric}&range={range_}"
+
+
+def test_cpu_series_returns_the_inserted_samples(tech: FlaskClient, tsdb: TimeSeriesDB, seed: Seed) -> None:
+    cur = tsdb.cursor()
+    now = aligned_now(10)
+    add_series(cur, 1, seed.device_a, "cpu.percent", {"cpu": "total"}, unit="percent")
+    add_series(cur, 2, seed.device_a, "cpu.percent", {"cpu": "0"}, unit="percent")  # not drawn
+    add_series(cur, 3, seed.device_b, "cpu.percent", {"cpu": "total"}, unit="percent")  # other device
+    values = [12.5, 50.0, 99.25, 3.0]
+    points = [(now - timedelta(seconds=10 * i), v) for i, v in enumerate(reversed(values))]
+    add_samples(cur, 1, points)
+    add_samples(cur, 2, [(now, 1.0)])
+    add_samples(cur, 3, [(now, 2.0)])
+    add_samples(cur, 1, [(now - timedelta(hours=2), 77.0)])  # outside the hour
+
+    body = tech.get(series_url(seed.device_a, "cpu")).get_json()
+
+    assert body["metric"] == "cpu"
+    assert body["range"] == "1h"
+    assert body["step"] == 10
+    assert body["end"] - body["start"] == 3600
+    [line] = body["series"]
+    assert line["label"] == "CPU"
+    assert line["unit"] == "percent"
+    assert line["v"] == values
+    assert line["t"] == [int((now - timedelta(seconds=10 * i)).timestamp()) for i in range(3, -1, -1)]
+
+
+def test_memory_disk_and_24h(tech: FlaskClient, tsdb: TimeSeriesDB, seed: Seed) -> None:
+    cur = tsdb.cursor()
+    now = aligned_now(300)
+    add_series(cur, 1, seed.device_a, "memory.percent", unit="percent")
+    add_series(cur, 2, seed.device_a, "disk.percent", {"mount": "/"}, unit="percent")
+    add_series(cur, 3, seed.device_a, "disk.percent", {"mount": "/var"}, unit="percent")
+    add_samples(cur, 1, [(now - timedelta(hours=5), 40.0), (now, 60.0)])
+    add_samples(cur, 2, [(now, 71.5)])
+    add_samples(cur, 3, [(now - timedelta(hours=23), 10.0)])
+
+    memory = tech.get(series_url(seed.device_a, "memory", "24h")).get_json()
+    assert memory["step"] == 300
+    assert memory["series"][0]["v"] == [40.0, 60.0]
+
+    disk = tech.get(series_url(seed.device_a, "disk", "24h")).get_json()
+    assert {s["label"]: s["v"] for s in disk["series"]} == {"/": [71.5], "/var": [10.0]}
+    one_hour = tech.get(series_url(seed.device_a, "disk", "1h")).get_json()
+    assert {s["label"]: s["v"] for s in one_hour["series"]} == {"/": [71.5], "/var": []}
+
+
+def test_network_rates_are_summed_over_interfaces_and_skip_resets(
+    tech: FlaskClient, tsdb: TimeSeriesDB, seed: Seed
+) -> None:
+    cur = tsdb.cursor()
+    now = aligned_now(10)
+    add_series(cur, 1, seed.device_a, "net.rx_bytes", {"iface": "eth0"}, unit="bytes", monotonic=True)
+    add_series(cur, 2, seed.device_a, "net.rx_bytes", {"iface": "eth1"}, unit="bytes", monotonic=True)
+    add_series(cur, 3, seed.device_a, "net.rx_bytes", {"iface": "lo"}, unit="bytes", monotonic=True)
+    add_series(cur, 4, seed.device_a, "net.tx_bytes", {"iface": "eth0"}, unit="bytes", monotonic=True)
+    stamps = [now - timedelta(seconds=10 * i) for i in range(4, -1, -1)]  # 5 samples, 10 s apart
+    add_samples(cur, 1, [(t, 1000.0 * i) for i, t in enumerate(stamps)])  # 100 B/s
+    add_samples(cur, 2, [(t, 50.0 * i) for i, t in enumerate(stamps)])  # 5 B/s
+    add_samples(cur, 3, [(t, 1e9 * i) for i, t in enumerate(stamps)])  # loopback: not network
+    add_samples(cur, 4, list(zip(stamps, [500.0, 1000.0, 0.0, 200.0, 400.0], strict=True)))  # reset at 3rd
+
+    body = tech.get(series_url(seed.device_a, "net")).get_json()
+
+    rx, tx = body["series"]
+    assert (rx["label"], rx["unit"], tx["label"]) == ("received", "bytes/s", "sent")
+    assert rx["t"] == [int(t.timestamp()) for t in stamps[1:]]
+    assert rx["v"] == pytest.approx([105.0] * 4)
+    assert tx["t"] == [int(stamps[i].timestamp()) for i in (1, 3, 4)]
+    assert tx["v"] == pytest.approx([50.0, 20.0, 20.0])
+
+
+def test_diskio_and_empty_device(tech: FlaskClient, tsdb: TimeSeriesDB, seed: Seed) -> None:
+    body = tech.get(series_url(seed.device_a, "diskio")).get_json()
+    assert [(s["label"], s["t"], s["v"]) for s in body["series"]] == [("read", [], []), ("written", [], [])]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("metric=bogus&range=1h", "unknown metric"),
+        ("metric=cpu&range=7d", "unknown range"),
+        ("metric=cpu", "unknown range"),
+        ("range=1h", "unknown metric"),
+        ("metric=%27%3B+DROP+TABLE+samples&range=1h", "unknown metric"),
+        ("metric=cpu&range=" + "x" * 5000, "unknown range"),
+    ],
+)
+def test_garbage_parameters_are_400(tech: FlaskClient, seed: Seed, query: str, message: str) -> None:
+    response = tech.get(f"/api/devices/{seed.device_a}/series?{query}")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert message in body["message"]
+    assert "cpu, memory, disk, net, diskio" in body["message"] or "1h, 24h" in body["message"]
+    assert len(body["message"]) < 200
+
+
+def test_non_integer_device_id_is_404(tech: FlaskClient) -> None:
+    assert tech.get("/api/devices/abc/series?metric=cpu&range=1h").status_code == 404
