@@ -1,0 +1,153 @@
+"""The runner's sink: samples -> packed columns -> spooled batches.
+
+The runner calls :meth:`Batcher.put` after every collector run. Samples become three parallel
+columns (series id, timestamp, value) and the run itself a ``CollectorRun``; a batch is spooled
+when it reaches ``max_batch_samples``, every ``flush_interval_s`` if anything is pending, and on
+:meth:`Batcher.close`. After each spool write the transport is woken (``on_spooled``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from agent.collectors.base import Sample
+from agent.series import SeriesRegistry
+from agent.spool import Spool
+from eus.v1 import eus_pb2
+
+log = logging.getLogger(__name__)
+
+
+class RunInfo(Protocol):
+    """What the batcher reads from ``agent.runner.RunRecord``."""
+
+    @property
+    def collector(self) -> str: ...
+    @property
+    def started_ms(self) -> int: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class Batcher:
+    """Accumulates samples and collector runs; writes them to the spool as batches."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        registry: SeriesRegistry,
+        *,
+        max_batch_samples: int = 5000,
+        flush_interval_s: float = 1.0,
+        on_spooled: Callable[[], None] | None = None,
+    ) -> None:
+        if max_batch_samples < 1:
+            raise ValueError("max_batch_samples must be >= 1")
+        self._spool = spool
+        self._registry = registry
+        self._max = max_batch_samples
+        self._interval = flush_interval_s
+        self._on_spooled = on_spooled
+        self._lock = threading.Lock()
+        self._ids: list[int] = []
+        self._ts: list[int] = []
+        self._values: list[float] = []
+        self._runs: list[eus_pb2.CollectorRun] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.batches_written = 0
+        self.samples_lost = 0  # samples that could not be spooled (e.g. disk full)
+
+    # ------------------------------------------------------------------ sink protocol
+
+    def put(self, samples: Sequence[Sample], ts_ms: int, run: RunInfo) -> None:
+        """Accept one collector run's samples; spools full batches right away."""
+        ids = self._registry.ids(s.key for s in samples)
+        with self._lock:
+            self._runs.append(
+                eus_pb2.CollectorRun(
+                    collector=run.collector,
+                    started_ms=run.started_ms,
+                    duration_s=run.duration_s,
+                    ok=run.ok,
+                    error=run.error or "",
+                )
+            )
+            self._ids.extend(ids)
+            self._ts.extend([ts_ms] * len(ids))
+            self._values.extend(float(s.value) for s in samples)
+            written = 0
+            while len(self._ids) >= self._max:
+                written += self._write(self._max)
+        if written:
+            self._notify()
+
+    # ------------------------------------------------------------------ flushing
+
+    def pending_samples(self) -> int:
+        with self._lock:
+            return len(self._ids)
+
+    def flush(self) -> int:
+        """Spool whatever is pending (in batches of at most ``max_batch_samples``); return batches."""
+        written = 0
+        with self._lock:
+            while self._ids or self._runs:
+                written += self._write(self._max)
+        if written:
+            self._notify()
+        return written
+
+    def start(self) -> None:
+        """Start the periodic flush thread."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="eus-batcher", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the periodic flush and spool everything pending."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.flush()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.flush()
+            except Exception:  # the flush thread must outlive one bad write
+                log.exception("periodic flush failed")
+
+    def _write(self, limit: int) -> int:
+        """Spool the oldest ``limit`` pending samples and all pending runs. Caller holds the lock."""
+        batch = eus_pb2.Batch(
+            series_id=self._ids[:limit],
+            ts_ms=self._ts[:limit],
+            value=self._values[:limit],
+            runs=self._runs,
+        )
+        n = len(batch.series_id)
+        del self._ids[:limit], self._ts[:limit], self._values[:limit]
+        self._runs = []
+        try:
+            self._spool.append(batch)
+        except Exception:
+            # Keeping them would grow memory without bound while the disk is unusable.
+            self.samples_lost += n
+            log.exception("could not spool a batch of %d samples; they are lost", n)
+            return 0
+        self.batches_written += 1
+        return 1
+
+    def _notify(self) -> None:
+        if self._on_spooled is not None:
+            self._on_spooled()
