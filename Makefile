@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DEMO_DATA ?= ./var
 
 .PHONY: demo test lint pytest bench gen setup clean
 
@@ -32,7 +33,7 @@ test: lint pytest
 demo:
 	scripts/system-deps.sh demo
 	$(MAKE) --no-print-directory setup
-	$(BIN)/python -m collector.demo --data ./var
+	$(BIN)/python -m collector.demo --data $(DEMO_DATA)
 
 bench: $(STAMP)
 	scripts/system-deps.sh bench

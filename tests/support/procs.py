@@ -141,3 +141,91 @@ class CollectorProc:
     @property
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+
+class AgentProc:
+    """An enrolled ``eus-agent`` with its own state directory and a journal of what it spooled."""
+
+    def __init__(self, state_dir: Path, name: str, env: Mapping[str, str] | None = None) -> None:
+        self.state_dir = state_dir
+        self.name = name
+        self.journal = state_dir / "journal.jsonl"
+        self.log_path = state_dir.parent / f"{name}-agent.log"
+        self.extra_env = dict(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = base_env()
+        env.update(
+            {
+                "EUS_AGENT_STATE_DIR": str(self.state_dir),
+                "EUS_AGENT_SPOOL_JOURNAL_PATH": str(self.journal),
+                "EUS_AGENT_LOG_LEVEL": "INFO",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def enroll(self, collector: CollectorProc, token: str) -> str:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
+            [
+                str(BIN / "eus-agent"),
+                "enroll",
+                "--collector",
+                f"127.0.0.1:{collector.enroll_port}",
+                "--token",
+                token,
+                "--ca-fingerprint",
+                collector.ca_fingerprint,
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise AssertionError(f"enrolment failed: {proc.stderr}{proc.stdout}")
+        return str(json.loads((self.state_dir / "identity.json").read_text())["agent_id"])
+
+    def start(self) -> AgentProc:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [str(BIN / "eus-agent"), "run"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        return self
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+            raise AssertionError(f"agent {self.name} did not stop on SIGTERM:\n{self.log_tail()}") from None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def produced(self) -> list[dict[str, int]]:
+        """Every batch the agent spooled, from its journal."""
+        if not self.journal.exists():
+            return []
+        return [json.loads(line) for line in self.journal.read_text().splitlines() if line.strip()]
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
