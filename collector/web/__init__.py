@@ -24,6 +24,7 @@ from collector.web import (
     audit_view,
     auth,
     dashboard,
+    enrolment,
     errors,
     filters,
     health,
@@ -37,6 +38,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     auth.bp,
     health.bp,
     dashboard.bp,
+    enrolment.bp,
     api.bp,
     admin.bp,
     audit_view.bp,
@@ -95,6 +97,7 @@ def create_app(
         return {
             "user": user,
             "can_view_audit": can(user, Capability.VIEW_AUDIT),
+            "can_enrol": can(user, Capability.ENROL_DEVICES),
             "can_manage_users": can(user, Capability.MANAGE_USERS),
             "can_manage_customers": can(user, Capability.MANAGE_CUSTOMERS),
         }

@@ -11,9 +11,12 @@ from sqlalchemy.orm import selectinload
 
 from collector.store.models import Customer, Device, Site
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
+from collector.web.enrolment import tokens_of
 from collector.web.filters import as_utc
+from collector.web.identity import current_user
 from collector.web.permissions import (
     Capability,
+    can,
     get_customer_or_404,
     get_device_or_404,
     require,
@@ -47,9 +50,15 @@ def customer(customer_id: int) -> ResponseReturnValue:
         devices = s.scalars(
             select(Device).where(Device.customer_id == cust.id).order_by(Device.hostname)
         ).all()
+        tokens = tokens_of(s, cust.id) if can(current_user(), Capability.ENROL_DEVICES) else []
     site_names = {site.id: site.name for site in sites}
     return render_template(
-        "customer.html", customer=cust, sites=sites, devices=devices, site_names=site_names
+        "customer.html",
+        customer=cust,
+        sites=sites,
+        devices=devices,
+        site_names=site_names,
+        tokens=tokens,
     )
 
 

@@ -30,12 +30,13 @@ class Capability(enum.StrEnum):
 
     VIEW_DASHBOARD = "view-dashboard"
     VIEW_AUDIT = "view-audit"
+    ENROL_DEVICES = "enrol-devices"  # enrolment tokens for the customers one may see
     MANAGE_USERS = "manage-users"
     MANAGE_CUSTOMERS = "manage-customers"
 
 
 _TECHNICIAN = frozenset({Capability.VIEW_DASHBOARD})
-_SUPERVISOR = _TECHNICIAN | {Capability.VIEW_AUDIT}
+_SUPERVISOR = _TECHNICIAN | {Capability.VIEW_AUDIT, Capability.ENROL_DEVICES}
 _ADMINISTRATOR = _SUPERVISOR | {Capability.MANAGE_USERS, Capability.MANAGE_CUSTOMERS}
 
 ROLE_CAPABILITIES: Mapping[Role, frozenset[Capability]] = {

@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from collector.enrollment import create_token
 from collector.passwords import hash_password
 from collector.store.db import Store
 from collector.store.models import Customer, Device, Role, Site, StreamState, User, UserCustomer
@@ -47,6 +48,8 @@ class Seed:
     supervisor: int
     tech: int
     inactive: int
+    token_a: int
+    token_b: int
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +132,21 @@ def seed(store: Store, password_hashes: dict[str, str]) -> Seed:
             [UserCustomer(user_id=tech.id, customer_id=a.id), UserCustomer(user_id=gone.id, customer_id=a.id)]
         )
         s.flush()
-        return Seed(a.id, b.id, site.id, dev_a.id, dev_b.id, admin.id, sup.id, tech.id, gone.id)
+        _, token_a = create_token(s, a.name, uses=1, ttl=timedelta(days=1), actor="cli")
+        _, token_b = create_token(s, b.name, uses=None, ttl=timedelta(days=1), actor="cli")
+        return Seed(
+            a.id,
+            b.id,
+            site.id,
+            dev_a.id,
+            dev_b.id,
+            admin.id,
+            sup.id,
+            tech.id,
+            gone.id,
+            token_a.id,
+            token_b.id,
+        )
 
 
 @pytest.fixture

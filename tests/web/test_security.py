@@ -15,7 +15,12 @@ from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
 
 
 def url_params(seed: Seed) -> dict[str, Any]:
-    return {"customer_id": seed.customer_a, "device_id": seed.device_a, "user_id": seed.tech}
+    return {
+        "customer_id": seed.customer_a,
+        "device_id": seed.device_a,
+        "user_id": seed.tech,
+        "token_id": seed.token_a,
+    }
 
 
 def test_public_endpoints_are_exactly_login_static_and_health() -> None:

@@ -133,6 +133,9 @@
             label: s.label,
             stroke: PALETTE[i % PALETTE.length],
             width: 1.5,
+            // A few samples (a device that just enrolled, a slow collector) are dots
+            // too short to see as a line: mark them.
+            points: { show: s.t.length < 60, size: 5, fill: PALETTE[i % PALETTE.length] },
             value: function (u, v) {
               return formatValue(unit, v);
             },

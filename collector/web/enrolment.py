@@ -1,0 +1,85 @@
+"""Enrolment tokens from the customer page: create one (shown once) and revoke one.
+
+Tokens are made by :func:`collector.enrollment.create_token`, the same code the admin
+CLI uses, so the format, hashing and the ``token.create`` audit row are identical.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector.enrollment import create_token, parse_duration
+from collector.store.models import EnrollmentToken
+from collector.web.auditing import record
+from collector.web.filters import as_utc
+from collector.web.identity import current_user
+from collector.web.permissions import Capability, get_customer_or_404, require, visible_customer_ids
+from collector.web.resources import store
+
+bp = Blueprint("enrolment", __name__)
+
+MAX_USES = 10_000
+
+
+def token_status(row: EnrollmentToken, now: datetime) -> str:
+    """ "active", "revoked", "expired" or "used up"."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if as_utc(row.expires_at) <= now:
+        return "expired"
+    if row.max_uses is not None and row.uses >= row.max_uses:
+        return "used up"
+    return "active"
+
+
+def tokens_of(session: Session, customer_id: int, limit: int = 20) -> list[tuple[EnrollmentToken, str]]:
+    """The customer's newest tokens with their status, for the customer page."""
+    stmt = (
+        select(EnrollmentToken)
+        .where(EnrollmentToken.customer_id == customer_id)
+        .order_by(EnrollmentToken.id.desc())
+        .limit(limit)
+    )
+    now = datetime.now(UTC)
+    return [(row, token_status(row, now)) for row in session.scalars(stmt).all()]
+
+
+@bp.post("/customers/<int:customer_id>/tokens")
+@require(Capability.ENROL_DEVICES)
+def create(customer_id: int) -> ResponseReturnValue:
+    raw_uses = request.form.get("uses", "").strip()
+    raw_ttl = request.form.get("ttl", "24h").strip()
+    try:
+        uses = int(raw_uses) if raw_uses else None
+        if uses is not None and not 1 <= uses <= MAX_USES:
+            raise ValueError(f"uses: 1 to {MAX_USES}, or empty for unlimited")
+        ttl = parse_duration(raw_ttl[:20])
+    except ValueError as exc:
+        flash(f"Token not created: {str(exc)[:120]}", "error")
+        return redirect(url_for("dashboard.customer", customer_id=customer_id))
+    with store().session() as s:
+        cust = get_customer_or_404(s, customer_id)
+        token, row = create_token(s, cust.name, uses=uses, ttl=ttl, actor=current_user().actor)
+    # Rendered straight away, never redirected through the session: the plaintext exists
+    # only in this one no-store response.
+    return render_template("token_created.html", customer=cust, token=token, row=row)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@require(Capability.ENROL_DEVICES)
+def revoke(token_id: int) -> ResponseReturnValue:
+    visible = visible_customer_ids(current_user())
+    with store().session() as s:
+        row = s.get(EnrollmentToken, token_id)
+        if row is None or (visible is not None and row.customer_id not in visible):
+            abort(404)
+        if row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+            record(s, "token.revoke", f"token:{row.prefix}", customer_id=row.customer_id)
+    flash(f"Token {row.prefix}… revoked.", "info")
+    return redirect(url_for("dashboard.customer", customer_id=row.customer_id))
