@@ -10,6 +10,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -20,6 +21,30 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _Health:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _HealthEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Health.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    HEALTH_UNKNOWN: _Health.ValueType  # 0
+    HEALTH_OK: _Health.ValueType  # 1
+    HEALTH_WARNING: _Health.ValueType  # 2
+    HEALTH_CRITICAL: _Health.ValueType  # 3
+
+class Health(_Health, metaclass=_HealthEnumTypeWrapper):
+    """---------------------------------------------------------------- functions
+    A function is one monitored thing connected to an instance (EUS level 3): a service,
+    a port, an HTTP endpoint, a certificate, a backup job's freshness, a log pattern, a
+    device the gateway polls over SNMP ...
+    """
+
+HEALTH_UNKNOWN: Health.ValueType  # 0
+HEALTH_OK: Health.ValueType  # 1
+HEALTH_WARNING: Health.ValueType  # 2
+HEALTH_CRITICAL: Health.ValueType  # 3
+Global___Health: _TypeAlias = Health  # noqa: Y015
 
 @_typing.final
 class EnrollRequest(_message.Message):
@@ -266,6 +291,10 @@ class Batch(_message.Message):
     VALUE_FIELD_NUMBER: _builtins.int
     GAP_FIELD_NUMBER: _builtins.int
     RUNS_FIELD_NUMBER: _builtins.int
+    FUNCTIONS_FIELD_NUMBER: _builtins.int
+    INVENTORY_FIELD_NUMBER: _builtins.int
+    EVENTS_FIELD_NUMBER: _builtins.int
+    COMMAND_RESULTS_FIELD_NUMBER: _builtins.int
     epoch: _builtins.int
     seq: _builtins.int
     """numbered by the spool; 1, 2, 3 ... within an epoch"""
@@ -287,6 +316,20 @@ class Batch(_message.Message):
     def runs(self) -> _containers.RepeatedCompositeFieldContainer[Global___CollectorRun]:
         """how each collector run went (duration, success)"""
 
+    @_builtins.property
+    def functions(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionResult]:
+        """health of monitored functions checked since the last batch"""
+
+    @_builtins.property
+    def inventory(self) -> _containers.RepeatedCompositeFieldContainer[Global___InventoryReport]:
+        """hardware/software inventory: a full snapshot or changes"""
+
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___Event]:
+        """things that happened (SNMP traps, ...)"""
+
+    @_builtins.property
+    def command_results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CommandResult]: ...
     def __init__(
         self,
         *,
@@ -298,14 +341,294 @@ class Batch(_message.Message):
         value: _abc.Iterable[_builtins.float] | None = ...,
         gap: Global___Gap | None = ...,
         runs: _abc.Iterable[Global___CollectorRun] | None = ...,
+        functions: _abc.Iterable[Global___FunctionResult] | None = ...,
+        inventory: _abc.Iterable[Global___InventoryReport] | None = ...,
+        events: _abc.Iterable[Global___Event] | None = ...,
+        command_results: _abc.Iterable[Global___CommandResult] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["gap", b"gap"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["epoch", b"epoch", "gap", b"gap", "runs", b"runs", "seq", b"seq", "series", b"series", "series_id", b"series_id", "ts_ms", b"ts_ms", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["command_results", b"command_results", "epoch", b"epoch", "events", b"events", "functions", b"functions", "gap", b"gap", "inventory", b"inventory", "runs", b"runs", "seq", b"seq", "series", b"series", "series_id", b"series_id", "ts_ms", b"ts_ms", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Batch: _TypeAlias = Batch  # noqa: Y015
+
+@_typing.final
+class FunctionResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class MetricsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.float
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.float = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    TS_MS_FIELD_NUMBER: _builtins.int
+    DURATION_S_FIELD_NUMBER: _builtins.int
+    METRICS_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """stable id from the function's spec, e.g. "http:intranet" """
+    kind: _builtins.str
+    """"process", "systemd", "tcp", "http", "tls", "file", "log", "ping", "snmp" ..."""
+    name: _builtins.str
+    """human name"""
+    status: Global___Health.ValueType
+    message: _builtins.str
+    """what a technician reads, e.g. "HTTP 500 after 0.21 s" """
+    ts_ms: _builtins.int
+    """when the check started"""
+    duration_s: _builtins.float
+    subject: _builtins.str
+    """"" = this host; else the SNMP target id the check is about"""
+    @_builtins.property
+    def metrics(self) -> _containers.ScalarMap[_builtins.str, _builtins.float]:
+        """e.g. latency_s, days_left, matches"""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        name: _builtins.str = ...,
+        status: Global___Health.ValueType = ...,
+        message: _builtins.str = ...,
+        ts_ms: _builtins.int = ...,
+        duration_s: _builtins.float = ...,
+        metrics: _abc.Mapping[_builtins.str, _builtins.float] | None = ...,
+        subject: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_s", b"duration_s", "id", b"id", "kind", b"kind", "message", b"message", "metrics", b"metrics", "name", b"name", "status", b"status", "subject", b"subject", "ts_ms", b"ts_ms"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FunctionResult: _TypeAlias = FunctionResult  # noqa: Y015
+
+@_typing.final
+class InventoryReport(_message.Message):
+    """---------------------------------------------------------------- inventory"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FULL_FIELD_NUMBER: _builtins.int
+    TS_MS_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    UPSERTS_FIELD_NUMBER: _builtins.int
+    REMOVALS_FIELD_NUMBER: _builtins.int
+    full: _builtins.bool
+    """true: the complete inventory of `subject`, replacing what the collector has"""
+    ts_ms: _builtins.int
+    subject: _builtins.str
+    """"" = this host; else the SNMP target id (ENTITY-MIB, LLDP ...)"""
+    @_builtins.property
+    def upserts(self) -> _containers.RepeatedCompositeFieldContainer[Global___InventoryItem]:
+        """full: every item; else items added or changed"""
+
+    @_builtins.property
+    def removals(self) -> _containers.RepeatedCompositeFieldContainer[Global___InventoryKey]:
+        """items gone (never set when full)"""
+
+    def __init__(
+        self,
+        *,
+        full: _builtins.bool = ...,
+        ts_ms: _builtins.int = ...,
+        subject: _builtins.str = ...,
+        upserts: _abc.Iterable[Global___InventoryItem] | None = ...,
+        removals: _abc.Iterable[Global___InventoryKey] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["full", b"full", "removals", b"removals", "subject", b"subject", "ts_ms", b"ts_ms", "upserts", b"upserts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InventoryReport: _TypeAlias = InventoryReport  # noqa: Y015
+
+@_typing.final
+class InventoryItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class AttrsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    KIND_FIELD_NUMBER: _builtins.int
+    KEY_FIELD_NUMBER: _builtins.int
+    ATTRS_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """"system", "bios", "cpu", "memory_module", "disk", "nic", "os", "package", "entity", "lldp_neighbor" ..."""
+    key: _builtins.str
+    """identity within the kind: package name (+arch), disk serial, NIC name ..."""
+    @_builtins.property
+    def attrs(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """version, vendor, model, serial, size_bytes ..."""
+
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        key: _builtins.str = ...,
+        attrs: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attrs", b"attrs", "key", b"key", "kind", b"kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InventoryItem: _TypeAlias = InventoryItem  # noqa: Y015
+
+@_typing.final
+class InventoryKey(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    KEY_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    key: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "kind", b"kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InventoryKey: _TypeAlias = InventoryKey  # noqa: Y015
+
+@_typing.final
+class Event(_message.Message):
+    """---------------------------------------------------------------- events"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class AttrsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    TS_MS_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    ATTRS_FIELD_NUMBER: _builtins.int
+    ts_ms: _builtins.int
+    kind: _builtins.str
+    """e.g. "snmp.trap" """
+    source: _builtins.str
+    """e.g. the sender's address or the SNMP target id"""
+    severity: _builtins.str
+    """"info", "warning", "critical" """
+    message: _builtins.str
+    @_builtins.property
+    def attrs(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """e.g. trap varbinds as OID -> value"""
+
+    def __init__(
+        self,
+        *,
+        ts_ms: _builtins.int = ...,
+        kind: _builtins.str = ...,
+        source: _builtins.str = ...,
+        severity: _builtins.str = ...,
+        message: _builtins.str = ...,
+        attrs: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attrs", b"attrs", "kind", b"kind", "message", b"message", "severity", b"severity", "source", b"source", "ts_ms", b"ts_ms"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Event: _TypeAlias = Event  # noqa: Y015
+
+@_typing.final
+class CommandResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    OK_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    TS_MS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Command.id"""
+    ok: _builtins.bool
+    message: _builtins.str
+    ts_ms: _builtins.int
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        ok: _builtins.bool = ...,
+        message: _builtins.str = ...,
+        ts_ms: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "message", b"message", "ok", b"ok", "ts_ms", b"ts_ms"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CommandResult: _TypeAlias = CommandResult  # noqa: Y015
 
 @_typing.final
 class Gap(_message.Message):
@@ -450,6 +773,10 @@ Global___Ack: _TypeAlias = Ack  # noqa: Y015
 
 @_typing.final
 class AgentConfig(_message.Message):
+    """Configuration the collector manages centrally. Each list replaces what the collector sent
+    before (the agent's own config file entries stay).
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     @_typing.final
@@ -473,22 +800,243 @@ class AgentConfig(_message.Message):
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
     COLLECTOR_INTERVAL_S_FIELD_NUMBER: _builtins.int
+    FUNCTIONS_FIELD_NUMBER: _builtins.int
+    SNMP_TARGETS_FIELD_NUMBER: _builtins.int
+    TRAP_LISTENER_FIELD_NUMBER: _builtins.int
+    GENERATION_FIELD_NUMBER: _builtins.int
+    generation: _builtins.int
+    """increases with every change, for logs and diagnostics"""
     @_builtins.property
     def collector_interval_s(self) -> _containers.ScalarMap[_builtins.str, _builtins.float]:
         """collector name -> interval; 0 disables"""
 
+    @_builtins.property
+    def functions(self) -> _containers.RepeatedCompositeFieldContainer[Global___FunctionSpec]: ...
+    @_builtins.property
+    def snmp_targets(self) -> _containers.RepeatedCompositeFieldContainer[Global___SnmpTarget]: ...
+    @_builtins.property
+    def trap_listener(self) -> Global___TrapListener: ...
     def __init__(
         self,
         *,
         collector_interval_s: _abc.Mapping[_builtins.str, _builtins.float] | None = ...,
+        functions: _abc.Iterable[Global___FunctionSpec] | None = ...,
+        snmp_targets: _abc.Iterable[Global___SnmpTarget] | None = ...,
+        trap_listener: Global___TrapListener | None = ...,
+        generation: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["trap_listener", b"trap_listener"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["collector_interval_s", b"collector_interval_s"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["collector_interval_s", b"collector_interval_s", "functions", b"functions", "generation", b"generation", "snmp_targets", b"snmp_targets", "trap_listener", b"trap_listener"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AgentConfig: _TypeAlias = AgentConfig  # noqa: Y015
+
+@_typing.final
+class FunctionSpec(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class ParamsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    INTERVAL_S_FIELD_NUMBER: _builtins.int
+    TIMEOUT_S_FIELD_NUMBER: _builtins.int
+    PARAMS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    kind: _builtins.str
+    name: _builtins.str
+    interval_s: _builtins.float
+    timeout_s: _builtins.float
+    @_builtins.property
+    def params(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """kind-specific: url, host, port, path, pattern, max_age_s, warn_days ..."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        name: _builtins.str = ...,
+        interval_s: _builtins.float = ...,
+        timeout_s: _builtins.float = ...,
+        params: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "interval_s", b"interval_s", "kind", b"kind", "name", b"name", "params", b"params", "timeout_s", b"timeout_s"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FunctionSpec: _TypeAlias = FunctionSpec  # noqa: Y015
+
+@_typing.final
+class SnmpTarget(_message.Message):
+    """A device a gateway agent polls. Secrets travel only inside the mutual-TLS stream and are
+    never logged by either side.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class ParamsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    LEGACY_FIELD_NUMBER: _builtins.int
+    COMMUNITY_FIELD_NUMBER: _builtins.int
+    USER_FIELD_NUMBER: _builtins.int
+    AUTH_PROTOCOL_FIELD_NUMBER: _builtins.int
+    AUTH_KEY_FIELD_NUMBER: _builtins.int
+    PRIV_PROTOCOL_FIELD_NUMBER: _builtins.int
+    PRIV_KEY_FIELD_NUMBER: _builtins.int
+    CONTEXT_FIELD_NUMBER: _builtins.int
+    INTERVAL_S_FIELD_NUMBER: _builtins.int
+    TIMEOUT_S_FIELD_NUMBER: _builtins.int
+    RETRIES_FIELD_NUMBER: _builtins.int
+    PROFILES_FIELD_NUMBER: _builtins.int
+    PARAMS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """the collector's id for the device"""
+    name: _builtins.str
+    host: _builtins.str
+    port: _builtins.int
+    """default 161"""
+    version: _builtins.str
+    """"3" (default), "2c" or "1": v1/v2c only with legacy = true"""
+    legacy: _builtins.bool
+    community: _builtins.str
+    """v1/v2c"""
+    user: _builtins.str
+    """v3 USM user"""
+    auth_protocol: _builtins.str
+    """"SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "MD5", "" (noAuth)"""
+    auth_key: _builtins.str
+    priv_protocol: _builtins.str
+    """"AES", "AES-192", "AES-256", "AES-192-BLUMENTHAL", "AES-256-BLUMENTHAL", "DES", "" (noPriv)"""
+    priv_key: _builtins.str
+    context: _builtins.str
+    """v3 context name"""
+    interval_s: _builtins.float
+    """default 60"""
+    timeout_s: _builtins.float
+    """default 2"""
+    retries: _builtins.int
+    """default 1"""
+    @_builtins.property
+    def profiles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """empty = discover by sysObjectID and probing"""
+
+    @_builtins.property
+    def params(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """e.g. supply_warn_percent"""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        host: _builtins.str = ...,
+        port: _builtins.int = ...,
+        version: _builtins.str = ...,
+        legacy: _builtins.bool = ...,
+        community: _builtins.str = ...,
+        user: _builtins.str = ...,
+        auth_protocol: _builtins.str = ...,
+        auth_key: _builtins.str = ...,
+        priv_protocol: _builtins.str = ...,
+        priv_key: _builtins.str = ...,
+        context: _builtins.str = ...,
+        interval_s: _builtins.float = ...,
+        timeout_s: _builtins.float = ...,
+        retries: _builtins.int = ...,
+        profiles: _abc.Iterable[_builtins.str] | None = ...,
+        params: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["auth_key", b"auth_key", "auth_protocol", b"auth_protocol", "community", b"community", "context", b"context", "host", b"host", "id", b"id", "interval_s", b"interval_s", "legacy", b"legacy", "name", b"name", "params", b"params", "port", b"port", "priv_key", b"priv_key", "priv_protocol", b"priv_protocol", "profiles", b"profiles", "retries", b"retries", "timeout_s", b"timeout_s", "user", b"user", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SnmpTarget: _TypeAlias = SnmpTarget  # noqa: Y015
+
+@_typing.final
+class TrapListener(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENABLED_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    COMMUNITIES_FIELD_NUMBER: _builtins.int
+    V3_USERS_FIELD_NUMBER: _builtins.int
+    enabled: _builtins.bool
+    host: _builtins.str
+    port: _builtins.int
+    @_builtins.property
+    def communities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """accepted v1/v2c communities"""
+
+    @_builtins.property
+    def v3_users(self) -> _containers.RepeatedCompositeFieldContainer[Global___SnmpTarget]:
+        """USM users accepted for v3 traps/informs (user/auth/priv fields)"""
+
+    def __init__(
+        self,
+        *,
+        enabled: _builtins.bool = ...,
+        host: _builtins.str = ...,
+        port: _builtins.int = ...,
+        communities: _abc.Iterable[_builtins.str] | None = ...,
+        v3_users: _abc.Iterable[Global___SnmpTarget] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["communities", b"communities", "enabled", b"enabled", "host", b"host", "port", b"port", "v3_users", b"v3_users"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TrapListener: _TypeAlias = TrapListener  # noqa: Y015
 
 @_typing.final
 class Command(_message.Message):
