@@ -1,4 +1,9 @@
-"""Versioned DuckDB schema. Append a migration; never edit one that has shipped.
+"""Versioned DuckDB schema. Add a migration; never edit one that has shipped.
+
+Each migration has a unique number and is applied once, in number order among those not
+yet applied (the applied set, not a high-water mark, so areas developed side by side can
+take numbers from their own ranges: 2-9 ingest, 10-19 functions and inventory, 20-29
+SNMP, 30-39 alerting, 40+ next).
 
 ``samples`` is the one long narrow table (series id, real timestamp, value) that every
 metric lands in, appended in batches through Arrow. ``batches`` holds one row per
@@ -61,13 +66,16 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 
-def migrate(conn: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending migrations in order; returns the schema version now in force."""
+def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration not applied yet, in number order; returns the versions applied now."""
+    versions = [v for v, _ in MIGRATIONS]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError("two DuckDB migrations share a number")
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    rows = conn.execute("SELECT max(version) FROM schema_version").fetchall()
-    current = rows[0][0] or 0
-    for version, sql in MIGRATIONS:
-        if version <= current:
+    applied = {int(r[0]) for r in conn.execute("SELECT version FROM schema_version").fetchall()}
+    done: list[int] = []
+    for version, sql in sorted(MIGRATIONS):
+        if version in applied:
             continue
         conn.execute("BEGIN")
         try:
@@ -77,5 +85,5 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             conn.execute("ROLLBACK")
             raise
-        current = version
-    return current
+        done.append(version)
+    return done

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from collector.store.db import Store
-from collector.store.models import Base
+from collector.store.schema import metadata
 
 
 def test_migrations_match_models(tmp_path: Path) -> None:
@@ -16,6 +16,6 @@ def test_migrations_match_models(tmp_path: Path) -> None:
     store.migrate()
     store.migrate()  # idempotent
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
     store.dispose()
     assert diff == [], f"models changed without a migration: {diff}"

@@ -1,0 +1,16 @@
+"""Every relational model module, imported explicitly: the metadata Alembic compares against.
+
+An area with tables of its own (alerting, SNMP ...) keeps them in its own module, built on
+``collector.store.models.Base``, adds one import line here, and adds an Alembic revision
+under ``migrations/versions`` (branches from ``0001`` are fine: migrations run to all heads).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from collector.store import models
+
+MODEL_MODULES = (models,)
+
+metadata: MetaData = models.Base.metadata
