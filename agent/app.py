@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -161,7 +162,11 @@ def run(config: Config) -> int:
     except NotEnrolled as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
-    agent = Agent(config, identity)
+    try:
+        agent = Agent(config, identity)
+    except (OSError, sqlite3.Error) as exc:  # unreadable key, unwritable state directory ...
+        log.error("cannot start: %s", exc)
+        return EXIT_FAILURE
 
     stop = threading.Event()
     reason = ["SIGTERM"]
