@@ -23,6 +23,7 @@ from agent.batcher import Batcher
 from agent.collectors.base import Collector
 from agent.config import Config
 from agent.enroll import Identity, NotEnrolled, load_identity
+from agent.extensions import Extension, ExtensionError, load_extensions
 from agent.hostfacts import host_facts
 from agent.runner import Runner
 from agent.series import SeriesRegistry
@@ -69,6 +70,7 @@ class Agent:
         identity: Identity,
         *,
         collectors: list[tuple[Collector, float]] | None = None,
+        extensions: list[Extension] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
@@ -98,7 +100,8 @@ class Agent:
             window=config.transport.window,
             backoff_initial_s=config.transport.backoff_initial_s,
             backoff_max_s=config.transport.backoff_max_s,
-            on_config=self.apply_collector_config,
+            on_config=self.apply_config,
+            on_command=self.handle_command,
         )
         self.batcher = Batcher(
             self.spool,
@@ -109,6 +112,11 @@ class Agent:
         )
         self.runner = Runner(
             default_collectors(config) if collectors is None else collectors, self.batcher, clock
+        )
+        self.extensions = (
+            load_extensions(config.extensions, state_dir=config.state_dir, reports=self.batcher, clock=clock)
+            if extensions is None
+            else extensions
         )
         self._stopped = False
 
@@ -126,12 +134,22 @@ class Agent:
         self.transport.start()
         self.batcher.start()
         self.runner.start()
+        for ext in self.extensions:
+            try:
+                ext.start()
+            except Exception:
+                log.exception("extension %s failed to start; the agent runs without it", ext.name)
 
     def stop(self, reason: str = "SIGTERM") -> bool:
         """Ordered shutdown; True when the collector acknowledged everything spooled."""
         if self._stopped:
             return True
         self._stopped = True
+        for ext in self.extensions:
+            try:
+                ext.stop()
+            except Exception:
+                log.exception("extension %s failed to stop cleanly", ext.name)
         self.runner.shutdown(wait=True)
         self.batcher.close()
         drained = self.transport.stop(self.config.transport.drain_timeout_s, reason)
@@ -142,6 +160,35 @@ class Agent:
         else:
             log.warning("stopped (%s): %d batches stay spooled for the next start", reason, stats.rows)
         return drained
+
+    def apply_config(self, config: eus_pb2.AgentConfig) -> None:
+        """Configuration pushed by the collector: collector intervals, then each extension's part."""
+        self.apply_collector_config(config)
+        for ext in self.extensions:
+            try:
+                ext.apply_config(config)
+            except Exception:
+                log.exception("extension %s rejected the pushed configuration", ext.name)
+
+    def handle_command(self, command: eus_pb2.Command) -> None:
+        """A command from the collector: the first extension that knows its kind answers."""
+        for ext in self.extensions:
+            result = ext.handle_command(command)
+            if result is not None:
+                self.batcher.put_report(command_results=[result])
+                self.batcher.flush()
+                return
+        log.info("command %s of kind %r: no part of this agent handles it", command.id, command.kind)
+        self.batcher.put_report(
+            command_results=[
+                eus_pb2.CommandResult(
+                    id=command.id,
+                    ok=False,
+                    message=f"unknown command {command.kind!r}",
+                    ts_ms=int(time.time() * 1000),
+                )
+            ]
+        )
 
     def apply_collector_config(self, config: eus_pb2.AgentConfig) -> None:
         """Intervals pushed by the collector (0 disables); unknown or disabled names are skipped."""
@@ -164,6 +211,9 @@ def run(config: Config) -> int:
         return EXIT_CONFIG
     try:
         agent = Agent(config, identity)
+    except ExtensionError as exc:
+        log.error("configuration: %s", exc)
+        return EXIT_CONFIG
     except (OSError, sqlite3.Error) as exc:  # unreadable key, unwritable state directory ...
         log.error("cannot start: %s", exc)
         return EXIT_FAILURE

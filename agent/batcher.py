@@ -60,6 +60,8 @@ class Batcher:
         self._ts: list[int] = []
         self._values: list[float] = []
         self._runs: list[eus_pb2.CollectorRun] = []
+        # Function results, inventory reports, events and command results ride in the next batch.
+        self._extras = eus_pb2.Batch()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.batches_written = 0
@@ -89,6 +91,22 @@ class Batcher:
         if written:
             self._notify()
 
+    def put_report(
+        self,
+        *,
+        functions: Sequence[eus_pb2.FunctionResult] = (),
+        inventory: Sequence[eus_pb2.InventoryReport] = (),
+        events: Sequence[eus_pb2.Event] = (),
+        command_results: Sequence[eus_pb2.CommandResult] = (),
+    ) -> None:
+        """Queue non-sample reports; they are spooled with the next batch (at the next periodic
+        flush at the latest; call :meth:`flush` to spool them now)."""
+        with self._lock:
+            self._extras.functions.extend(functions)
+            self._extras.inventory.extend(inventory)
+            self._extras.events.extend(events)
+            self._extras.command_results.extend(command_results)
+
     # ------------------------------------------------------------------ flushing
 
     def pending_samples(self) -> int:
@@ -99,7 +117,7 @@ class Batcher:
         """Spool whatever is pending (in batches of at most ``max_batch_samples``); return batches."""
         written = 0
         with self._lock:
-            while self._ids or self._runs:
+            while self._ids or self._runs or self._has_extras():
                 written += self._write(self._max)
         if written:
             self._notify()
@@ -127,14 +145,22 @@ class Batcher:
             except Exception:  # the flush thread must outlive one bad write
                 log.exception("periodic flush failed")
 
+    def _has_extras(self) -> bool:
+        e = self._extras
+        return bool(e.functions or e.inventory or e.events or e.command_results)
+
     def _write(self, limit: int) -> int:
-        """Spool the oldest ``limit`` pending samples and all pending runs. Caller holds the lock."""
+        """Spool the oldest ``limit`` pending samples, all pending runs and reports.
+
+        Caller holds the lock."""
         batch = eus_pb2.Batch(
             series_id=self._ids[:limit],
             ts_ms=self._ts[:limit],
             value=self._values[:limit],
             runs=self._runs,
         )
+        batch.MergeFrom(self._extras)
+        self._extras = eus_pb2.Batch()
         n = len(batch.series_id)
         del self._ids[:limit], self._ts[:limit], self._values[:limit]
         self._runs = []

@@ -103,6 +103,9 @@ class Config:
     transport: TransportSection = field(default_factory=TransportSection)
     batch: BatchSection = field(default_factory=BatchSection)
     collectors: Mapping[str, CollectorOverride] = field(default_factory=dict)
+    # Raw tables of the extension sections (``[functions]``, ``[inventory]``, ``[snmp]`` ...):
+    # each extension validates its own (agent/extensions.py).
+    extensions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: Path | None = None  # the file that was read, if any
 
     @property
@@ -200,9 +203,16 @@ def _collector(values: Mapping[str, Any], where: str) -> CollectorOverride:
     )
 
 
-def _env_layer(env: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """Split ``EUS_AGENT_*`` variables into section values and collector values."""
+# Sections owned by agent extensions; their keys are checked by the extension, not here.
+EXTENSION_SECTIONS = ("functions", "inventory", "snmp")
+
+
+def _env_layer(
+    env: Mapping[str, str],
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Split ``EUS_AGENT_*`` variables into section, collector and extension values."""
     sections: dict[str, dict[str, str]] = {name: {} for name in _SECTIONS}
+    extensions: dict[str, dict[str, str]] = {}
     collectors: dict[str, dict[str, str]] = {}
     names: dict[str, tuple[str, str]] = {}
     for section, cls in _SECTIONS.items():
@@ -226,8 +236,12 @@ def _env_layer(env: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], dict[
             else:
                 raise ConfigError(f"{var}: expected EUS_AGENT_COLLECTOR_<NAME>_ENABLED or _INTERVAL_S")
             continue
+        ext = next((e for e in EXTENSION_SECTIONS if rest.startswith(f"{e.upper()}_")), None)
+        if ext is not None and len(rest) > len(ext) + 1:
+            extensions.setdefault(ext, {})[rest[len(ext) + 1 :].lower()] = value
+            continue
         raise ConfigError(f"{var}: unknown agent setting (known: {', '.join(sorted(names))})")
-    return sections, collectors
+    return sections, collectors, extensions
 
 
 def _validate(cfg: Config) -> None:
@@ -256,6 +270,26 @@ def _validate(cfg: Config) -> None:
             raise ConfigError(f"collectors.{name}.interval_s must be >= 0 (0 disables)")
 
 
+def _collectors(
+    from_file: Mapping[str, Any], from_env: Mapping[str, Mapping[str, str]], where: str
+) -> dict[str, CollectorOverride]:
+    """``[collectors.*]`` tables overlaid by ``EUS_AGENT_COLLECTOR_*`` variables."""
+    collectors: dict[str, CollectorOverride] = {}
+    for name, values in from_file.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: [collectors.{name}] must be a table")
+        collectors[name] = _collector(values, f"{where} [collectors.{name}]")
+    for name, values in from_env.items():
+        env_override = _collector(values, f"environment EUS_AGENT_COLLECTOR_{name.upper()}")
+        base = collectors.get(name, CollectorOverride())
+        collectors[name] = CollectorOverride(
+            enabled=base.enabled if env_override.enabled is None else env_override.enabled,
+            interval_s=base.interval_s if env_override.interval_s is None else env_override.interval_s,
+        )
+
+    return collectors
+
+
 def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Build the configuration from defaults, the TOML file (if any) and the environment.
 
@@ -276,33 +310,27 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Conf
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     where = str(path) if path is not None else "config"
-    unknown = sorted(set(data) - {*_SECTIONS, "collectors"})
+    unknown = sorted(set(data) - {*_SECTIONS, "collectors", *EXTENSION_SECTIONS})
     if unknown:
         raise ConfigError(f"{where}: unknown section(s) {', '.join(unknown)}")
-    for name in (*_SECTIONS, "collectors"):
+    for name in (*_SECTIONS, "collectors", *EXTENSION_SECTIONS):
         if name in data and not isinstance(data[name], dict):
             raise ConfigError(f"{where}: [{name}] must be a table")
 
-    env_sections, env_collectors = _env_layer(env)
+    env_sections, env_collectors, env_extensions = _env_layer(env)
     sections: dict[str, Any] = {}
     for name, cls in _SECTIONS.items():
         section = _apply(cls(), data.get(name, {}), f"{where} [{name}]")
         sections[name] = _apply(section, env_sections[name], "environment")
 
-    collectors: dict[str, CollectorOverride] = {}
-    for name, values in data.get("collectors", {}).items():
-        if not isinstance(values, dict):
-            raise ConfigError(f"{where}: [collectors.{name}] must be a table")
-        collectors[name] = _collector(values, f"{where} [collectors.{name}]")
-    for name, values in env_collectors.items():
-        from_env = _collector(values, f"environment EUS_AGENT_COLLECTOR_{name.upper()}")
-        base = collectors.get(name, CollectorOverride())
-        collectors[name] = CollectorOverride(
-            enabled=base.enabled if from_env.enabled is None else from_env.enabled,
-            interval_s=base.interval_s if from_env.interval_s is None else from_env.interval_s,
-        )
+    collectors = _collectors(data.get("collectors", {}), env_collectors, where)
+    extensions: dict[str, Mapping[str, Any]] = {}
+    for name in EXTENSION_SECTIONS:
+        merged = {**data.get(name, {}), **env_extensions.get(name, {})}
+        if merged:
+            extensions[name] = merged
 
-    cfg = Config(collectors=collectors, source=path, **sections)
+    cfg = Config(collectors=collectors, extensions=extensions, source=path, **sections)
     cfg = replace(cfg, agent=replace(cfg.agent, log_level=cfg.agent.log_level.upper()))
     _validate(cfg)
     return cfg

@@ -94,6 +94,7 @@ class Transport:
         backoff_max_s: float = 30.0,
         hello_timeout_s: float = 30.0,
         on_config: Callable[[eus_pb2.AgentConfig], None] | None = None,
+        on_command: Callable[[eus_pb2.Command], None] | None = None,
     ) -> None:
         if window < 1:
             raise ValueError("window must be >= 1")
@@ -108,6 +109,7 @@ class Transport:
         self._backoff = Backoff(backoff_initial_s, backoff_max_s)
         self._hello_timeout_s = hello_timeout_s
         self._on_config = on_config
+        self._on_command = on_command
 
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -364,9 +366,7 @@ class Transport:
             elif kind == "config":
                 self._apply_config(msg.config)
             elif kind == "command":
-                log.info(
-                    "ignoring command %s of kind %r: not supported yet", msg.command.id, msg.command.kind
-                )
+                self._dispatch_command(msg.command)
             if self._wake_event is not None:
                 self._wake_event.set()
 
@@ -393,6 +393,21 @@ class Transport:
         self.acked_seq = ack.seq
         # The delete commits with fsync: keep it off the loop so reading and sending go on.
         await asyncio.to_thread(self._spool.ack, ack.seq)
+
+    def _dispatch_command(self, command: eus_pb2.Command) -> None:
+        """Run the handler off the loop: a command may take a while (e.g. an inventory)."""
+        if self._on_command is None:
+            log.info("ignoring command %s of kind %r: no handler", command.id, command.kind)
+            return
+        handler = self._on_command
+
+        def run() -> None:
+            try:
+                handler(command)
+            except Exception:  # a failing command must not break the stream
+                log.exception("command %s of kind %r failed", command.id, command.kind)
+
+        threading.Thread(target=run, name=f"eus-command-{command.id[:8]}", daemon=True).start()
 
     def _apply_config(self, config: eus_pb2.AgentConfig) -> None:
         if self._on_config is None:
