@@ -20,10 +20,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from collector.bus import Bus
 from collector.config import CollectorConfig
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import IngestWriter
 from collector.pki import CertificateAuthority
+from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.enroll_service import EnrollmentService
 from collector.rpc.live import LiveStreams
 from collector.rpc.server import RpcServer, build_server
@@ -58,7 +60,11 @@ class Collector:
         self.series = SeriesRegistry(self.tsdb.cursor())
         self.writer = IngestWriter(self.tsdb, self.series)
         self.live = LiveStreams()
-        self.stream_service = StreamService(self.store, self.writer, self.series, self.live)
+        self.bus = Bus()
+        self.configs = AgentConfigs(self.live)
+        self.stream_service = StreamService(
+            self.store, self.writer, self.series, self.live, configs=self.configs, bus=self.bus
+        )
         self.enroll_service = EnrollmentService(
             self.store,
             self.ca,
@@ -153,6 +159,7 @@ class Collector:
 
     async def serve(self, stop: asyncio.Event) -> None:
         self._mark_stale_streams()
+        self.bus.start()
         self.writer.start()
         self.rpc = build_server(
             ca=self.ca,
@@ -190,6 +197,7 @@ class Collector:
         if self.web is not None:
             self.web.close()
         self.writer.stop()
+        self.bus.stop()
         self.flush_last_seen()
         self.tsdb.checkpoint()
         self.tsdb.close()

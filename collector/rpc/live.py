@@ -6,12 +6,17 @@ import threading
 import time
 from typing import Protocol
 
+from eus.v1 import eus_pb2
+
 
 class LiveStream(Protocol):
     device_id: int
 
     def kick(self, code_name: str, message: str) -> None:
         """End the stream with a gRPC status (thread-safe)."""
+
+    def send(self, message: eus_pb2.CollectorMessage) -> None:
+        """Queue a message to the agent (thread-safe)."""
 
 
 class LiveStreams:
@@ -60,4 +65,13 @@ class LiveStreams:
         if stream is None:
             return False
         stream.kick(code_name, message)
+        return True
+
+    def send(self, device_id: int, message: eus_pb2.CollectorMessage) -> bool:
+        """Queue ``message`` on the device's live stream; False when it has none."""
+        with self._lock:
+            stream = self._streams.get(device_id)
+        if stream is None:
+            return False
+        stream.send(message)
         return True

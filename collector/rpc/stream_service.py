@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,8 +21,10 @@ import numpy.typing as npt
 from google.protobuf.message import DecodeError
 from sqlalchemy import select
 
+from collector.bus import Bus, StreamClosed, StreamOpened
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import GapInfo, IngestWriter, PendingBatch, RunInfo
+from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.live import LiveStreams
 from collector.rpc.peer import peer_certificate
 from collector.store.db import Store, audit
@@ -78,6 +81,9 @@ class StreamSession:
         code = getattr(grpc.StatusCode, code_name)
         self.loop.call_soon_threadsafe(self.out.put_nowait, _Abort(code, message))
 
+    def send(self, message: eus_pb2.CollectorMessage) -> None:
+        self.loop.call_soon_threadsafe(self.out.put_nowait, message)
+
     # -- loop thread ------------------------------------------------------------------
     def _ack(self, epoch: int, hwm: int) -> None:
         if hwm <= self._acked.get(epoch, 0):
@@ -89,11 +95,22 @@ class StreamSession:
 class StreamService:
     """Implements ``/eus.v1.AgentStream/Stream`` over raw bytes."""
 
-    def __init__(self, store: Store, writer: IngestWriter, series: SeriesRegistry, live: LiveStreams) -> None:
+    def __init__(
+        self,
+        store: Store,
+        writer: IngestWriter,
+        series: SeriesRegistry,
+        live: LiveStreams,
+        *,
+        configs: AgentConfigs | None = None,
+        bus: Bus | None = None,
+    ) -> None:
         self._store = store
         self._writer = writer
         self._series = series
         self._live = live
+        self._configs = configs
+        self._bus = bus
         self.shutting_down = False
 
     def handler(self) -> grpc.GenericRpcHandler:
@@ -158,6 +175,16 @@ class StreamService:
                     else StreamState.OFFLINE_UNEXPECTED
                 )
                 await asyncio.to_thread(self._set_offline, session, state)
+                if self._bus is not None:
+                    self._bus.publish(
+                        StreamClosed(
+                            session.device_id,
+                            session.device.customer_id,
+                            clean=session.goodbye is not None,
+                            reason=session.goodbye or "stream dropped without goodbye",
+                            at=time.time(),
+                        )
+                    )
 
     # -- reading ----------------------------------------------------------------------
     async def _read(self, requests: AsyncIterator[bytes], session: StreamSession) -> None:
@@ -197,6 +224,14 @@ class StreamService:
             await asyncio.to_thread(self._set_online, session, msg.hello)
             hwm = self._writer.hwm(session.device_id, session.epoch)
             session.out.put_nowait(eus_pb2.CollectorMessage(ack=eus_pb2.Ack(epoch=session.epoch, seq=hwm)))
+            if self._configs is not None:
+                config = await asyncio.to_thread(self._configs.build, session.device_id)
+                if config is not None:
+                    session.out.put_nowait(eus_pb2.CollectorMessage(config=config))
+            if self._bus is not None:
+                self._bus.publish(
+                    StreamOpened(session.device_id, session.device.customer_id, session.peer, time.time())
+                )
             return None
         if session.epoch is None:
             return "the first message on a stream must be hello"

@@ -1,0 +1,123 @@
+"""In-process events between the collector's parts, delivered off the publisher's thread.
+
+The ingest writer publishes what it committed, the stream servicer publishes streams
+opening and closing; alerting, inventory and other areas subscribe at the composition
+root (``collector/app.py``). Publishing never blocks and never fails the publisher: each
+handler runs on the bus thread, and a handler that raises is logged and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from eus.v1 import eus_pb2
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class BatchCommitted:
+    """One agent batch is durably stored (published once, after the commit)."""
+
+    device_id: int
+    epoch: int
+    seq: int
+    series_ids: npt.NDArray[np.uint32]  # global series ids
+    ts_ms: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+    functions: list[eus_pb2.FunctionResult] = field(default_factory=list)
+    inventory: list[eus_pb2.InventoryReport] = field(default_factory=list)
+    events: list[eus_pb2.Event] = field(default_factory=list)
+    command_results: list[eus_pb2.CommandResult] = field(default_factory=list)
+    gap: Any = None  # collector.ingest.writer.GapInfo when the agent reported dropped data
+    committed_at: float = 0.0  # time.time() of the commit
+
+
+@dataclass(frozen=True)
+class StreamOpened:
+    device_id: int
+    customer_id: int
+    peer: str
+    at: float
+
+
+@dataclass(frozen=True)
+class StreamClosed:
+    """A stream ended. ``clean`` when the agent said goodbye first (a shutdown, not a crash)."""
+
+    device_id: int
+    customer_id: int
+    clean: bool
+    reason: str
+    at: float
+
+
+class Bus:
+    """Typed publish/subscribe with one delivery thread."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[Any], list[Callable[[Any], None]]] = defaultdict(list)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> None:
+        self._handlers[kind].append(handler)
+
+    def publish(self, event: object) -> None:
+        if self._handlers.get(type(event)):
+            self._queue.put(event)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="event-bus", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Deliver what is queued, then stop."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def drain(self) -> None:
+        """Deliver everything queued on the calling thread (tests, shutdown without a thread)."""
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if event is not _STOP:
+                self._deliver(event)
+
+    def _run(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is _STOP:
+                return
+            self._deliver(event)
+
+    def _deliver(self, event: object) -> None:
+        for handler in self._handlers.get(type(event), ()):
+            try:
+                handler(event)
+            except Exception:
+                log.exception(
+                    "event handler %s failed on %s",
+                    getattr(handler, "__qualname__", handler),
+                    type(event).__name__,
+                )
+
+
+_STOP = object()
