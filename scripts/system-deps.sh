@@ -9,6 +9,9 @@ case "${1:-test}" in
   test)
     have chromium || need+=(chromium)
     have systemd-analyze || need+=(systemd)
+    have snmpd || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
+    have snmpget || need+=(snmp)
+    have dpkg-deb || need+=(dpkg)
     ;;
   bench)
     have victoria-metrics || [ -x /usr/bin/victoria-metrics ] || need+=(victoria-metrics)
