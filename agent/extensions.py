@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from agent.collectors.base import Sample
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,13 @@ EXTENSIONS: tuple[str, ...] = ()
 
 
 class ReportSink(Protocol):
-    """Where extensions hand their results: they ride in the next spooled batch."""
+    """Where extensions hand their results: they ride in the next spooled batch.
+
+    ``put`` takes metric samples exactly like the runner's sink (``agent.batcher.Batcher.put``):
+    samples of one run, the run's timestamp, and a record of the run (``agent.runner.RunRecord``).
+    """
+
+    def put(self, samples: Sequence[Sample], ts_ms: int, run: Any) -> None: ...
 
     def put_report(
         self,
