@@ -57,8 +57,46 @@ def eus(
     return proc
 
 
-class CollectorProc:
+class _Process:
+    """A child process with a log file: stop it cleanly (SIGTERM) or crash it (SIGKILL)."""
+
+    name = "process"
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def kill(self) -> None:
+        """SIGKILL: the crash case."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM and wait: the clean case. Returns the exit code."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+            raise AssertionError(f"{self.name} did not stop on SIGTERM:\n{self.log_tail()}") from None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+class CollectorProc(_Process):
     """An ``eus-collector`` process on fixed loopback ports (so agents find it after a restart)."""
+
+    name = "collector"
 
     def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None) -> None:
         self.data_dir = data_dir
@@ -66,7 +104,6 @@ class CollectorProc:
         self.enroll_port = free_port()
         self.web_port = free_port()
         self.extra_env = dict(env or {})
-        self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-collector.log"
 
     @property
@@ -114,36 +151,8 @@ class CollectorProc:
     def ca_fingerprint(self) -> str:
         return str(json.loads(self.endpoints_file.read_text())["ca_fingerprint"])
 
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
-    def kill(self) -> None:
-        """SIGKILL: the crash case."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(30)
-
-    def stop(self, timeout: float = 60) -> int:
-        """SIGTERM and wait: the clean case. Returns the exit code."""
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else 0
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-            raise AssertionError(f"collector did not stop on SIGTERM:\n{self.log_tail()}") from None
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-
-class AgentProc:
+class AgentProc(_Process):
     """An enrolled ``eus-agent`` with its own state directory and a journal of what it spooled."""
 
     def __init__(self, state_dir: Path, name: str, env: Mapping[str, str] | None = None) -> None:
@@ -152,7 +161,6 @@ class AgentProc:
         self.journal = state_dir / "journal.jsonl"
         self.log_path = state_dir.parent / f"{name}-agent.log"
         self.extra_env = dict(env or {})
-        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -198,34 +206,8 @@ class AgentProc:
         log.close()
         return self
 
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(30)
-
-    def stop(self, timeout: float = 60) -> int:
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else 0
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-            raise AssertionError(f"agent {self.name} did not stop on SIGTERM:\n{self.log_tail()}") from None
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def produced(self) -> list[dict[str, int]]:
         """Every batch the agent spooled, from its journal."""
         if not self.journal.exists():
             return []
         return [json.loads(line) for line in self.journal.read_text().splitlines() if line.strip()]
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
