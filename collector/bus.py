@@ -14,12 +14,15 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from eus.v1 import eus_pb2
+
+if TYPE_CHECKING:
+    from collector.inventory.changes import Change
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,17 @@ class StreamClosed:
     clean: bool
     reason: str
     at: float
+
+
+@dataclass(frozen=True)
+class InventoryChanged:
+    """One batch changed the inventory of one subject of a device ('' = the agent's host,
+    else an SNMP target id). Published once, after the commit that stored the changes."""
+
+    device_id: int
+    customer_id: int
+    subject: str
+    changes: list[Change]
 
 
 class Bus:

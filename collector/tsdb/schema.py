@@ -63,6 +63,48 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        11,
+        """
+        -- Inventory (collector/inventory): the current snapshot per device and subject
+        -- ('' = the agent's host, else an SNMP target id), and the history of changes.
+        CREATE TABLE inventory_items (
+            device_id  INTEGER NOT NULL,
+            subject    VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            key        VARCHAR NOT NULL,
+            name       VARCHAR NOT NULL,   -- package name (key without ':arch'), else the key
+            version    VARCHAR NOT NULL,   -- attrs.version, '' when none
+            attrs      VARCHAR NOT NULL,   -- JSON object of strings, keys sorted
+            first_seen TIMESTAMP NOT NULL,
+            updated    TIMESTAMP NOT NULL,
+            PRIMARY KEY (device_id, subject, kind, key)
+        );
+        CREATE TABLE inventory_changes (
+            device_id   INTEGER NOT NULL,
+            subject     VARCHAR NOT NULL,
+            ts          TIMESTAMP NOT NULL,   -- when the agent took the inventory
+            recorded    TIMESTAMP NOT NULL,   -- when the collector committed it
+            kind        VARCHAR NOT NULL,
+            key         VARCHAR NOT NULL,
+            change      VARCHAR NOT NULL,     -- collector.inventory.changes.ChangeKind
+            old_version VARCHAR NOT NULL,
+            new_version VARCHAR NOT NULL,
+            old_attrs   VARCHAR,              -- JSON; NULL when the item appeared
+            new_attrs   VARCHAR,              -- JSON; NULL when the item went
+            epoch       UBIGINT NOT NULL,     -- the agent batch that carried the report
+            seq         UBIGINT NOT NULL
+        );
+        CREATE TABLE inventory_subjects (
+            device_id   INTEGER NOT NULL,
+            subject     VARCHAR NOT NULL,
+            items       UINTEGER NOT NULL,
+            last_full   TIMESTAMP,            -- the last complete report
+            last_report TIMESTAMP NOT NULL,
+            PRIMARY KEY (device_id, subject)
+        );
+        """,
+    ),
 ]
 
 
