@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from collector.alerting import models as alerting_models
+from collector.functions import models as functions_models
 from collector.snmp import models as snmp_models
 from collector.store import models
 
-MODEL_MODULES = (models, alerting_models, snmp_models)
+MODEL_MODULES = (models, alerting_models, functions_models, snmp_models)
 
 metadata: MetaData = models.Base.metadata

@@ -1,0 +1,105 @@
+"""Central function specs in the relational store, and the config source that pushes them.
+
+Adding or removing a spec is audited in the caller's transaction; the caller pushes the
+device's configuration after the commit (``AgentConfigs.push``), so the agent never sees
+a spec that was rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector.functions.models import FunctionSpecRow
+from collector.functions.specs import SpecError, SpecInput, spec_proto
+from collector.store.db import Store, audit
+from collector.store.models import Device
+from eus.v1 import eus_pb2
+
+MAX_SPECS_PER_DEVICE = 200
+
+
+def specs_of(session: Session, device_id: int) -> list[FunctionSpecRow]:
+    """The device's central specs, by name."""
+    stmt = select(FunctionSpecRow).where(FunctionSpecRow.device_id == device_id)
+    return list(session.scalars(stmt.order_by(FunctionSpecRow.name, FunctionSpecRow.id)).all())
+
+
+def add_spec(
+    session: Session, device: Device, spec: SpecInput, *, actor: str, address: str = ""
+) -> FunctionSpecRow:
+    """Store ``spec`` for ``device``; :class:`SpecError` when the id is taken or the device is full."""
+    existing = specs_of(session, device.id)
+    if any(row.spec_id == spec.spec_id for row in existing):
+        raise SpecError(f"this device already has a function with id {spec.spec_id!r}")
+    if len(existing) >= MAX_SPECS_PER_DEVICE:
+        raise SpecError(f"a device has at most {MAX_SPECS_PER_DEVICE} central functions")
+    row = FunctionSpecRow(
+        customer_id=device.customer_id,
+        device_id=device.id,
+        spec_id=spec.spec_id,
+        kind=spec.kind,
+        name=spec.name,
+        interval_s=spec.interval_s,
+        timeout_s=spec.timeout_s,
+        params=dict(spec.params),
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "function.add",
+        f"device:{device.id}",
+        customer_id=device.customer_id,
+        address=address,
+        spec_id=spec.spec_id,
+        kind=spec.kind,
+        name=spec.name,
+        interval_s=spec.interval_s,
+        timeout_s=spec.timeout_s,
+        params=sorted(spec.params),  # names only: values may hold things not meant for logs
+    )
+    return row
+
+
+def remove_spec(
+    session: Session, device: Device, row_id: int, *, actor: str, address: str = ""
+) -> FunctionSpecRow | None:
+    """Delete the device's spec ``row_id``; None when the device has no such spec."""
+    row = session.get(FunctionSpecRow, row_id)
+    if row is None or row.device_id != device.id:
+        return None
+    session.delete(row)
+    audit(
+        session,
+        actor,
+        "function.remove",
+        f"device:{device.id}",
+        customer_id=device.customer_id,
+        address=address,
+        spec_id=row.spec_id,
+        kind=row.kind,
+        name=row.name,
+    )
+    return row
+
+
+def config_source(store: Store) -> Callable[[int], eus_pb2.AgentConfig]:
+    """``AgentConfigs.add_source("functions", config_source(store))``.
+
+    Always answers, with an empty list when the device has no central functions: the
+    list replaces what was pushed before, so a spec removed while the agent was offline
+    is dropped at its next Hello instead of running on.
+    """
+
+    def source(device_id: int) -> eus_pb2.AgentConfig:
+        with store.session() as s:
+            rows = specs_of(s, device_id)
+            specs = [spec_proto(r.spec_id, r.kind, r.name, r.interval_s, r.timeout_s, r.params) for r in rows]
+        return eus_pb2.AgentConfig(functions=specs)
+
+    return source
