@@ -27,7 +27,9 @@ from collector.web import (
     enrolment,
     errors,
     filters,
+    functions_views,
     health,
+    inventory_views,
     resources,
     security,
 )
@@ -42,6 +44,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     api.bp,
     admin.bp,
     audit_view.bp,
+    inventory_views.bp,
+    functions_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

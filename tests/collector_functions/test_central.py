@@ -13,21 +13,8 @@ from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.live import LiveStreams
 from collector.store.db import Store
 from collector.store.models import AuditEntry, Customer, Device
-from eus.v1 import eus_pb2
 
-
-class RecordingStream:
-    """A live stream's sending side, recording what the collector queues to the agent."""
-
-    def __init__(self, device_id: int) -> None:
-        self.device_id = device_id
-        self.sent: list[eus_pb2.CollectorMessage] = []
-
-    def kick(self, code_name: str, message: str) -> None:
-        raise AssertionError("not expected")
-
-    def send(self, message: eus_pb2.CollectorMessage) -> None:
-        self.sent.append(message)
+from .live import RecordingStream
 
 
 def make_devices(store: Store) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from collector.functions.queries import Health, history, latest_states, status_changes
 from collector.tsdb.db import TimeSeriesDB
 
-from .conftest import add_result
+from .results import add_result
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

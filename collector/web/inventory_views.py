@@ -1,0 +1,184 @@
+"""Inventory in the dashboard: a device's hardware, software (searchable) and change
+history, "Collect inventory now", JSON for integrations, and the fleet-wide software
+search ("which devices have package X below version Y"). Everything is scoped to the
+customers the user may see; another customer's device is 404.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from collector.inventory.queries import (
+    ChangeRow,
+    SoftwareHit,
+    changes,
+    current_inventory,
+    software,
+    software_search,
+    subjects,
+)
+from collector.inventory.versions import VersionError
+from collector.store.models import Customer, Device
+from collector.web.auditing import record
+from collector.web.functions_views import agent_configs
+from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
+from collector.web.resources import store, tsdb_cursor
+from eus.v1 import eus_pb2
+
+bp = Blueprint("inventory", __name__)
+
+COMMAND_COLLECT = "inventory.collect"
+COMMAND_TTL_S = 600
+PAGE_CHANGES = 200
+MAX_QUERY = 200
+
+
+def _arg(name: str) -> str:
+    return request.args.get(name, "").strip()[:MAX_QUERY]
+
+
+@bp.get("/devices/<int:device_id>/inventory")
+@require(Capability.VIEW_DASHBOARD)
+def device_inventory(device_id: int) -> ResponseReturnValue:
+    with store().session() as s:
+        dev = get_device_or_404(s, device_id)
+    cur = tsdb_cursor()
+    subject = _arg("subject")
+    query = _arg("q")
+    known = subjects(cur, dev.id)
+    items = current_inventory(cur, dev.id, subject)
+    return render_template(
+        "inventory_device.html",
+        device=dev,
+        subject=subject,
+        subjects=known,
+        info=next((k for k in known if k.subject == subject), None),
+        hardware=[i for i in items if i.kind != "package"],
+        packages=software(cur, dev.id, query, subject=subject),
+        package_count=sum(1 for i in items if i.kind == "package"),
+        query=query,
+        history=changes(cur, dev.id, subject=subject, limit=PAGE_CHANGES),
+        page_changes=PAGE_CHANGES,
+    )
+
+
+@bp.post("/devices/<int:device_id>/inventory/collect")
+@require(Capability.VIEW_DASHBOARD)
+def collect_now(device_id: int) -> ResponseReturnValue:
+    """Ask the agent for its inventory now (it answers with the differences)."""
+    command = eus_pb2.Command(
+        id=uuid.uuid4().hex,
+        kind=COMMAND_COLLECT,
+        expires_ms=int((time.time() + COMMAND_TTL_S) * 1000),
+    )
+    configs = agent_configs()
+    with store().session() as s:
+        dev = get_device_or_404(s, device_id)
+        sent = configs is not None and configs.send_command(dev.id, command)
+        record(
+            s,
+            "inventory.collect",
+            f"device:{dev.id}",
+            customer_id=dev.customer_id,
+            command_id=command.id,
+            delivered=sent,
+        )
+    if sent:
+        flash("Inventory requested: changes appear here as soon as the agent has sent them.", "info")
+    else:
+        flash(
+            "The agent is not connected, so nothing was sent; it reports its inventory on its own schedule.",
+            "error",
+        )
+    return redirect(url_for("inventory.device_inventory", device_id=device_id))
+
+
+def _change_json(c: ChangeRow) -> dict[str, object]:
+    return {
+        "subject": c.subject,
+        "ts": c.ts.isoformat() + "Z",
+        "kind": c.kind,
+        "key": c.key,
+        "change": c.change,
+        "old_version": c.old_version,
+        "new_version": c.new_version,
+        "old": c.old_attrs,
+        "new": c.new_attrs,
+    }
+
+
+@bp.get("/api/devices/<int:device_id>/inventory")
+@require(Capability.VIEW_DASHBOARD)
+def api_inventory(device_id: int) -> ResponseReturnValue:
+    """``?subject=`` ('' = the host): the current items and what is known of each subject."""
+    with store().session() as s:
+        dev = get_device_or_404(s, device_id)
+    cur = tsdb_cursor()
+    subject = _arg("subject")
+    return jsonify(
+        {
+            "device_id": dev.id,
+            "subject": subject,
+            "subjects": [
+                {
+                    "subject": k.subject,
+                    "items": k.items,
+                    "last_full": k.last_full.isoformat() + "Z" if k.last_full else None,
+                    "last_report": k.last_report.isoformat() + "Z",
+                }
+                for k in subjects(cur, dev.id)
+            ],
+            "items": [
+                {"kind": i.kind, "key": i.key, "attrs": i.attrs}
+                for i in current_inventory(cur, dev.id, subject)
+            ],
+        }
+    )
+
+
+@bp.get("/api/devices/<int:device_id>/inventory/changes")
+@require(Capability.VIEW_DASHBOARD)
+def api_changes(device_id: int) -> ResponseReturnValue:
+    """``?since=<ISO 8601>`` (inclusive) and ``?subject=``: changes, newest first."""
+    with store().session() as s:
+        dev = get_device_or_404(s, device_id)
+    since = None
+    if raw := _arg("since"):
+        try:
+            since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            abort(400, description=f"since: not an ISO 8601 time: {raw[:40]!r}")
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+    subject = request.args.get("subject")
+    rows = changes(tsdb_cursor(), dev.id, since, subject=subject[:MAX_QUERY] if subject is not None else None)
+    return jsonify({"device_id": dev.id, "changes": [_change_json(c) for c in rows]})
+
+
+@bp.get("/software")
+@require(Capability.VIEW_DASHBOARD)
+def fleet_software() -> ResponseReturnValue:
+    """Which devices (of the customers the user may see) have package X (below version Y)."""
+    name, below = _arg("name"), _arg("below")
+    rows: list[tuple[Device, Customer, SoftwareHit]] = []
+    error = ""
+    if name:
+        with store().session() as s:
+            found = s.scalars(scope_to_customers(select(Device), Device.customer_id)).all()
+            customers = {c.id: c for c in s.scalars(select(Customer)).all()}
+        devices = {d.id: (d, customers[d.customer_id]) for d in found}
+        try:
+            hits = software_search(tsdb_cursor(), devices.keys(), name, below or None)
+        except (VersionError, ValueError) as exc:
+            error = str(exc)
+            hits = []
+        rows = [(*devices[h.device_id], h) for h in hits]
+        rows.sort(key=lambda r: (r[1].name.lower(), (r[0].hostname or r[0].agent_id).lower()))
+    status = 400 if error else 200
+    return render_template("inventory_software.html", name=name, below=below, rows=rows, error=error), status
