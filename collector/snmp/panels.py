@@ -1,0 +1,150 @@
+"""Printer supplies, UPS status and host resources of one target, from its newest
+readings and the gateway's function results about it (pure assembly for the pages).
+
+The gateway judges (supply below its threshold = WARNING, UPS on battery = CRITICAL);
+these panels only show the verdicts next to the values they were made from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from collector.functions.queries import FunctionState
+from collector.tsdb.queries import SeriesInfo
+
+Points = Sequence[tuple[float, float]]
+
+UPS_SERIES = (
+    "snmp.ups.battery_charge_percent",
+    "snmp.ups.runtime_s",
+    "snmp.ups.load_percent",
+    "snmp.ups.input_voltage_v",
+    "snmp.ups.output_voltage_v",
+    "snmp.ups.battery_status",
+)
+# upsBatteryStatus (UPS-MIB) and upsBasicBatteryStatus (PowerNet-MIB) share these codes.
+BATTERY_STATUS = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
+
+
+def reachability_id(target: str) -> str:
+    return f"{target}:reachability"
+
+
+def supply_id(target: str, index: str) -> str:
+    return f"{target}:supply:{index}"
+
+
+def ups_id(target: str) -> str:
+    return f"{target}:ups"
+
+
+def _newest(points: Mapping[int, Points], series_id: int) -> float | None:
+    pts = points.get(series_id)
+    return pts[-1][1] if pts else None
+
+
+@dataclass
+class SupplyRow:
+    index: str
+    descr: str = ""
+    color: str = ""
+    percent: float | None = None
+    level: float | None = None
+    capacity: float | None = None
+    state: FunctionState | None = None
+
+
+@dataclass
+class UpsPanel:
+    values: dict[str, float] = field(default_factory=dict)  # series name without "snmp.ups."
+    state: FunctionState | None = None
+
+    @property
+    def battery_status(self) -> str:
+        code = self.values.get("battery_status")
+        return "" if code is None else BATTERY_STATUS.get(int(code), str(int(code)))
+
+
+@dataclass
+class StorageRow:
+    index: str
+    descr: str = ""
+    size_bytes: float | None = None
+    used_bytes: float | None = None
+
+    @property
+    def used_percent(self) -> float | None:
+        if not self.size_bytes or self.used_bytes is None:
+            return None
+        return 100.0 * self.used_bytes / self.size_bytes
+
+
+def _by_id(functions: Iterable[FunctionState]) -> dict[str, FunctionState]:
+    return {f.function_id: f for f in functions}
+
+
+def supply_rows(
+    target: str,
+    series: Iterable[SeriesInfo],
+    points: Mapping[int, Points],
+    functions: Iterable[FunctionState],
+) -> list[SupplyRow]:
+    """One row per printer supply (prtMarkerSuppliesIndex), with the gateway's verdict."""
+    rows: dict[str, SupplyRow] = {}
+    fields = {
+        "snmp.printer.supply_percent": "percent",
+        "snmp.printer.supply_level": "level",
+        "snmp.printer.supply_capacity": "capacity",
+    }
+    for s in series:
+        if s.name not in fields or "index" not in s.labels:
+            continue
+        row = rows.setdefault(s.labels["index"], SupplyRow(s.labels["index"]))
+        row.descr = row.descr or s.labels.get("descr", "")
+        row.color = row.color or s.labels.get("color", "")
+        setattr(row, fields[s.name], _newest(points, s.id))
+    states = _by_id(functions)
+    prefix = supply_id(target, "")
+    for fid, state in states.items():  # a verdict without readings still shows
+        if fid.startswith(prefix):
+            rows.setdefault(fid[len(prefix) :], SupplyRow(fid[len(prefix) :], descr=state.name))
+    for index, row in rows.items():
+        row.state = states.get(supply_id(target, index))
+    return sorted(rows.values(), key=lambda r: (len(r.index), r.index))
+
+
+def ups_panel(
+    target: str,
+    series: Iterable[SeriesInfo],
+    points: Mapping[int, Points],
+    functions: Iterable[FunctionState],
+) -> UpsPanel | None:
+    """The UPS's newest readings and verdict; None when the target is no UPS."""
+    panel = UpsPanel(state=_by_id(functions).get(ups_id(target)))
+    for s in series:
+        if s.name in UPS_SERIES:
+            value = _newest(points, s.id)
+            if value is not None:
+                panel.values[s.name.removeprefix("snmp.ups.")] = value
+    return panel if panel.values or panel.state else None
+
+
+def host_resources(
+    series: Iterable[SeriesInfo], points: Mapping[int, Points]
+) -> tuple[list[StorageRow], list[tuple[str, float]]]:
+    """HOST-RESOURCES-MIB storage rows and per-processor loads (index, percent)."""
+    storage: dict[str, StorageRow] = {}
+    cpus: list[tuple[str, float]] = []
+    for s in series:
+        index = s.labels.get("index", "")
+        value = _newest(points, s.id)
+        if s.name in ("snmp.hr.storage_size_bytes", "snmp.hr.storage_used_bytes"):
+            row = storage.setdefault(index, StorageRow(index, s.labels.get("descr", "")))
+            if s.name.endswith("size_bytes"):
+                row.size_bytes = value
+            else:
+                row.used_bytes = value
+        elif s.name == "snmp.hr.cpu_load_percent" and value is not None:
+            cpus.append((index, value))
+    return sorted(storage.values(), key=lambda r: (len(r.index), r.index)), sorted(cpus)

@@ -1,0 +1,115 @@
+"""What a gateway reported about its SNMP targets, read back from DuckDB (thin I/O).
+
+Series of a target belong to the gateway agent's device and carry the label ``target``;
+inventory and function results use the target id as their ``subject``. Every samples
+query here is bounded in time and drained with ``fetchall()``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+
+from collector.tsdb.queries import SeriesInfo
+
+SERIES_PREFIX = "snmp."
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryRow:
+    device_id: int
+    subject: str
+    kind: str
+    key: str
+    attrs: dict[str, str]
+
+
+def _naive(ts: datetime) -> datetime:
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
+
+
+def target_series(cur: duckdb.DuckDBPyConnection, gateway_id: int, target: str) -> list[SeriesInfo]:
+    """Every ``snmp.*`` series the gateway stored about ``target``."""
+    rows = cur.execute(
+        "SELECT id, name, labels, unit, monotonic FROM series "
+        "WHERE device_id = ? AND starts_with(name, ?) AND json_extract_string(labels, '$.target') = ? "
+        "ORDER BY name, id",
+        [gateway_id, SERIES_PREFIX, target],
+    ).fetchall()
+    return [
+        SeriesInfo(
+            int(sid), str(name), {str(k): str(v) for k, v in json.loads(labels).items()}, str(u), bool(m)
+        )
+        for sid, name, labels, u, m in rows
+    ]
+
+
+def latest_points(
+    cur: duckdb.DuckDBPyConnection,
+    series_ids: Sequence[int],
+    *,
+    window: timedelta,
+    per_series: int = 2,
+    now: datetime | None = None,
+) -> dict[int, list[tuple[float, float]]]:
+    """The newest ``per_series`` (unix seconds, value) points of each series within
+    ``window`` before ``now``, oldest first."""
+    if not series_ids:
+        return {}
+    end = _naive(now or datetime.now(UTC))
+    rows = cur.execute(
+        """
+        SELECT series_id, epoch_ms(ts) / 1000.0 AS t, value FROM samples
+        WHERE series_id IN (SELECT unnest($ids::UINTEGER[])) AND ts >= $start AND ts <= $end
+        QUALIFY row_number() OVER (PARTITION BY series_id ORDER BY ts DESC) <= $n
+        ORDER BY series_id, t
+        """,
+        {"ids": list(series_ids), "start": end - window, "end": end, "n": per_series},
+    ).fetchall()
+    out: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for sid, t, v in rows:
+        out[int(sid)].append((float(t), float(v)))
+    return dict(out)
+
+
+def inventory(
+    cur: duckdb.DuckDBPyConnection,
+    gateway_ids: Collection[int],
+    kinds: Collection[str],
+    subjects: Collection[str] | None = None,
+) -> list[InventoryRow]:
+    """Current inventory items of the given kinds that gateways reported about their targets
+    (``subjects`` None: every target of those gateways)."""
+    if not gateway_ids or not kinds:
+        return []
+    sql = (
+        "SELECT device_id, subject, kind, key, attrs FROM inventory_items "
+        "WHERE list_contains(?, device_id) AND list_contains(?, kind) AND subject <> ''"
+    )
+    params: list[object] = [sorted(gateway_ids), sorted(kinds)]
+    if subjects is not None:
+        if not subjects:
+            return []
+        sql += " AND list_contains(?, subject)"
+        params.append(sorted(subjects))
+    rows = cur.execute(sql + " ORDER BY device_id, subject, kind, key", params).fetchall()
+    return [InventoryRow(int(d), str(s), str(k), str(key), dict(json.loads(a))) for d, s, k, key, a in rows]
+
+
+def host_inventory(
+    cur: duckdb.DuckDBPyConnection, device_ids: Collection[int], kind: str
+) -> list[InventoryRow]:
+    """Agents' own inventory items of one kind (e.g. ``nic``), for matching LLDP neighbours."""
+    if not device_ids:
+        return []
+    rows = cur.execute(
+        "SELECT device_id, subject, kind, key, attrs FROM inventory_items "
+        "WHERE list_contains(?, device_id) AND kind = ? AND subject = '' ORDER BY device_id, key",
+        [sorted(device_ids), kind],
+    ).fetchall()
+    return [InventoryRow(int(d), str(s), str(k), str(key), dict(json.loads(a))) for d, s, k, key, a in rows]

@@ -1,0 +1,79 @@
+"""Each target's health as its gateway last reported it: reachability, the other SNMP
+functions (supplies, UPS), what discovery found, and the legacy finding."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from collector.functions.queries import FunctionState, Health, latest_states
+from collector.snmp import readings
+from collector.snmp.models import NetworkDevice, SnmpVersion
+from collector.snmp.panels import reachability_id
+
+_SEVERITY = {Health.CRITICAL: 3, Health.WARNING: 2, Health.UNKNOWN: 1, Health.OK: 0}
+_LEGACY_RE = re.compile(r"\(legacy SNMPv(1|2c)\b[^)]*\)\s*$")
+
+
+@dataclass
+class TargetStatus:
+    reachability: FunctionState | None = None
+    functions: list[FunctionState] = field(default_factory=list)  # every snmp* function, worst first
+    system: dict[str, str] = field(default_factory=dict)  # the snmp_system inventory item
+
+    @property
+    def worst(self) -> Health | None:
+        if not self.functions:
+            return None
+        return max((f.status for f in self.functions), key=lambda h: _SEVERITY[h])
+
+    @property
+    def profiles(self) -> list[str]:
+        return [p for p in (x.strip() for x in self.system.get("profiles", "").split(",")) if p]
+
+
+def worst_first(states: Iterable[FunctionState]) -> list[FunctionState]:
+    return sorted(states, key=lambda f: (-_SEVERITY[f.status], f.name.lower()))
+
+
+def target_statuses(
+    cur: duckdb.DuckDBPyConnection, devices: Sequence[NetworkDevice]
+) -> dict[str, TargetStatus]:
+    """Status per target id, reading each gateway's function results once."""
+    by_gateway: dict[int, set[str]] = defaultdict(set)
+    for d in devices:
+        if d.target_id:
+            by_gateway[d.gateway_device_id].add(d.target_id)
+    out: dict[str, TargetStatus] = {d.target_id: TargetStatus() for d in devices if d.target_id}
+    for gateway_id, targets in by_gateway.items():
+        for state in latest_states(cur, gateway_id):
+            if state.subject in targets and state.kind.startswith("snmp"):
+                status = out[state.subject]
+                status.functions.append(state)
+                if state.function_id == reachability_id(state.subject):
+                    status.reachability = state
+    for status in out.values():
+        status.functions = worst_first(status.functions)
+    for row in readings.inventory(cur, by_gateway.keys(), ["snmp_system"], list(out)):
+        if row.subject in out and row.device_id in by_gateway and row.subject in by_gateway[row.device_id]:
+            out[row.subject].system = row.attrs
+    return out
+
+
+def legacy_finding(device: NetworkDevice, reachability: FunctionState | None = None) -> str | None:
+    """Why the device is a security finding, or None: SNMPv1/v2c, or v3 weaker than authPriv
+    ticked as legacy; for targets from the gateway's own file, what its reachability says."""
+    if device.version != SnmpVersion.V3.value:
+        return f"legacy SNMPv{device.version}: community in clear text"
+    if device.legacy:
+        weak = [p for p in (device.auth_protocol or "noAuth", device.priv_protocol or "noPriv") if p]
+        return "legacy SNMPv3: " + "/".join(weak)
+    if reachability is not None:
+        found = _LEGACY_RE.search(reachability.message)
+        if found:
+            return f"legacy SNMPv{found.group(1)}: community in clear text"
+    return None
