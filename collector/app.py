@@ -61,6 +61,7 @@ class Collector:
         self.writer = IngestWriter(self.tsdb, self.series)
         self.live = LiveStreams()
         self.bus = Bus()
+        self.writer.extras.bus = self.bus
         self.configs = AgentConfigs(self.live)
         self.stream_service = StreamService(
             self.store, self.writer, self.series, self.live, configs=self.configs, bus=self.bus

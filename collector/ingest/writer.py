@@ -20,9 +20,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from collector.ingest.extras import BatchExtras
 from collector.ingest.progress import ProgressBook
 from collector.ingest.series import SeriesRegistry, SeriesRow
 from collector.tsdb.db import TimeSeriesDB
+from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,10 @@ class PendingBatch:
     sink: CommitSink
     gap: GapInfo | None = None
     runs: list[RunInfo] = field(default_factory=list)
+    functions: list[eus_pb2.FunctionResult] = field(default_factory=list)
+    inventory: list[eus_pb2.InventoryReport] = field(default_factory=list)
+    events: list[eus_pb2.Event] = field(default_factory=list)
+    command_results: list[eus_pb2.CommandResult] = field(default_factory=list)
 
     @property
     def first_seq(self) -> int:
@@ -99,6 +105,7 @@ class IngestWriter:
         self.progress = ProgressBook()
         self._load_progress()
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self.extras = BatchExtras()  # function results, events, txn hooks, BatchCommitted
         self._stopping = False
         self.commits = 0
         self.rows_committed = 0
@@ -200,6 +207,7 @@ class IngestWriter:
             return
         for b in fresh:
             self.progress.get(b.device_id, b.epoch).commit(b.first_seq, b.seq)
+        self.extras.after_commit(fresh)
         self.commits += 1
         self.rows_committed += sum(b.n for b in fresh)
         notified: set[tuple[int, int]] = set()
@@ -280,6 +288,7 @@ class IngestWriter:
                         for d, r in runs
                     ],
                 )
+            self.extras.in_txn(cur, fresh)
             cur.execute("COMMIT")
         except Exception:
             cur.execute("ROLLBACK")

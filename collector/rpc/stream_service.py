@@ -305,7 +305,19 @@ class StreamService:
         while self._writer.saturated:  # backpressure: the agent's window stalls, nothing is lost
             await asyncio.sleep(0.005)
         self._writer.submit(
-            PendingBatch(session.device_id, batch.epoch, batch.seq, *cols, session, gap, runs)
+            PendingBatch(
+                session.device_id,
+                batch.epoch,
+                batch.seq,
+                *cols,
+                session,
+                gap,
+                runs,
+                functions=list(batch.functions),
+                inventory=list(batch.inventory),
+                events=list(batch.events),
+                command_results=list(batch.command_results),
+            )
         )
         return None
 

@@ -64,6 +64,40 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        10,
+        """
+        CREATE TABLE function_results (
+            device_id   INTEGER NOT NULL,
+            subject     VARCHAR NOT NULL,     -- "" = the agent's host; else e.g. an SNMP target id
+            function_id VARCHAR NOT NULL,
+            kind        VARCHAR NOT NULL,
+            name        VARCHAR NOT NULL,
+            status      TINYINT NOT NULL,     -- eus.v1.Health: 0 unknown, 1 ok, 2 warning, 3 critical
+            message     VARCHAR NOT NULL,
+            ts          TIMESTAMP NOT NULL,
+            duration_s  DOUBLE NOT NULL,
+            metrics     VARCHAR NOT NULL      -- JSON object name -> number
+        );
+        CREATE TABLE events (
+            device_id INTEGER NOT NULL,       -- the agent that reported it
+            ts        TIMESTAMP NOT NULL,
+            kind      VARCHAR NOT NULL,       -- e.g. "snmp.trap"
+            source    VARCHAR NOT NULL,
+            severity  VARCHAR NOT NULL,
+            message   VARCHAR NOT NULL,
+            attrs     VARCHAR NOT NULL,       -- JSON object
+            received  TIMESTAMP NOT NULL
+        );
+        CREATE TABLE command_results (
+            device_id  INTEGER NOT NULL,
+            command_id VARCHAR NOT NULL,
+            ok         BOOLEAN NOT NULL,
+            message    VARCHAR NOT NULL,
+            ts         TIMESTAMP NOT NULL
+        );
+        """,
+    ),
+    (
         11,
         """
         -- Inventory (collector/inventory): the current snapshot per device and subject
