@@ -144,6 +144,7 @@ class OutboxEntry(Base):
     address: Mapped[str] = mapped_column(String(300))
     announcement: Mapped[str] = mapped_column(String(16))
     group_key: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(200))  # the group's name in a subject line
     line: Mapped[str] = mapped_column(Text)  # this alert's line in the grouped message
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

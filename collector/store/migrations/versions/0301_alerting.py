@@ -2,7 +2,7 @@
 
 Revision ID: 0301_alerting
 Revises: 0001
-Create Date: 2026-11-24 13:05:49.815031
+Create Date: 2026-11-24 13:10:01.879235
 """
 
 from __future__ import annotations
@@ -202,6 +202,7 @@ def upgrade() -> None:
         sa.Column("address", sa.String(length=300), nullable=False),
         sa.Column("announcement", sa.String(length=16), nullable=False),
         sa.Column("group_key", sa.String(length=300), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("line", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,78 @@
+"""Loads who could receive alerts (contacts, staff with their channels) and the maintenance
+windows from the relational store, as the plain values routing and maintenance decide on."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector.alerting import maintenance
+from collector.alerting.domain import Hours, Severity
+from collector.alerting.models import Contact, MaintenanceWindow, UserChannel
+from collector.alerting.routing import ContactInfo, StaffInfo
+from collector.notify.message_log import aware
+from collector.store.models import User, UserCustomer
+
+
+def opt_in_ids(raw: str) -> frozenset[int]:
+    try:
+        data = json.loads(raw or "[]")
+    except ValueError:
+        return frozenset()
+    return frozenset(int(x) for x in data if isinstance(x, int))
+
+
+def contact_info(c: Contact) -> ContactInfo:
+    return ContactInfo(
+        id=c.id,
+        customer_id=c.customer_id,
+        email=c.email,
+        mobile=c.mobile,
+        sms_gateway_domain=c.sms_gateway_domain,
+        min_severity=Severity(c.min_severity),
+        hours=Hours(c.hours),
+        all_rules=c.all_rules,
+        opt_in_rules=opt_in_ids(c.opt_in_rules),
+        active=c.active,
+    )
+
+
+def load_contacts(s: Session) -> list[ContactInfo]:
+    return [contact_info(c) for c in s.scalars(select(Contact).where(Contact.active.is_(True)))]
+
+
+def load_staff(s: Session) -> list[StaffInfo]:
+    grants: dict[int, set[int]] = defaultdict(set)
+    for user_id, customer_id in s.execute(select(UserCustomer.user_id, UserCustomer.customer_id)):
+        grants[user_id].add(customer_id)
+    rows = s.execute(
+        select(User, UserChannel)
+        .join(UserChannel, UserChannel.user_id == User.id)
+        .where(User.active.is_(True))
+        .where(UserChannel.enabled.is_(True))
+    ).all()
+    return [
+        StaffInfo(u.id, u.role, u.all_customers, frozenset(grants[u.id]), email=ch.email, mobile=ch.mobile)
+        for u, ch in rows
+    ]
+
+
+def window_of(w: MaintenanceWindow) -> maintenance.Window:
+    return maintenance.Window(
+        customer_id=w.customer_id,
+        starts=aware(w.starts_at).timestamp(),
+        ends=aware(w.ends_at).timestamp(),
+        recurrence=w.recurrence,
+        until=aware(w.until).timestamp() if w.until is not None else None,
+        site_id=w.site_id,
+        device_id=w.device_id,
+        function_id=w.function_id,
+        id=w.id,
+    )
+
+
+def load_windows(s: Session) -> list[maintenance.Window]:
+    return [window_of(w) for w in s.scalars(select(MaintenanceWindow))]

@@ -1,0 +1,178 @@
+"""What feeds the engine: bus events and scheduled checks, each turned into verdicts of the
+rule kinds that apply to the device (most specific rule per family)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from collector.alerting.engine import AlertEngine, DeviceInfo
+from collector.alerting.rules import data_gap, forecast, function_status, instance_offline, inventory_change
+from collector.alerting.rules import threshold as threshold_rule
+from collector.alerting.rules.scope import RuleDef
+from collector.alerting.series import SeriesFacts
+from collector.store.models import Device, StreamState
+
+log = logging.getLogger(__name__)
+
+HEALTH_NAMES = {0: "unknown", 1: "ok", 2: "warning", 3: "critical"}
+Connection = instance_offline.Connection
+
+
+class Feeds:
+    def __init__(
+        self, engine: AlertEngine, series: SeriesFacts | None, *, offline_after_s: float = 30.0
+    ) -> None:
+        self.engine = engine
+        self.series = series
+        self.offline_after_s = offline_after_s
+        self._streaks: dict[tuple[int, str], int] = {}
+
+    def _rules(self, dev: DeviceInfo, kind: str) -> list[RuleDef]:
+        return [
+            r for r in self.engine.rules.for_device(dev.customer_id, dev.site_id, dev.id) if r.kind == kind
+        ]
+
+    # -- committed batches --------------------------------------------------------------------
+    def on_batch(self, ev: Any) -> None:
+        """``collector.bus.BatchCommitted``: samples, function results and gaps."""
+        dev = self.engine.device(int(ev.device_id))
+        if dev is None:
+            return
+        source = float(ev.committed_at) or time.time()
+        if ev.series_ids.shape[0]:
+            self.samples(dev, ev.series_ids, ev.ts_ms, ev.values, source)
+        for fr in ev.functions:
+            health = HEALTH_NAMES.get(int(fr.status), "unknown")
+            self.function_result(dev, fr.id, fr.name or fr.id, health, message=fr.message, source=source)
+        if ev.gap is not None:
+            for r in self._rules(dev, "data_gap"):
+                v = data_gap.evaluate(r.params, int(ev.gap.samples_dropped), str(ev.gap.reason), r.severity)
+                if v is not None:
+                    self.engine.observe(r, dev, "", v, source_at=source)
+
+    def samples(self, dev: DeviceInfo, series_ids: Any, ts_ms: Any, values: Any, source: float) -> None:
+        rules = self._rules(dev, "threshold")
+        if not rules or self.series is None:
+            return
+        order = np.argsort(ts_ms, kind="stable")
+        latest = dict(
+            zip(series_ids[order].tolist(), values[order].tolist(), strict=True)
+        )  # the last one wins
+        names = {r.params.metric for r in rules}
+        meta = self.series.lookup(latest)
+        for sid, value in latest.items():
+            m = meta.get(sid)
+            if m is None or m.name not in names:
+                continue
+            subject = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+            for r in rules:
+                if threshold_rule.matches(r.params, m.name, m.labels):
+                    current = self.engine.current_severity(r, dev.id, subject)
+                    v = threshold_rule.evaluate(r.params, float(value), current)
+                    self.engine.observe(r, dev, subject, v, source_at=source)
+
+    def function_result(
+        self, dev: DeviceInfo, fid: str, name: str, health: str, *, message: str, source: float
+    ) -> None:
+        rules = [r for r in self._rules(dev, "function_status") if function_status.matches(r.params, fid)]
+        if not rules:
+            return
+        for r in rules:
+            counted = function_status.counts(r.params, health)
+            streak = self._streaks.get((dev.id, f"{r.id}:{fid}"), 0) + 1 if counted else 0
+            self._streaks[(dev.id, f"{r.id}:{fid}")] = streak
+            v = function_status.evaluate(r.params, health, streak, name, message)
+            if v is not None:
+                self.engine.observe(r, dev, fid, v, source_at=source)
+
+    # -- connections ---------------------------------------------------------------------------
+    def on_stream_opened(self, ev: Any) -> None:
+        self.connection(int(ev.device_id), Connection.OPENED, str(ev.peer), float(ev.at))
+
+    def on_stream_closed(self, ev: Any) -> None:
+        fact = Connection.CLOSED_CLEAN if ev.clean else Connection.CLOSED_UNEXPECTED
+        self.connection(int(ev.device_id), fact, str(ev.reason), float(ev.at))
+
+    def connection(self, device_id: int, fact: Connection, detail: str, at: float) -> None:
+        dev = self.engine.device(device_id)
+        if dev is None:
+            return
+        for r in self._rules(dev, "instance_offline"):
+            v = instance_offline.evaluate(r.params, fact, detail, r.severity)
+            self.engine.observe(r, dev, "", v, source_at=at)
+
+    def check_silent(self, live_device_ids: Callable[[], Iterable[int]] | None = None) -> None:
+        """Scheduler job: an open stream that has sent nothing for ``offline_after_s`` is a
+        network loss the TCP stack has not noticed yet."""
+        cutoff = datetime.fromtimestamp(self.engine.clock(), UTC) - timedelta(seconds=self.offline_after_s)
+        with self.engine.store.session() as s:
+            ids = s.scalars(
+                select(Device.id)
+                .where(Device.stream_state == StreamState.ONLINE.value)
+                .where(Device.last_seen < cutoff)
+                .where(Device.revoked_at.is_(None))
+            ).all()
+        for device_id in ids:
+            self.connection(
+                int(device_id),
+                Connection.SILENT,
+                f"nothing received for {self.offline_after_s:.0f} s",
+                self.engine.clock(),
+            )
+
+    # -- inventory --------------------------------------------------------------------------
+    def on_inventory(self, ev: Any) -> None:
+        """``collector.bus.InventoryChanged``."""
+        dev = self.engine.device(int(ev.device_id))
+        if dev is None:
+            return
+        changes = [
+            inventory_change.Change(
+                str(c.kind),
+                str(c.key),
+                str(c.change),
+                ("serial",) if str(c.change) == "serial_changed" else (),
+            )
+            for c in ev.changes
+        ]
+        for r in self._rules(dev, "inventory_change"):
+            for cls, v in inventory_change.evaluate(r.params, changes, r.severity).items():
+                self.engine.observe(
+                    r, dev, f"{ev.subject}:{cls}" if ev.subject else cls, v, source_at=time.time()
+                )
+
+    # -- forecasts --------------------------------------------------------------------------
+    def run_forecasts(self) -> int:
+        """Scheduler job: evaluate every forecast rule over its metric's stored history."""
+        if self.series is None:
+            return 0
+        rules = [r for r in self.engine.rules.all() if r.kind == "forecast"]
+        done = 0
+        now = self.engine.clock()
+        for metric in {r.params.metric for r in rules}:
+            window = max(r.params.window_s for r in rules if r.params.metric == metric)
+            for meta, ts_s, values in self.series.history(metric, now - window).values():
+                dev = self.engine.device(meta.device_id)
+                if dev is None:
+                    continue
+                subject = ",".join(f"{k}={v}" for k, v in sorted(meta.labels.items()))
+                for r in self._rules(dev, "forecast"):
+                    if r.params.metric != metric or not threshold_like_match(r.params.labels, meta.labels):
+                        continue
+                    keep = ts_s >= now - r.params.window_s
+                    v = forecast.evaluate(r.params, ts_s[keep], values[keep], r.severity)
+                    if v is not None:
+                        self.engine.observe(r, dev, subject, v, source_at=now)
+                        done += 1
+        return done
+
+
+def threshold_like_match(wanted: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in wanted.items())
