@@ -301,7 +301,14 @@ class StreamService:
             gap = GapInfo(
                 g.from_seq, g.samples_dropped, g.first_ts_ms, g.last_ts_ms, g.reason or "spool overflow"
             )
-        runs = [RunInfo(r.collector, r.started_ms, r.duration_s, r.ok, r.error) for r in batch.runs]
+        runs = None
+        if batch.runs:  # one pass; the per-run tuples die at once, the five columns are kept
+            runs = RunInfo(
+                *zip(
+                    *[(r.collector, r.started_ms, r.duration_s, r.ok, r.error) for r in batch.runs],
+                    strict=True,
+                )
+            )
         while self._writer.saturated:  # backpressure: the agent's window stalls, nothing is lost
             await asyncio.sleep(0.005)
         self._writer.submit(
