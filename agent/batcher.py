@@ -21,6 +21,10 @@ from eus.v1 import eus_pb2
 log = logging.getLogger(__name__)
 
 
+class SpoolWriteError(OSError):
+    """Something handed to the batcher could not be written to the spool (e.g. disk full)."""
+
+
 class RunInfo(Protocol):
     """What the batcher reads from ``agent.runner.RunRecord``."""
 
@@ -66,6 +70,7 @@ class Batcher:
         self._thread: threading.Thread | None = None
         self.batches_written = 0
         self.samples_lost = 0  # samples that could not be spooled (e.g. disk full)
+        self._failed = 0  # batches that could not be spooled since the last flush()
 
     # ------------------------------------------------------------------ sink protocol
 
@@ -114,13 +119,20 @@ class Batcher:
             return len(self._ids)
 
     def flush(self) -> int:
-        """Spool whatever is pending (in batches of at most ``max_batch_samples``); return batches."""
+        """Spool whatever is pending (in batches of at most ``max_batch_samples``); return batches.
+
+        Raises :class:`SpoolWriteError` when something could not be spooled since the last
+        flush, so a caller that keeps state about what it reported (inventory) does not
+        record as sent what was lost."""
         written = 0
         with self._lock:
             while self._ids or self._runs or self._has_extras():
                 written += self._write(self._max)
+            failed, self._failed = self._failed, 0
         if written:
             self._notify()
+        if failed:
+            raise SpoolWriteError(f"{failed} batch(es) could not be spooled; see the log")
         return written
 
     def start(self) -> None:
@@ -136,7 +148,10 @@ class Batcher:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-        self.flush()
+        try:
+            self.flush()
+        except SpoolWriteError as exc:
+            log.error("on shutdown: %s", exc)
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval):
@@ -169,7 +184,12 @@ class Batcher:
         except Exception:
             # Keeping them would grow memory without bound while the disk is unusable.
             self.samples_lost += n
-            log.exception("could not spool a batch of %d samples; they are lost", n)
+            self._failed += 1
+            log.exception(
+                "could not spool a batch of %d samples and %d reports; they are lost",
+                n,
+                len(batch.functions) + len(batch.inventory) + len(batch.events) + len(batch.command_results),
+            )
             return 0
         self.batches_written += 1
         return 1

@@ -63,3 +63,14 @@ def test_extension_sections_come_from_file_and_environment(tmp_path: Path) -> No
     cfg = load(cfg_file, env={"EUS_AGENT_SNMP_TRAP_HOST": "127.0.0.1"})
     assert cfg.extensions["snmp"] == {"trap_port": 1162, "trap_host": "127.0.0.1"}
     assert cfg.extensions["functions"] == {"interval_s": 30}
+
+
+def test_flush_reports_what_could_not_be_spooled(tmp_path: Path) -> None:
+    from agent.batcher import SpoolWriteError
+
+    spool, batcher = _batcher(tmp_path)
+    spool.close()  # an unusable spool: every write fails
+    batcher.put_report(events=[eus_pb2.Event(kind="test", message="lost")])
+    with pytest.raises(SpoolWriteError, match="could not be spooled"):
+        batcher.flush()
+    assert batcher.flush() == 0  # reported once; nothing pending any more
