@@ -16,7 +16,7 @@ from collector.snmp.models import NetworkDevice, SnmpVersion
 from collector.snmp.panels import reachability_id
 
 _SEVERITY = {Health.CRITICAL: 3, Health.WARNING: 2, Health.UNKNOWN: 1, Health.OK: 0}
-_LEGACY_RE = re.compile(r"\(legacy SNMPv(1|2c)\b[^)]*\)\s*$")
+_LEGACY_RE = re.compile(r"\((legacy SNMPv[^):]*)[^)]*\)\s*$")  # the gateway's " (legacy ...: insecure)"
 
 
 @dataclass
@@ -75,5 +75,5 @@ def legacy_finding(device: NetworkDevice, reachability: FunctionState | None = N
     if reachability is not None:
         found = _LEGACY_RE.search(reachability.message)
         if found:
-            return f"legacy SNMPv{found.group(1)}: community in clear text"
+            return found.group(1)
     return None

@@ -32,6 +32,7 @@ from collector.web import (
     inventory_views,
     resources,
     security,
+    snmp_views,
 )
 from collector.web.identity import optional_user
 from collector.web.permissions import Capability, can
@@ -46,6 +47,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     audit_view.bp,
     inventory_views.bp,
     functions_views.bp,
+    snmp_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {
