@@ -1,0 +1,173 @@
+"""What a check kind is, what one run of it returns, and what it may use while it runs.
+
+A kind is a :class:`CheckKind`: ``parse`` turns raw parameters into a typed, frozen params
+object (raising :class:`~agent.functions.params.ParamError` with a specific message), and
+``run`` is a coroutine that performs one check and returns an :class:`Outcome`. Blocking work
+(psutil, file reads, ``http.client``) goes through :meth:`CheckContext.in_thread`, so the
+scheduler can cut any run at its timeout: the coroutine is cancelled, the thread's result is
+abandoned and the cleanups registered with :meth:`CheckContext.on_cancel` (closing a socket,
+killing a child) run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+
+from agent.functions.params import ParamReader
+from eus.v1 import eus_pb2
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = TypeVar("P")
+
+OK: int = eus_pb2.HEALTH_OK
+WARNING: int = eus_pb2.HEALTH_WARNING
+CRITICAL: int = eus_pb2.HEALTH_CRITICAL
+UNKNOWN: int = eus_pb2.HEALTH_UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The verdict of one run: a health, what a technician reads, and measurements.
+
+    ``commit`` is run after the result has been handed to the batcher and spooled: durable
+    check state (the log check's offsets) advances only once its result cannot be lost.
+    """
+
+    status: int
+    message: str
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    commit: Callable[[], None] | None = None
+
+
+def worst(*statuses: int) -> int:
+    """The most severe health: CRITICAL > WARNING > UNKNOWN > OK."""
+    rank = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
+    return max(statuses, key=lambda s: rank[s])
+
+
+def fmt_s(seconds: float) -> str:
+    """Durations for messages: ``0.04 ms``, ``12 ms``, ``1.5 s``, ``42 s``."""
+    if seconds < 0.01:
+        return f"{seconds * 1000:.2f} ms"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.0f} s"
+
+
+class Resources:
+    """Things shared by the runs of many functions (created on first use, kept for the agent's life).
+
+    E.g. the log check's offset store and the process table snapshot.
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self._lock = threading.Lock()
+        self._items: dict[str, Any] = {}
+
+    def shared(self, key: str, factory: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = factory()
+            item: T = self._items[key]
+            return item
+
+    def peek(self, key: str) -> Any:
+        """The shared thing under ``key`` if some run created it, else None."""
+        with self._lock:
+            return self._items.get(key)
+
+
+class Executor(Protocol):
+    """Where blocking check work runs (``agent.functions.pool.DaemonPool``)."""
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]: ...
+
+
+class CheckContext:
+    """What one run of one function may use: its id, its deadline, a thread for blocking work."""
+
+    def __init__(
+        self,
+        function_id: str,
+        timeout_s: float,
+        resources: Resources,
+        executor: Executor,
+        blocked: dict[str, float],
+    ) -> None:
+        self.function_id = function_id
+        self.timeout_s = timeout_s
+        self.deadline = time.monotonic() + timeout_s
+        self.resources = resources
+        self._executor = executor
+        self._blocked = blocked  # function id -> monotonic start of a thread that has not returned
+        self._cleanups: list[Callable[[], None]] = []
+
+    def remaining(self) -> float:
+        """Seconds left before the scheduler cuts this run (never below a small floor)."""
+        return max(0.05, self.deadline - time.monotonic())
+
+    def on_cancel(self, cleanup: Callable[[], None]) -> None:
+        """Run ``cleanup`` if the run is cut at its timeout (from the scheduler's thread)."""
+        self._cleanups.append(cleanup)
+
+    def cancelled(self) -> None:
+        """Called by the scheduler when the run was cut: release what the check holds."""
+        for cleanup in self._cleanups:
+            try:
+                cleanup()
+            except Exception:  # a cleanup must not hide the timeout
+                log.debug("cleanup of %s failed", self.function_id, exc_info=True)
+
+    async def in_thread(self, fn: Callable[[], T]) -> T:
+        """Run blocking ``fn`` in the check pool; on cancellation its result is abandoned.
+
+        While such a thread has not returned, the function is marked blocked so the scheduler
+        does not pile further runs of it onto the pool.
+        """
+        fid, blocked = self.function_id, self._blocked
+        blocked[fid] = time.monotonic()
+
+        def call() -> T:
+            try:
+                return fn()
+            finally:
+                blocked.pop(fid, None)
+
+        try:
+            future = self._executor.submit(call)
+        except BaseException:
+            blocked.pop(fid, None)
+            raise
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future.cancelled():  # cut while still queued: the thread never ran it
+                blocked.pop(fid, None)
+            raise
+
+
+@dataclass(frozen=True, slots=True)
+class CheckKind(Generic[P]):
+    """One kind of check: its name, how to read its parameters, and how to run it once.
+
+    ``timeout_status`` is the health reported when a run is cut at its timeout: CRITICAL for
+    endpoints (not answering in time is the fault), UNKNOWN for local reads (we could not tell).
+    """
+
+    name: str
+    parse: Callable[[ParamReader], P]
+    run: Callable[[P, CheckContext], Awaitable[Outcome]]
+    timeout_status: int = UNKNOWN

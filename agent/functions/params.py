@@ -1,0 +1,173 @@
+"""Typed reading of a function's kind-specific parameters, with one specific error per problem.
+
+Parameters arrive as native TOML values from ``[functions.<id>]`` tables and as strings from
+pushed ``FunctionSpec.params`` (and ``EUS_AGENT_*`` variables), so every reader accepts both:
+``max_redirects = 5`` and ``"5"`` mean the same. Durations (``*_s``) also take a unit suffix:
+``"90"``, ``"90s"``, ``"15m"``, ``"36h"``, ``"7d"``. A kind reads what it knows and then calls
+:meth:`ParamReader.finish`, which rejects names it did not read, so a typo is an error and never
+a silent default.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+N = TypeVar("N", int, float)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_S = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+class ParamError(ValueError):
+    """A parameter is missing, unknown or invalid; the message names it and says why."""
+
+
+class ParamReader:
+    """Reads one function's raw parameters; each getter marks its name as known."""
+
+    def __init__(self, kind: str, raw: Mapping[str, Any]) -> None:
+        self.kind = kind
+        self._raw = dict(raw)
+        self._read: set[str] = set()
+
+    def _get(self, name: str) -> Any:
+        self._read.add(name)
+        value = self._raw.get(name)
+        if isinstance(value, str) and not value.strip():
+            return None  # "" from a form or a pushed map means "not set"
+        return value
+
+    def text(self, name: str, default: str | None = None) -> str:
+        """A string; required when ``default`` is None."""
+        value = self._get(name)
+        if value is None:
+            if default is None:
+                raise ParamError(f"{name} is required for kind {self.kind!r}")
+            return default
+        if not isinstance(value, str):
+            raise ParamError(f"{name} must be a string, not {value!r}")
+        return value.strip()
+
+    def optional_text(self, name: str) -> str | None:
+        value = self._get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ParamError(f"{name} must be a string, not {value!r}")
+        return value.strip()
+
+    def integer(
+        self, name: str, default: int | None = None, *, low: int | None = None, high: int | None = None
+    ) -> int:
+        """A whole number; required when ``default`` is None."""
+        value = self._get(name)
+        if value is None:
+            if default is None:
+                raise ParamError(f"{name} is required for kind {self.kind!r}")
+            return default
+        try:
+            if isinstance(value, bool | float):
+                raise ValueError
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ParamError(f"{name} must be a whole number, not {value!r}") from None
+        return _bounded(name, number, low, high)
+
+    def optional_integer(self, name: str, *, low: int | None = None, high: int | None = None) -> int | None:
+        """A whole number, or None when not given (a limit that is off)."""
+        if self._get(name) is None:
+            return None
+        return self.integer(name, low=low, high=high)
+
+    def number(
+        self, name: str, default: float, *, low: float | None = None, high: float | None = None
+    ) -> float:
+        """A finite number, ``default`` when not given."""
+        value = self.optional_number(name, low=low, high=high)
+        return default if value is None else value
+
+    def optional_number(
+        self, name: str, *, low: float | None = None, high: float | None = None
+    ) -> float | None:
+        """A finite number, or None when not given (a threshold that is off)."""
+        value = self._get(name)
+        if value is None:
+            return None
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ParamError(f"{name} must be a number, not {value!r}") from None
+        if not math.isfinite(number):
+            raise ParamError(f"{name} must be finite, not {value!r}")
+        return _bounded(name, number, low, high)
+
+    def duration(self, name: str, default: float | None, *, low: float = 0.0) -> float | None:
+        """Seconds: a number, or a string with a unit (``ms``, ``s``, ``m``, ``h``, ``d``)."""
+        value = self._get(name)
+        if value is None:
+            return default
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = float(value)
+        elif isinstance(value, str) and (m := _DURATION.match(value)):
+            seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
+        else:
+            raise ParamError(f"{name} must be a duration such as 90, '15m', '36h' or '7d', not {value!r}")
+        if not math.isfinite(seconds) or seconds < low:
+            raise ParamError(f"{name} must be at least {low:g} s, not {value!r}")
+        return seconds
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self._get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ParamError(f"{name} must be true or false, not {value!r}")
+
+    def regex(self, name: str, *, required: bool = True) -> re.Pattern[str] | None:
+        value = self.optional_text(name) if not required else self.text(name)
+        if value is None:
+            return None
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            raise ParamError(f"{name} is not a valid regular expression ({exc}): {value!r}") from None
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default)
+        if value not in choices:
+            raise ParamError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    def unknown(self) -> list[str]:
+        """Names given but not read (so far)."""
+        return sorted(set(self._raw) - self._read)
+
+    def finish(self) -> None:
+        """Reject parameters the kind did not read."""
+        unknown = sorted(set(self._raw) - self._read)
+        if unknown:
+            raise ParamError(
+                f"unknown parameter(s) {', '.join(unknown)} for kind {self.kind!r}"
+                f" (known: {', '.join(sorted(self._read))})"
+            )
+
+
+def _bounded(name: str, number: N, low: N | None, high: N | None) -> N:
+    if low is not None and number < low:
+        raise ParamError(f"{name} must be at least {low}, not {number}")
+    if high is not None and number > high:
+        raise ParamError(f"{name} must be at most {high}, not {number}")
+    return number
