@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from collector.bus import Bus
+from collector.bus import BatchCommitted, Bus
 from collector.config import CollectorConfig
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import IngestWriter
@@ -30,6 +30,9 @@ from collector.rpc.enroll_service import EnrollmentService
 from collector.rpc.live import LiveStreams
 from collector.rpc.server import RpcServer, build_server
 from collector.rpc.stream_service import StreamService
+from collector.snmp.registry import AgentFileTargets
+from collector.snmp.secrets import SecretBox
+from collector.snmp.targets import SnmpTargets
 from collector.store.db import Store
 from collector.store.models import Device, StreamState
 from collector.tsdb.db import TimeSeriesDB
@@ -63,6 +66,9 @@ class Collector:
         self.bus = Bus()
         self.writer.extras.bus = self.bus
         self.configs = AgentConfigs(self.live)
+        self.snmp = SnmpTargets(self.store, SecretBox.open(cfg.data_dir))
+        self.snmp.attach(self.configs)
+        self.bus.subscribe(BatchCommitted, AgentFileTargets(self.store).on_committed)
         self.stream_service = StreamService(
             self.store, self.writer, self.series, self.live, configs=self.configs, bus=self.bus
         )
@@ -117,9 +123,10 @@ class Collector:
     def _start_web(self) -> None:
         from waitress.server import create_server
 
-        from collector.web import create_app
+        from collector.web import create_app, snmp_views
 
         app = create_app(self.store, self.tsdb, secret_key=read_secret_key(self.cfg.data_dir))
+        snmp_views.init_app(app, self.snmp)
         self.web = create_server(
             app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
         )

@@ -252,6 +252,8 @@ def delete(device_id: int) -> ResponseReturnValue:
     targets = _targets()
     with store().session() as s:
         device = get_network_device_or_404(s, device_id)
+        if device.origin != Origin.CENTRAL.value:
+            abort(409, "this device is configured in its gateway's agent.toml; remove it there")
         customer_id, gateway, name = device.customer_id, device.gateway_device_id, device.name
         service.delete_device(s, device, audit=record)
     targets.push(gateway)

@@ -1,0 +1,72 @@
+"""Targets from a gateway's own agent.toml become devices in the collector (audited), once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import select
+
+from collector.bus import BatchCommitted
+from collector.snmp.models import NetworkDevice, Origin
+from collector.snmp.registry import AgentFileTargets, reported_subjects
+from collector.store.db import Store
+from collector.store.models import AuditEntry
+from eus.v1 import eus_pb2
+
+from .conftest import World
+
+
+def committed(
+    device_id: int,
+    functions: Sequence[eus_pb2.FunctionResult] = (),
+    inventory: Sequence[eus_pb2.InventoryReport] = (),
+) -> BatchCommitted:
+    """A committed batch as the bus delivers it (no samples)."""
+    no_ids = np.array([], dtype=np.uint32)
+    no_ts = np.array([], dtype=np.int64)
+    no_values = np.array([], dtype=np.float64)
+    return BatchCommitted(
+        device_id, 1, 1, no_ids, no_ts, no_values, functions=list(functions), inventory=list(inventory)
+    )
+
+
+def fn(subject: str, fid: str, kind: str = "snmp", name: str = "") -> eus_pb2.FunctionResult:
+    return eus_pb2.FunctionResult(id=fid, kind=kind, name=name, subject=subject, status=eus_pb2.HEALTH_OK)
+
+
+def test_reported_subjects_ignore_central_ids_the_host_and_other_kinds() -> None:
+    system = eus_pb2.InventoryItem(kind="snmp_system", key="system", attrs={"sysName": "lab-core"})
+    event = committed(
+        1,
+        [
+            fn("lab-sw", "lab-sw:reachability", name="Lab switch"),
+            fn("lab-sw", "lab-sw:supply:1", kind="snmp.supply", name="Toner"),
+            fn("snmp-12", "snmp-12:reachability", name="central"),  # pushed by the collector
+            fn("", "http:intranet", kind="http"),  # the host's own function
+            fn("lab-x", "lab-x:thing", kind="http"),
+        ],
+        [eus_pb2.InventoryReport(full=True, subject="lab-core", upserts=[system]),
+         eus_pb2.InventoryReport(full=True, subject="", upserts=[])],
+    )  # fmt: skip
+    assert reported_subjects(event) == {"lab-sw": "Lab switch", "lab-core": "lab-core"}
+
+
+def test_new_subjects_become_agent_file_devices_once(store: Store, world: World) -> None:
+    registry = AgentFileTargets(store)
+    event = committed(world.gateway_a, [fn("lab-sw", "lab-sw:reachability", name="Lab switch")])
+    registry.on_committed(event)
+    registry.on_committed(event)  # seen already: nothing new
+    assert AgentFileTargets(store).adopt(world.gateway_a, [("lab-sw", "")]) == []  # survives a restart
+    assert registry.adopt(world.gateway_b, [("lab-sw", "")]) == ["lab-sw"]  # another gateway's own
+    with store.session() as s:
+        rows = s.scalars(select(NetworkDevice).order_by(NetworkDevice.id)).all()
+        assert [(r.customer_id, r.gateway_device_id, r.origin, r.target_id, r.name) for r in rows] == [
+            (world.customer_a, world.gateway_a, Origin.AGENT_FILE.value, "lab-sw", "Lab switch"),
+            (world.customer_b, world.gateway_b, Origin.AGENT_FILE.value, "lab-sw", "lab-sw"),
+        ]
+        assert rows[0].auth_key_enc == "" and rows[0].community_enc == ""
+        audits = s.scalars(select(AuditEntry).where(AuditEntry.action == "snmp.device.discover")).all()
+        assert [(a.actor, a.customer_id) for a in audits] == [("agent:gw-a", world.customer_a),
+                                                              ("agent:gw-b", world.customer_b)]  # fmt: skip
+    assert registry.adopt(424242, [("x", "")]) == []  # an unknown gateway adopts nothing
