@@ -58,25 +58,34 @@ def build_target(device: NetworkDevice, box: SecretBox) -> eus_pb2.SnmpTarget:
 
 
 def trap_users(targets: Iterable[eus_pb2.SnmpTarget]) -> list[eus_pb2.SnmpTarget]:
-    """The USM users the trap listener accepts: those of the gateway's SNMPv3 devices, once each."""
+    """The USM users the trap listener accepts: those of the gateway's SNMPv3 devices, once
+    each (per engine id: the same user on two devices with known engine ids is two entries)."""
     seen: set[tuple[str, ...]] = set()
     users: list[eus_pb2.SnmpTarget] = []
     for t in targets:
         if t.version != SnmpVersion.V3.value or not t.user:
             continue
-        key = (t.user, t.auth_protocol, t.auth_key, t.priv_protocol, t.priv_key)
+        key = (
+            t.user,
+            t.auth_protocol,
+            t.auth_key,
+            t.priv_protocol,
+            t.priv_key,
+            t.params.get("engine_id", ""),
+        )
         if key in seen:
             continue
         seen.add(key)
-        users.append(
-            eus_pb2.SnmpTarget(
-                user=t.user,
-                auth_protocol=t.auth_protocol,
-                auth_key=t.auth_key,
-                priv_protocol=t.priv_protocol,
-                priv_key=t.priv_key,
-            )
+        user = eus_pb2.SnmpTarget(
+            user=t.user,
+            auth_protocol=t.auth_protocol,
+            auth_key=t.auth_key,
+            priv_protocol=t.priv_protocol,
+            priv_key=t.priv_key,
         )
+        if t.params.get("engine_id"):  # a v3 trap (not an inform) is checked against its sender's engine id
+            user.params["engine_id"] = t.params["engine_id"]
+        users.append(user)
     return users
 
 

@@ -28,6 +28,7 @@ MIN_KEY = 8  # RFC 3414: passphrases shorter than 8 octets are refused
 MAX_SECRET = 256
 MAX_PROFILES = 20
 PROFILE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+ENGINE_ID_RE = re.compile(r"^(?:0x)?((?:[0-9a-f]{2}){5,32})$")  # snmpEngineID: 5 to 32 octets
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
@@ -83,7 +84,7 @@ class DeviceSettings:
     timeout_s: float = 2.0
     retries: int = 1
     profiles: tuple[str, ...] = ()
-    params: dict[str, float] = field(default_factory=dict)
+    params: dict[str, float | str] = field(default_factory=dict)
 
 
 def _text(form: Mapping[str, str], name: str) -> str:
@@ -267,6 +268,14 @@ def validate(
     )
     if crit >= warn:
         errors.append("Supply critical level: must be below the warning level.")
+    params: dict[str, float | str] = {"supply_warn_percent": warn, "supply_crit_percent": crit}
+    engine_id = str(form.get("engine_id", "")).strip().lower().replace(":", "")
+    if engine_id:
+        found = ENGINE_ID_RE.fullmatch(engine_id)
+        if found is None:
+            errors.append("Engine id: 5 to 32 octets in hex, e.g. 0x80001f8880c71100000000.")
+        else:
+            params["engine_id"] = found.group(1)
     if errors:
         raise ValidationError(errors)
     assert gateway is not None
@@ -282,6 +291,6 @@ def validate(
         timeout_s=timeout,
         retries=retries,
         profiles=tuple(dict.fromkeys(profiles)),
-        params={"supply_warn_percent": warn, "supply_crit_percent": crit},
+        params=params,
         credentials=creds,
     )

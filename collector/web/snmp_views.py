@@ -97,6 +97,7 @@ def _device_values(d: NetworkDevice) -> dict[str, str]:
         site_id=str(d.site_id or ""),
         supply_warn_percent=f"{float(params.get('supply_warn_percent', 15)):g}",
         supply_crit_percent=f"{float(params.get('supply_crit_percent', 5)):g}",
+        engine_id=str(params.get("engine_id", "")),
     )
     return values
 

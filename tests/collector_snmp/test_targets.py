@@ -129,6 +129,13 @@ def test_a_gateway_receives_its_targets_with_secrets_and_the_trap_listener(
     assert (listener.enabled, listener.host, listener.port) == (True, "0.0.0.0", 16162)
     assert list(listener.communities) == ["public", "traps"]
     assert [(u.user, u.auth_key, u.priv_key) for u in listener.v3_users] == [("monuser", *SECRETS[:2])]
+    assert "engine_id" not in listener.v3_users[0].params
+
+    add(store, box, world, v3_form(world, name="Same user, known engine", engine_id="0x8000000001020304"))
+    config = targets.config_for(world.gateway_a)
+    assert config is not None
+    users = [(u.user, dict(u.params)) for u in config.trap_listener.v3_users]
+    assert users == [("monuser", {}), ("monuser", {"engine_id": "8000000001020304"})]
     with store.session() as s:
         row = s.scalars(select(AuditEntry).where(AuditEntry.action == "snmp.gateway.update")).one()
         assert "public" not in row.detail and "traps" not in row.detail

@@ -77,6 +77,8 @@ def test_v3_auth_priv_is_accepted_with_defaults() -> None:
         ({"supply_warn_percent": "10", "supply_crit_percent": "20"}, "must be below the warning level"),
         ({"supply_warn_percent": "150"}, "Supply warning level: from 0 to 100."),
         ({"context": "c" * 65}, "Context: at most 64 characters."),
+        ({"engine_id": "0x8000"}, "Engine id: 5 to 32 octets in hex"),
+        ({"engine_id": "zz" * 6}, "Engine id: 5 to 32 octets in hex"),
     ],
 )
 def test_each_problem_has_its_own_message(changes: dict[str, str], message: str) -> None:
@@ -135,6 +137,11 @@ def test_hosts() -> None:
     for bad in ("", "a b", "-lead.example", "1.2.3", "x" * 254):
         with pytest.raises(ValidationError):
             check({**V3, "host": bad})
+
+
+def test_engine_id_is_normalised_into_params() -> None:
+    assert check({**V3, "engine_id": "0x80:00:1F:88:80:C7"}).params["engine_id"] == "80001f8880c7"
+    assert "engine_id" not in check(V3).params
 
 
 def test_profiles_are_normalised() -> None:
