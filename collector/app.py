@@ -20,10 +20,13 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from collector.alerting.service import Alerting
 from collector.bus import BatchCommitted, Bus
 from collector.config import CollectorConfig
+from collector.functions.central import config_source as functions_config
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import IngestWriter
+from collector.inventory.ingest import InventoryIngest, customer_lookup
 from collector.pki import CertificateAuthority
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.enroll_service import EnrollmentService
@@ -69,6 +72,12 @@ class Collector:
         self.snmp = SnmpTargets(self.store, SecretBox.open(cfg.data_dir))
         self.snmp.attach(self.configs)
         self.bus.subscribe(BatchCommitted, AgentFileTargets(self.store).on_committed)
+        self.configs.add_source("functions", functions_config(self.store))
+        self.inventory = InventoryIngest(self.bus, customer_lookup(self.store))
+        self.writer.extras.add_txn_hook("inventory", self.inventory.txn_hook)
+        self.bus.subscribe(BatchCommitted, self.inventory.on_committed)
+        self.alerting = Alerting(cfg, self.store, self.tsdb)
+        self.alerting.subscribe(self.bus)
         self.stream_service = StreamService(
             self.store, self.writer, self.series, self.live, configs=self.configs, bus=self.bus
         )
@@ -123,10 +132,11 @@ class Collector:
     def _start_web(self) -> None:
         from waitress.server import create_server
 
-        from collector.web import create_app, snmp_views
+        from collector.web import create_app, functions_views, snmp_views
 
         app = create_app(self.store, self.tsdb, secret_key=read_secret_key(self.cfg.data_dir))
         snmp_views.init_app(app, self.snmp)
+        functions_views.init_app(app, self.configs)
         self.web = create_server(
             app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
         )
@@ -144,6 +154,7 @@ class Collector:
         sched.add_job(
             self.enforce_revocations, "interval", seconds=self.cfg.revocation_poll_s, id="revocations"
         )
+        self.alerting.add_jobs(sched)
         sched.start()
         self.scheduler = sched
 
@@ -168,6 +179,7 @@ class Collector:
     async def serve(self, stop: asyncio.Event) -> None:
         self._mark_stale_streams()
         self.bus.start()
+        self.alerting.start()
         self.writer.start()
         self.rpc = build_server(
             ca=self.ca,
@@ -206,6 +218,7 @@ class Collector:
             self.web.close()
         self.writer.stop()
         self.bus.stop()
+        self.alerting.stop()
         self.flush_last_seen()
         self.tsdb.checkpoint()
         self.tsdb.close()

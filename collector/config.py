@@ -36,6 +36,27 @@ class CollectorConfig:
     agent_cert_days: int = 365
     offline_after_s: float = 30.0
     revocation_poll_s: float = 2.0
+    # Alert delivery (collector.alerting.service). Secrets are kept out of repr and logs.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str = "eus@localhost"
+    smtp_cafile: str = ""  # "" = the system trust store
+    sms_base_url: str = "https://api.twilio.com"  # any service speaking Twilio's Messages API
+    sms_account_sid: str = ""
+    sms_auth_token: str = field(default="", repr=False)
+    sms_from: str = ""
+    webhook_url: str = ""  # receives every alert notification as signed JSON
+    webhook_secret: str = field(default="", repr=False)
+    alert_ops_email: str = ""  # the operator's address: every alert, and failing channels
+    business_hours: str = "mon-fri 08:00-18:00"
+    business_timezone: str = "UTC"
+    alert_group_wait_s: float = 0.2
+    alert_offline_group_wait_s: float = 5.0
+    notify_retry_base_s: float = 5.0
+    notify_retry_budget_s: float = 3600.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -172,13 +172,10 @@ class AlertEngine:
     def load(self) -> int:
         """Load every alert that is not inactive: identities and states survive restarts."""
         with self.lock, self.store.session() as s:
-            last = dict(
-                s.execute(
-                    select(AlertTransition.alert_id, func.max(AlertTransition.id)).group_by(
-                        AlertTransition.alert_id
-                    )
-                ).tuples()
+            grouped = select(AlertTransition.alert_id, func.max(AlertTransition.id)).group_by(
+                AlertTransition.alert_id
             )
+            last = {int(aid): int(tid) for aid, tid in s.execute(grouped).all()}
             for a in s.scalars(select(Alert).where(Alert.state != State.INACTIVE.value)):
                 rec = self._rec_from_row(a, last.get(a.id, 0))
                 if rec is not None:
@@ -335,6 +332,9 @@ class AlertEngine:
                 tier=0,
             )
         self.steps += 1
+        log.info(
+            "alert %d %s: %s -> %s (%s)", rec.id, rec.fingerprint, st.from_state, st.to_state, st.severity
+        )
         if self._wake is not None:
             self._wake()
 

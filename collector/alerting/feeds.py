@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ class Feeds:
         self.series = series
         self.offline_after_s = offline_after_s
         self._streaks: dict[tuple[int, str], int] = {}
+        self.started_at = datetime.fromtimestamp(engine.clock(), UTC)
 
     def _rules(self, dev: DeviceInfo, kind: str) -> list[RuleDef]:
         return [
@@ -108,23 +108,36 @@ class Feeds:
             v = instance_offline.evaluate(r.params, fact, detail, r.severity)
             self.engine.observe(r, dev, "", v, source_at=at)
 
-    def check_silent(self, live_device_ids: Callable[[], Iterable[int]] | None = None) -> None:
-        """Scheduler job: an open stream that has sent nothing for ``offline_after_s`` is a
-        network loss the TCP stack has not noticed yet."""
+    def check_silent(self) -> None:
+        """Scheduler job. An open stream that has sent nothing for ``offline_after_s`` is a
+        network loss the TCP stack has not noticed yet. And a device the store shows offline
+        since this process started, with no offline alert, had its close event lost (a
+        stream handler cancelled mid-cleanup): the stored state is the fact, so alert on it."""
         cutoff = datetime.fromtimestamp(self.engine.clock(), UTC) - timedelta(seconds=self.offline_after_s)
+        offline = (StreamState.OFFLINE_UNEXPECTED.value, StreamState.OFFLINE_CLEAN.value)
         with self.engine.store.session() as s:
-            ids = s.scalars(
+            silent = s.scalars(
                 select(Device.id)
                 .where(Device.stream_state == StreamState.ONLINE.value)
                 .where(Device.last_seen < cutoff)
                 .where(Device.revoked_at.is_(None))
             ).all()
-        for device_id in ids:
+            closed = s.execute(
+                select(Device.id, Device.stream_state)
+                .where(Device.stream_state.in_(offline))
+                .where(Device.last_seen >= self.started_at)
+            ).all()
+        for device_id in silent:
+            detail = f"nothing received for {self.offline_after_s:.0f} s"
+            self.connection(int(device_id), Connection.SILENT, detail, self.engine.clock())
+        known = self.engine.offline_devices()
+        for device_id, state in closed:
+            if int(device_id) in known:
+                continue
+            clean = state == StreamState.OFFLINE_CLEAN.value
+            fact = Connection.CLOSED_CLEAN if clean else Connection.CLOSED_UNEXPECTED
             self.connection(
-                int(device_id),
-                Connection.SILENT,
-                f"nothing received for {self.offline_after_s:.0f} s",
-                self.engine.clock(),
+                int(device_id), fact, "stream closed (from the recorded device state)", self.engine.clock()
             )
 
     # -- inventory --------------------------------------------------------------------------

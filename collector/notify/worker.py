@@ -64,7 +64,7 @@ class NotifyWorker:
         self._senders = senders
         self._clock = clock
         self.policy = policy or RetryPolicy()
-        self._on_dead = on_dead
+        self.on_dead = on_dead
         self._batch = batch
         self._poll_s = poll_s
         self._wake = threading.Event()
@@ -116,9 +116,9 @@ class NotifyWorker:
                 log.info("message %d delivered by %s", message_id, channel)
             else:
                 log.warning("message %d by %s: %s (%s)", message_id, channel, outcome.response[:200], state)
-            if state == "dead" and self._on_dead is not None:
+            if state == "dead" and self.on_dead is not None:
                 try:
-                    self._on_dead(channel, outcome.response)
+                    self.on_dead(channel, outcome.response)
                 except Exception:
                     log.exception("reporting the failing channel %s failed", channel)
         return len(claimed)

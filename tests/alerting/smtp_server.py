@@ -77,6 +77,10 @@ class Mail:
         return raw.decode(errors="replace") if isinstance(raw, bytes) else ""
 
     @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
     def key(self) -> str:
         return str(self.message["X-EUS-Idempotency-Key"])
 
