@@ -161,6 +161,4 @@ def history(
 def status_changes(rows: list[FunctionResultRow]) -> list[FunctionResultRow]:
     """Pure: the results (newest first, as :func:`history` returns them) where the status
     differs from the result before; the oldest result counts as a change."""
-    return [
-        row for i, row in enumerate(rows) if i == len(rows) - 1 or rows[i + 1].status != row.status
-    ]
+    return [row for i, row in enumerate(rows) if i == len(rows) - 1 or rows[i + 1].status != row.status]

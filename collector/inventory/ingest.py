@@ -17,11 +17,29 @@ import duckdb
 
 from collector.bus import BatchCommitted, Bus, InventoryChanged
 from collector.inventory.store import BatchWithInventory, SubjectChanges, write_reports
+from collector.store.db import Store
+from collector.store.models import Device
 
 log = logging.getLogger(__name__)
 
 BatchKey = tuple[int, int, int]  # (device_id, epoch, seq)
 CustomerOf = Callable[[int], int | None]
+
+
+def customer_lookup(store: Store) -> CustomerOf:
+    """A device's customer from the relational store, remembered (it never changes)."""
+    known: dict[int, int] = {}
+
+    def customer_of(device_id: int) -> int | None:
+        if device_id not in known:
+            with store.session() as s:
+                device = s.get(Device, device_id)
+                if device is None:
+                    return None
+                known[device_id] = device.customer_id
+        return known[device_id]
+
+    return customer_of
 
 
 class InventoryIngest:

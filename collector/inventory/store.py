@@ -119,79 +119,103 @@ def write_reports(
             groups.setdefault((batch.device_id, report.subject), []).append((batch, report))
     if not groups:
         return []
-    now_s = time.time() if now is None else now
-    now_ts = _ts(0, now_s)
+    rows = _Rows(now_s=time.time() if now is None else now)
     out: list[SubjectChanges] = []
-    rows = _Rows()
     for (device_id, subject), reports in groups.items():
-        original, first_seen, known = _load(cur, device_id, subject)
-        snapshot: dict[ItemKey, dict[str, str]] = original
-        last_full: datetime | None = None
-        for batch, report in reports:
-            applied = apply_report(snapshot, report, known=known)
-            known = True
-            snapshot = applied.snapshot
-            for reason in applied.rejected[:20]:
-                log.warning("device %d inventory %r: %s", device_id, subject, reason)
-            ts = _ts(report.ts_ms, now_s)
-            if report.full:
-                last_full = ts
-            rows.changes.extend(
-                (
-                    device_id,
-                    subject,
-                    ts,
-                    now_ts,
-                    c.kind,
-                    c.key,
-                    c.change.value,
-                    c.old_version,
-                    c.new_version,
-                    _json(dict(c.old) if c.old is not None else None),
-                    _json(dict(c.new) if c.new is not None else None),
-                    batch.epoch,
-                    batch.seq,
-                )
-                for c in applied.changes
+        out.extend(_apply_subject(cur, device_id, subject, reports, rows))
+    _write(cur, rows)
+    return out
+
+
+def _apply_subject(
+    cur: duckdb.DuckDBPyConnection,
+    device_id: int,
+    subject: str,
+    reports: list[tuple[BatchWithInventory, eus_pb2.InventoryReport]],
+    rows: _Rows,
+) -> list[SubjectChanges]:
+    """One subject's reports in order; queues the rows that bring the stored state up to date."""
+    original, first_seen, known = _load(cur, device_id, subject)
+    snapshot: dict[ItemKey, dict[str, str]] = original
+    updated: dict[ItemKey, datetime] = {}  # when the agent saw each rewritten item change
+    last_full: datetime | None = None
+    out: list[SubjectChanges] = []
+    for batch, report in reports:
+        applied = apply_report(snapshot, report, known=known)
+        known = True
+        ts = _ts(report.ts_ms, rows.now_s)
+        for k in snapshot.keys() - applied.snapshot.keys():
+            first_seen.pop(k, None)
+        for k, attrs in applied.snapshot.items():
+            if k not in snapshot:
+                first_seen[k] = ts
+            if snapshot.get(k) != attrs:
+                updated[k] = ts
+        snapshot = applied.snapshot
+        for reason in applied.rejected[:20]:
+            log.warning("device %d inventory %r: %s", device_id, subject, reason)
+        if report.full:
+            last_full = ts
+        rows.changes.extend(
+            (
+                device_id,
+                subject,
+                ts,
+                rows.now_ts,
+                c.kind,
+                c.key,
+                c.change.value,
+                c.old_version,
+                c.new_version,
+                _json(dict(c.old) if c.old is not None else None),
+                _json(dict(c.new) if c.new is not None else None),
+                batch.epoch,
+                batch.seq,
             )
-            out.append(SubjectChanges(device_id, batch.epoch, batch.seq, subject, applied.changes))
-        # Rewrite only what differs between the stored snapshot and the final one.
-        for k in original.keys() - snapshot.keys():
+            for c in applied.changes
+        )
+        out.append(SubjectChanges(device_id, batch.epoch, batch.seq, subject, applied.changes))
+    # Rewrite only what differs between the stored snapshot and the final one.
+    for k in original.keys() - snapshot.keys():
+        rows.deletes.append((device_id, subject, k[0], k[1]))
+    for k, attrs in snapshot.items():
+        if original.get(k) == attrs:
+            continue
+        if k in original:
             rows.deletes.append((device_id, subject, k[0], k[1]))
-        for k, attrs in snapshot.items():
-            if original.get(k) == attrs:
-                continue
-            if k in original:
-                rows.deletes.append((device_id, subject, k[0], k[1]))
-            name = package_name(k[1], attrs) if k[0] == "package" else k[1]
-            rows.items.append(
-                (
-                    device_id,
-                    subject,
-                    k[0],
-                    k[1],
-                    name,
-                    attrs.get("version", ""),
-                    _json(attrs) or "{}",
-                    first_seen.get(k, now_ts),
-                )
+        rows.items.append(
+            (
+                device_id,
+                subject,
+                k[0],
+                k[1],
+                package_name(k[1], attrs) if k[0] == "package" else k[1],
+                attrs.get("version", ""),
+                _json(attrs) or "{}",
+                first_seen.get(k, rows.now_ts),
+                updated.get(k, rows.now_ts),
             )
-        rows.subjects.append((device_id, subject, len(snapshot), last_full, now_ts))
-    _write(cur, rows, now_ts)
+        )
+    rows.subjects.append((device_id, subject, len(snapshot), last_full, rows.now_ts))
     return out
 
 
 @dataclass(slots=True)
 class _Rows:
-    """Everything one hook call writes."""
+    """Everything one hook call writes, and the commit's time."""
 
+    now_s: float
     deletes: list[tuple[int, str, str, str]] = field(default_factory=list)
-    items: list[tuple[int, str, str, str, str, str, str, datetime]] = field(default_factory=list)
+    items: list[tuple[int, str, str, str, str, str, str, datetime, datetime]] = field(default_factory=list)
     changes: list[tuple[object, ...]] = field(default_factory=list)
     subjects: list[tuple[int, str, int, datetime | None, datetime]] = field(default_factory=list)
 
+    @property
+    def now_ts(self) -> datetime:
+        return _ts(0, self.now_s)
 
-def _write(cur: duckdb.DuckDBPyConnection, rows: _Rows, now_ts: datetime) -> None:
+
+def _write(cur: duckdb.DuckDBPyConnection, rows: _Rows) -> None:
     """Set-wise writes through Arrow: a full inventory is thousands of rows."""
     deletes, item_rows, change_rows = rows.deletes, rows.items, rows.changes
     if deletes:
@@ -202,13 +226,9 @@ def _write(cur: duckdb.DuckDBPyConnection, rows: _Rows, now_ts: datetime) -> Non
         )
         cur.unregister("inv_deletes")
     if item_rows:
-        cols = ["device_id", "subject", "kind", "key", "name", "version", "attrs", "first_seen"]
+        cols = ["device_id", "subject", "kind", "key", "name", "version", "attrs", "first_seen", "updated"]
         cur.register("inv_items", _table(cols, item_rows))
-        cur.execute(
-            "INSERT INTO inventory_items SELECT device_id, subject, kind, key, name, version, attrs, "
-            "first_seen, ? FROM inv_items",
-            [now_ts],
-        )
+        cur.execute(f"INSERT INTO inventory_items SELECT {', '.join(cols)} FROM inv_items")  # noqa: S608
         cur.unregister("inv_items")
     if change_rows:
         cols = [
@@ -234,6 +254,7 @@ _TYPES: dict[str, pa.DataType] = {
     "ts": pa.timestamp("us"),
     "recorded": pa.timestamp("us"),
     "first_seen": pa.timestamp("us"),
+    "updated": pa.timestamp("us"),
 }
 
 

@@ -1,4 +1,4 @@
-"""A real DuckDB file with the ``function_results`` table, and a real SQLite store."""
+"""A real DuckDB file (with ``function_results``, migration 10) and a real SQLite store."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ import pytest
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
 
-from .results import ensure_function_results
-
 
 @pytest.fixture
 def tsdb(tmp_path: Path) -> Iterator[TimeSeriesDB]:
     db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    ensure_function_results(db)
     yield db
     db.close()
 

@@ -8,17 +8,6 @@ from datetime import datetime
 from collector.tsdb.db import TimeSeriesDB
 
 
-def ensure_function_results(db: TimeSeriesDB) -> None:
-    """The ingest writer's migration creates this table; until it has landed, the same
-    columns as agreed for it (a no-op once the migration exists)."""
-    db.cursor().execute(
-        "CREATE TABLE IF NOT EXISTS function_results (device_id INTEGER NOT NULL, "
-        "subject VARCHAR NOT NULL, function_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
-        "name VARCHAR NOT NULL, status TINYINT NOT NULL, message VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, "
-        "duration_s DOUBLE NOT NULL, metrics VARCHAR NOT NULL)"
-    )
-
-
 def add_result(
     db: TimeSeriesDB,
     device_id: int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +134,13 @@ def test_full_then_differences_keep_snapshot_and_history(db: TimeSeriesDB) -> No
     assert keys == {"system", "DIMM0", "openssl:amd64", "libssl3:amd64", "jq:amd64"}
     dimm = next(i for i in current_inventory(cur, 7) if i.key == "DIMM0")
     system = next(i for i in current_inventory(cur, 7) if i.key == "system")
-    assert dimm.updated >= system.updated
-    assert dimm.first_seen == system.first_seen  # the slot was there before; its serial changed
+    t0 = datetime.fromtimestamp(T0 / 1000, UTC).replace(tzinfo=None)
+    # Times are when the agent took the inventory: the slot was there from the start, its
+    # serial changed in the second report.
+    assert (system.first_seen, system.updated) == (t0, t0)
+    assert (dimm.first_seen, dimm.updated) == (t0, t0 + timedelta(minutes=1))
+    jq = next(i for i in current_inventory(cur, 7) if i.key == "jq:amd64")
+    assert jq.first_seen == t0 + timedelta(minutes=1)
 
     # A later full report diffs against the snapshot: only real differences are recorded.
     later = datetime.fromtimestamp((T0 + 3_600_000) / 1000, UTC)

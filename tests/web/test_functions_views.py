@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from collector_functions.live import RecordingStream
-from collector_functions.results import add_result, ensure_function_results
+from collector_functions.results import add_result
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -27,7 +27,6 @@ from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
 
 @pytest.fixture
 def results(tsdb: TimeSeriesDB, seed: Seed) -> datetime:
-    ensure_function_results(tsdb)
     now = datetime.now(UTC).replace(tzinfo=None)
     for minutes, status, message in [
         (30, 1, "connected in 2 ms"),
