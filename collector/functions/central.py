@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from collector.functions.models import FunctionSpecRow
 from collector.functions.specs import SpecError, SpecInput, spec_proto
 from collector.store.db import Store, audit
-from collector.store.models import Device
+from collector.store.models import AuditEntry, Device
 from eus.v1 import eus_pb2
 
 MAX_SPECS_PER_DEVICE = 200
@@ -88,17 +88,30 @@ def remove_spec(
     return row
 
 
-def config_source(store: Store) -> Callable[[int], eus_pb2.AgentConfig]:
+def had_central_functions_removed(session: Session, device_id: int) -> bool:
+    """True when a central function was ever removed from the device (the audit log says so)."""
+    stmt = (
+        select(AuditEntry.id)
+        .where(AuditEntry.action == "function.remove", AuditEntry.target == f"device:{device_id}")
+        .limit(1)
+    )
+    return session.scalars(stmt).first() is not None
+
+
+def config_source(store: Store) -> Callable[[int], eus_pb2.AgentConfig | None]:
     """``AgentConfigs.add_source("functions", config_source(store))``.
 
-    Always answers, with an empty list when the device has no central functions: the
-    list replaces what was pushed before, so a spec removed while the agent was offline
-    is dropped at its next Hello instead of running on.
+    The device's central specs; None (nothing to say) for a device that never had one
+    removed and has none now. Once one was removed, an empty list is sent even when none
+    remain: the agent keeps the pushed set across restarts and replaces it only with a new
+    list, so a spec removed while the agent was offline is dropped at its next Hello.
     """
 
-    def source(device_id: int) -> eus_pb2.AgentConfig:
+    def source(device_id: int) -> eus_pb2.AgentConfig | None:
         with store.session() as s:
             rows = specs_of(s, device_id)
+            if not rows and not had_central_functions_removed(s, device_id):
+                return None
             specs = [spec_proto(r.spec_id, r.kind, r.name, r.interval_s, r.timeout_s, r.params) for r in rows]
         return eus_pb2.AgentConfig(functions=specs)
 

@@ -37,10 +37,8 @@ def test_add_push_remove_with_audit(store: Store) -> None:
     configs = AgentConfigs(live)
     configs.add_source("functions", config_source(store))
 
-    # No central functions: an explicit empty list, so stale pushed specs are dropped.
-    empty = configs.build(dev_a)
-    assert empty is not None
-    assert list(empty.functions) == []
+    # No central functions ever: nothing to say (the agent keeps its own config file's).
+    assert configs.build(dev_a) is None
 
     spec = validate("tcp", "Postgres", interval="30", params_text="host=db1\nport=5432")
     with store.session() as s:
@@ -57,7 +55,7 @@ def test_add_push_remove_with_audit(store: Store) -> None:
         30.0,
         {"host": "db1", "port": "5432"},
     )
-    assert list(configs.build(dev_b).functions) == []  # type: ignore[union-attr]
+    assert configs.build(dev_b) is None
 
     with (
         store.session() as s,
@@ -71,6 +69,12 @@ def test_add_push_remove_with_audit(store: Store) -> None:
         assert remove_spec(s, s.get_one(Device, dev_b), row_id, actor="user:tech") is None  # not b's
         removed = remove_spec(s, s.get_one(Device, dev_a), row_id, actor="user:tech", address="10.0.0.5")
         assert removed is not None
+    # Once one was removed, an explicit empty list: the agent drops what it kept.
+    after = configs.build(dev_a)
+    assert after is not None
+    assert list(after.functions) == []
+    assert configs.push(dev_a)
+    assert list(stream.sent[-1].config.functions) == []
     with store.session() as s:
         assert specs_of(s, dev_a) == []
         assert [r.device_id for r in specs_of(s, dev_b)] == [dev_b]
