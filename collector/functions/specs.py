@@ -19,10 +19,20 @@ from eus.v1 import eus_pb2
 # The kinds the agent checks (agent/functions/registry.py KINDS).
 KINDS: tuple[str, ...] = ("process", "systemd", "tcp", "http", "tls", "file", "log", "ping")
 
-# Parameters a kind cannot run without; the agent validates the rest.
+# Parameters a kind cannot run without (as the agent's kinds read them); the agent
+# validates everything else and reports a spec it cannot use as UNKNOWN with the reason.
 REQUIRED_PARAMS: Mapping[str, tuple[str, ...]] = {
+    "systemd": ("unit",),
     "tcp": ("host", "port"),
     "http": ("url",),
+    "tls": ("host",),
+    "file": ("path",),
+    "log": ("path", "pattern"),
+    "ping": ("host",),
+}
+# At least one of these per kind.
+ONE_OF_PARAMS: Mapping[str, tuple[str, ...]] = {
+    "process": ("process_name", "cmdline"),
 }
 
 MIN_INTERVAL_S = 5.0
@@ -143,4 +153,7 @@ def validate(  # noqa: PLR0917 -- the form's fields
     missing = [p for p in REQUIRED_PARAMS.get(kind, ()) if not params.get(p)]
     if missing:
         raise SpecError(f"kind {kind} needs the parameter(s): {', '.join(missing)}")
+    one_of = ONE_OF_PARAMS.get(kind, ())
+    if one_of and not any(params.get(p) for p in one_of):
+        raise SpecError(f"kind {kind} needs at least one of the parameters: {', '.join(one_of)}")
     return SpecInput(fid, kind, name, interval_s, timeout_s, params)

@@ -24,6 +24,14 @@ from collector.functions.specs import SpecError, default_spec_id, parse_params, 
         ({"kind": "tcp", "name": "db", "timeout": "0"}, "timeout must be between 0.1"),
         ({"kind": "tcp", "name": "db", "params_text": "host=db1"}, "kind tcp needs the parameter(s): port"),
         ({"kind": "http", "name": "web"}, "kind http needs the parameter(s): url"),
+        (
+            {"kind": "log", "name": "l", "params_text": "path=/var/log/x"},
+            "kind log needs the parameter(s): pattern",
+        ),
+        (
+            {"kind": "process", "name": "p", "params_text": "user=root"},
+            "at least one of the parameters: process_name",
+        ),
         ({"kind": "http", "name": "web", "params_text": "url"}, "line 1: expected key=value, got 'url'"),
         ({"kind": "http", "name": "web", "params_text": "\nURL=x"}, "line 2: 'URL' is not a parameter name"),
         ({"kind": "http", "name": "web", "params_text": "url=a\nurl=b"}, "line 2: url is given twice"),
@@ -55,7 +63,7 @@ def test_valid_spec_with_defaults_and_comments() -> None:
 
 
 def test_explicit_id_and_short_interval_caps_the_default_timeout() -> None:
-    spec = validate("ping", "gw", interval="5", spec_id="ping:gw-1")
+    spec = validate("ping", "gw", interval="5", params_text="host=10.0.0.1", spec_id="ping:gw-1")
     assert (spec.spec_id, spec.interval_s, spec.timeout_s) == ("ping:gw-1", 5.0, 5.0)
 
 
