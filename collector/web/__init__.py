@@ -20,6 +20,7 @@ from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
 from collector.web import (
     admin,
+    alerting_views,
     api,
     audit_view,
     auth,
@@ -48,6 +49,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     inventory_views.bp,
     functions_views.bp,
     snmp_views.bp,
+    alerting_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.sms_emulator import SmsEmulator
+from web.conftest import app, client, login, password_hashes, seed, tsdb  # noqa: F401 - the dashboard's fixtures
 
 from alerting.smtp_server import SmtpServer
 from collector.notify.email_smtp import SmtpSender, SmtpSettings

@@ -20,6 +20,7 @@ def url_params(seed: Seed) -> dict[str, Any]:
         "device_id": seed.device_a,
         "user_id": seed.tech,
         "token_id": seed.token_a,
+        **dict.fromkeys(("alert_id", "rule_id", "window_id", "contact_id"), 1),  # alerting
     }
 
 

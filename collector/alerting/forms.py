@@ -1,0 +1,228 @@
+"""Dashboard form input for rules, maintenance windows, contacts and alert actions, read
+into plain values with one specific message per problem (pure: no Flask, no database)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from collector.alerting import maintenance
+from collector.alerting.domain import Hours, Severity
+from collector.alerting.rules import RULE_KINDS, RuleError, parse_params
+
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+DOMAIN_RE = re.compile(r"^[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
+FAMILY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+MAX_SNOOZE_MIN = 7 * 24 * 60
+
+
+class FormError(ValueError):
+    """Input that cannot be accepted; the message is shown as it is."""
+
+
+def _text(form: Mapping[str, str], key: str, max_len: int = 200) -> str:
+    value = " ".join(str(form.get(key, "")).split())
+    if len(value) > max_len:
+        raise FormError(f"{key}: at most {max_len} characters")
+    return value
+
+
+def _opt_int(form: Mapping[str, str], key: str) -> int | None:
+    raw = str(form.get(key, "")).strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise FormError(f"{key}: not an id: {raw[:20]!r}") from None
+
+
+def _float(form: Mapping[str, str], key: str, default: float, lo: float, hi: float) -> float:
+    raw = str(form.get(key, "")).strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FormError(f"{key}: not a number: {raw[:20]!r}") from None
+    if not lo <= value <= hi:
+        raise FormError(f"{key}: from {lo:g} to {hi:g}")
+    return value
+
+
+def _severity(form: Mapping[str, str], key: str, default: str) -> str:
+    value = str(form.get(key, default))
+    try:
+        return Severity(value).value
+    except ValueError:
+        raise FormError(f"{key}: one of {', '.join(s.value for s in Severity)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInput:
+    name: str
+    family: str
+    kind: str
+    params: str  # canonical JSON
+    severity: str
+    customer_id: int | None
+    site_id: int | None
+    device_id: int | None
+    notify_contacts: bool
+    escalate_after_s: float
+
+
+def rule(form: Mapping[str, str]) -> RuleInput:
+    name = _text(form, "name")
+    if not name:
+        raise FormError("name: required")
+    kind = str(form.get("kind", ""))
+    if kind not in RULE_KINDS:
+        raise FormError(f"kind: one of {', '.join(RULE_KINDS)}")
+    family = _text(form, "family", 100) or kind
+    if not FAMILY_RE.match(family):
+        raise FormError(
+            "family: lower-case letters, digits, '_', '.', '-' (rules of one family override each other)"
+        )
+    raw = str(form.get("params", "") or "{}")
+    try:
+        params: Any = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FormError(f"params: not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(params, dict):
+        raise FormError("params: a JSON object, e.g. " + RULE_KINDS[kind].example)
+    try:
+        parse_params(kind, params)
+    except RuleError as exc:
+        raise FormError(f"params.{exc}") from None
+    scope = (_opt_int(form, "customer_id"), _opt_int(form, "site_id"), _opt_int(form, "device_id"))
+    if (scope[1] is not None or scope[2] is not None) and scope[0] is None:
+        raise FormError("a site or device rule needs its customer")
+    return RuleInput(
+        name,
+        family,
+        kind,
+        json.dumps(params, sort_keys=True),
+        _severity(form, "severity", "warning"),
+        *scope,
+        notify_contacts=str(form.get("notify_contacts", "")) in {"1", "on", "true"},
+        escalate_after_s=_float(form, "escalate_after_min", 0, 0, 7 * 24 * 60) * 60,
+    )
+
+
+def _when(form: Mapping[str, str], key: str) -> datetime:
+    raw = str(form.get(key, "")).strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise FormError(f"{key}: a date and time like 2026-12-01T22:00 (UTC)") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowInput:
+    customer_id: int
+    site_id: int | None
+    device_id: int | None
+    function_id: str
+    starts_at: datetime
+    ends_at: datetime
+    recurrence: str
+    until: datetime | None
+    reason: str
+
+
+def window(form: Mapping[str, str]) -> WindowInput:
+    customer_id = _opt_int(form, "customer_id")
+    if customer_id is None:
+        raise FormError("customer_id: required")
+    starts, ends = _when(form, "starts_at"), _when(form, "ends_at")
+    until = _when(form, "until") if str(form.get("until", "")).strip() else None
+    w = WindowInput(
+        customer_id,
+        _opt_int(form, "site_id"),
+        _opt_int(form, "device_id"),
+        _text(form, "function_id"),
+        starts,
+        ends,
+        str(form.get("recurrence", "none")),
+        until,
+        _text(form, "reason", 300),
+    )
+    try:
+        maintenance.validate(
+            maintenance.Window(
+                w.customer_id,
+                starts.timestamp(),
+                ends.timestamp(),
+                w.recurrence,
+                until.timestamp() if until else None,
+                w.site_id,
+                w.device_id,
+                w.function_id,
+            )
+        )
+    except ValueError as exc:
+        raise FormError(str(exc)) from None
+    return w
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInput:
+    customer_id: int
+    name: str
+    email: str
+    mobile: str
+    sms_gateway_domain: str
+    min_severity: str
+    hours: str
+    all_rules: bool
+    opt_in_rules: str  # JSON list
+
+
+def contact(form: Mapping[str, str], rule_ids: list[str]) -> ContactInput:
+    customer_id = _opt_int(form, "customer_id")
+    if customer_id is None:
+        raise FormError("customer_id: required")
+    name = _text(form, "name")
+    if not name:
+        raise FormError("name: required")
+    email = _text(form, "email", 300)
+    if email and not EMAIL_RE.match(email):
+        raise FormError(f"email: not an address: {email[:60]!r}")
+    mobile = "".join(str(form.get("mobile", "")).split())
+    if mobile and not E164_RE.match(mobile):
+        raise FormError("mobile: international format, e.g. +4915112345678")
+    gateway = _text(form, "sms_gateway_domain")
+    if gateway and not DOMAIN_RE.match(gateway):
+        raise FormError("sms_gateway_domain: a domain such as txt.carrier.example")
+    if not email and not mobile:
+        raise FormError("a contact needs an email address or a mobile number")
+    hours = str(form.get("hours", Hours.ALWAYS.value))
+    if hours not in {h.value for h in Hours}:
+        raise FormError(f"hours: one of {', '.join(h.value for h in Hours)}")
+    try:
+        opt_in = sorted({int(r) for r in rule_ids})
+    except ValueError:
+        raise FormError("opt_in: rule ids") from None
+    all_rules = str(form.get("all_rules", "")) in {"1", "on", "true"} or not opt_in
+    return ContactInput(
+        customer_id,
+        name,
+        email,
+        mobile,
+        gateway,
+        _severity(form, "min_severity", "warning"),
+        hours,
+        all_rules,
+        json.dumps(opt_in),
+    )
+
+
+def snooze_minutes(form: Mapping[str, str]) -> float:
+    return _float(form, "minutes", 60, 1, MAX_SNOOZE_MIN)

@@ -1,0 +1,178 @@
+"""The alerting pages: scoped, CSRF-protected, audited; the test button's outcomes land in
+the contact's message log (sent by the real worker to aiosmtpd and the SMS emulator)."""
+
+from __future__ import annotations
+
+import json
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from support.sms_emulator import SmsEmulator
+from web.conftest import PASSWORDS, LoginFn, Seed, csrf_token
+
+from alerting.conftest import sms_sender, smtp_sender
+from alerting.smtp_server import SmtpServer
+from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact, Message
+from collector.notify.worker import NotifyWorker
+from collector.store.db import Store
+from collector.store.models import AuditEntry
+
+
+def _as(login: LoginFn, who: str) -> None:
+    assert login(who, PASSWORDS[who]).status_code == 302
+
+
+def _alert(store: Store, customer_id: int, device_id: int, summary: str) -> int:
+    with store.session() as s:
+        a = Alert(
+            fingerprint=f"x|d{device_id}|{summary}",
+            kind="threshold",
+            customer_id=customer_id,
+            device_id=device_id,
+            severity="critical",
+            state="firing",
+            summary=summary,
+        )
+        s.add(a)
+        s.flush()
+        return a.id
+
+
+def test_pages_need_a_session(client: FlaskClient) -> None:
+    for path in ("/alerts", "/alerting/rules", "/alerting/maintenance", "/alerting/contacts", "/alerting/me"):
+        r = client.get(path)
+        assert r.status_code == 302 and "/login" in r.headers["Location"], path
+
+
+def test_alerts_are_scoped_filtered_and_acknowledged(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    mine = _alert(store, seed.customer_a, seed.device_a, "acme disk full")
+    theirs = _alert(store, seed.customer_b, seed.device_b, "bravo disk full")
+    _as(login, "tech")
+    page = client.get("/alerts").get_data(as_text=True)
+    assert "acme disk full" in page and "bravo disk full" not in page
+    assert client.get(f"/alerts/{theirs}").status_code == 404
+    assert "acme disk full" not in client.get("/alerts?severity=warning").get_data(as_text=True)
+    assert "acme disk full" in client.get("/alerts?state=firing&severity=critical").get_data(as_text=True)
+    assert client.post(f"/alerts/{mine}/ack").status_code == 400  # no CSRF token
+    token = csrf_token(client, "/alerts")
+    assert client.post(f"/alerts/{theirs}/ack", data={"csrf_token": token}).status_code == 404
+    r = client.post(f"/alerts/{mine}/ack", data={"csrf_token": token})
+    assert r.status_code == 302
+    r = client.post(f"/alerts/{mine}/snooze", data={"csrf_token": token, "minutes": "abc"})
+    assert r.status_code == 302
+    r = client.post(f"/alerts/{mine}/snooze", data={"csrf_token": token, "minutes": "30"})
+    with store.session() as s:
+        a = s.get(Alert, mine)
+        assert a is not None and a.acked_by == "user:tech" and a.snoozed_until is not None
+        reasons = [
+            t.reason for t in s.scalars(select(AlertTransition).where(AlertTransition.alert_id == mine))
+        ]
+        actions = [
+            e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.target == f"alert:{mine}"))
+        ]
+    assert reasons == ["acknowledged", "snoozed for 30 min"]
+    assert actions == ["alert.ack", "alert.snooze"]
+
+
+def test_rules_need_a_supervisor_and_valid_params(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    _as(login, "tech")
+    token = csrf_token(client, "/alerting/rules")
+    form = {
+        "csrf_token": token,
+        "name": "Disk",
+        "kind": "threshold",
+        "customer_id": str(seed.customer_a),
+        "params": json.dumps({"metric": "disk.percent", "warning": 90}),
+    }
+    assert client.post("/alerting/rules", data=form).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    _as(login, "super")
+    token = csrf_token(client, "/alerting/rules")
+    bad = {**form, "csrf_token": token, "params": '{"metric": "disk.percent", "warning": "high"}'}
+    page = client.post("/alerting/rules", data=bad, follow_redirects=True).get_data(as_text=True)
+    assert "params.warning: not a number" in page
+    page = client.post("/alerting/rules", data={**bad, "params": "{oops"}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "params: not JSON" in page
+    glob = {**form, "csrf_token": token, "customer_id": ""}
+    assert client.post("/alerting/rules", data=glob).status_code == 403  # global rules: administrators
+    wrong_site = {
+        **form,
+        "csrf_token": token,
+        "customer_id": str(seed.customer_b),
+        "site_id": str(seed.site_a),
+    }
+    page = client.post("/alerting/rules", data=wrong_site, follow_redirects=True).get_data(as_text=True)
+    assert "not a site of that customer" in page
+    client.post("/alerting/rules", data={**form, "csrf_token": token})
+    with store.session() as s:
+        (rule,) = s.scalars(select(AlertRule)).all()
+        assert rule.customer_id == seed.customer_a and json.loads(rule.params)["warning"] == 90
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "alert_rule.create")) is not None
+
+
+def test_maintenance_window_validation(client: FlaskClient, login: LoginFn, seed: Seed, store: Store) -> None:
+    _as(login, "tech")
+    token = csrf_token(client, "/alerting/maintenance")
+    form = {
+        "csrf_token": token,
+        "customer_id": str(seed.customer_a),
+        "starts_at": "2026-12-01T22:00",
+        "ends_at": "2026-12-01T21:00",
+        "recurrence": "none",
+    }
+    page = client.post("/alerting/maintenance", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "must end after it starts" in page
+    other = {**form, "customer_id": str(seed.customer_b), "ends_at": "2026-12-02T02:00"}
+    assert client.post("/alerting/maintenance", data=other).status_code == 404
+    client.post("/alerting/maintenance", data={**form, "ends_at": "2026-12-02T02:00", "recurrence": "weekly"})
+    page = client.get("/alerting/maintenance").get_data(as_text=True)
+    assert "weekly" in page and "2026-12-01 22:00" in page
+
+
+def test_contact_test_button_records_a_delivered_and_a_failed_test(  # noqa: PLR0917 - fixtures
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store, smtp: SmtpServer, sms: SmsEmulator
+) -> None:
+    _as(login, "super")
+    token = csrf_token(client, "/alerting/contacts")
+    bad = {"csrf_token": token, "customer_id": str(seed.customer_a), "name": "Ann", "mobile": "0151 12345"}
+    page = client.post("/alerting/contacts", data=bad, follow_redirects=True).get_data(as_text=True)
+    assert "mobile: international format" in page
+    form = {**bad, "email": "ann@acme.example", "mobile": "+4915100000001", "min_severity": "critical"}
+    client.post("/alerting/contacts", data=form)
+    with store.session() as s:
+        contact = s.scalar(select(Contact))
+        assert contact is not None and contact.min_severity == "critical"
+    sms.fail_always(400, 21610, "Attempt to send to unsubscribed recipient")
+    assert client.post(f"/alerting/contacts/{contact.id}/test", data={"csrf_token": token}).status_code == 302
+    worker = NotifyWorker(store, {"email": smtp_sender(smtp), "sms_http": sms_sender(sms)})
+    assert worker.run_once() == 2
+    with store.session() as s:
+        states = {m.channel: (m.state, m.attempts) for m in s.scalars(select(Message))}
+    assert states == {"email": ("delivered", 1), "sms_http": ("failed", 1)}
+    assert len(smtp.mails) == 1 and smtp.mails[0].subject == "[EUS TEST] Test message"
+    page = client.get(f"/alerting/contacts/{contact.id}").get_data(as_text=True)
+    assert "delivered" in page and "failed" in page and "21610" in page
+    client.post("/logout", data={"csrf_token": token})
+    _as(login, "tech")  # granted customer A: may see and test, not delete
+    assert client.get(f"/alerting/contacts/{contact.id}").status_code == 200
+    token = csrf_token(client, "/alerting/contacts")
+    assert (
+        client.post(f"/alerting/contacts/{contact.id}/delete", data={"csrf_token": token}).status_code == 403
+    )
+
+
+def test_my_channels(client: FlaskClient, login: LoginFn, seed: Seed, store: Store) -> None:
+    from collector.alerting.models import UserChannel
+
+    _as(login, "tech")
+    token = csrf_token(client, "/alerting/me")
+    client.post("/alerting/me", data={"csrf_token": token, "email": "tech@msp.example", "enabled": "1"})
+    with store.session() as s:
+        ch = s.get(UserChannel, seed.tech)
+        assert ch is not None and ch.email == "tech@msp.example" and ch.enabled
