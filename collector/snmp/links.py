@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 _HEX = re.compile(r"^[0-9a-f]{12}$")
@@ -118,29 +118,31 @@ def _resolve_port(node: Node | None, attrs: Mapping[str, str]) -> str:
     return port_id or attrs.get("port_desc", "").strip() or "?"
 
 
-def match(neighbour: Neighbour, nodes: Iterable[Node]) -> tuple[Node | None, str]:
-    """The known node an LLDP neighbour describes, and how it was recognised."""
-    attrs = neighbour.attrs
-    others = [n for n in nodes if n.id != neighbour.node_id]
-    mac = norm_mac(attrs.get("chassis_id", ""))
+def _evidence(attrs: Mapping[str, str]) -> list[tuple[str, str, Callable[[Node], frozenset[str]]]]:
+    """What identifies a neighbour, most trusted first: (how, value, where a node keeps it)."""
+    out: list[tuple[str, str, Callable[[Node], frozenset[str]]]] = []
+    chassis = attrs.get("chassis_id", "").strip()
+    mac = norm_mac(chassis)
     if mac:
-        for node in others:
-            if mac in node.macs:
-                return node, "chassis id"
+        out.append(("chassis id", mac, lambda n: n.macs))
+    elif chassis:  # a locally assigned chassis id: what the device calls itself
+        out.append(("chassis id", chassis.lower(), lambda n: n.names))
     address = norm_address(attrs.get("mgmt_address", ""))
     if address:
+        out.append(("management address", address, lambda n: n.addresses))
+    full = attrs.get("sys_name", "").strip().strip(".").lower()
+    for name in sorted(norm_name(full), key=lambda x: x != full):  # the full name, then the short one
+        out.append(("system name", name, lambda n: n.names))
+    return out
+
+
+def match(neighbour: Neighbour, nodes: Iterable[Node]) -> tuple[Node | None, str]:
+    """The known node an LLDP neighbour describes, and how it was recognised."""
+    others = [n for n in nodes if n.id != neighbour.node_id]
+    for how, value, kept in _evidence(neighbour.attrs):
         for node in others:
-            if address in node.addresses:
-                return node, "management address"
-    names = norm_name(attrs.get("sys_name", ""))
-    if names:
-        full = attrs.get("sys_name", "").strip().strip(".").lower()
-        for node in others:  # the full name first, then the short one
-            if full in node.names:
-                return node, "system name"
-        for node in others:
-            if names & node.names:
-                return node, "system name"
+            if value in kept(node):
+                return node, how
     return None, ""
 
 

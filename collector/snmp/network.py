@@ -19,7 +19,7 @@ from collector.snmp.links import Link, Neighbour, Node, links, node_ports, norm_
 from collector.snmp.models import NetworkDevice
 from collector.store.models import Device
 
-SNMP_KINDS = ("snmp_system", "interface", "lldp_neighbor")
+SNMP_KINDS = ("snmp_system", "interface", "lldp_local", "lldp_neighbor")
 
 
 def snmp_node_id(device: NetworkDevice) -> str:
@@ -52,6 +52,14 @@ def _snmp_node(device: NetworkDevice, items: list[readings.InventoryRow]) -> Nod
     interfaces = [(i.key, i.attrs) for i in items if i.kind == "interface"]
     macs = {m for m in (norm_mac(a.get("mac", "")) for _, a in interfaces) if m}
     names = norm_name(system.get("sysName", "")) | norm_name(device.name)
+    for lldp in (i.attrs for i in items if i.kind == "lldp_local"):  # how its neighbours see it
+        names |= norm_name(lldp.get("sys_name", ""))
+        chassis = lldp.get("chassis_id", "")
+        mac = norm_mac(chassis)
+        if mac:
+            macs.add(mac)
+        elif chassis.strip():
+            names.add(chassis.strip().lower())
     address = norm_address(device.host)
     return Node(
         snmp_node_id(device),

@@ -46,7 +46,7 @@ PROCURVE = Node(
         ]
     ),
 )
-AGENT = Node("agent-7", "agent", "fileserver", names=frozenset(norm_name("fs01.acme.lan")),
+AGENT = Node("agent-7", "agent", "fileserver", names=frozenset(norm_name("fs01.acme.lan") | {"fs01-chassis"}),
              addresses=frozenset({"10.40.1.50"}), macs=frozenset({"525400aabbcc"}))  # fmt: skip
 
 FROM_NEXUS = Neighbour(  # lldpRemTable of the Nexus, entry 436281344.0
@@ -118,6 +118,7 @@ def test_a_shared_mac_names_no_port() -> None:
         ({"sys_name": "dumsys-52"}, "snmp-1", "system name"),
         ({"chassis_id": "8c604f19163a", "sys_name": "fs01"}, "snmp-1", "chassis id"),  # MAC beats name
         ({"chassis_id": "112233445566", "sys_name": "elsewhere"}, None, ""),
+        ({"chassis_id": "FS01-Chassis", "chassis_id_subtype": "local"}, "agent-7", "chassis id"),
     ],
 )
 def test_match_order(attrs: dict[str, str], expected: str | None, how: str) -> None:
