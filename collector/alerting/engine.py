@@ -2,7 +2,7 @@
 its notifications in one transaction.
 
 Fed by ``collector.alerting.feeds`` (bus events: committed batches, streams opening and
-closing, inventory changes) and by scheduler jobs (:meth:`AlertEngine.tick`: for-durations,
+closing, inventory changes) and by scheduler jobs (:meth:`AlertEngine.tick`, in ``timers``: for-durations,
 event-like alerts expiring, maintenance ends and other suppressions lifting, escalation;
 silence and forecast checks live in ``feeds``). Every public method takes the engine's
 lock, so the bus thread and scheduler threads never interleave inside it. The clock is
@@ -14,93 +14,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from collector.alerting import grouping, inhibit, maintenance, routing
+from collector.alerting import inhibit, maintenance, routing, timers
+from collector.alerting.announce import announce
 from collector.alerting.directory import load_contacts, load_staff, load_windows
-from collector.alerting.domain import Announcement, Severity, State
+from collector.alerting.domain import Severity, State
 from collector.alerting.models import Alert, AlertTransition
-from collector.alerting.rules import RULE_KINDS
+from collector.alerting.records import (
+    CHANNEL_FAILING,
+    AlertRec,
+    Clock,
+    DeviceInfo,
+    EngineSettings,
+    channel_rule,
+    dt,
+    ts,
+)
 from collector.alerting.rules.ruleset import RuleSet
 from collector.alerting.rules.scope import RuleDef
-from collector.alerting.state import Lifecycle, Step, Verdict, announcement, due_escalation, step
-from collector.notify import outbox
-from collector.notify.message_log import aware
+from collector.alerting.state import Lifecycle, Step, Verdict, step
 from collector.store.db import Store
 from collector.store.models import Customer, Device, Site
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], float]
-CHANNEL_FAILING = "channel_failing"
-
-
-@dataclass(frozen=True, slots=True)
-class EngineSettings:
-    group_wait_s: float = 0.2  # how long a group collects before its message goes out
-    offline_group_wait_s: float = 5.0  # site outages arrive as a burst of closing streams
-    ops_email: str = ""  # the operator's address: receives every alert at tier 0
-    webhook_url: str = ""
-    hours: routing.BusinessHours = field(default_factory=routing.BusinessHours)
-    cache_ttl_s: float = 2.0  # rules, people and windows edited elsewhere take effect after this
-    max_tier: int = len(routing.TIER_ROLES) - 1
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceInfo:
-    id: int
-    customer_id: int
-    site_id: int | None
-    name: str
-    customer: str
-    site: str
-
-
-@dataclass(slots=True)
-class AlertRec:
-    """The engine's copy of one alert."""
-
-    id: int
-    fingerprint: str
-    rule: RuleDef
-    device: DeviceInfo | None
-    customer_id: int | None
-    subject: str
-    life: Lifecycle
-    summary: str = ""
-    notified_state: str = ""
-    notified_severity: str = ""
-    last_step_id: int = 0
-
-
-def ts(dt: datetime | None) -> float | None:
-    return None if dt is None else aware(dt).timestamp()
-
-
-def dt(t: float | None) -> datetime | None:
-    return None if t is None else datetime.fromtimestamp(t, UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class _SystemParams:
-    for_s: float = 0.0
-    hold_s: float = 3600.0
-
-
-def channel_rule(channel: str) -> RuleDef:
-    return RuleDef(
-        0,
-        f"Notification channel failing: {channel}",
-        f"{CHANNEL_FAILING}:{channel}",
-        CHANNEL_FAILING,
-        _SystemParams(),
-        Severity.CRITICAL,
-    )
 
 
 class AlertEngine:
@@ -119,12 +61,10 @@ class AlertEngine:
         self.lock = threading.RLock()
         self.rules = RuleSet(store, self.settings.cache_ttl_s)
         self._alerts: dict[str, AlertRec] = {}
-        self._absent: set[str] = set()
         self._devices: dict[int, DeviceInfo] = {}
         self._cache_at = -1e18
         self._directory = routing.Directory()
         self._windows: list[maintenance.Window] = []
-        self._last_tick: float | None = None
         self.steps = 0
 
     # -- caches ---------------------------------------------------------------------------
@@ -135,7 +75,7 @@ class AlertEngine:
             self._cache_at = -1e18
             self._devices.clear()
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         if time.monotonic() - self._cache_at < self.settings.cache_ttl_s:
             return
         with self.store.session() as s:
@@ -256,7 +196,7 @@ class AlertEngine:
                 if verdict.active and rec.life.state is State.FIRING:
                     rec.summary = verdict.summary or rec.summary
                 return rec
-            self._commit(rec, nxt, st, verdict=verdict, now=now, source_at=source_at)
+            self.commit(rec, nxt, st, verdict=verdict, now=now, source_at=source_at)
             return rec
 
     def _lookup(
@@ -279,7 +219,7 @@ class AlertEngine:
         return rec
 
     # -- persisting -----------------------------------------------------------------------
-    def _commit(
+    def commit(
         self,
         rec: AlertRec,
         nxt: Lifecycle,
@@ -320,8 +260,8 @@ class AlertEngine:
                 row.snoozed_until = None
             s.flush()
             rec.id, rec.life, rec.summary = row.id, nxt, summary
-            tr = self._transition(s, rec, st, now, source_at)
-            self._announce(
+            tr = self.record_transition(s, rec, st, now, source_at)
+            self.announce(
                 s,
                 rec,
                 row,
@@ -338,7 +278,7 @@ class AlertEngine:
         if self._wake is not None:
             self._wake()
 
-    def _transition(
+    def record_transition(
         self, s: Session, rec: AlertRec, st: Step, now: float, source_at: float | None
     ) -> AlertTransition:
         tr = AlertTransition(
@@ -358,7 +298,7 @@ class AlertEngine:
 
     def suppression(self, rec: AlertRec, now: float) -> str:
         """Why notifications of ``rec`` are held back now ("" = they are not)."""
-        self._refresh()
+        self.refresh()
         if rec.life.severity is Severity.INFO:
             return "not paged (info)"
         if rec.life.snoozed_until is not None and rec.life.snoozed_until > now:
@@ -378,174 +318,17 @@ class AlertEngine:
             if r.rule.kind == inhibit.OFFLINE_KIND and r.life.state is State.FIRING and r.device is not None
         }
 
-    def _announce(
-        self,
-        s: Session,
-        rec: AlertRec,
-        row: Alert,
-        *,
-        transition_id: int,
-        suppressed: bool,
-        now: float,
-        source_at: float | None,
-        tier: int,
-        escalation: bool = False,
-    ) -> int:
-        if escalation:
-            what: Announcement | None = None if suppressed else Announcement.ESCALATED
-        else:
-            what = announcement(
-                rec.life.state, rec.life.severity, rec.notified_state, rec.notified_severity, suppressed
-            )
-        if what is None:
-            return 0
-        facts = routing.AlertFacts(
-            rec.customer_id, rec.life.severity, rec.rule.id or None, rec.rule.notify_contacts, tier
-        )
-        people = routing.recipients(facts, self._directory, now)
-        if rec.rule.kind == CHANNEL_FAILING:
-            people = routing.failover(people, rec.subject)
-        wait = (
-            self.settings.offline_group_wait_s
-            if rec.rule.kind == inhibit.OFFLINE_KIND
-            else self.settings.group_wait_s
-        )
-        gt = grouping.GroupTarget(
-            rec.customer_id,
-            rec.device.site_id if rec.device else None,
-            rec.device.id if rec.device else None,
-            rec.rule.kind,
-            rec.rule.family,
-        )
-        added = outbox.enqueue(
-            s,
-            transition_id=transition_id,
-            alert_id=rec.id,
-            customer_id=rec.customer_id,
-            recipients=people,
-            announcement=what.value,
-            group_key=grouping.group_key(gt, what),
-            title=self._title(rec, many=False),
-            line=self._line(rec),
-            due_at=dt(now + wait) or datetime.now(UTC),
-            source_at=dt(source_at),
-        )
-        if not escalation:
-            state = Announcement.FIRING if what is Announcement.FIRING else Announcement.RESOLVED
-            rec.notified_state, rec.notified_severity = state.value, rec.life.severity.value
-            row.notified_state, row.notified_severity = rec.notified_state, rec.notified_severity
-        return added
-
-    @staticmethod
-    def _title(rec: AlertRec, many: bool) -> str:
-        if rec.device is None:
-            return rec.rule.name
-        place = rec.device.customer + (f" / {rec.device.site}" if rec.device.site else "")
-        return f"{rec.rule.name} - {place}"
-
-    @staticmethod
-    def _line(rec: AlertRec) -> str:
-        who = rec.device.name if rec.device else "EUS"
-        return f"{rec.life.severity.value.upper()} {who}: {rec.summary}"[:500]
+    def announce(self, s: Session, rec: AlertRec, row: Alert, **kw: Any) -> int:
+        return announce(s, rec, row, directory=self._directory, settings=self.settings, **kw)
 
     # -- time-driven ----------------------------------------------------------------------
     def tick(self) -> None:
-        """Scheduler job: pending alerts whose for-duration passed fire, event-like alerts
-        past their hold resolve, suppressions that lifted are caught up, escalation."""
-        with self.lock:
-            now = self.clock()
-            self._refresh()
-            self._sync_actions()
-            for rec in list(self._alerts.values()):
-                life = rec.life
-                for_s = float(getattr(rec.rule.params, "for_s", 0.0))
-                if life.state is State.PENDING:
-                    nxt, st = step(life, Verdict(True, life.severity, rec.summary), now, for_s)
-                    if st is not None:
-                        self._commit(rec, nxt, st, verdict=None, now=now, source_at=None)
-                        continue
-                event_like = rec.rule.kind == CHANNEL_FAILING or (
-                    rec.rule.kind in RULE_KINDS and RULE_KINDS[rec.rule.kind].event_like
-                )
-                hold = float(getattr(rec.rule.params, "hold_s", 3600.0))
-                expired = life.firing_since is not None and now - life.firing_since >= hold
-                if event_like and life.state is State.FIRING and expired:
-                    nxt, st = step(life, Verdict(False, life.severity, "expired"), now, for_s)
-                    if st is not None:
-                        self._commit(rec, nxt, st, verdict=None, now=now, source_at=None)
-                        continue
-                self._catch_up(rec, now)
-                self._escalate(rec, now)
-            self._last_tick = now
+        """Scheduler job: see ``collector.alerting.timers``."""
+        timers.tick(self)
 
-    def _catch_up(self, rec: AlertRec, now: float) -> None:
-        """Announce what a lifted suppression held back (at most one message per alert)."""
-        if rec.last_step_id == 0:
-            return
-        suppressed = self.suppression(rec, now)
-        if (
-            announcement(
-                rec.life.state, rec.life.severity, rec.notified_state, rec.notified_severity, bool(suppressed)
-            )
-            is None
-        ):
-            return
-        with self.store.session() as s:
-            row = s.get(Alert, rec.id)
-            if row is None:
-                return
-            added = self._announce(
-                s, rec, row, transition_id=rec.last_step_id, suppressed=False, now=now, source_at=None, tier=0
-            )
-        if added and self._wake is not None:
-            self._wake()
-
-    def _escalate(self, rec: AlertRec, now: float) -> None:
-        tier = due_escalation(rec.life, now, rec.rule.escalate_after_s, self.settings.max_tier)
-        if tier is None:
-            return
-        rec.life = replace(rec.life, escalation_tier=tier)
-        with self.store.session() as s:
-            row = s.get(Alert, rec.id)
-            if row is None:
-                return
-            row.escalation_tier = tier
-            st = Step(
-                State.FIRING,
-                State.FIRING,
-                rec.life.severity,
-                f"escalated to tier {tier} ({routing.TIER_ROLES[tier]})",
-            )
-            tr = self._transition(s, rec, st, now, None)
-            self._announce(
-                s,
-                rec,
-                row,
-                transition_id=tr.id,
-                suppressed=bool(tr.suppressed),
-                now=now,
-                source_at=None,
-                tier=tier,
-                escalation=True,
-            )
+    def wake(self) -> None:
         if self._wake is not None:
             self._wake()
-
-    def _sync_actions(self) -> None:
-        """Pick up acknowledgements and snoozes made on the dashboard."""
-        active = [r for r in self._alerts.values() if r.life.state in (State.PENDING, State.FIRING) and r.id]
-        if not active:
-            return
-        with self.store.session() as s:
-            rows = s.execute(
-                select(Alert.id, Alert.acked_at, Alert.snoozed_until).where(
-                    Alert.id.in_([r.id for r in active])
-                )
-            ).all()
-        by_id = {i: (acked, snoozed) for i, acked, snoozed in rows}
-        for r in active:
-            acked, snoozed = by_id.get(r.id, (None, None))
-            r.life = replace(r.life, acked=acked is not None, snoozed_until=ts(snoozed))
 
     # -- a channel that keeps failing -------------------------------------------------------
     def channel_failed(self, channel: str, reason: str) -> None:
@@ -559,8 +342,4 @@ def _function_of(rec: AlertRec) -> str:
     return rec.subject if rec.rule.kind == "function_status" else ""
 
 
-def active_rules(rules: Iterable[RuleDef], kind: str) -> list[RuleDef]:
-    return [r for r in rules if r.kind == kind]
-
-
-__all__ = ["AlertEngine", "AlertRec", "DeviceInfo", "EngineSettings", "active_rules", "channel_rule"]
+__all__ = ["AlertEngine", "AlertRec", "DeviceInfo", "EngineSettings", "channel_rule"]
