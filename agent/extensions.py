@@ -23,7 +23,7 @@ from eus.v1 import eus_pb2
 log = logging.getLogger(__name__)
 
 # Module paths, in start order. Adding an extension is one file plus one line here.
-EXTENSIONS: tuple[str, ...] = ("agent.functions", "agent.inventory")
+EXTENSIONS: tuple[str, ...] = ("agent.functions", "agent.inventory", "agent.snmp")
 
 
 class ReportSink(Protocol):

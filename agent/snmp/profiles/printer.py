@@ -1,0 +1,152 @@
+"""Printer-MIB: every supply (toner, ink, drum, waste box ...) as a level in percent and a
+function with WARNING/CRITICAL thresholds, and the page counter.
+
+A supply's percentage is level / max capacity when the printer states both; the MIB's
+negative levels (-1 other, -2 unknown, -3 "some remaining") and an unknown capacity leave
+it UNKNOWN. For receptacles that fill up (waste toner) the space left is what is judged.
+Thresholds come from the target's params ``supply_warn_percent`` (default 15: WARNING
+below it) and ``supply_crit_percent`` (default 5: CRITICAL at or below it).
+"""
+
+from __future__ import annotations
+
+from agent.snmp.oids import Oid, PollData, oid
+from agent.snmp.profiles.base import (
+    Profile,
+    ProfileResult,
+    TargetInfo,
+    function,
+    index_str,
+    integer,
+    lookup,
+    sample,
+    text,
+)
+from eus.v1 import eus_pb2
+
+_SUP = "1.3.6.1.2.1.43.11.1.1."
+SUPPLY_COLORANT = oid(_SUP + "3")
+SUPPLY_CLASS = oid(_SUP + "4")
+SUPPLY_TYPE = oid(_SUP + "5")
+SUPPLY_DESCR = oid(_SUP + "6")
+SUPPLY_UNIT = oid(_SUP + "7")
+SUPPLY_MAX = oid(_SUP + "8")
+SUPPLY_LEVEL = oid(_SUP + "9")
+COLORANT_VALUE = oid("1.3.6.1.2.1.43.12.1.1.4")
+MARKER_LIFE_COUNT = oid("1.3.6.1.2.1.43.10.2.1.4")
+
+RECEPTACLE = 4  # prtMarkerSuppliesClass receptacleThatIsFilled
+DEFAULT_WARN = 15.0
+DEFAULT_CRIT = 5.0
+SUPPLY_TYPES = {
+    3: "toner",
+    4: "waste toner",
+    5: "ink",
+    6: "ink cartridge",
+    8: "waste ink",
+    9: "drum (OPC)",
+    10: "developer",
+    15: "fuser",
+    18: "cleaner unit",
+    20: "transfer unit",
+    21: "toner cartridge",
+    32: "staples",
+}
+LEVEL_MEANING = {-1: "no level reported", -2: "level unknown", -3: "some remaining (no level reported)"}
+
+
+def key(index: Oid) -> str:
+    """``(hrDeviceIndex, supplyIndex)`` -> the supply index, prefixed by the device when not 1."""
+    if len(index) == 2 and index[0] == 1:
+        return str(index[1])
+    return index_str(index)
+
+
+def percent(level: int | None, capacity: int | None) -> float | None:
+    if level is None or capacity is None or level < 0 or capacity <= 0:
+        return None
+    return min(100.0, level * 100.0 / capacity)
+
+
+def judge(
+    descr: str,
+    pct: float | None,
+    level: int | None,
+    capacity: int | None,
+    *,
+    receptacle: bool,
+    warn: float,
+    crit: float,
+) -> tuple[eus_pb2.Health.ValueType, str]:
+    """Health and message of one supply (pure; table-tested)."""
+    if pct is None:
+        if capacity is None or capacity <= 0:
+            return eus_pb2.HEALTH_UNKNOWN, f"{descr}: capacity unknown"
+        return eus_pb2.HEALTH_UNKNOWN, f"{descr}: {LEVEL_MEANING.get(level or -2, 'level unknown')}"
+    left = 100.0 - pct if receptacle else pct
+    shown = f"{pct:.0f}% full" if receptacle else f"{pct:.0f}% left"
+    if left <= crit:
+        return eus_pb2.HEALTH_CRITICAL, f"{descr}: {shown} (critical at {crit:g}%)"
+    if left < warn:
+        return eus_pb2.HEALTH_WARNING, f"{descr}: {shown} (warning below {warn:g}%)"
+    return eus_pb2.HEALTH_OK, f"{descr}: {shown}"
+
+
+def collect(data: PollData, target: TargetInfo) -> ProfileResult:
+    out = ProfileResult()
+    warn = target.param_float("supply_warn_percent", DEFAULT_WARN)
+    crit = target.param_float("supply_crit_percent", DEFAULT_CRIT)
+    rows = sorted(set(data.column(SUPPLY_LEVEL)) | set(data.column(SUPPLY_DESCR)))
+    for index in rows:
+        k = key(index)
+        supply_type = integer(lookup(data, SUPPLY_TYPE, index))
+        descr = text(lookup(data, SUPPLY_DESCR, index)) or SUPPLY_TYPES.get(supply_type or 0, f"supply {k}")
+        colorant = integer(lookup(data, SUPPLY_COLORANT, index))
+        color = text(lookup(data, COLORANT_VALUE, (*index[:-1], colorant))) if colorant else ""
+        level = integer(lookup(data, SUPPLY_LEVEL, index))
+        capacity = integer(lookup(data, SUPPLY_MAX, index))
+        pct = percent(level, capacity)
+        labels = {"index": k, "descr": descr, "color": color}
+        if pct is not None:
+            out.samples.append(sample(target.id, "snmp.printer.supply_percent", "percent", pct, labels))
+        if level is not None:
+            out.samples.append(sample(target.id, "snmp.printer.supply_level", "", level, labels))
+        if capacity is not None:
+            out.samples.append(sample(target.id, "snmp.printer.supply_capacity", "", capacity, labels))
+        receptacle = integer(lookup(data, SUPPLY_CLASS, index)) == RECEPTACLE
+        status, message = judge(descr, pct, level, capacity, receptacle=receptacle, warn=warn, crit=crit)
+        metrics = {} if pct is None else {"percent": pct}
+        out.functions.append(
+            function(
+                target.id,
+                kind="snmp.supply",
+                fid=f"{target.id}:supply:{k}",
+                name=descr,
+                status=status,
+                message=message,
+                metrics=metrics,
+            )
+        )
+    for index, value in sorted(data.column(MARKER_LIFE_COUNT).items()):
+        pages = integer(value)
+        if pages is not None:
+            out.samples.append(
+                sample(
+                    target.id,
+                    "snmp.printer.pages_total",
+                    "count",
+                    pages,
+                    {"index": key(index)},
+                    monotonic=True,
+                )
+            )
+    return out
+
+
+PROFILE = Profile(
+    name="printer",
+    collect=collect,
+    columns=(SUPPLY_LEVEL, SUPPLY_MAX, MARKER_LIFE_COUNT),
+    slow_columns=(SUPPLY_DESCR, SUPPLY_CLASS, SUPPLY_TYPE, SUPPLY_UNIT, SUPPLY_COLORANT, COLORANT_VALUE),
+    probes=(SUPPLY_DESCR, SUPPLY_LEVEL),
+)

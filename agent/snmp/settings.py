@@ -1,0 +1,286 @@
+"""The ``[snmp]`` section of agent.toml and the checks every target passes (pure).
+
+::
+
+    [snmp]
+    enabled = true              # false: never poll, even when the collector pushes targets
+    max_concurrency = 10        # requests in flight per gateway
+    max_repetitions = 25        # GETBULK max-repetitions (rows per column per request)
+    trap_enabled = false
+    trap_host = "0.0.0.0"
+    trap_port = 162
+    trap_communities = ["public"]          # v1/v2c communities accepted (none by default)
+    trap_v3_users = [{user = "trap", auth_protocol = "SHA-256", auth_key = "...",
+                      priv_protocol = "AES", priv_key = "...", engine_id = "80001f8880..."}]
+
+    [[snmp.targets]]            # any SnmpTarget field (eus.proto)
+    id = "snmp-core-switch"
+    host = "192.0.2.10"
+    user = "monitor"
+    auth_protocol = "SHA-256"
+    auth_key = "..."
+    priv_protocol = "AES"
+    priv_key = "..."
+
+From the environment, ``EUS_AGENT_SNMP_TARGETS`` and ``EUS_AGENT_SNMP_TRAP_V3_USERS`` take
+JSON arrays, ``EUS_AGENT_SNMP_TRAP_COMMUNITIES`` a comma-separated list. A v3 *trap* (not an
+inform) can only be checked with the sender's engine id: give it as ``engine_id`` (hex), or
+let the gateway learn it by polling that device with the same user.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.snmp.credentials import CredentialError, Credentials, from_target
+from eus.v1 import eus_pb2
+
+DEFAULT_PORT = 161
+DEFAULT_INTERVAL_S = 60.0
+DEFAULT_TIMEOUT_S = 2.0
+DEFAULT_RETRIES = 1
+MIN_INTERVAL_S = 1.0
+MAX_TIMEOUT_S = 60.0
+MAX_RETRIES = 10
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+HEX_RE = re.compile(r"^(0x)?([0-9a-fA-F]{2}){5,32}$")
+
+_TARGET_FIELDS = {f.name for f in eus_pb2.SnmpTarget.DESCRIPTOR.fields}
+_SECTION_KEYS = {
+    "enabled",
+    "targets",
+    "max_concurrency",
+    "max_repetitions",
+    "trap_enabled",
+    "trap_host",
+    "trap_port",
+    "trap_communities",
+    "trap_v3_users",
+}
+
+
+class SettingsError(ValueError):
+    """The ``[snmp]`` section is invalid; the message says where and why (never a secret)."""
+
+
+@dataclass(frozen=True)
+class TrapSettings:
+    enabled: bool = False
+    host: str = "0.0.0.0"  # noqa: S104 -- a trap listener listens on every interface unless told
+    port: int = 162
+    communities: tuple[str, ...] = ()
+    v3_users: tuple[eus_pb2.SnmpTarget, ...] = ()  # user/auth/priv fields; params["engine_id"] optional
+
+
+@dataclass(frozen=True)
+class SnmpSettings:
+    enabled: bool = True
+    targets: tuple[eus_pb2.SnmpTarget, ...] = ()
+    traps: TrapSettings = field(default_factory=TrapSettings)
+    max_concurrency: int = 10
+    max_repetitions: int = 25
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target with defaults applied and everything checked."""
+
+    id: str
+    name: str
+    host: str
+    port: int
+    interval_s: float
+    timeout_s: float
+    retries: int
+    profiles: tuple[str, ...]
+    params: Mapping[str, str]
+    credentials: Credentials
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def param_float(self, key: str, default: float) -> float:
+        try:
+            value = float(self.params.get(key, default))
+        except ValueError:
+            return default
+        return value if math.isfinite(value) else default
+
+
+def check_target(target: eus_pb2.SnmpTarget) -> TargetSpec:
+    """Defaults applied and validated; raises :class:`SettingsError` naming the problem."""
+    where = f"SNMP target {target.id!r}" if target.id else "an SNMP target"
+    if not ID_RE.fullmatch(target.id):
+        raise SettingsError(f"{where}: id must be 1-128 letters, digits, '.', '_', ':' or '-'")
+    if not target.host.strip() or any(c.isspace() for c in target.host.strip()):
+        raise SettingsError(f"{where}: host is missing or malformed")
+    port = target.port or DEFAULT_PORT
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"{where}: port {port} is not in 1..65535")
+    interval = target.interval_s or DEFAULT_INTERVAL_S
+    timeout = target.timeout_s or DEFAULT_TIMEOUT_S
+    if not math.isfinite(interval) or interval < MIN_INTERVAL_S:
+        raise SettingsError(f"{where}: interval_s must be at least {MIN_INTERVAL_S:g}")
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT_S:
+        raise SettingsError(f"{where}: timeout_s must be in (0, {MAX_TIMEOUT_S:g}]")
+    retries = target.retries or DEFAULT_RETRIES  # proto3: 0 means "not set"
+    if retries > MAX_RETRIES:
+        raise SettingsError(f"{where}: retries must be at most {MAX_RETRIES}")
+    try:
+        creds = from_target(target)
+    except CredentialError as exc:
+        raise SettingsError(f"{where}: {exc}") from None
+    return TargetSpec(
+        id=target.id,
+        name=target.name or target.host,
+        host=target.host.strip(),
+        port=port,
+        interval_s=float(interval),
+        timeout_s=float(timeout),
+        retries=int(retries),
+        profiles=tuple(dict.fromkeys(p.strip().lower() for p in target.profiles if p.strip())),
+        params=dict(target.params),
+        credentials=creds,
+    )
+
+
+def _bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{where}: not a boolean: {value!r}")
+
+
+def _int(value: Any, where: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool | float):
+        raise SettingsError(f"{where}: not an integer: {value!r}")
+    try:
+        out = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{where}: not an integer: {value!r}") from None
+    if not lo <= out <= hi:
+        raise SettingsError(f"{where}: {out} is not in {lo}..{hi}")
+    return out
+
+
+def _tables(value: Any, where: str) -> list[Mapping[str, Any]]:
+    if isinstance(value, str):  # from the environment
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise SettingsError(f"{where}: not a JSON array of objects: {exc}") from None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise SettingsError(f"{where}: must be an array of tables")
+    return value
+
+
+def _set_field(target: eus_pb2.SnmpTarget, key: str, value: Any, where: str) -> None:
+    if key == "profiles":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise SettingsError(f"{where}: must be a list of names")
+        target.profiles.extend(str(p).strip() for p in items if str(p).strip())
+    elif key == "params":
+        if not isinstance(value, dict):
+            raise SettingsError(f"{where}: must be a table")
+        target.params.update({str(k): str(v) for k, v in value.items()})
+    elif key == "legacy":
+        target.legacy = _bool(value, where)
+    elif key in ("port", "retries"):
+        setattr(target, key, _int(value, where, 0, 65535))
+    elif key in ("interval_s", "timeout_s"):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise SettingsError(f"{where}: not a number: {value!r}")
+        try:
+            setattr(target, key, float(value))
+        except ValueError:
+            raise SettingsError(f"{where}: not a number: {value!r}") from None
+    elif isinstance(value, str):
+        setattr(target, key, value)
+    else:
+        raise SettingsError(f"{where}: must be a string")
+
+
+def target_from_table(
+    table: Mapping[str, Any], where: str, *, extra: frozenset[str] = frozenset()
+) -> eus_pb2.SnmpTarget:
+    """An ``SnmpTarget`` from a TOML/JSON table (keys are the message's field names)."""
+    unknown = sorted(set(table) - _TARGET_FIELDS - extra)
+    if unknown:
+        raise SettingsError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    target = eus_pb2.SnmpTarget()
+    for key, value in table.items():
+        if key not in extra:
+            _set_field(target, key, value, f"{where}.{key}")
+    return target
+
+
+def _trap_user(table: Mapping[str, Any], where: str) -> eus_pb2.SnmpTarget:
+    user = target_from_table(table, where, extra=frozenset({"engine_id"}))
+    engine_id = str(table.get("engine_id", "")).strip()
+    if engine_id:
+        if not HEX_RE.fullmatch(engine_id):
+            raise SettingsError(f"{where}.engine_id: must be 5-32 octets in hex")
+        user.params["engine_id"] = engine_id.lower().removeprefix("0x")
+    user.version = "3"
+    user.legacy = True  # a trap user's level is the sender's choice; the listener only verifies
+    try:
+        from_target(user)
+    except CredentialError as exc:
+        raise SettingsError(f"{where}: {exc}") from None
+    return user
+
+
+def parse(section: Mapping[str, Any]) -> SnmpSettings:
+    """Validate the raw ``[snmp]`` table (file values overlaid by the environment)."""
+    unknown = sorted(set(section) - _SECTION_KEYS)
+    if unknown:
+        raise SettingsError(
+            f"[snmp]: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(_SECTION_KEYS))})"
+        )
+    targets = tuple(
+        target_from_table(t, f"[snmp] targets[{i}]")
+        for i, t in enumerate(_tables(section.get("targets", []), "[snmp] targets"))
+    )
+    seen: set[str] = set()
+    for t in targets:
+        check_target(t)  # raises with the target's id in the message
+        if t.id in seen:
+            raise SettingsError(f"[snmp] targets: id {t.id!r} appears twice")
+        seen.add(t.id)
+    communities = section.get("trap_communities", [])
+    if isinstance(communities, str):
+        communities = [c for c in (x.strip() for x in communities.split(",")) if c]
+    if not isinstance(communities, list) or not all(isinstance(c, str) and c for c in communities):
+        raise SettingsError("[snmp] trap_communities: must be a list of non-empty strings")
+    traps = TrapSettings(
+        enabled=_bool(section.get("trap_enabled", False), "[snmp] trap_enabled"),
+        host=str(section.get("trap_host", "0.0.0.0")).strip() or "0.0.0.0",  # noqa: S104
+        port=_int(section.get("trap_port", 162), "[snmp] trap_port", 1, 65535),
+        communities=tuple(communities),
+        v3_users=tuple(
+            _trap_user(u, f"[snmp] trap_v3_users[{i}]")
+            for i, u in enumerate(_tables(section.get("trap_v3_users", []), "[snmp] trap_v3_users"))
+        ),
+    )
+    if traps.enabled and not traps.communities and not traps.v3_users:
+        raise SettingsError(
+            "[snmp]: trap_enabled needs trap_communities or trap_v3_users (otherwise every trap is refused)"
+        )
+    return SnmpSettings(
+        enabled=_bool(section.get("enabled", True), "[snmp] enabled"),
+        targets=targets,
+        traps=traps,
+        max_concurrency=_int(section.get("max_concurrency", 10), "[snmp] max_concurrency", 1, 100),
+        max_repetitions=_int(section.get("max_repetitions", 25), "[snmp] max_repetitions", 1, 200),
+    )

@@ -1,0 +1,226 @@
+"""The trap listener: SNMP v1/v2c traps and v3 traps/informs on the configured host/port,
+each forwarded as an ``Event`` (kind ``snmp.trap``). Runs on the gateway loop.
+
+v1/v2c notifications are accepted only with a configured community (which is never stored:
+the event says ``community = "***"``). SNMPv3 informs work with the user's keys alone; a
+v3 *trap* is authenticated with keys localised to the sender's engine id, so a user is
+registered for every engine id given in its ``engine_id`` param and for the engine id of
+every target the gateway polls with the same user name (learned from the poll).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from agent.snmp.oids import Oid, VarBind, dotted, oid
+from agent.snmp.profiles.base import pretty
+from agent.snmp.settings import TrapSettings
+from eus.v1 import eus_pb2
+
+log = logging.getLogger(__name__)
+
+SYS_UPTIME = oid("1.3.6.1.2.1.1.3.0")
+SNMP_TRAP_OID = oid("1.3.6.1.6.3.1.1.4.1.0")
+_TRAPS = "1.3.6.1.6.3.1.1.5."
+TRAP_NAMES: dict[Oid, str] = {
+    oid(_TRAPS + "1"): "coldStart",
+    oid(_TRAPS + "2"): "warmStart",
+    oid(_TRAPS + "3"): "linkDown",
+    oid(_TRAPS + "4"): "linkUp",
+    oid(_TRAPS + "5"): "authenticationFailure",
+}
+WARNING_TRAPS = frozenset({oid(_TRAPS + "3"), oid(_TRAPS + "5")})
+VERSIONS = {0: "1", 1: "2c", 3: "3"}
+
+
+def build_event(
+    *,
+    ts_ms: int,
+    source: str,
+    version: str,
+    user: str,
+    varbinds: Sequence[VarBind],
+    target_id: str = "",
+) -> eus_pb2.Event:
+    """The event for one notification (pure). Communities never appear in it."""
+    trap_oid = next((v for n, v in varbinds if n == SNMP_TRAP_OID and isinstance(v, tuple)), ())
+    attrs = {"trap_oid": dotted(trap_oid) if trap_oid else "", "version": version}
+    if version == "3":
+        attrs["user"] = user
+    else:
+        attrs["community"] = "***"
+    if target_id:
+        attrs["target"] = target_id
+    for name, value in varbinds:
+        attrs.setdefault(dotted(name), pretty(value))
+    return eus_pb2.Event(
+        ts_ms=ts_ms,
+        kind="snmp.trap",
+        source=source,
+        severity="warning" if trap_oid in WARNING_TRAPS else "info",
+        message=TRAP_NAMES.get(
+            trap_oid, dotted(trap_oid) if trap_oid else "notification without snmpTrapOID"
+        ),
+        attrs=attrs,
+    )
+
+
+def listener_function(status: eus_pb2.Health.ValueType, message: str) -> eus_pb2.FunctionResult:
+    return eus_pb2.FunctionResult(
+        id="snmp:trap-listener",
+        kind="snmp",
+        name="SNMP trap listener",
+        status=status,
+        message=message,
+        ts_ms=int(time.time() * 1000),
+    )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now so that a taken or privileged port fails here."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+class TrapListener:
+    """(Re)configured as a whole; learns v3 engine ids from polling."""
+
+    def __init__(
+        self,
+        on_event: Callable[[eus_pb2.Event], None],
+        on_status: Callable[[eus_pb2.FunctionResult], None],
+        target_for_address: Callable[[str], str],
+    ) -> None:
+        self.on_event = on_event
+        self.on_status = on_status
+        self.target_for_address = target_for_address
+        self.settings: TrapSettings | None = None
+        self.address: tuple[str, int] | None = None
+        self._engine: Any = None
+        self._learned: set[tuple[bytes, str]] = set()
+        self._registered: set[tuple[bytes, str]] = set()
+
+    def configure(self, settings: TrapSettings) -> None:
+        if settings == self.settings:
+            return
+        self.close()
+        self.settings = settings
+        if not settings.enabled:
+            return
+        where = f"{settings.host}:{settings.port}"
+        try:
+            sock = bind(settings.host, settings.port)
+        except OSError as exc:
+            log.error("SNMP trap listener cannot listen on %s: %s", where, exc.strerror or exc)
+            self.on_status(
+                listener_function(eus_pb2.HEALTH_CRITICAL, f"cannot listen on {where}: {exc.strerror or exc}")
+            )
+            return
+        self._start(settings, sock)
+        self.address = sock.getsockname()[:2]
+        users = len(settings.v3_users)
+        message = f"listening on {where} ({len(settings.communities)} communities, {users} SNMPv3 users)"
+        log.info("SNMP trap listener %s", message)
+        self.on_status(listener_function(eus_pb2.HEALTH_OK, message))
+
+    def _start(self, settings: TrapSettings, sock: socket.socket) -> None:
+        from pysnmp.carrier.asyncio.dgram import udp, udp6  # type: ignore[import-untyped]
+        from pysnmp.entity import config  # type: ignore[import-untyped]
+        from pysnmp.entity import engine as pysnmp_engine
+        from pysnmp.entity.rfc3413 import ntfrcv  # type: ignore[import-untyped]
+
+        engine = pysnmp_engine.SnmpEngine()
+        module = udp6 if sock.family == socket.AF_INET6 else udp
+        transport = module.Udp6AsyncioTransport if module is udp6 else module.UdpAsyncioTransport
+        config.add_transport(engine, module.DOMAIN_NAME, transport().open_server_mode(sock=sock))
+        for i, community in enumerate(settings.communities):
+            config.add_v1_system(engine, f"c{i}", community)
+        self._engine = engine
+        self._registered = set()
+        for user in settings.v3_users:
+            self._add_user(user, None)
+            if user.params.get("engine_id"):
+                self._add_user(user, bytes.fromhex(user.params["engine_id"]))
+        for engine_id, user_name in self._learned:
+            self._register_learned(engine_id, user_name)
+        ntfrcv.NotificationReceiver(engine, self._received)
+
+    def _add_user(self, user: eus_pb2.SnmpTarget, engine_id: bytes | None) -> None:
+        from pysnmp.entity import config
+        from pysnmp.proto import rfc1902  # type: ignore[import-untyped]
+
+        from agent.snmp.credentials import from_target, pysnmp_protocols
+
+        key = (engine_id or b"", user.user)
+        if key in self._registered:
+            return
+        self._registered.add(key)
+        as_sender = eus_pb2.SnmpTarget()
+        as_sender.CopyFrom(user)
+        as_sender.version, as_sender.legacy = "3", True  # the sender chooses its security level
+        creds = from_target(as_sender)
+        auth, priv = pysnmp_protocols(creds)
+        config.add_v3_user(
+            self._engine,
+            creds.user,
+            auth,
+            creds.auth_key or None,
+            priv,
+            creds.priv_key or None,
+            securityEngineId=None if engine_id is None else rfc1902.OctetString(engine_id),
+        )
+
+    def learn(self, engine_id: bytes, user_name: str) -> None:
+        """A polled target with this v3 user has this engine id: accept its traps too."""
+        if (engine_id, user_name) in self._learned:
+            return
+        self._learned.add((engine_id, user_name))
+        if self._engine is not None:
+            self._register_learned(engine_id, user_name)
+
+    def _register_learned(self, engine_id: bytes, user_name: str) -> None:
+        assert self.settings is not None
+        for user in self.settings.v3_users:
+            if user.user == user_name:
+                self._add_user(user, engine_id)
+
+    def _received(
+        self, engine: Any, state: Any, _ctx_engine: Any, _ctx_name: Any, pairs: Any, _cb: Any
+    ) -> None:
+        from agent.snmp import convert
+
+        try:
+            context = engine.observer.get_execution_context("rfc3412.receiveMessage:request")
+            source = str(context["transportAddress"][0])
+            version = VERSIONS.get(int(context["messageProcessingModel"]), "?")
+            user = str(context["securityName"]) if version == "3" else ""
+            event = build_event(
+                ts_ms=int(time.time() * 1000),
+                source=source,
+                version=version,
+                user=user,
+                varbinds=convert.varbinds(pairs),
+                target_id=self.target_for_address(source),
+            )
+        except Exception:
+            log.exception("an SNMP notification could not be read")
+            return
+        self.on_event(event)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close_dispatcher()
+            self._engine = None
+            self.address = None
+        self.settings = None
