@@ -24,6 +24,7 @@ from collector.web import (
     api,
     audit_view,
     auth,
+    contacts_views,
     dashboard,
     enrolment,
     errors,
@@ -50,6 +51,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     functions_views.bp,
     snmp_views.bp,
     alerting_views.bp,
+    contacts_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

@@ -1,5 +1,5 @@
-"""Alerting on the dashboard: alerts (filter, acknowledge, snooze), rules, maintenance
-windows, contacts with their message log and the test button, and one's own channels.
+"""Alerting on the dashboard: alerts (filter, acknowledge, snooze), rules and maintenance
+windows (contacts and their message log: ``contacts_views``).
 
 Everything is scoped to the customers the user may see (system alerts and global rules,
 which belong to no customer, to users who see every customer); every change is audited.
@@ -10,8 +10,6 @@ and test a contact.
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,19 +19,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from collector.alerting import forms
-from collector.alerting.directory import contact_info
 from collector.alerting.domain import Severity, State
 from collector.alerting.models import (
     Alert,
     AlertRule,
     AlertTransition,
-    Contact,
     MaintenanceWindow,
-    UserChannel,
 )
-from collector.alerting.routing import contact_channels
 from collector.alerting.rules import RULE_KINDS
-from collector.notify import message_log
 from collector.store.models import Customer, Device, Role, Site
 from collector.web.auditing import record
 from collector.web.identity import CurrentUser, current_user
@@ -48,30 +41,30 @@ LIST_LIMIT = 500
 
 
 # -- scope helpers ------------------------------------------------------------------------
-def _scoped(stmt: Select[Any], column: Any, user: CurrentUser) -> Select[Any]:
+def scoped(stmt: Select[Any], column: Any, user: CurrentUser) -> Select[Any]:
     visible = visible_customer_ids(user)
     return stmt if visible is None else stmt.where(column.in_(visible))
 
 
-def _may_see(user: CurrentUser, customer_id: int | None) -> bool:
+def may_see(user: CurrentUser, customer_id: int | None) -> bool:
     visible = visible_customer_ids(user)
     if customer_id is None:
         return visible is None
     return visible is None or customer_id in visible
 
 
-def _may_edit(user: CurrentUser, customer_id: int | None) -> bool:
+def may_edit(user: CurrentUser, customer_id: int | None) -> bool:
     if customer_id is None:
         return user.role is Role.ADMINISTRATOR
-    return user.role in EDITORS and _may_see(user, customer_id)
+    return user.role in EDITORS and may_see(user, customer_id)
 
 
-def _customers(s: Session, user: CurrentUser) -> list[Customer]:
-    return list(s.scalars(_scoped(select(Customer).order_by(Customer.name), Customer.id, user)))
+def customers_of(s: Session, user: CurrentUser) -> list[Customer]:
+    return list(s.scalars(scoped(select(Customer).order_by(Customer.name), Customer.id, user)))
 
 
 def _scope_names(s: Session, user: CurrentUser) -> dict[str, Any]:
-    customers = _customers(s, user)
+    customers = customers_of(s, user)
     ids = [c.id for c in customers]
     sites = s.scalars(select(Site).where(Site.customer_id.in_(ids)).order_by(Site.name)).all()
     devices = s.scalars(select(Device).where(Device.customer_id.in_(ids)).order_by(Device.hostname)).all()
@@ -92,7 +85,7 @@ def _check_scope(s: Session, customer_id: int | None, site_id: int | None, devic
 
 def _alert_or_404(s: Session, alert_id: int, user: CurrentUser) -> Alert:
     alert = s.get(Alert, alert_id)
-    if alert is None or not _may_see(user, alert.customer_id):
+    if alert is None or not may_see(user, alert.customer_id):
         abort(404)
     return alert
 
@@ -114,7 +107,7 @@ def alerts() -> ResponseReturnValue:
         stmt = stmt.where(Alert.state == f["state"])
     with store().session() as s:
         rows = s.scalars(stmt.order_by(Alert.updated_at.desc()).limit(LIST_LIMIT)).all()
-        customers = _customers(s, user)
+        customers = customers_of(s, user)
         names = {
             d.id: d.hostname or d.agent_id
             for d in s.scalars(select(Device).where(Device.id.in_({a.device_id for a in rows})))
@@ -226,7 +219,7 @@ def rule_create() -> ResponseReturnValue:
     user = current_user()
     try:
         data = forms.rule(request.form)
-        if not _may_edit(user, data.customer_id):
+        if not may_edit(user, data.customer_id):
             abort(403)
         with store().session() as s:
             _check_scope(s, data.customer_id, data.site_id, data.device_id)
@@ -252,9 +245,9 @@ def rule_create() -> ResponseReturnValue:
 
 def _rule_or_404(s: Session, rule_id: int, user: CurrentUser) -> AlertRule:
     row = s.get(AlertRule, rule_id)
-    if row is None or (row.customer_id is not None and not _may_see(user, row.customer_id)):
+    if row is None or (row.customer_id is not None and not may_see(user, row.customer_id)):
         abort(404)
-    if not _may_edit(user, row.customer_id):
+    if not may_edit(user, row.customer_id):
         abort(403)
     return row
 
@@ -292,7 +285,7 @@ def windows() -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
         rows = s.scalars(
-            _scoped(select(MaintenanceWindow), MaintenanceWindow.customer_id, user).order_by(
+            scoped(select(MaintenanceWindow), MaintenanceWindow.customer_id, user).order_by(
                 MaintenanceWindow.starts_at.desc()
             )
         ).all()
@@ -310,7 +303,7 @@ def window_create() -> ResponseReturnValue:
     user = current_user()
     try:
         data = forms.window(request.form)
-        if not _may_see(user, data.customer_id):
+        if not may_see(user, data.customer_id):
             abort(404)
         with store().session() as s:
             _check_scope(s, data.customer_id, data.site_id, data.device_id)
@@ -339,146 +332,9 @@ def window_delete(window_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
         row = s.get(MaintenanceWindow, window_id)
-        if row is None or not _may_see(user, row.customer_id):
+        if row is None or not may_see(user, row.customer_id):
             abort(404)
         record(s, "maintenance.delete", f"maintenance:{row.id}", customer_id=row.customer_id)
         s.delete(row)
     flash("Maintenance window deleted.", "info")
     return redirect(url_for("alerting.windows"))
-
-
-# -- contacts -----------------------------------------------------------------------------
-def _contact_or_404(s: Session, contact_id: int, user: CurrentUser) -> Contact:
-    row = s.get(Contact, contact_id)
-    if row is None or not _may_see(user, row.customer_id):
-        abort(404)
-    return row
-
-
-@bp.get("/alerting/contacts")
-def contacts() -> ResponseReturnValue:
-    user = current_user()
-    with store().session() as s:
-        rows = s.scalars(_scoped(select(Contact), Contact.customer_id, user).order_by(Contact.name)).all()
-        customers = _customers(s, user)
-    return render_template(
-        "contacts_list.html",
-        contacts=rows,
-        customers=customers,
-        customer_names={c.id: c.name for c in customers},
-        severities=[s.value for s in Severity],
-        can_edit=user.role in EDITORS,
-    )
-
-
-@bp.post("/alerting/contacts")
-def contact_create() -> ResponseReturnValue:
-    user = current_user()
-    try:
-        data = forms.contact(request.form, request.form.getlist("opt_in"))
-        if not _may_edit(user, data.customer_id):
-            abort(403)
-        with store().session() as s:
-            row = Contact(**{k: getattr(data, k) for k in data.__slots__})
-            s.add(row)
-            s.flush()
-            record(s, "contact.create", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
-    except forms.FormError as exc:
-        flash(f"Contact not saved: {exc}", "error")
-    else:
-        flash(f"Contact {data.name} saved.", "info")
-    return redirect(url_for("alerting.contacts"))
-
-
-@bp.get("/alerting/contacts/<int:contact_id>")
-def contact_detail(contact_id: int) -> ResponseReturnValue:
-    user = current_user()
-    with store().session() as s:
-        row = _contact_or_404(s, contact_id, user)
-        log = message_log.for_contact(s, row.id)
-        rules = s.scalars(
-            select(AlertRule).where(
-                (AlertRule.customer_id.is_(None)) | (AlertRule.customer_id == row.customer_id)
-            )
-        ).all()
-        customer = s.get(Customer, row.customer_id)
-    return render_template(
-        "contacts_detail.html",
-        contact=row,
-        log=log,
-        rules=rules,
-        customer=customer,
-        opt_in=set(json.loads(row.opt_in_rules or "[]")),
-        can_edit=_may_edit(user, row.customer_id),
-    )
-
-
-@bp.post("/alerting/contacts/<int:contact_id>/test")
-def contact_test(contact_id: int) -> ResponseReturnValue:
-    """Queue one test message per channel; the worker sends each once and logs the outcome."""
-    user = current_user()
-    now = datetime.now(UTC)
-    with store().session() as s:
-        row = _contact_or_404(s, contact_id, user)
-        channels = contact_channels(contact_info(row))
-        for r in channels:
-            message_log.queue(
-                s,
-                key=f"test:{row.id}:{r.channel}:{uuid.uuid4().hex}",
-                kind="test",
-                recipient=r.key,
-                contact_id=row.id,
-                customer_id=row.customer_id,
-                channel=r.channel.value,
-                address=r.address,
-                subject="[EUS TEST] Test message",
-                body=f"This is a test message from EUS for {row.name}.",
-                now=now,
-            )
-        record(
-            s,
-            "contact.test",
-            f"contact:{row.id}",
-            customer_id=row.customer_id,
-            channels=[r.channel.value for r in channels],
-        )
-    flash(f"Test queued on {len(channels)} channel(s); the outcome appears in the message log below.", "info")
-    return redirect(url_for("alerting.contact_detail", contact_id=contact_id))
-
-
-@bp.post("/alerting/contacts/<int:contact_id>/delete")
-def contact_delete(contact_id: int) -> ResponseReturnValue:
-    user = current_user()
-    with store().session() as s:
-        row = _contact_or_404(s, contact_id, user)
-        if not _may_edit(user, row.customer_id):
-            abort(403)
-        record(s, "contact.delete", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
-        s.delete(row)
-    flash("Contact deleted; their message log is kept.", "info")
-    return redirect(url_for("alerting.contacts"))
-
-
-# -- one's own channels -------------------------------------------------------------------
-@bp.route("/alerting/me", methods=["GET", "POST"])
-def my_channels() -> ResponseReturnValue:
-    user = current_user()
-    with store().session() as s:
-        row = s.get(UserChannel, user.id)
-        if request.method == "POST":
-            try:
-                data = forms.contact(
-                    {**request.form, "customer_id": "0", "name": user.username, "hours": "24x7"}, []
-                )
-            except forms.FormError as exc:
-                flash(f"Not saved: {exc}", "error")
-                return redirect(url_for("alerting.my_channels"))
-            if row is None:
-                row = UserChannel(user_id=user.id)
-                s.add(row)
-            row.email, row.mobile = data.email, data.mobile
-            row.enabled = request.form.get("enabled") in {"1", "on", "true"}
-            record(s, "user_channel.update", f"user:{user.id}", enabled=row.enabled)
-            flash("Your alert channels are saved.", "info")
-            return redirect(url_for("alerting.my_channels"))
-    return render_template("alerts_channels.html", channel=row)

@@ -1,0 +1,166 @@
+"""Customer contacts on the dashboard (EUS level 4): who receives alert copies, their
+message log with every attempt and provider response, the *test contact* button, and each
+user's own alert channels. Scoped to the customers the user may see; supervisors and
+administrators edit contacts; every change is audited."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector.alerting import forms
+from collector.alerting.directory import contact_info
+from collector.alerting.domain import Severity
+from collector.alerting.models import AlertRule, Contact, UserChannel
+from collector.alerting.routing import contact_channels
+from collector.notify import message_log
+from collector.store.models import Customer
+from collector.web.alerting_views import EDITORS, customers_of, may_edit, may_see, scoped
+from collector.web.auditing import record
+from collector.web.identity import CurrentUser, current_user
+from collector.web.resources import store
+
+bp = Blueprint("contacts", __name__)
+
+
+# -- contacts -----------------------------------------------------------------------------
+def _contact_or_404(s: Session, contact_id: int, user: CurrentUser) -> Contact:
+    row = s.get(Contact, contact_id)
+    if row is None or not may_see(user, row.customer_id):
+        abort(404)
+    return row
+
+
+@bp.get("/alerting/contacts")
+def contacts() -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        rows = s.scalars(scoped(select(Contact), Contact.customer_id, user).order_by(Contact.name)).all()
+        customers = customers_of(s, user)
+    return render_template(
+        "contacts_list.html",
+        contacts=rows,
+        customers=customers,
+        customer_names={c.id: c.name for c in customers},
+        severities=[s.value for s in Severity],
+        can_edit=user.role in EDITORS,
+    )
+
+
+@bp.post("/alerting/contacts")
+def contact_create() -> ResponseReturnValue:
+    user = current_user()
+    try:
+        data = forms.contact(request.form, request.form.getlist("opt_in"))
+        if not may_edit(user, data.customer_id):
+            abort(403)
+        with store().session() as s:
+            row = Contact(**{k: getattr(data, k) for k in data.__slots__})
+            s.add(row)
+            s.flush()
+            record(s, "contact.create", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
+    except forms.FormError as exc:
+        flash(f"Contact not saved: {exc}", "error")
+    else:
+        flash(f"Contact {data.name} saved.", "info")
+    return redirect(url_for("contacts.contacts"))
+
+
+@bp.get("/alerting/contacts/<int:contact_id>")
+def contact_detail(contact_id: int) -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        row = _contact_or_404(s, contact_id, user)
+        log = message_log.for_contact(s, row.id)
+        rules = s.scalars(
+            select(AlertRule).where(
+                (AlertRule.customer_id.is_(None)) | (AlertRule.customer_id == row.customer_id)
+            )
+        ).all()
+        customer = s.get(Customer, row.customer_id)
+    return render_template(
+        "contacts_detail.html",
+        contact=row,
+        log=log,
+        rules=rules,
+        customer=customer,
+        opt_in=set(json.loads(row.opt_in_rules or "[]")),
+        can_edit=may_edit(user, row.customer_id),
+    )
+
+
+@bp.post("/alerting/contacts/<int:contact_id>/test")
+def contact_test(contact_id: int) -> ResponseReturnValue:
+    """Queue one test message per channel; the worker sends each once and logs the outcome."""
+    user = current_user()
+    now = datetime.now(UTC)
+    with store().session() as s:
+        row = _contact_or_404(s, contact_id, user)
+        channels = contact_channels(contact_info(row))
+        for r in channels:
+            message_log.queue(
+                s,
+                key=f"test:{row.id}:{r.channel}:{uuid.uuid4().hex}",
+                kind="test",
+                recipient=r.key,
+                contact_id=row.id,
+                customer_id=row.customer_id,
+                channel=r.channel.value,
+                address=r.address,
+                subject="[EUS TEST] Test message",
+                body=f"This is a test message from EUS for {row.name}.",
+                now=now,
+            )
+        record(
+            s,
+            "contact.test",
+            f"contact:{row.id}",
+            customer_id=row.customer_id,
+            channels=[r.channel.value for r in channels],
+        )
+    flash(f"Test queued on {len(channels)} channel(s); the outcome appears in the message log below.", "info")
+    return redirect(url_for("contacts.contact_detail", contact_id=contact_id))
+
+
+@bp.post("/alerting/contacts/<int:contact_id>/delete")
+def contact_delete(contact_id: int) -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        row = _contact_or_404(s, contact_id, user)
+        if not may_edit(user, row.customer_id):
+            abort(403)
+        record(s, "contact.delete", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
+        s.delete(row)
+    flash("Contact deleted; their message log is kept.", "info")
+    return redirect(url_for("contacts.contacts"))
+
+
+# -- one's own channels -------------------------------------------------------------------
+@bp.route("/alerting/me", methods=["GET", "POST"])
+def my_channels() -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        row = s.get(UserChannel, user.id)
+        if request.method == "POST":
+            try:
+                data = forms.contact(
+                    {**request.form, "customer_id": "0", "name": user.username, "hours": "24x7"}, []
+                )
+            except forms.FormError as exc:
+                flash(f"Not saved: {exc}", "error")
+                return redirect(url_for("contacts.my_channels"))
+            if row is None:
+                row = UserChannel(user_id=user.id)
+                s.add(row)
+            row.email, row.mobile = data.email, data.mobile
+            row.enabled = request.form.get("enabled") in {"1", "on", "true"}
+            record(s, "user_channel.update", f"user:{user.id}", enabled=row.enabled)
+            flash("Your alert channels are saved.", "info")
+            return redirect(url_for("contacts.my_channels"))
+    return render_template("alerts_channels.html", channel=row)
