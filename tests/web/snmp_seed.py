@@ -1,14 +1,27 @@
-"""Write what a gateway would have reported about SNMP targets straight into a real DuckDB
-file: series and samples, inventory items, function results and trap events."""
+"""The SNMP pages' test fixtures: the views wired to a real secret box and config pushes
+(``snmp``), and what a gateway would have reported written straight into the real DuckDB
+file (series and samples, inventory items, function results, trap events)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
+import pytest
+from flask import Flask
 
+from collector.rpc.agent_config import AgentConfigs
+from collector.rpc.live import LiveStreams
+from collector.snmp.secrets import SecretBox
+from collector.snmp.targets import SnmpTargets
+from collector.store.db import Store
+from collector.web import snmp_views
 from eus.v1 import eus_pb2
+
+from .conftest import Seed
 
 
 def _naive(ts: datetime) -> datetime:
@@ -64,3 +77,39 @@ class DuckSeed:
 
 
 OK, WARNING, CRITICAL = eus_pb2.HEALTH_OK, eus_pb2.HEALTH_WARNING, eus_pb2.HEALTH_CRITICAL
+
+
+class RecordingStream:
+    """A connected gateway as the live-stream registry sees it: it keeps what it is sent."""
+
+    def __init__(self, device_id: int) -> None:
+        self.device_id = device_id
+        self.sent: list[eus_pb2.CollectorMessage] = []
+
+    def kick(self, code_name: str, message: str) -> None:
+        raise AssertionError(f"kicked: {code_name} {message}")
+
+    def send(self, message: eus_pb2.CollectorMessage) -> None:
+        self.sent.append(message)
+
+    def targets(self) -> list[eus_pb2.SnmpTarget]:
+        return list(self.sent[-1].config.snmp_targets)
+
+
+@dataclass
+class Snmp:
+    targets: SnmpTargets
+    gateway_a: RecordingStream
+    gateway_b: RecordingStream
+
+
+@pytest.fixture(name="snmp")
+def snmp_fixture(app: Flask, store: Store, seed: Seed, tmp_path: Path) -> Snmp:
+    live = LiveStreams()
+    streams = RecordingStream(seed.device_a), RecordingStream(seed.device_b)
+    for stream in streams:
+        live.register(stream)
+    targets = SnmpTargets(store, SecretBox.open(tmp_path / "data"))
+    targets.attach(AgentConfigs(live))
+    snmp_views.init_app(app, targets)
+    return Snmp(targets, *streams)

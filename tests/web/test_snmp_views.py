@@ -5,65 +5,26 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.rpc.agent_config import AgentConfigs
-from collector.rpc.live import LiveStreams
 from collector.snmp.models import NetworkDevice, SnmpGateway
-from collector.snmp.secrets import SecretBox
-from collector.snmp.targets import SnmpTargets
 from collector.store.db import Store
 from collector.store.models import AuditEntry
 from collector.tsdb.db import TimeSeriesDB
-from collector.web import snmp_views
-from eus.v1 import eus_pb2
 
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
-from .snmp_seed import CRITICAL, OK, WARNING, DuckSeed
+from .snmp_seed import (
+    CRITICAL,
+    OK,
+    WARNING,
+    DuckSeed,
+    Snmp,
+    snmp_fixture,  # noqa: F401 - provides the ``snmp`` fixture
+)
 
 AUTH_KEY, PRIV_KEY, COMMUNITY = "auth-key-4f1c9", "priv-key-8d2e7", "comm-secret-3a"
-
-
-class RecordingStream:
-    """A connected gateway as the live-stream registry sees it: it keeps what it is sent."""
-
-    def __init__(self, device_id: int) -> None:
-        self.device_id = device_id
-        self.sent: list[eus_pb2.CollectorMessage] = []
-
-    def kick(self, code_name: str, message: str) -> None:
-        raise AssertionError(f"kicked: {code_name} {message}")
-
-    def send(self, message: eus_pb2.CollectorMessage) -> None:
-        self.sent.append(message)
-
-    def targets(self) -> list[eus_pb2.SnmpTarget]:
-        return list(self.sent[-1].config.snmp_targets)
-
-
-@dataclass
-class Snmp:
-    targets: SnmpTargets
-    gateway_a: RecordingStream
-    gateway_b: RecordingStream
-
-
-@pytest.fixture
-def snmp(app: Flask, store: Store, seed: Seed, tmp_path: Path) -> Snmp:
-    live = LiveStreams()
-    streams = RecordingStream(seed.device_a), RecordingStream(seed.device_b)
-    for stream in streams:
-        live.register(stream)
-    targets = SnmpTargets(store, SecretBox.open(tmp_path / "data"))
-    targets.attach(AgentConfigs(live))
-    snmp_views.init_app(app, targets)
-    return Snmp(targets, *streams)
 
 
 def v3(seed: Seed, **extra: str) -> dict[str, str]:
