@@ -119,6 +119,8 @@ class Bus:
         while True:
             event = self._queue.get()
             if event is _STOP:
+                # Handlers may have published more while the stop was queued: deliver those too.
+                self.drain()
                 return
             self._deliver(event)
 
