@@ -337,6 +337,15 @@ class AlertEngine:
         rule = channel_rule(channel)
         self.observe(rule, None, channel, Verdict(True, Severity.CRITICAL, f"{channel}: {reason[:300]}"))
 
+    def channel_delivered(self, channel: str) -> None:
+        """A message went out on ``channel``: a "channel failing" alert for it resolves."""
+        self.observe(
+            channel_rule(channel),
+            None,
+            channel,
+            Verdict(False, Severity.CRITICAL, f"{channel} delivers again"),
+        )
+
 
 def _function_of(rec: AlertRec) -> str:
     return rec.subject if rec.rule.kind == "function_status" else ""

@@ -73,6 +73,7 @@ class Alerting:
             wake=self.worker.wake,
         )
         self.worker.on_dead = self.engine.channel_failed
+        self.worker.on_delivered = self.engine.channel_delivered
         self.feeds = Feeds(self.engine, SeriesFacts(tsdb), offline_after_s=cfg.offline_after_s)
 
     def subscribe(self, bus: Bus) -> None:

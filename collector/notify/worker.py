@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 DeadHandler = Callable[[str, str], None]  # (channel, reason)
+DeliveredHandler = Callable[[str], None]  # (channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class NotifyWorker:
         clock: Clock = time.time,
         policy: RetryPolicy | None = None,
         on_dead: DeadHandler | None = None,
+        on_delivered: DeliveredHandler | None = None,
         batch: int = 50,
         poll_s: float = 0.2,
     ) -> None:
@@ -65,6 +67,7 @@ class NotifyWorker:
         self._clock = clock
         self.policy = policy or RetryPolicy()
         self.on_dead = on_dead
+        self.on_delivered = on_delivered
         self._batch = batch
         self._poll_s = poll_s
         self._wake = threading.Event()
@@ -114,6 +117,8 @@ class NotifyWorker:
                 state = m.state
             if outcome.ok:
                 log.info("message %d delivered by %s", message_id, channel)
+                if self.on_delivered is not None:
+                    self.on_delivered(channel)
             else:
                 log.warning("message %d by %s: %s (%s)", message_id, channel, outcome.response[:200], state)
             if state == "dead" and self.on_dead is not None:

@@ -128,6 +128,38 @@ def contact_test(contact_id: int) -> ResponseReturnValue:
     return redirect(url_for("contacts.contact_detail", contact_id=contact_id))
 
 
+@bp.post("/alerting/contacts/<int:contact_id>/edit")
+def contact_edit(contact_id: int) -> ResponseReturnValue:
+    """Change a contact's channels, minimum severity, hours and rule opt-ins."""
+    user = current_user()
+    with store().session() as s:
+        row = _contact_or_404(s, contact_id, user)
+        if not may_edit(user, row.customer_id):
+            abort(403)
+        try:
+            data = forms.contact(
+                {**request.form, "customer_id": str(row.customer_id)}, request.form.getlist("opt_in")
+            )
+        except forms.FormError as exc:
+            flash(f"Contact not saved: {exc}", "error")
+            return redirect(url_for("contacts.contact_detail", contact_id=contact_id))
+        allowed = set(
+            s.scalars(
+                select(AlertRule.id).where(
+                    (AlertRule.customer_id.is_(None)) | (AlertRule.customer_id == row.customer_id)
+                )
+            )
+        )
+        if not set(json.loads(data.opt_in_rules)) <= allowed:
+            abort(404)
+        for key in data.__slots__:
+            setattr(row, key, getattr(data, key))
+        row.active = request.form.get("active") in {"1", "on", "true"}
+        record(s, "contact.update", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
+    flash("Contact saved.", "info")
+    return redirect(url_for("contacts.contact_detail", contact_id=contact_id))
+
+
 @bp.post("/alerting/contacts/<int:contact_id>/delete")
 def contact_delete(contact_id: int) -> ResponseReturnValue:
     user = current_user()

@@ -67,6 +67,14 @@ def test_permanent_sms_refusal_is_one_attempt_a_dead_letter_and_an_email_alert(
     failing = [m for m in smtp.mails if "Notification channel failing" in str(m.message["Subject"])]
     assert len(failing) == 1 and OPS in failing[0].to
     assert not any(m.channel == "sms_http" and "channel failing" in m.subject for m in tl.messages())
+    sms.recover()  # the provider takes messages again: the failing-channel alert resolves
+    tl.sample(dev, sid, 10)
+    tl.run(60)
+    tl.sample(dev, sid, 99)
+    tl.run(60)
+    assert any(m.channel == "sms_http" and m.state == "delivered" for m in tl.messages())
+    failing_alert = next(a for a in tl.engine.alerts() if a.rule.kind == "channel_failing")
+    assert failing_alert.life.state.value == "resolved"
 
 
 def test_outbox_rows_are_unique_per_transition_recipient_and_channel(

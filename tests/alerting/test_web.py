@@ -176,3 +176,39 @@ def test_my_channels(client: FlaskClient, login: LoginFn, seed: Seed, store: Sto
     with store.session() as s:
         ch = s.get(UserChannel, seed.tech)
         assert ch is not None and ch.email == "tech@msp.example" and ch.enabled
+
+
+def test_contact_opt_in_to_chosen_rules(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    with store.session() as s:
+        mine = AlertRule(name="Backups", family="backup", kind="data_gap", customer_id=seed.customer_a)
+        theirs = AlertRule(name="Other", family="other", kind="data_gap", customer_id=seed.customer_b)
+        contact = Contact(customer_id=seed.customer_a, name="Ann", email="ann@acme.example")
+        s.add_all([mine, theirs, contact])
+        s.flush()
+        ids = (mine.id, theirs.id, contact.id)
+    _as(login, "super")
+    token = csrf_token(client, f"/alerting/contacts/{ids[2]}")
+    form = {
+        "csrf_token": token,
+        "name": "Ann",
+        "email": "ann@acme.example",
+        "min_severity": "critical",
+        "hours": "business",
+        "active": "1",
+    }
+    assert (
+        client.post(f"/alerting/contacts/{ids[2]}/edit", data={**form, "opt_in": [str(ids[1])]}).status_code
+        == 404
+    )
+    client.post(f"/alerting/contacts/{ids[2]}/edit", data={**form, "opt_in": [str(ids[0])]})
+    with store.session() as s:
+        c = s.get(Contact, ids[2])
+        assert c is not None
+        assert (c.all_rules, json.loads(c.opt_in_rules), c.hours, c.min_severity) == (
+            False,
+            [ids[0]],
+            "business",
+            "critical",
+        )

@@ -70,6 +70,7 @@ class Timeline:
             clock=self.clock,
             policy=RetryPolicy(base_s=5, factor=2, cap_s=120, budget_s=3600),
             on_dead=self.engine.channel_failed,
+            on_delivered=self.engine.channel_delivered,
         )
 
     # -- world building ------------------------------------------------------------------
