@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pyasn1.type import univ  # type: ignore[import-untyped]
-from pysnmp.proto import rfc1902, rfc1905  # type: ignore[import-untyped]
+from pysnmp.proto import rfc1155, rfc1902, rfc1905  # type: ignore[import-untyped]
 
 from agent.snmp.oids import IpAddress, Missing, Oid, Value, VarBind
 
@@ -46,6 +46,7 @@ _RULES: tuple[tuple[type[Any], Callable[[Any], Value]], ...] = (
     (rfc1905.EndOfMibView, _missing(Missing.END_OF_MIB_VIEW)),
     (univ.Null, _none),
     (rfc1902.IpAddress, _ip),
+    (rfc1155.IpAddress, _ip),  # SNMPv1 traps' agent-addr, as pysnmp translates them
     (univ.OctetString, _octets),
     (univ.Integer, _int),
     (univ.ObjectIdentifier, _oid),
