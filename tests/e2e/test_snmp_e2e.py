@@ -8,7 +8,8 @@ a wrong key. The collector pushes the targets down the stream and the gateway po
 the collector stops, DuckDB holds exactly the recordings' values; a counter the simulator
 grows at 125,000 B/s gives that rate over two polls; the toner at 12 % is a WARNING; the
 wrong key is an auth failure; LLDP makes a link between the two switches; and the traps
-sent with snmptrap (v2c and v3) are events.
+sent with snmptrap (v2c and v3) are events. A target the gateway polls from its own
+configuration (an Eaton UPS) becomes a device in the collector as well.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ def snmpsim(tmp_path: Path) -> Iterator[SnmpSim]:
     with bz2.open(RECORDINGS / "network/switch/hpe-procurve-516733-b21.snmprec.bz2", "rb") as raw:
         (folder / "hpe-procurve.snmprec").write_bytes(raw.read())
     (folder / "printer.snmprec").write_text(PRINTER)
+    with bz2.open(RECORDINGS / "UPS/eaton-93e-80.snmprec.bz2", "rb") as raw:
+        (folder / "eaton-93e-80.snmprec").write_bytes(raw.read())
     sim = SnmpSim(folder).start()
     try:
         yield sim
@@ -416,3 +419,46 @@ def check_links(data: Path, added: Added) -> None:
     ports = {cable[0].a: cable[0].a_port, cable[0].b: cable[0].b_port}
     assert ports == {nexus: "Ethernet1/19", procurve: "17"}
     assert cable[0].both_sides  # each switch's LLDP table names the other
+
+
+@pytest.mark.slow
+def test_a_target_from_the_gateways_own_file_becomes_a_device(
+    tmp_path: Path, collector: CollectorProc, snmpsim: SnmpSim
+) -> None:
+    data = collector.data_dir
+    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
+    eus(data, *tech, stdin=PASSWORD)
+    token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
+    ups = {"id": "lab-ups", "name": "Lab UPS", "host": "127.0.0.1", "port": snmpsim.port, "version": "2c"}
+    ups |= {"legacy": True, "community": "eaton-93e-80", "interval_s": 5}
+    env = {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5", "EUS_AGENT_SNMP_TARGETS": json.dumps([ups])}
+    gateway = AgentProc(tmp_path / "gateway", "gateway", env)
+    gateway.enroll(collector, token)
+    gateway.start()
+    web = Dashboard(collector)
+    web.login("tech", PASSWORD)
+    try:
+        customer_id = web.first_id("/", r'href="/customers/(\d+)"')
+        listing = f"/customers/{customer_id}/snmp"
+        wait_for(lambda: "Lab UPS" in web.page(listing), 120, "the gateway's own target in the list", 1)
+        assert "agent.toml" in web.page(listing)
+        device_id = web.first_id(listing, r'href="/snmp/(\d+)">Lab UPS<')
+        page = f"/snmp/{device_id}"
+        wait_for(lambda: 'id="ups"' in web.page(page), 120, "the UPS readings", 2)
+        ups_page = web.page(page)
+        assert "legacy finding" in ups_page and "lab-ups" in ups_page
+        assert re.search(r"<dt>Battery</dt><dd>normal</dd>", ups_page), ups_page[:3000]
+        assert re.search(r"<dt>Charge</dt><dd>100 %</dd>", ups_page)
+        assert f"/snmp/{device_id}/edit" not in ups_page  # configured in the agent's file, not here
+        refused = web.submit(page, f"{page}/delete", {})
+        assert refused.status_code == 409
+        assert gateway.stop() == 0, gateway.log_tail()
+    finally:
+        if gateway.alive:
+            gateway.stop()
+        assert collector.stop() == 0, collector.log_tail()
+    engine = create_engine(f"sqlite:///{data / 'eus.sqlite3'}")
+    with Session(engine) as s:
+        row = s.get_one(NetworkDevice, device_id)
+        assert (row.origin, row.target_id, row.community_enc) == ("agent-file", "lab-ups", "")
+    engine.dispose()
