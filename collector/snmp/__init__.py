@@ -1,7 +1,9 @@
 """The collector side of the SNMP gateway: network devices polled by a gateway agent.
 
-``models`` (tables), ``secrets`` (encryption at rest), ``validation`` (form rules),
-``service`` (changes, audited and pushed), ``targets`` (what a gateway is sent), ``rates``
-(counters to rates), ``links`` (LLDP neighbours to links), ``readings`` / ``events`` (what
-the gateway reported, read back for the pages).
+``models`` (tables), ``secrets`` (encryption at rest), ``validation`` / ``gateways`` /
+``editing`` (form rules), ``service`` (changes, audited), ``targets`` (what a gateway is
+sent, and pushing it), ``registry`` (targets from a gateway's own file become devices),
+``rates`` (counters to rates), ``links`` / ``network`` (LLDP neighbours to links),
+``readings`` / ``status`` / ``interfaces`` / ``panels`` / ``events`` / ``pages`` (what the
+gateways reported, read back for the dashboard).
 """

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from collector.snmp.models import SnmpVersion
+from collector.snmp.models import NetworkDevice, SnmpVersion
 from collector.snmp.secrets import Secret
 
 AUTH_PROTOCOLS = ("SHA-256", "SHA-384", "SHA-512", "SHA-224", "SHA", "MD5")
@@ -52,6 +52,10 @@ class StoredSecrets:
     community: bool = False
     auth_key: bool = False
     priv_key: bool = False
+
+    @classmethod
+    def of(cls, device: NetworkDevice) -> StoredSecrets:
+        return cls(bool(device.community_enc), bool(device.auth_key_enc), bool(device.priv_key_enc))
 
 
 @dataclass(frozen=True)

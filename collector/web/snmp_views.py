@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.snmp import service
+from collector.snmp.editing import form_values
 from collector.snmp.events import sender_devices, trap_events
 from collector.snmp.gateways import validate_trap_settings
 from collector.snmp.models import NetworkDevice, Origin, SnmpGateway
@@ -43,10 +44,6 @@ for _name, _filter in FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 EXTENSION_KEY = "eus.snmp"
 SECRET_FIELDS = ("community", "auth_key", "priv_key", "trap_communities")
-FORM_FIELDS = (
-    "name", "host", "port", "version", "user", "auth_protocol", "priv_protocol", "context", "retries",
-    "profiles", "gateway_device_id",
-)  # fmt: skip
 
 
 def init_app(app: Flask, targets: SnmpTargets) -> None:
@@ -85,21 +82,6 @@ def _choices(session: Session, customer_id: int) -> tuple[list[Device], list[Sit
 def _form_values(form: Mapping[str, str]) -> dict[str, str]:
     """What a re-shown form keeps: everything but secrets, which are never sent back."""
     return {k: str(v) for k, v in form.items() if k not in SECRET_FIELDS and k != "csrf_token"}
-
-
-def _device_values(d: NetworkDevice) -> dict[str, str]:
-    params = d.params or {}
-    values = {name: str(getattr(d, name)) for name in FORM_FIELDS}
-    values.update(
-        legacy="on" if d.legacy else "",
-        interval_s=f"{d.interval_s:g}",
-        timeout_s=f"{d.timeout_s:g}",
-        site_id=str(d.site_id or ""),
-        supply_warn_percent=f"{float(params.get('supply_warn_percent', 15)):g}",
-        supply_crit_percent=f"{float(params.get('supply_crit_percent', 5)):g}",
-        engine_id=str(params.get("engine_id", "")),
-    )
-    return values
 
 
 def _render_form(
@@ -226,9 +208,9 @@ def edit(device_id: int) -> ResponseReturnValue:
     if device.origin != Origin.CENTRAL.value:
         abort(409, "this device is configured in its gateway's agent.toml; change it there")
     if request.method == "GET":
-        return _render_form(cust, device, _device_values(device), [])
+        return _render_form(cust, device, form_values(device), [])
     targets = _targets()
-    stored = StoredSecrets(bool(device.community_enc), bool(device.auth_key_enc), bool(device.priv_key_enc))
+    stored = StoredSecrets.of(device)
     try:
         settings = validate(
             request.form, gateways={a.id for a in agents}, sites={x.id for x in sites}, stored=stored

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.live import LiveStreams
+from collector.snmp.editing import form_values
 from collector.snmp.gateways import validate_trap_settings
 from collector.snmp.models import NetworkDevice, Origin, parse_target_id
 from collector.snmp.secrets import SecretBox
@@ -202,3 +203,24 @@ def test_an_unreadable_secret_leaves_only_that_target_out(
 )
 def test_parse_target_id(target: str, expected: int | None) -> None:
     assert parse_target_id(target) == expected
+
+
+def test_the_edit_form_round_trips_without_changing_anything(
+    store: Store, box: SecretBox, world: World
+) -> None:
+    device_id = add(
+        store, box, world, v3_form(world, engine_id="0x8000000001020304", supply_warn_percent="20")
+    )
+    with store.session() as s:
+        device = s.get_one(NetworkDevice, device_id)
+        values = form_values(device)
+        assert not any(secret in values.values() for secret in SECRETS)
+        assert (values["engine_id"], values["supply_warn_percent"], values["port"]) == (
+            "8000000001020304",
+            "20",
+            "1161",
+        )
+        again = validate(
+            values, gateways={world.gateway_a}, sites={world.site_a}, stored=StoredSecrets.of(device)
+        )
+        assert update_device(s, box, device, again, audit=auditor()) == []
