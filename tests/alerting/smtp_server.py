@@ -7,6 +7,7 @@ passing refusal, 5xx for a permanent one.
 from __future__ import annotations
 
 import email
+import logging
 import socket
 import ssl
 import threading
@@ -87,6 +88,9 @@ class Mail:
 
 class SmtpServer:
     def __init__(self, directory: Path, user: str = "eus", password: str = "smtp-pass-123") -> None:
+        # aiosmtpd logs every session from its own thread, also after pytest has closed the
+        # stream it captures into: keep it to errors.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
         self.user, self.password = user, password
         self.cert, key = server_cert(directory)
         self.mails: list[Mail] = []
