@@ -1,0 +1,119 @@
+"""The alerting pages in real Chromium under the strict CSP: a supervisor adds a contact
+through the form, presses the test button, and reads the outcomes that the real worker
+got from aiosmtpd (delivered) and the SMS emulator (refused); then acknowledges an alert."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from support.sms_emulator import SmsEmulator
+from waitress.server import TcpWSGIServer, create_server
+from web.conftest import PASSWORDS, Seed
+
+from alerting.conftest import sms_sender, smtp_sender
+from alerting.smtp_server import SmtpServer
+from collector.alerting.models import Alert
+from collector.notify.worker import NotifyWorker
+from collector.store.db import Store
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    assert isinstance(server, TcpWSGIServer)
+    port = int(server.getsockname()[1])
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+
+
+def test_contact_test_button_and_acknowledge_in_chromium(
+    live_server: str, seed: Seed, store: Store, smtp: SmtpServer, sms: SmsEmulator
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with store.session() as s:
+        alert = Alert(
+            fingerprint="disk|d1|",
+            kind="threshold",
+            customer_id=seed.customer_a,
+            device_id=seed.device_a,
+            severity="critical",
+            state="firing",
+            summary="disk.percent = 97 > 95",
+        )
+        s.add(alert)
+        s.flush()
+        alert_id = alert.id
+    sms.fail_always(400, 21211, "The 'To' number is not a valid phone number.")
+    worker = NotifyWorker(store, {"email": smtp_sender(smtp), "sms_http": sms_sender(sms)}, poll_s=0.1)
+    worker.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.add_init_script(RECORD_CSP_VIOLATIONS)
+            page.goto(f"{live_server}/login")
+            page.fill("input[name=username]", "super")
+            page.fill("input[name=password]", PASSWORDS["super"])
+            page.click("button[type=submit]")
+            page.goto(f"{live_server}/alerting/contacts")
+            form = page.locator("form[action$='/alerting/contacts']")
+            form.locator("select[name=customer_id]").select_option(str(seed.customer_a))
+            form.locator("input[name=name]").fill("Ann Example")
+            form.locator("input[name=email]").fill("ann@acme.example")
+            form.locator("input[name=mobile]").fill("+4915100000001")
+            form.locator("button[type=submit]").click()
+            expect(page.locator(".flash")).to_contain_text("Contact Ann Example saved")
+            page.click("table a:has-text('Ann Example')")
+            page.click("#test-contact")
+            expect(page.locator(".flash")).to_contain_text("Test queued on 2 channel(s)")
+            for _ in range(50):  # the worker sends within a fraction of a second
+                page.reload()
+                if (
+                    page.locator(".message-log .msg-state-delivered").count()
+                    and page.locator(".message-log .msg-state-failed").count()
+                ):
+                    break
+                page.wait_for_timeout(200)
+            expect(page.locator(".message-log")).to_contain_text("21211")
+            assert page.locator(".message-log .msg-state-delivered").count() == 1
+            assert page.locator(".message-log .msg-state-failed").count() == 1
+            page.goto(f"{live_server}/alerts")
+            page.click(f"form[action$='/alerts/{alert_id}/ack'] button")
+            expect(page.locator(".flash")).to_contain_text(f"Alert {alert_id}: acknowledged")
+            assert page.evaluate("window.__cspViolations") == []
+            browser.close()
+    finally:
+        worker.stop()
+    assert len(smtp.mails) == 1 and smtp.mails[0].to == ["ann@acme.example"]
+    with store.session() as s:
+        acked = s.get(Alert, alert_id)
+        assert acked is not None and acked.acked_by == "user:super"
