@@ -16,6 +16,7 @@ from collector.alerting.rules import data_gap, forecast, function_status, instan
 from collector.alerting.rules import threshold as threshold_rule
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.series import SeriesFacts
+from collector.notify.message_log import aware
 from collector.store.models import Device, StreamState
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,9 @@ class Feeds:
         self.connection(int(ev.device_id), Connection.OPENED, str(ev.peer), float(ev.at))
 
     def on_stream_closed(self, ev: Any) -> None:
+        with self.engine.store.session() as s:
+            if s.scalar(select(Device.revoked_at).where(Device.id == int(ev.device_id))) is not None:
+                return  # revoked: disconnected on purpose
         fact = Connection.CLOSED_CLEAN if ev.clean else Connection.CLOSED_UNEXPECTED
         self.connection(int(ev.device_id), fact, str(ev.reason), float(ev.at))
 
@@ -109,11 +113,18 @@ class Feeds:
             self.engine.observe(r, dev, "", v, source_at=at)
 
     def check_silent(self) -> None:
-        """Scheduler job. An open stream that has sent nothing for ``offline_after_s`` is a
-        network loss the TCP stack has not noticed yet. And a device the store shows offline
-        since this process started, with no offline alert, had its close event lost (a
-        stream handler cancelled mid-cleanup): the stored state is the fact, so alert on it."""
-        cutoff = datetime.fromtimestamp(self.engine.clock(), UTC) - timedelta(seconds=self.offline_after_s)
+        """Scheduler job: connection facts the stream events did not deliver.
+
+        - An open stream that has sent nothing for ``offline_after_s``: a network loss the
+          TCP stack has not noticed yet.
+        - A device the store shows offline since this process started, with no offline
+          alert: its close event was lost (a stream handler cancelled mid-cleanup).
+        - A device still offline ``offline_after_s`` after this process started (the
+          previous process died or stopped with it connected): it did not come back.
+        Revoked devices were disconnected on purpose and never page.
+        """
+        now = self.engine.clock()
+        cutoff = datetime.fromtimestamp(now, UTC) - timedelta(seconds=self.offline_after_s)
         offline = (StreamState.OFFLINE_UNEXPECTED.value, StreamState.OFFLINE_CLEAN.value)
         with self.engine.store.session() as s:
             silent = s.scalars(
@@ -123,21 +134,31 @@ class Feeds:
                 .where(Device.revoked_at.is_(None))
             ).all()
             closed = s.execute(
-                select(Device.id, Device.stream_state)
+                select(Device.id, Device.stream_state, Device.last_seen)
                 .where(Device.stream_state.in_(offline))
-                .where(Device.last_seen >= self.started_at)
+                .where(Device.revoked_at.is_(None))
             ).all()
         for device_id in silent:
             detail = f"nothing received for {self.offline_after_s:.0f} s"
-            self.connection(int(device_id), Connection.SILENT, detail, self.engine.clock())
+            self.connection(int(device_id), Connection.SILENT, detail, now)
+        settled = now - self.started_at.timestamp() >= self.offline_after_s
         known = self.engine.offline_devices()
-        for device_id, state in closed:
+        for device_id, state, last_seen in closed:
             if int(device_id) in known:
                 continue
+            since_start = last_seen is not None and aware(last_seen) >= self.started_at
+            if since_start:
+                detail = "stream closed (from the recorded device state)"
+            elif settled and state == StreamState.OFFLINE_UNEXPECTED.value:
+                detail = "not reconnected since the collector started"
+            else:
+                continue
             clean = state == StreamState.OFFLINE_CLEAN.value
-            fact = Connection.CLOSED_CLEAN if clean else Connection.CLOSED_UNEXPECTED
             self.connection(
-                int(device_id), fact, "stream closed (from the recorded device state)", self.engine.clock()
+                int(device_id),
+                Connection.CLOSED_CLEAN if clean else Connection.CLOSED_UNEXPECTED,
+                detail,
+                now,
             )
 
     # -- inventory --------------------------------------------------------------------------

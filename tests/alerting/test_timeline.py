@@ -201,3 +201,38 @@ def test_escalation_until_acknowledged(
         alert.acked_by, alert.acked_at = "user:sam", datetime.fromtimestamp(clock(), UTC)
     tl.run(1800)
     assert subjects(smtp, "ada@msp.example") == []
+
+
+def test_missing_close_events_are_recovered_from_the_device_state(
+    tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from collector.store.models import Device
+
+    tl = make(tmp_path, store, clock, smtp, group_wait_s=1, offline_group_wait_s=1)
+    stale, crashed, revoked, clean = tl.add_devices(4)
+    tl.add_rule("instance_offline", {}, severity="critical", name="Instance offline")
+    start = datetime.fromtimestamp(clock(), UTC)
+    with store.session() as s:
+        for dev, state, seen, gone in (
+            (stale, "offline-unexpected", start - timedelta(hours=1), None),  # offline across a restart
+            (crashed, "offline-unexpected", start + timedelta(seconds=5), None),  # close event lost
+            (revoked, "offline-unexpected", start + timedelta(seconds=5), start),
+            (clean, "offline-clean", start - timedelta(hours=1), None),  # stopped before: not news
+        ):
+            s.execute(
+                update(Device)
+                .where(Device.id == dev)
+                .values(stream_state=state, last_seen=seen, revoked_at=gone)
+            )
+    clock.advance(10)
+    tl.feeds.check_silent()
+    assert {r.device.id for r in tl.engine.alerts() if r.device} == {crashed}
+    clock.advance(30)  # offline_after_s since the start, and the stale one has not come back
+    tl.feeds.check_silent()
+    tl.run(10)
+    assert {r.device.id for r in tl.engine.alerts() if r.device} == {crashed, stale}
+    assert all(r.life.severity.value == "critical" for r in tl.engine.alerts())
