@@ -35,11 +35,13 @@ EXPECTED = {
         "user": "eus",
         "state": "eus-collector",
         "exec": "/opt/eus/venv/bin/eus-collector --config /etc/eus/collector.toml",
+        "caps": "",  # none at all
     },
     AGENT: {
         "user": "eus-agent",
         "state": "eus-agent",
         "exec": "/opt/eus/venv/bin/eus-agent run --config /etc/eus/agent.toml",
+        "caps": "CAP_NET_BIND_SERVICE",  # a gateway agent receives SNMP traps on UDP 162
     },
 }
 
@@ -192,8 +194,8 @@ def test_static_requirements(name: str) -> None:
     assert one(unit, "UMask") == "0077"
     assert one(unit, "NoNewPrivileges") == "yes"
     assert one(unit, "ProtectSystem") == "strict"
-    assert one(unit, "CapabilityBoundingSet") == ""
-    assert one(unit, "AmbientCapabilities") == ""
+    assert one(unit, "CapabilityBoundingSet") == want["caps"]
+    assert one(unit, "AmbientCapabilities") == want["caps"]
     assert one(unit, "KillSignal") == "SIGTERM"
     assert one(unit, "WantedBy", section="Install") == "multi-user.target"
 
