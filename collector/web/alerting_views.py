@@ -252,6 +252,45 @@ def _rule_or_404(s: Session, rule_id: int, user: CurrentUser) -> AlertRule:
     return row
 
 
+@bp.route("/alerting/rules/<int:rule_id>", methods=["GET", "POST"])
+def rule_edit(rule_id: int) -> ResponseReturnValue:
+    """Change a rule's name, parameters, severity and delivery switches (its scope stays)."""
+    user = current_user()
+    with store().session() as s:
+        row = _rule_or_404(s, rule_id, user)
+        if request.method == "POST":
+            scope = {
+                k: "" if v is None else str(v)
+                for k, v in (
+                    ("customer_id", row.customer_id),
+                    ("site_id", row.site_id),
+                    ("device_id", row.device_id),
+                )
+            }
+            try:
+                data = forms.rule({**request.form, **scope, "kind": row.kind, "family": row.family})
+            except forms.FormError as exc:
+                flash(f"Rule not saved: {exc}", "error")
+                return redirect(url_for("alerting.rule_edit", rule_id=rule_id))
+            for key in ("name", "params", "severity", "notify_contacts", "escalate_after_s"):
+                setattr(row, key, getattr(data, key))
+            row.updated_at = datetime.now(UTC)
+            record(
+                s,
+                "alert_rule.update",
+                f"alert_rule:{row.id}",
+                customer_id=row.customer_id,
+                name=row.name,
+                params=row.params,
+                severity=row.severity,
+            )
+            flash(f"Rule “{row.name}” saved.", "info")
+            return redirect(url_for("alerting.rules"))
+    return render_template(
+        "rules_edit.html", rule=row, kind=RULE_KINDS.get(row.kind), severities=[v.value for v in Severity]
+    )
+
+
 @bp.post("/alerting/rules/<int:rule_id>/toggle")
 def rule_toggle(rule_id: int) -> ResponseReturnValue:
     user = current_user()

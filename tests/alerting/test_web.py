@@ -212,3 +212,38 @@ def test_contact_opt_in_to_chosen_rules(
             "business",
             "critical",
         )
+
+
+def test_rule_edit_keeps_scope_and_is_audited(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    with store.session() as s:
+        rule = AlertRule(
+            name="Disk",
+            family="disk",
+            kind="threshold",
+            customer_id=seed.customer_b,
+            params=json.dumps({"metric": "disk.percent", "warning": 90}),
+        )
+        s.add(rule)
+        s.flush()
+        rule_id = rule.id
+    _as(login, "tech")
+    assert client.get(f"/alerting/rules/{rule_id}").status_code == 404  # customer B is not the tech's
+    token = csrf_token(client, "/alerting/rules")
+    client.post("/logout", data={"csrf_token": token})
+    _as(login, "super")
+    token = csrf_token(client, f"/alerting/rules/{rule_id}")
+    form = {
+        "csrf_token": token,
+        "name": "Disk nearly full",
+        "params": '{"metric": "disk.percent", "critical": 97}',
+        "severity": "critical",
+        "customer_id": str(seed.customer_a),
+    }
+    assert client.post(f"/alerting/rules/{rule_id}", data=form).status_code == 302
+    with store.session() as s:
+        r = s.get(AlertRule, rule_id)
+        assert r is not None and r.name == "Disk nearly full" and r.customer_id == seed.customer_b
+        assert json.loads(r.params) == {"metric": "disk.percent", "critical": 97}
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "alert_rule.update")) is not None
