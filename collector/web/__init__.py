@@ -33,6 +33,7 @@ from collector.web import (
     health,
     inventory_views,
     resources,
+    rules_views,
     security,
     snmp_views,
 )
@@ -52,6 +53,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     snmp_views.bp,
     alerting_views.bp,
     contacts_views.bp,
+    rules_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

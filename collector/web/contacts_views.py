@@ -21,7 +21,7 @@ from collector.alerting.models import AlertRule, Contact, UserChannel
 from collector.alerting.routing import contact_channels
 from collector.notify import message_log
 from collector.store.models import Customer
-from collector.web.alerting_views import EDITORS, customers_of, may_edit, may_see, scoped
+from collector.web.alerting_scope import EDITORS, customers_of, may_edit, may_see, scoped
 from collector.web.auditing import record
 from collector.web.identity import CurrentUser, current_user
 from collector.web.resources import store

@@ -1,0 +1,214 @@
+"""Alert rules and maintenance windows on the dashboard: list, create, edit, enable or
+disable, delete - scoped, audited; customer rules by supervisors and administrators,
+global rules by administrators, maintenance windows by anyone who sees the customer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector.alerting import forms
+from collector.alerting.domain import Severity
+from collector.alerting.models import AlertRule, MaintenanceWindow
+from collector.alerting.rules import RULE_KINDS
+from collector.store.models import Role
+from collector.web.alerting_scope import EDITORS, check_scope, may_edit, may_see, scope_names, scoped
+from collector.web.auditing import record
+from collector.web.identity import CurrentUser, current_user
+from collector.web.permissions import visible_customer_ids
+from collector.web.resources import store
+
+bp = Blueprint("rules", __name__)
+
+
+# -- rules --------------------------------------------------------------------------------
+@bp.get("/alerting/rules")
+def rules() -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        stmt = select(AlertRule).order_by(AlertRule.family, AlertRule.id)
+        visible = visible_customer_ids(user)
+        if visible is not None:
+            stmt = stmt.where((AlertRule.customer_id.is_(None)) | (AlertRule.customer_id.in_(visible)))
+        rows = s.scalars(stmt).all()
+        scope = scope_names(s, user)
+    return render_template(
+        "rules_list.html",
+        rules=rows,
+        kinds=RULE_KINDS,
+        severities=[s.value for s in Severity],
+        can_edit=user.role in EDITORS,
+        is_admin=user.role is Role.ADMINISTRATOR,
+        customer_names={c.id: c.name for c in scope["customers"]},
+        **scope,
+    )
+
+
+@bp.post("/alerting/rules")
+def rule_create() -> ResponseReturnValue:
+    user = current_user()
+    try:
+        data = forms.rule(request.form)
+        if not may_edit(user, data.customer_id):
+            abort(403)
+        with store().session() as s:
+            check_scope(s, data.customer_id, data.site_id, data.device_id)
+            row = AlertRule(**{k: getattr(data, k) for k in data.__slots__})
+            s.add(row)
+            s.flush()
+            record(
+                s,
+                "alert_rule.create",
+                f"alert_rule:{row.id}",
+                customer_id=row.customer_id,
+                name=row.name,
+                kind=row.kind,
+                family=row.family,
+                params=row.params,
+            )
+    except forms.FormError as exc:
+        flash(f"Rule not saved: {exc}", "error")
+    else:
+        flash(f"Rule “{data.name}” saved.", "info")
+    return redirect(url_for("rules.rules"))
+
+
+def _rule_or_404(s: Session, rule_id: int, user: CurrentUser) -> AlertRule:
+    row = s.get(AlertRule, rule_id)
+    if row is None or (row.customer_id is not None and not may_see(user, row.customer_id)):
+        abort(404)
+    if not may_edit(user, row.customer_id):
+        abort(403)
+    return row
+
+
+@bp.route("/alerting/rules/<int:rule_id>", methods=["GET", "POST"])
+def rule_edit(rule_id: int) -> ResponseReturnValue:
+    """Change a rule's name, parameters, severity and delivery switches (its scope stays)."""
+    user = current_user()
+    with store().session() as s:
+        row = _rule_or_404(s, rule_id, user)
+        if request.method == "POST":
+            scope = {
+                k: "" if v is None else str(v)
+                for k, v in (
+                    ("customer_id", row.customer_id),
+                    ("site_id", row.site_id),
+                    ("device_id", row.device_id),
+                )
+            }
+            try:
+                data = forms.rule({**request.form, **scope, "kind": row.kind, "family": row.family})
+            except forms.FormError as exc:
+                flash(f"Rule not saved: {exc}", "error")
+                return redirect(url_for("rules.rule_edit", rule_id=rule_id))
+            for key in ("name", "params", "severity", "notify_contacts", "escalate_after_s"):
+                setattr(row, key, getattr(data, key))
+            row.updated_at = datetime.now(UTC)
+            record(
+                s,
+                "alert_rule.update",
+                f"alert_rule:{row.id}",
+                customer_id=row.customer_id,
+                name=row.name,
+                params=row.params,
+                severity=row.severity,
+            )
+            flash(f"Rule “{row.name}” saved.", "info")
+            return redirect(url_for("rules.rules"))
+    return render_template(
+        "rules_edit.html", rule=row, kind=RULE_KINDS.get(row.kind), severities=[v.value for v in Severity]
+    )
+
+
+@bp.post("/alerting/rules/<int:rule_id>/toggle")
+def rule_toggle(rule_id: int) -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        row = _rule_or_404(s, rule_id, user)
+        row.enabled = not row.enabled
+        row.updated_at = datetime.now(UTC)
+        record(
+            s,
+            "alert_rule.enable" if row.enabled else "alert_rule.disable",
+            f"alert_rule:{row.id}",
+            customer_id=row.customer_id,
+        )
+    return redirect(url_for("rules.rules"))
+
+
+@bp.post("/alerting/rules/<int:rule_id>/delete")
+def rule_delete(rule_id: int) -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        row = _rule_or_404(s, rule_id, user)
+        record(s, "alert_rule.delete", f"alert_rule:{row.id}", customer_id=row.customer_id, name=row.name)
+        s.delete(row)
+    flash("Rule deleted; its alerts stay in the history.", "info")
+    return redirect(url_for("rules.rules"))
+
+
+# -- maintenance windows ------------------------------------------------------------------
+@bp.get("/alerting/maintenance")
+def windows() -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        rows = s.scalars(
+            scoped(select(MaintenanceWindow), MaintenanceWindow.customer_id, user).order_by(
+                MaintenanceWindow.starts_at.desc()
+            )
+        ).all()
+        scope = scope_names(s, user)
+    return render_template(
+        "maintenance_list.html",
+        windows=rows,
+        customer_names={c.id: c.name for c in scope["customers"]},
+        **scope,
+    )
+
+
+@bp.post("/alerting/maintenance")
+def window_create() -> ResponseReturnValue:
+    user = current_user()
+    try:
+        data = forms.window(request.form)
+        if not may_see(user, data.customer_id):
+            abort(404)
+        with store().session() as s:
+            check_scope(s, data.customer_id, data.site_id, data.device_id)
+            row = MaintenanceWindow(**{k: getattr(data, k) for k in data.__slots__}, created_by=user.actor)
+            s.add(row)
+            s.flush()
+            record(
+                s,
+                "maintenance.create",
+                f"maintenance:{row.id}",
+                customer_id=row.customer_id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                recurrence=row.recurrence,
+                reason=row.reason,
+            )
+    except forms.FormError as exc:
+        flash(f"Window not saved: {exc}", "error")
+    else:
+        flash("Maintenance window saved.", "info")
+    return redirect(url_for("rules.windows"))
+
+
+@bp.post("/alerting/maintenance/<int:window_id>/delete")
+def window_delete(window_id: int) -> ResponseReturnValue:
+    user = current_user()
+    with store().session() as s:
+        row = s.get(MaintenanceWindow, window_id)
+        if row is None or not may_see(user, row.customer_id):
+            abort(404)
+        record(s, "maintenance.delete", f"maintenance:{row.id}", customer_id=row.customer_id)
+        s.delete(row)
+    flash("Maintenance window deleted.", "info")
+    return redirect(url_for("rules.windows"))
