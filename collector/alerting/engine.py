@@ -122,11 +122,12 @@ class AlertEngine:
                     self._alerts[a.fingerprint] = rec
         return len(self._alerts)
 
-    def _rec_from_row(self, a: Alert, last_step: int) -> AlertRec | None:
-        if a.kind == CHANNEL_FAILING:
-            rule: RuleDef | None = channel_rule(a.subject)
-        else:
-            rule = self.rules.by_id(a.rule_id) if a.rule_id is not None else None
+    def _rec_from_row(self, a: Alert, last_step: int, rule: RuleDef | None = None) -> AlertRec | None:
+        """``rule``: the rule observing now (it may be a newer rule of the same family)."""
+        if rule is None and a.kind == CHANNEL_FAILING:
+            rule = channel_rule(a.subject)
+        elif rule is None and a.rule_id is not None:
+            rule = self.rules.by_id(a.rule_id)
         if rule is None:
             return None  # its rule was deleted: the alert stays as history
         life = Lifecycle(
@@ -209,9 +210,8 @@ class AlertEngine:
                     s.scalar(select(func.max(AlertTransition.id)).where(AlertTransition.alert_id == row.id))
                     or 0
                 )
-                rec = self._rec_from_row(row, last)
+                rec = self._rec_from_row(row, last, rule)
                 if rec is not None:
-                    rec.rule = rule
                     self._alerts[fp] = rec
                     return rec
         rec = AlertRec(0, fp, rule, dev, dev.customer_id if dev else customer, subject, Lifecycle())

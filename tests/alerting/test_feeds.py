@@ -131,3 +131,28 @@ def test_alert_identity_and_state_survive_a_restart(
     tl.sample(dev, sid, 20)
     tl.run(10)
     assert [m.subject.split("]")[0] for m in smtp.mails] == ["[EUS FIRING", "[EUS RESOLVED"]
+
+
+def test_a_new_rule_of_a_deleted_rules_family_takes_over_its_alert(
+    tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
+) -> None:
+    from collector.alerting.models import Alert, AlertRule
+
+    tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
+    (dev,) = tl.add_devices(1)
+    old = tl.add_rule("threshold", {"metric": "temp", "critical": 70}, family="temp")
+    sid = tl.series(dev, "temp")
+    tl.sample(dev, sid, 80)
+    tl.sample(dev, sid, 20)
+    with store.session() as s:
+        s.delete(s.get(AlertRule, old))
+    fresh = AlertEngine(store, clock=clock, settings=EngineSettings(group_wait_s=1, ops_email=OPS))
+    assert fresh.load() == 0  # resolved alerts of deleted rules stay history
+    tl.engine, tl.feeds.engine = fresh, fresh
+    new = tl.add_rule("threshold", {"metric": "temp", "critical": 60}, family="temp")
+    tl.engine.invalidate()
+    tl.sample(dev, sid, 65)
+    tl.run(10)
+    with store.session() as s:
+        (alert,) = s.query(Alert).all()
+        assert (alert.rule_id, alert.state) == (new, "firing")
