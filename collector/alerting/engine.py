@@ -110,17 +110,33 @@ class AlertEngine:
         return info
 
     def load(self) -> int:
-        """Load every alert that is not inactive: identities and states survive restarts."""
+        """Load the alerts that are pending or firing, or owe their recipients a resolution:
+        identities and states survive restarts. The rest is looked up when it recurs."""
         with self.lock, self.store.session() as s:
-            grouped = select(AlertTransition.alert_id, func.max(AlertTransition.id)).group_by(
-                AlertTransition.alert_id
-            )
-            last = {int(aid): int(tid) for aid, tid in s.execute(grouped).all()}
-            for a in s.scalars(select(Alert).where(Alert.state != State.INACTIVE.value)):
+            rows = s.scalars(
+                select(Alert).where(
+                    Alert.state.in_((State.PENDING.value, State.FIRING.value))
+                    | (Alert.notified_state == State.FIRING.value)
+                )
+            ).all()
+            ids = [a.id for a in rows]
+            last = {
+                int(aid): int(tid)
+                for aid, tid in s.execute(
+                    select(AlertTransition.alert_id, func.max(AlertTransition.id))
+                    .where(AlertTransition.alert_id.in_(ids))
+                    .group_by(AlertTransition.alert_id)
+                ).all()
+            }
+            for a in rows:
                 rec = self._rec_from_row(a, last.get(a.id, 0))
                 if rec is not None:
                     self._alerts[a.fingerprint] = rec
         return len(self._alerts)
+
+    def forget(self, fingerprint: str) -> None:
+        """Drop a settled alert from memory; it is looked up again if it recurs."""
+        self._alerts.pop(fingerprint, None)
 
     def _rec_from_row(self, a: Alert, last_step: int, rule: RuleDef | None = None) -> AlertRec | None:
         """``rule``: the rule observing now (it may be a newer rule of the same family)."""

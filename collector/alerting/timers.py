@@ -18,6 +18,8 @@ from collector.alerting.records import CHANNEL_FAILING, AlertRec, ts
 from collector.alerting.rules import RULE_KINDS
 from collector.alerting.state import Step, Verdict, announcement, due_escalation, step
 
+SETTLED_AFTER_S = 3600.0
+
 if TYPE_CHECKING:
     from collector.alerting.engine import AlertEngine
 
@@ -49,6 +51,15 @@ def tick(engine: AlertEngine) -> None:
                     continue
             catch_up(engine, rec, now)
             escalate(engine, rec, now)
+            if settled(rec, now):
+                engine.forget(rec.fingerprint)
+
+
+def settled(rec: AlertRec, now: float) -> bool:
+    """Resolved (or never fired) for a while and owing nobody a message: memory can let go."""
+    if rec.life.state not in (State.RESOLVED, State.INACTIVE) or rec.notified_state == State.FIRING.value:
+        return False
+    return now - (rec.life.resolved_at or 0.0) >= SETTLED_AFTER_S
 
 
 def catch_up(engine: AlertEngine, rec: AlertRec, now: float) -> None:
