@@ -48,6 +48,7 @@ from collector.ingest.writer import MAX_ROWS_PER_COMMIT
 from collector.tsdb import schema
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PY_SPY = Path(sys.executable).parent / "py-spy"
 
 
 @dataclass
@@ -169,7 +170,7 @@ def bench_eus(args: argparse.Namespace, work: Path, t0_ms: int, per_agent: int) 
             profiler.append(
                 subprocess.Popen(
                     [
-                        str(Path(sys.executable).parent / "py-spy"),
+                        str(PY_SPY),
                         "record",
                         "--pid",
                         str(coll.pid),
@@ -459,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--vm-large-post",
         type=int,
         default=100_000,
-        help="samples per request in VictoriaMetrics' second run (its fastest shape); 0 skips it",
+        help="samples per request in VictoriaMetrics' second run (long JSON lines); 0 skips it",
     )
     ap.add_argument(
         "--only", choices=["eus", "raw", "vm"], action="append", help="run only these parts (repeatable)"
@@ -474,6 +475,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     only = set(args.only or ["eus", "raw", "vm"])
     if "vm" in only and not VM_BINARY.exists():
         ap.error(f"{VM_BINARY} is missing: apt-get install victoria-metrics (or run 'make bench')")
+    if args.py_spy and not PY_SPY.exists():
+        ap.error(f"{PY_SPY} is missing: .venv/bin/pip install py-spy")
     per_agent = args.samples // args.agents
     span_ms = INTERVAL_MS * (-(-per_agent // SERIES_PER_AGENT))
     hour = 3_600_000
