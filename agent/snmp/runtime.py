@@ -35,6 +35,7 @@ class LoopThread:
 
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
+        self.loop.set_exception_handler(_quiet_late_responses)
         self._stopping = asyncio.Event()
         self._ready.set()
         await self._stopping.wait()
@@ -61,3 +62,13 @@ class LoopThread:
             if self._thread.is_alive():
                 log.warning("the %s loop did not stop within %g s", self.name, timeout)
             self._thread = None
+
+
+def _quiet_late_responses(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A response that arrives after its pysnmp engine was closed (a target removed) is
+    dropped by pysnmp with an exception in a loop callback: expected, not an error."""
+    exc = context.get("exception")
+    if exc is not None and type(exc).__name__ == "CarrierError" and "Unregistered transport" in str(exc):
+        log.debug("an SNMP response arrived after its engine was closed")
+        return
+    loop.default_exception_handler(context)

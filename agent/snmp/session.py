@@ -44,12 +44,20 @@ class _Indication(Exception):
 
 
 class _Engine:
-    """One pysnmp engine: a set of credentials, its target parameters, its sockets."""
+    """One pysnmp engine: its USM user or communities, target parameters and sockets."""
 
-    def __init__(self, creds: Credentials) -> None:
+    def __init__(self) -> None:
         self.engine = pysnmp_engine.SnmpEngine()
         self.refs = 0
-        self.params = "p"
+        self._params: dict[str, str] = {}  # credentials fingerprint -> target parameters name
+        self.domains: set[tuple[int, ...]] = set()
+
+    def params_for(self, creds: Credentials) -> str:
+        """The target-parameters entry for these credentials, registered on first use."""
+        name = self._params.get(creds.fingerprint)
+        if name is not None:
+            return name
+        name = f"p{len(self._params)}"
         if creds.version == "3":
             auth, priv = pysnmp_protocols(creds)
             config.add_v3_user(
@@ -63,12 +71,13 @@ class _Engine:
             )
             security_name = creds.user
         else:
-            security_name = "c"
-            config.add_v1_system(self.engine, "c", creds.community, securityName=security_name)
+            security_name = f"c{len(self._params)}"
+            config.add_v1_system(self.engine, security_name, creds.community, securityName=security_name)
         config.add_target_parameters(
-            self.engine, self.params, security_name, creds.security_level, _MP_MODEL[creds.version]
+            self.engine, name, security_name, creds.security_level, _MP_MODEL[creds.version]
         )
-        self.domains: set[tuple[int, ...]] = set()
+        self._params[creds.fingerprint] = name
+        return name
 
     def domain(self, family: int) -> tuple[int, ...]:
         """The transport domain for an address family, opening its socket on first use."""
@@ -85,26 +94,34 @@ class _Engine:
         self.engine.close_dispatcher()
 
 
+def engine_key(creds: Credentials) -> str:
+    """SNMPv3 targets share an engine only with the same USM user and keys (pysnmp keeps one
+    user entry per name); every v1/v2c community fits in one engine."""
+    return creds.fingerprint if creds.version == "3" else "v1/v2c"
+
+
 class EnginePool:
-    """Engines by credential fingerprint, shared by the sessions that use the same ones."""
+    """Engines by :func:`engine_key`, shared by the sessions that use them."""
 
     def __init__(self) -> None:
         self._engines: dict[str, _Engine] = {}
 
     def acquire(self, creds: Credentials) -> _Engine:
-        entry = self._engines.get(creds.fingerprint)
+        key = engine_key(creds)
+        entry = self._engines.get(key)
         if entry is None:
-            entry = self._engines[creds.fingerprint] = _Engine(creds)
+            entry = self._engines[key] = _Engine()
         entry.refs += 1
         return entry
 
     def release(self, creds: Credentials) -> None:
-        entry = self._engines.get(creds.fingerprint)
+        key = engine_key(creds)
+        entry = self._engines.get(key)
         if entry is None:
             return
         entry.refs -= 1
         if entry.refs <= 0:
-            del self._engines[creds.fingerprint]
+            del self._engines[key]
             entry.close()
 
     def __len__(self) -> int:
@@ -173,7 +190,7 @@ class Session:
             self._target_name,
             domain,
             address,
-            self._entry.params,
+            self._entry.params_for(self.creds),
             timeout=self.spec.timeout_s * 100,  # hundredths of a second (SNMP-TARGET-MIB)
             retryCount=self.spec.retries,
         )
