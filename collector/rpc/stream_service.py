@@ -174,17 +174,9 @@ class StreamService:
                     if session.goodbye is not None
                     else StreamState.OFFLINE_UNEXPECTED
                 )
-                await asyncio.to_thread(self._set_offline, session, state)
-                if self._bus is not None:
-                    self._bus.publish(
-                        StreamClosed(
-                            session.device_id,
-                            session.device.customer_id,
-                            clean=session.goodbye is not None,
-                            reason=session.goodbye or "stream dropped without goodbye",
-                            at=time.time(),
-                        )
-                    )
+                # State and event in one worker call: if this task is cancelled while it
+                # waits (the client vanished), the thread still finishes both.
+                await asyncio.shield(asyncio.to_thread(self._close_out, session, state))
 
     # -- reading ----------------------------------------------------------------------
     async def _read(self, requests: AsyncIterator[bytes], session: StreamSession) -> None:
@@ -358,6 +350,20 @@ class StreamService:
                     address=session.peer,
                     previous=was,
                 )
+
+    def _close_out(self, session: StreamSession, state: StreamState) -> None:
+        """Record the device offline, then tell the bus (alerting tells crash from shutdown)."""
+        self._set_offline(session, state)
+        if self._bus is not None:
+            self._bus.publish(
+                StreamClosed(
+                    session.device_id,
+                    session.device.customer_id,
+                    clean=session.goodbye is not None,
+                    reason=session.goodbye or "stream dropped without goodbye",
+                    at=time.time(),
+                )
+            )
 
     def _set_offline(self, session: StreamSession, state: StreamState) -> None:
         with self._store.session() as s:
