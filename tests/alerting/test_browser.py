@@ -4,13 +4,12 @@ got from aiosmtpd (delivered) and the SMS emulator (refused); then acknowledges 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIMEOUT_MS, serve
 from support.sms_emulator import SmsEmulator
-from waitress.server import TcpWSGIServer, create_server
 from web.conftest import PASSWORDS, Seed
 
 from alerting.conftest import sms_sender, smtp_sender
@@ -19,38 +18,13 @@ from collector.alerting.models import Alert
 from collector.notify.worker import NotifyWorker
 from collector.store.db import Store
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-TIMEOUT_MS = 15_000
-RECORD_CSP_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-});
-"""
-
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    assert isinstance(server, TcpWSGIServer)
-    port = int(server.getsockname()[1])
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
-        thread.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 def test_contact_test_button_and_acknowledge_in_chromium(
@@ -76,7 +50,7 @@ def test_contact_test_button_and_acknowledge_in_chromium(
     worker.start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             page.add_init_script(RECORD_CSP_VIOLATIONS)

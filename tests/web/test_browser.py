@@ -2,42 +2,22 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from waitress.server import TcpWSGIServer, create_server
+from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIMEOUT_MS, serve
 
 from collector.tsdb.db import TimeSeriesDB
 
 from .conftest import PASSWORDS, Seed
 from .tsdb_seed import add_samples, add_series, aligned_now
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-TIMEOUT_MS = 15_000
 SCREENSHOT = Path("/tmp/eus-device-page.png")
 INDEX_SCREENSHOT = Path("/tmp/eus-index-page.png")
 
-# Runs before any page script (Playwright injects it outside the page's CSP) and records
-# every CSP violation, so a blocked inline script or style cannot pass unnoticed.
-RECORD_CSP_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-});
-"""
 
 pytestmark = pytest.mark.browser
 
@@ -45,17 +25,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served by waitress on a free loopback port, in a thread."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    assert isinstance(server, TcpWSGIServer)
-    port = int(server.getsockname()[1])
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "waitress did not stop"
+    with serve(app) as url:
+        yield url
 
 
 def seed_metrics(tsdb: TimeSeriesDB, device_id: int) -> None:

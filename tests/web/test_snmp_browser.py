@@ -4,14 +4,13 @@ ticked), and reads its page, the Network view and the traps list."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from waitress.server import TcpWSGIServer, create_server
+from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIMEOUT_MS, serve
 
 from collector.snmp.models import NetworkDevice
 from collector.store.db import Store
@@ -26,24 +25,7 @@ from .snmp_seed import (
     snmp_fixture,  # noqa: F401 - provides the ``snmp`` fixture
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-TIMEOUT_MS = 15_000
 SCREENSHOT = Path("/tmp/eus-snmp-device-page.png")
-RECORD_CSP_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-});
-"""
 
 pytestmark = pytest.mark.browser
 
@@ -51,15 +33,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def served(app: Flask, snmp: Snmp) -> Iterator[str]:
     """The app (with the SNMP views wired) served by waitress on a free loopback port."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    assert isinstance(server, TcpWSGIServer)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{int(server.getsockname()[1])}"
-    finally:
-        server.close()
-        thread.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 def test_a_technician_adds_an_snmp_device_in_chromium(

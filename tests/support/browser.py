@@ -1,0 +1,48 @@
+"""Real Chromium for dashboard tests: launch arguments, CSP-violation recording, a live server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from waitress.server import TcpWSGIServer, create_server
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out, which this closed
+# network refuses; --no-sandbox because tests run as root here.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+
+# Runs before any page script (Playwright injects it outside the page's CSP) and records
+# every CSP violation, so a blocked inline script or style cannot pass unnoticed.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """The app served by waitress on a free loopback port, in a thread; yields its base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    assert isinstance(server, TcpWSGIServer)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{int(server.getsockname()[1])}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "waitress did not stop"
