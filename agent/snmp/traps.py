@@ -69,6 +69,16 @@ def build_event(
     )
 
 
+def parse_engine_id(text: str) -> bytes | None:
+    """``80001f8880...``, ``0x80:00:1f...`` -> octets; None unless 5-32 octets of hex."""
+    raw = text.strip().lower().removeprefix("0x").replace(":", "")
+    try:
+        octets = bytes.fromhex(raw)
+    except ValueError:
+        return None
+    return octets if 5 <= len(octets) <= 32 else None
+
+
 def listener_function(status: eus_pb2.Health.ValueType, message: str) -> eus_pb2.FunctionResult:
     return eus_pb2.FunctionResult(
         id="snmp:trap-listener",
@@ -150,8 +160,15 @@ class TrapListener:
         self._registered = set()
         for user in settings.v3_users:
             self._add_user(user, None)
-            if user.params.get("engine_id"):
-                self._add_user(user, bytes.fromhex(user.params["engine_id"]))
+            raw = user.params.get("engine_id", "")
+            if raw:
+                engine_id = parse_engine_id(raw)
+                if engine_id is None:
+                    log.warning(
+                        "SNMP trap user %r: engine id %r is not 5-32 octets in hex; ignored", user.user, raw
+                    )
+                else:
+                    self._add_user(user, engine_id)
         for engine_id, user_name in self._learned:
             self._register_learned(engine_id, user_name)
         ntfrcv.NotificationReceiver(engine, self._received)

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 import pytest
 
 from agent.snmp import discovery, inventory
-from agent.snmp.oids import IpAddress, Missing, Oid, VarBind, oid
+from agent.snmp.oids import IpAddress, Oid, VarBind, oid
 from agent.snmp.status import ResponseError, SnmpError, Status, classify
 from agent.snmp.traps import build_event
 from agent.snmp.walk import Walker
+from agent_snmp.fake_device import Device
 from eus.v1 import eus_pb2
 
 IF_DESCR = oid("1.3.6.1.2.1.2.2.1.2")
@@ -176,56 +177,6 @@ def test_failures_are_named_for_the_technician(indication: str, status: Status, 
     assert text in str(error)
 
 
-class Device:
-    """Answers from a dict of OID -> value with GETBULK semantics; can cap or refuse sizes."""
-
-    def __init__(
-        self,
-        records: dict[Oid, int],
-        *,
-        cap: int = 1000,
-        too_big_above: int = 10_000,
-        loop_at: Oid | None = None,
-    ) -> None:
-        self.records = dict(sorted(records.items()))
-        self.cap = cap
-        self.too_big_above = too_big_above
-        self.loop_at = loop_at
-        self.requests: list[tuple[int, int, int]] = []
-
-    @property
-    def v1(self) -> bool:
-        return False
-
-    def _next(self, after: Oid) -> VarBind:
-        if self.loop_at is not None and after >= self.loop_at:
-            return (self.loop_at, 0)  # a broken agent that answers the same OID forever
-        for name, value in self.records.items():
-            if name > after:
-                return (name, value)
-        return (after, Missing.END_OF_MIB_VIEW)
-
-    async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
-        return [(o, self.records.get(o, Missing.NO_SUCH_OBJECT)) for o in oids]
-
-    async def get_next(self, oids: Sequence[Oid]) -> list[VarBind]:
-        return [self._next(o) for o in oids]
-
-    async def get_bulk(
-        self, non_repeaters: Sequence[Oid], repeaters: Sequence[Oid], max_repetitions: int
-    ) -> list[VarBind]:
-        self.requests.append((len(non_repeaters), len(repeaters), max_repetitions))
-        if len(repeaters) * max_repetitions > self.too_big_above:
-            raise ResponseError(1, 0)
-        out = [self._next(o) for o in non_repeaters]
-        cursors = list(repeaters)
-        for _ in range(max_repetitions):
-            row = [self._next(c) for c in cursors]
-            out += row
-            cursors = [name for name, _ in row]
-        return out[: self.cap]
-
-
 COL_A, COL_B = oid("1.3.6.1.2.1.2.2.1.10"), oid("1.3.6.1.2.1.2.2.1.16")
 SCALAR = oid("1.3.6.1.2.1.1.3.0")
 
@@ -274,3 +225,20 @@ def test_a_refused_request_is_an_error_with_the_status_name() -> None:
 
     with pytest.raises(SnmpError, match="answered genErr for GETBULK"):
         asyncio.run(Walker(Refusing({}), 25).fetch([], [COL_A]))
+
+
+@pytest.mark.parametrize(
+    ("text", "octets"),
+    [
+        ("80001f8880aabbccdd", bytes.fromhex("80001f8880aabbccdd")),
+        ("0x8000000001020304", bytes.fromhex("8000000001020304")),
+        ("80:00:00:00:01", bytes.fromhex("8000000001")),
+        ("8000", None),  # too short
+        ("xyz", None),
+        ("", None),
+    ],
+)
+def test_engine_ids_from_configuration(text: str, octets: bytes | None) -> None:
+    from agent.snmp.traps import parse_engine_id
+
+    assert parse_engine_id(text) == octets
