@@ -95,13 +95,16 @@ class PollEngine:
 
     async def _schedule(self, poller: TargetPoller) -> None:
         loop = asyncio.get_running_loop()
-        next_due = loop.time()
+        next_due: float | None = None
         while True:
-            delay = next_due - loop.time()
-            if delay > 0:
+            if next_due is not None and (delay := next_due - loop.time()) > 0:
                 await asyncio.sleep(delay)
             lane = self._slow_lane if poller.suspect else self._lane
             async with lane:
+                if next_due is None:
+                    # The phase is when the first poll really began: targets added together
+                    # spread out by their queueing instead of bursting every interval.
+                    next_due = loop.time()
                 report = await poller.poll()
             try:
                 self.on_report(report)
