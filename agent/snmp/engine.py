@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from agent.snmp.engines import EnginePool
 from agent.snmp.poller import PollReport, TargetPoller
-from agent.snmp.session import EnginePool, Session
+from agent.snmp.session import Session
 from agent.snmp.settings import TargetSpec
 
 log = logging.getLogger(__name__)

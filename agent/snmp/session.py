@@ -2,8 +2,7 @@
 target, with failures classified (agent.snmp.status). Imports pysnmp; runs in the
 polling loop's thread.
 
-pysnmp keeps USM users per engine, so targets share an engine only when they share
-credentials (:class:`EnginePool`); each engine has one UDP socket per address family.
+Targets share pysnmp engines as agent.snmp.engines decides.
 SNMPv3 engine-state recovery: pysnmp caches a peer's engine id for five minutes and
 resynchronises boots/time by itself, but a peer whose engine id changed (reinstalled,
 replaced, reset) stops answering until the cache expires. A v3 request that times out
@@ -20,20 +19,17 @@ import socket
 from collections.abc import Sequence
 from typing import Any
 
-from pysnmp.carrier.asyncio.dgram import udp, udp6  # type: ignore[import-untyped]
 from pysnmp.entity import config  # type: ignore[import-untyped]
-from pysnmp.entity import engine as pysnmp_engine
 from pysnmp.entity.rfc3413 import cmdgen  # type: ignore[import-untyped]
 
 from agent.snmp import convert
-from agent.snmp.credentials import Credentials, pysnmp_protocols
+from agent.snmp.engines import EnginePool, PysnmpEngine
 from agent.snmp.oids import Oid, VarBind
 from agent.snmp.settings import TargetSpec
 from agent.snmp.status import RECOVERABLE, ResponseError, SnmpError, Status, classify, privacy_failure
 
 log = logging.getLogger(__name__)
 
-_MP_MODEL = {"1": 0, "2c": 1, "3": 3}
 _names = itertools.count(1)
 
 
@@ -41,96 +37,6 @@ class _Indication(Exception):
     def __init__(self, name: str, text: str) -> None:
         super().__init__(text)
         self.name = name
-
-
-class _Engine:
-    """One pysnmp engine: its USM user or communities, target parameters and sockets."""
-
-    def __init__(self) -> None:
-        self.engine = pysnmp_engine.SnmpEngine()
-        self.refs = 0
-        self._params: dict[str, str] = {}  # credentials fingerprint -> target parameters name
-        self.domains: set[tuple[int, ...]] = set()
-
-    def params_for(self, creds: Credentials) -> str:
-        """The target-parameters entry for these credentials, registered on first use."""
-        name = self._params.get(creds.fingerprint)
-        if name is not None:
-            return name
-        name = f"p{len(self._params)}"
-        if creds.version == "3":
-            auth, priv = pysnmp_protocols(creds)
-            config.add_v3_user(
-                self.engine,
-                creds.user,
-                auth,
-                creds.auth_key or None,
-                priv,
-                creds.priv_key or None,
-                securityName=creds.user,
-            )
-            security_name = creds.user
-        else:
-            security_name = f"c{len(self._params)}"
-            config.add_v1_system(self.engine, security_name, creds.community, securityName=security_name)
-        config.add_target_parameters(
-            self.engine, name, security_name, creds.security_level, _MP_MODEL[creds.version]
-        )
-        self._params[creds.fingerprint] = name
-        return name
-
-    def domain(self, family: int) -> tuple[int, ...]:
-        """The transport domain for an address family, opening its socket on first use."""
-        if family == socket.AF_INET6:
-            domain, transport = udp6.DOMAIN_NAME, udp6.Udp6AsyncioTransport
-        else:
-            domain, transport = udp.DOMAIN_NAME, udp.UdpAsyncioTransport
-        if domain not in self.domains:
-            config.add_transport(self.engine, domain, transport().open_client_mode())
-            self.domains.add(domain)
-        return tuple(domain)
-
-    def close(self) -> None:
-        self.engine.close_dispatcher()
-
-
-def engine_key(creds: Credentials) -> str:
-    """SNMPv3 targets share an engine only with the same USM user and keys (pysnmp keeps one
-    user entry per name); every v1/v2c community fits in one engine."""
-    return creds.fingerprint if creds.version == "3" else "v1/v2c"
-
-
-class EnginePool:
-    """Engines by :func:`engine_key`, shared by the sessions that use them."""
-
-    def __init__(self) -> None:
-        self._engines: dict[str, _Engine] = {}
-
-    def acquire(self, creds: Credentials) -> _Engine:
-        key = engine_key(creds)
-        entry = self._engines.get(key)
-        if entry is None:
-            entry = self._engines[key] = _Engine()
-        entry.refs += 1
-        return entry
-
-    def release(self, creds: Credentials) -> None:
-        key = engine_key(creds)
-        entry = self._engines.get(key)
-        if entry is None:
-            return
-        entry.refs -= 1
-        if entry.refs <= 0:
-            del self._engines[key]
-            entry.close()
-
-    def __len__(self) -> int:
-        return len(self._engines)
-
-    def close(self) -> None:
-        for entry in self._engines.values():
-            entry.close()
-        self._engines.clear()
 
 
 async def resolve(host: str, port: int) -> tuple[int, tuple[str, int]]:
@@ -154,7 +60,7 @@ class Session:
         self.spec = spec
         self.creds = spec.credentials
         self._pool = pool
-        self._entry: _Engine | None = None
+        self._entry: PysnmpEngine | None = None
         self._target_name = f"t{next(_names)}"
         self._domain: tuple[int, ...] = ()
         self._address: tuple[str, int] | None = None
