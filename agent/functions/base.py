@@ -95,6 +95,13 @@ class Executor(Protocol):
 
     def submit(self, fn: Callable[[], T]) -> Future[T]: ...
 
+    def grow(self) -> bool: ...
+
+
+# A blocking call still queued after this long gets a thread of its own: checks take
+# milliseconds, so one thread serves them all until one of them hangs.
+GROW_AFTER_S = 0.1
+
 
 class CheckContext:
     """What one run of one function may use: its id, its deadline, a thread for blocking work."""
@@ -151,10 +158,14 @@ class CheckContext:
         except BaseException:
             blocked.pop(fid, None)
             raise
+        waiting = asyncio.wrap_future(future)
         try:
-            return await asyncio.wrap_future(future)
+            done, _ = await asyncio.wait({waiting}, timeout=GROW_AFTER_S)
+            if not done and not future.running():
+                self._executor.grow()  # the threads are busy with something slow
+            return await waiting
         except asyncio.CancelledError:
-            if future.cancelled():  # cut while still queued: the thread never ran it
+            if future.cancel():  # cut while still queued: the thread never runs it
                 blocked.pop(fid, None)
             raise
 

@@ -6,11 +6,13 @@ would keep the agent from ever exiting on SIGTERM. Here a stuck worker is simply
 scheduler has already reported the run as timed out, and the daemon thread dies with the process.
 
 And why elastic: a fixed pool would let two slow checks hold every worker while a third,
-healthy function waits in the queue, which is exactly the delay a timeout must prevent. So a
-submitted call gets an idle thread or a new one (up to ``max_workers``, a safety cap), and
-threads idle for ``idle_s`` end. The scheduler never gives one function a second thread while
-its previous one is still out, so in practice the pool holds at most one thread per function
-that is in blocking work right now, usually one or two.
+healthy function waits in the queue, which is exactly the delay a timeout must prevent. Yet
+every thread costs the agent ~250 kB of resident memory (its stack and malloc arena), and
+most checks take milliseconds. So :meth:`DaemonPool.submit` starts a thread only when there is
+none; a caller whose call is still queued after a short grace asks for one more with
+:meth:`DaemonPool.grow` (``CheckContext.in_thread`` does), up to ``max_workers``; threads idle
+for ``idle_s`` end. The scheduler never gives one function a second thread while its previous
+one is still out, so the pool holds one thread normally and one per hung function at worst.
 """
 
 from __future__ import annotations
@@ -47,21 +49,33 @@ class DaemonPool:
             return self._threads
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Queue ``fn``; an idle thread takes it, or a new one if the pool has no thread at all."""
         future: Future[T] = Future()
         with self._cond:
             if self._closed:
                 raise RuntimeError("pool is closed")
             self._queue.append((future, fn))
-            # Idle threads that are not yet spoken for by earlier queued items take it; else grow.
-            if self._idle < len(self._queue) and self._threads < self.max_workers:
-                self._threads += 1
-                self._started += 1
-                self.peak = max(self.peak, self._threads)
-                name = f"{self._name}-{self._started}"
-                threading.Thread(target=self._work, name=name, daemon=True).start()
+            if self._threads == 0:
+                self._spawn()
             else:
                 self._cond.notify()
         return future
+
+    def grow(self) -> bool:
+        """Start one more thread if calls are waiting that no idle thread will take (and the cap
+        allows); True when a thread was started."""
+        with self._cond:
+            if self._closed or self._idle >= len(self._queue) or self._threads >= self.max_workers:
+                return False
+            self._spawn()
+            return True
+
+    def _spawn(self) -> None:  # caller holds the lock
+        self._threads += 1
+        self._started += 1
+        self.peak = max(self.peak, self._threads)
+        name = f"{self._name}-{self._started}"
+        threading.Thread(target=self._work, name=name, daemon=True).start()
 
     def close(self) -> None:
         """Idle threads end now, busy ones after their current call (or with the process)."""

@@ -125,15 +125,24 @@ def test_set_functions_keeps_unchanged_restarts_changed_and_drops_removed(tmp_pa
     assert scheduler.function_ids == ["change", "keep", "new"]
 
 
-def test_daemon_pool_grows_to_its_cap_reuses_idle_threads_and_delivers_errors() -> None:
+def test_daemon_pool_starts_one_thread_grows_on_request_up_to_its_cap_and_delivers_errors() -> None:
     pool = DaemonPool(max_workers=3, idle_s=0.5)
     gate = threading.Event()
     try:
+        squares = [pool.submit(functools.partial(pow, i, 2)) for i in range(20)]
+        assert [f.result(timeout=10) for f in squares] == [i * i for i in range(20)]
+        assert pool.peak == 1  # quick calls: one thread serves them all
         blocked = [pool.submit(gate.wait) for _ in range(2)]
-        assert pool.submit(lambda: "free").result(timeout=10) == "free"  # not stuck behind the two
-        futures = [pool.submit(functools.partial(pow, i, 2)) for i in range(20)]
-        assert [f.result(timeout=10) for f in futures] == [i * i for i in range(20)]
+        assert pool.grow()  # the second waits behind the first: give it a thread
+        free = pool.submit(lambda: "free")
+        assert pool.grow()
+        assert free.result(timeout=10) == "free"  # not stuck behind the two
+        assert not pool.grow()  # nothing is waiting
         assert pool.peak == 3
+        pool.submit(gate.wait)
+        pool.submit(gate.wait)
+        wait_for(lambda: pool.threads == 3, 10, "the idle thread to take a call")
+        assert not pool.grow()  # the cap
         gate.set()
         assert all(f.result(timeout=10) for f in blocked)
         wait_for(lambda: pool.threads == 0, 10, "idle threads to end")
@@ -144,6 +153,7 @@ def test_daemon_pool_grows_to_its_cap_reuses_idle_threads_and_delivers_errors() 
         with pytest.raises(ValueError, match="no"):
             pool.submit(fail).result(timeout=10)
     finally:
+        gate.set()
         pool.close()
     with pytest.raises(RuntimeError, match="closed"):
         pool.submit(lambda: 1)

@@ -166,6 +166,7 @@ def test_pushed_specs_take_string_params_and_defaults() -> None:
     )
     spec = from_proto(msg)
     assert spec.valid, spec.error
+    assert from_proto(msg) == spec  # a re-push of the same spec (every Hello) restarts nothing
     assert (spec.source, spec.interval_s, spec.timeout_s) == ("collector", 30, 10)
     assert spec.params.max_redirects == 3
     assert spec.params.verify_tls is False
