@@ -14,7 +14,7 @@ import os
 import secrets
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.store.db import Store
 from collector.store.models import Device, StreamState
+from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
 
 log = logging.getLogger("eus.collector")
@@ -95,6 +96,11 @@ class Collector:
         self.scheduler: Any = None
 
     # -- periodic jobs (scheduler threads) ---------------------------------------------
+    def compact_samples(self) -> None:
+        """Compact the UTC days that ended more than ``compact_after_days`` days and an hour ago."""
+        before = datetime.now(UTC) - timedelta(hours=1, days=self.cfg.compact_after_days)
+        compact(self.tsdb.cursor(), before)
+
     def flush_last_seen(self) -> None:
         seen = self.live.take_last_seen()
         if not seen:
@@ -154,6 +160,7 @@ class Collector:
         sched.add_job(
             self.enforce_revocations, "interval", seconds=self.cfg.revocation_poll_s, id="revocations"
         )
+        sched.add_job(self.compact_samples, "interval", hours=1, id="compact_samples")
         self.alerting.add_jobs(sched)
         sched.start()
         self.scheduler = sched

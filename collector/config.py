@@ -36,6 +36,9 @@ class CollectorConfig:
     agent_cert_days: int = 365
     offline_after_s: float = 30.0
     revocation_poll_s: float = 2.0
+    # Closed UTC days older than this many days are compacted into sample_blocks (1: today
+    # and yesterday stay raw).
+    compact_after_days: int = 1
     # Alert delivery (collector.alerting.service). Secrets are kept out of repr and logs.
     smtp_host: str = ""
     smtp_port: int = 587

@@ -8,11 +8,13 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.points import points
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +52,18 @@ class SeriesFacts:
         self, metric: str, since_s: float
     ) -> dict[int, tuple[SeriesMeta, npt.NDArray[np.float64], npt.NDArray[np.float64]]]:
         """Every series named ``metric`` with its samples since ``since_s`` (epoch seconds)."""
-        rows = (
-            self._tsdb.cursor()
-            .execute(
-                "SELECT x.series_id, epoch_ms(x.ts) / 1000.0, x.value FROM samples x "
-                "JOIN series s ON s.id = x.series_id "
-                "WHERE s.name = ? AND x.ts >= make_timestamp(CAST(? * 1000000 AS BIGINT)) "
-                "ORDER BY x.series_id, x.ts",
-                [metric, since_s],
-            )
-            .fetchall()
+        cur = self._tsdb.cursor()
+        ids = [int(r[0]) for r in cur.execute("SELECT id FROM series WHERE name = ?", [metric]).fetchall()]
+        since = datetime.fromtimestamp(0, UTC).replace(tzinfo=None) + timedelta(
+            microseconds=int(since_s * 1e6) - 1000
         )
+        with points(cur, ids, since, None) as view:
+            rows = cur.execute(
+                f"SELECT series_id, epoch_ms(ts) / 1000.0, value FROM {view} "  # noqa: S608 - our view
+                "WHERE ts >= make_timestamp(CAST(? * 1000000 AS BIGINT)) "
+                "ORDER BY series_id, ts",
+                [since_s],
+            ).fetchall()
         by: dict[int, tuple[list[float], list[float]]] = {}
         for sid, t, v in rows:
             ts_list, vals = by.setdefault(int(sid), ([], []))

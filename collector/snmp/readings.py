@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from collector.tsdb.points import points
 from collector.tsdb.queries import SeriesInfo
 
 SERIES_PREFIX = "snmp."
@@ -62,15 +63,17 @@ def latest_points(
     if not series_ids:
         return {}
     end = _naive(now or datetime.now(UTC))
-    rows = cur.execute(
-        """
-        SELECT series_id, epoch_ms(ts) / 1000.0 AS t, value FROM samples
-        WHERE series_id IN (SELECT unnest($ids::UINTEGER[])) AND ts >= $start AND ts <= $end
-        QUALIFY row_number() OVER (PARTITION BY series_id ORDER BY ts DESC) <= $n
-        ORDER BY series_id, t
-        """,
-        {"ids": list(series_ids), "start": end - window, "end": end, "n": per_series},
-    ).fetchall()
+    # [start, end] inclusive: the view's range is half-open, so it ends a microsecond later.
+    with points(cur, series_ids, end - window, end + timedelta(microseconds=1)) as view:
+        rows = cur.execute(
+            f"""
+            SELECT series_id, epoch_ms(ts) / 1000.0 AS t, value FROM {view}
+            WHERE ts >= $start AND ts <= $end
+            QUALIFY row_number() OVER (PARTITION BY series_id ORDER BY ts DESC) <= $n
+            ORDER BY series_id, t
+            """,  # noqa: S608 - the view name is ours
+            {"start": end - window, "end": end, "n": per_series},
+        ).fetchall()
     out: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for sid, t, v in rows:
         out[int(sid)].append((float(t), float(v)))

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from collector.tsdb.points import points as both_tiers
+
 
 @dataclass(frozen=True, slots=True)
 class SeriesInfo:
@@ -111,8 +113,8 @@ def _group(rows: Iterable[tuple[int, int, float]], series_ids: Sequence[int]) ->
 
 _AVERAGE_SQL = """
 SELECT series_id, (epoch_ms(ts) // $step_ms) * $step_s AS t, avg(value) AS v
-FROM samples
-WHERE series_id IN (SELECT unnest($ids::UINTEGER[])) AND ts >= $start AND ts < $end
+FROM {points}
+WHERE ts >= $start AND ts < $end
 GROUP BY ALL
 ORDER BY series_id, t
 """
@@ -124,16 +126,12 @@ def bucket_average(
     """The mean of each series in each bucket of ``window``; empty buckets are absent."""
     if not series_ids:
         return {}
-    rows = cur.execute(
-        _AVERAGE_SQL,
-        {
-            "ids": list(series_ids),
-            "start": _naive_utc(window.start),
-            "end": _naive_utc(window.end),
-            "step_s": window.step_s,
-            "step_ms": window.step_s * 1000,
-        },
-    ).fetchall()
+    start, end = _naive_utc(window.start), _naive_utc(window.end)
+    with both_tiers(cur, series_ids, start, end) as view:
+        rows = cur.execute(
+            _AVERAGE_SQL.format(points=view),
+            {"start": start, "end": end, "step_s": window.step_s, "step_ms": window.step_s * 1000},
+        ).fetchall()
     return _group(rows, series_ids)
 
 
@@ -145,8 +143,8 @@ WITH diffs AS (
     SELECT series_id, ts,
            value - lag(value) OVER w AS dv,
            epoch_ms(ts) - lag(epoch_ms(ts)) OVER w AS dt_ms
-    FROM samples
-    WHERE series_id IN (SELECT unnest($ids::UINTEGER[])) AND ts >= $lookback AND ts < $end
+    FROM {points}
+    WHERE ts >= $lookback AND ts < $end
     WINDOW w AS (PARTITION BY series_id ORDER BY ts)
 )
 SELECT series_id, (epoch_ms(ts) // $step_ms) * $step_s AS t, avg(dv * 1000.0 / dt_ms) AS v
@@ -173,17 +171,18 @@ def bucket_rate(
         return {}
     if lookback is None:
         lookback = timedelta(seconds=max(2 * window.step_s, 60))
-    rows = cur.execute(
-        _RATE_SQL,
-        {
-            "ids": list(series_ids),
-            "lookback": _naive_utc(window.start - lookback),
-            "start": _naive_utc(window.start),
-            "end": _naive_utc(window.end),
-            "step_s": window.step_s,
-            "step_ms": window.step_s * 1000,
-        },
-    ).fetchall()
+    since, end = _naive_utc(window.start - lookback), _naive_utc(window.end)
+    with both_tiers(cur, series_ids, since, end) as view:
+        rows = cur.execute(
+            _RATE_SQL.format(points=view),
+            {
+                "lookback": since,
+                "start": _naive_utc(window.start),
+                "end": end,
+                "step_s": window.step_s,
+                "step_ms": window.step_s * 1000,
+            },
+        ).fetchall()
     return _group(rows, series_ids)
 
 

@@ -64,6 +64,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        3,
+        """
+        -- The compacted tier (collector.tsdb.compaction): one block per series and closed
+        -- UTC day, codec collector.tsdb.blocks; read together with samples via
+        -- collector.tsdb.points.
+        CREATE TABLE sample_blocks (
+            series_id UINTEGER NOT NULL,
+            first_ts  TIMESTAMP NOT NULL,
+            last_ts   TIMESTAMP NOT NULL,
+            n         UINTEGER NOT NULL,
+            data      BLOB NOT NULL
+        );
+        """,
+    ),
+    (
         10,
         """
         CREATE TABLE function_results (
