@@ -38,7 +38,7 @@ class CollectorConfig:
     revocation_poll_s: float = 2.0
     # Closed UTC days older than this many days are compacted into sample_blocks (1: today
     # and yesterday stay raw).
-    compact_after_days: int = 1
+    compact_after_days: int = 0  # 0: each UTC day is compacted an hour after it ends
     # Alert delivery (collector.alerting.service). Secrets are kept out of repr and logs.
     smtp_host: str = ""
     smtp_port: int = 587
