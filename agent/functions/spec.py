@@ -102,8 +102,12 @@ def build(  # noqa: PLR0917 -- the spec's fields, in the proto's order
             ) from None
         reader.finish()
     except (ParamError, UnknownKind) as exc:
-        return Spec(fid[:MAX_ID_LENGTH], kind, name or fid, interval_s, timeout_s, None, source, str(exc))
-    return Spec(fid, kind, name or fid, interval_s, timeout_s, parsed, source)
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 -- a broken kind module must not take the agent down
+        error = f"kind {kind!r} could not read its parameters: {type(exc).__name__}: {exc}"
+    else:
+        return Spec(fid, kind, name or fid, interval_s, timeout_s, parsed, source)
+    return Spec(fid[:MAX_ID_LENGTH], kind, name or fid, interval_s, timeout_s, None, source, error)
 
 
 def _invalid(fid: str, kind: str, defaults: Defaults, error: str) -> Spec:

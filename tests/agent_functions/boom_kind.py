@@ -7,6 +7,8 @@ from agent.functions.params import ParamReader
 
 
 def parse(p: ParamReader) -> str:
+    if p.boolean("explode", False):
+        raise LookupError("a bug in the parser")
     return p.text("message", "kaput")
 
 

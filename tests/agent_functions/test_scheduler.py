@@ -93,6 +93,8 @@ def test_invalid_spec_and_failing_check_are_reported_unknown_every_interval(
     b = recorder.of("bad")[0]
     assert b.status == UNKNOWN
     assert b.message.startswith("invalid function spec: url must be an http:// or https:// URL")
+    broken = build("broken", "boom", "", 1, 1, {"explode": "yes"}, source="file")
+    assert broken.error == "kind 'boom' could not read its parameters: LookupError: a bug in the parser"
     boom = recorder.of("boom")[-1]
     assert boom.status == UNKNOWN
     assert boom.message == "check failed: RuntimeError: kaput"
