@@ -64,7 +64,7 @@ def seed_metrics(tsdb: TimeSeriesDB, device_id: int) -> None:
 def test_device_page_renders_charts_in_chromium(live_server: str, tsdb: TimeSeriesDB, seed: Seed) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(f"{CHROMIUM} is not installed: run make test (it installs Debian's chromium)")
     seed_metrics(tsdb, seed.device_a)
 
     console_errors: list[str] = []
