@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DATA ?= ./var
 
-.PHONY: demo test lint pytest bench gen setup clean
+.PHONY: demo test lint pytest bench bench-ingest bench-snmp bench-footprint gen setup clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "EUS needs Python 3.11 or newer"; exit 1; }
@@ -35,9 +35,20 @@ demo:
 	$(MAKE) --no-print-directory setup
 	$(BIN)/python -m collector.demo --data $(DEMO_DATA)
 
-bench: $(STAMP)
+# Every benchmark (about 15 minutes); each prints ratios against a baseline run beside it.
+bench: bench-ingest bench-snmp bench-footprint
+
+bench-ingest: $(STAMP)
 	scripts/system-deps.sh bench
 	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
+
+bench-snmp: $(STAMP)
+	scripts/system-deps.sh bench
+	$(BIN)/python -m bench.snmp
+
+bench-footprint: $(STAMP)
+	scripts/system-deps.sh bench
+	$(BIN)/python -m bench.agent_footprint
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -12,9 +12,13 @@ case "${1:-test}" in
     have snmpd || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
     have snmpget || need+=(snmp)
     have dpkg-deb || need+=(dpkg)
+    have ping || need+=(iputils-ping)
     ;;
   bench)
     have victoria-metrics || [ -x /usr/bin/victoria-metrics ] || need+=(victoria-metrics)
+    [ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
+    have ping || need+=(iputils-ping)
+    have snmpbulkwalk || need+=(snmp)
     ;;
   demo) ;;
 esac

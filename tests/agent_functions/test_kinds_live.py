@@ -214,7 +214,6 @@ def test_file_fresh_stale_missing_and_newest_of_a_glob(checker: Checker, tmp_pat
 # ---------------------------------------------------------------- ping
 
 
-@pytest.mark.skipif(not __import__("shutil").which("ping"), reason="iputils-ping is not installed")
 def test_ping_loopback_and_unknown_host(checker: Checker) -> None:
     up = checker.check("ping", host="127.0.0.1", count=2)
     unknown = checker.check("ping", host="no-such-host.invalid", count=1)
