@@ -284,8 +284,12 @@ class Transport:
     async def _converse(
         self, call: grpc.aio.StreamStreamCall[eus_pb2.AgentMessage, eus_pb2.CollectorMessage]
     ) -> None:
+        stats = await asyncio.to_thread(self._spool.stats)
         hello = eus_pb2.Hello(
-            agent_version=self._agent_version, spool_epoch=self._spool.epoch, agent_id=self._agent_id
+            agent_version=self._agent_version,
+            spool_epoch=self._spool.epoch,
+            agent_id=self._agent_id,
+            spool_low_seq=stats.first_seq if stats.rows else stats.last_seq + 1,
         )
         hello.host.CopyFrom(self._host)
         await call.write(eus_pb2.AgentMessage(hello=hello))

@@ -216,6 +216,35 @@ class StreamService:
             await asyncio.to_thread(self._set_online, session, msg.hello)
             hwm = self._writer.hwm(session.device_id, session.epoch)
             session.out.put_nowait(eus_pb2.CollectorMessage(ack=eus_pb2.Ack(epoch=session.epoch, seq=hwm)))
+            low = msg.hello.spool_low_seq
+            if low > hwm + 1:
+                # The agent deleted seqs this collector never recorded (its data was restored
+                # or lost): record them as a gap so acks advance, and say so in the log.
+                log.warning(
+                    "agent %s no longer holds seqs %d..%d of epoch %d, which this collector has no record of",
+                    session.device.agent_id,
+                    hwm + 1,
+                    low - 1,
+                    session.epoch,
+                )
+                empty = (
+                    np.zeros(0, dtype=np.uint32),
+                    np.zeros(0, dtype=np.int64),
+                    np.zeros(0, dtype=np.float64),
+                )
+                reason = (
+                    "acknowledged before, but unknown to this collector (restored or lost collector data)"
+                )
+                self._writer.submit(
+                    PendingBatch(
+                        session.device_id,
+                        session.epoch,
+                        low - 1,
+                        *empty,
+                        session,
+                        GapInfo(hwm + 1, 0, 0, 0, reason),
+                    )
+                )
             if self._configs is not None:
                 config = await asyncio.to_thread(self._configs.build, session.device_id)
                 if config is not None:

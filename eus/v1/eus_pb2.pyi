@@ -153,11 +153,17 @@ class Hello(_message.Message):
     HOST_FIELD_NUMBER: _builtins.int
     SPOOL_EPOCH_FIELD_NUMBER: _builtins.int
     AGENT_ID_FIELD_NUMBER: _builtins.int
+    SPOOL_LOW_SEQ_FIELD_NUMBER: _builtins.int
     agent_version: _builtins.str
     spool_epoch: _builtins.int
     """the agent's spool generation; seq numbers restart per epoch"""
     agent_id: _builtins.str
     """informational only: the collector ignores it and uses the certificate"""
+    spool_low_seq: _builtins.int
+    """The lowest seq the agent still holds, or the next it will write when its spool is empty
+    (0 = not sent). Everything below it was acknowledged earlier or dropped: a collector with
+    no record of those seqs (restored or lost data) records them as a gap instead of waiting.
+    """
     @_builtins.property
     def host(self) -> Global___HostFacts: ...
     def __init__(
@@ -167,10 +173,11 @@ class Hello(_message.Message):
         host: Global___HostFacts | None = ...,
         spool_epoch: _builtins.int = ...,
         agent_id: _builtins.str = ...,
+        spool_low_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["host", b"host"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_version", b"agent_version", "host", b"host", "spool_epoch", b"spool_epoch"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_version", b"agent_version", "host", b"host", "spool_epoch", b"spool_epoch", "spool_low_seq", b"spool_low_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

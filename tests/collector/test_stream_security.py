@@ -203,3 +203,25 @@ def test_malformed_and_oversized_messages_get_a_clear_status_and_others_keep_str
     collector.stop()
     ids = device_ids(collector.data_dir)
     assert samples_per_device(collector.data_dir) == {ids[good.agent_id]: 10}
+
+
+def test_seqs_the_agent_no_longer_holds_become_a_gap_so_acks_advance(collector: CollectorProc) -> None:
+    """A collector restored from an old backup has no record of batches the agent already saw
+    acknowledged and deleted: it records them as a gap instead of waiting for them forever."""
+    a = enroll(collector)
+    s = open_stream(collector, a.key, a.cert)
+    hello = rawclient.hello(11)
+    hello.hello.spool_low_seq = 5  # seqs 1..4 were acknowledged by "another" collector
+    s.send(hello)
+    assert s.next().ack == eus_pb2.Ack(epoch=11, seq=0)
+    assert s.next().ack == eus_pb2.Ack(epoch=11, seq=4)  # after the gap's commit
+    s.send(rawclient.batch(11, 5, n=10))
+    assert s.next().ack == eus_pb2.Ack(epoch=11, seq=5)
+    s.close()
+    collector.stop()
+    gaps = query(collector.data_dir, "SELECT from_seq, to_seq, samples_dropped, reason FROM gaps")
+    assert len(gaps) == 1
+    assert gaps[0][:3] == (1, 4, 0)
+    assert "unknown to this collector" in str(gaps[0][3])
+    ids = device_ids(collector.data_dir)
+    assert samples_per_device(collector.data_dir) == {ids[a.agent_id]: 10}
