@@ -11,6 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from support.certs import ca_certificate
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -42,32 +43,7 @@ class TestCA:
     @classmethod
     def create(cls, name: str = "EUS Test CA") -> TestCA:
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.now(UTC)
-        ca = (
-            x509.CertificateBuilder()
-            .subject_name(_name(name))
-            .issuer_name(_name(name))
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .sign(key, hashes.SHA256())
-        )
+        ca = ca_certificate(name, key=key, valid_from=timedelta(minutes=5), valid_for=timedelta(days=30))
         self = cls(key, ca.public_bytes(serialization.Encoding.PEM), b"", b"")
         server_key = ec.generate_private_key(ec.SECP256R1())
         sans = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]

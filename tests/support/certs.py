@@ -63,3 +63,38 @@ def foreign_ca_client(cn: str) -> tuple[bytes, bytes]:
     ca_key = new_key()
     key = new_key()
     return key_pem(key), _cert(cn, key, "Some Other CA", ca_key, ca=False)
+
+
+def ca_certificate(
+    name: str, *, key: ec.EllipticCurvePrivateKey, valid_from: timedelta, valid_for: timedelta
+) -> x509.Certificate:
+    """A self-signed CA certificate (cert- and CRL-signing) valid from ``now - valid_from``
+    for ``valid_from + valid_for``, with a subject key identifier."""
+    now = datetime.now(UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - valid_from)
+        .not_valid_after(now + valid_for)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
