@@ -122,6 +122,15 @@ class AgentMessage(_message.Message):
     HELLO_FIELD_NUMBER: _builtins.int
     BATCH_FIELD_NUMBER: _builtins.int
     GOODBYE_FIELD_NUMBER: _builtins.int
+    DEFLATED_FIELD_NUMBER: _builtins.int
+    deflated: _builtins.bytes
+    """One serialized AgentMessage (never itself `deflated`), compressed in the stream's one
+    raw-deflate context (RFC 1951) with a sync flush whose trailing 00 00 ff ff is left
+    off, as WebSocket's permessage-deflate does with context takeover (RFC 7692). Each
+    message can refer back to what earlier ones on the stream said, so the names, kinds
+    and texts repeated from batch to batch cost a few bytes. Only after the collector
+    accepted it (Ack.deflate_stream on the ack that answers Hello).
+    """
     @_builtins.property
     def hello(self) -> Global___Hello: ...
     @_builtins.property
@@ -134,12 +143,13 @@ class AgentMessage(_message.Message):
         hello: Global___Hello | None = ...,
         batch: Global___Batch | None = ...,
         goodbye: Global___Goodbye | None = ...,
+        deflated: _builtins.bytes = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["batch", b"batch", "body", b"body", "goodbye", b"goodbye", "hello", b"hello"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["batch", b"batch", "body", b"body", "deflated", b"deflated", "goodbye", b"goodbye", "hello", b"hello"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch", b"batch", "body", b"body", "goodbye", b"goodbye", "hello", b"hello"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch", b"batch", "body", b"body", "deflated", b"deflated", "goodbye", b"goodbye", "hello", b"hello"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_body: _TypeAlias = _typing.Literal["hello", "batch", "goodbye"]  # noqa: Y015
+    _WhichOneofReturnType_body: _TypeAlias = _typing.Literal["hello", "batch", "goodbye", "deflated"]  # noqa: Y015
     _WhichOneofArgType_body: _TypeAlias = _typing.Literal["body", b"body"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_body) -> _WhichOneofReturnType_body | None: ...
 
@@ -154,6 +164,7 @@ class Hello(_message.Message):
     SPOOL_EPOCH_FIELD_NUMBER: _builtins.int
     AGENT_ID_FIELD_NUMBER: _builtins.int
     SPOOL_LOW_SEQ_FIELD_NUMBER: _builtins.int
+    DEFLATE_STREAM_FIELD_NUMBER: _builtins.int
     agent_version: _builtins.str
     spool_epoch: _builtins.int
     """the agent's spool generation; seq numbers restart per epoch"""
@@ -164,6 +175,8 @@ class Hello(_message.Message):
     (0 = not sent). Everything below it was acknowledged earlier or dropped: a collector with
     no record of those seqs (restored or lost data) records them as a gap instead of waiting.
     """
+    deflate_stream: _builtins.bool
+    """The agent can send `AgentMessage.deflated`; the collector says yes in its first ack."""
     @_builtins.property
     def host(self) -> Global___HostFacts: ...
     def __init__(
@@ -174,10 +187,11 @@ class Hello(_message.Message):
         spool_epoch: _builtins.int = ...,
         agent_id: _builtins.str = ...,
         spool_low_seq: _builtins.int = ...,
+        deflate_stream: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["host", b"host"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_version", b"agent_version", "host", b"host", "spool_epoch", b"spool_epoch", "spool_low_seq", b"spool_low_seq"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "agent_version", b"agent_version", "deflate_stream", b"deflate_stream", "host", b"host", "spool_epoch", b"spool_epoch", "spool_low_seq", b"spool_low_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -762,17 +776,21 @@ class Ack(_message.Message):
 
     EPOCH_FIELD_NUMBER: _builtins.int
     SEQ_FIELD_NUMBER: _builtins.int
+    DEFLATE_STREAM_FIELD_NUMBER: _builtins.int
     epoch: _builtins.int
     seq: _builtins.int
+    deflate_stream: _builtins.bool
+    """Only on the ack that answers a Hello offering it: the agent may now send `deflated`."""
     def __init__(
         self,
         *,
         epoch: _builtins.int = ...,
         seq: _builtins.int = ...,
+        deflate_stream: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["epoch", b"epoch", "seq", b"seq"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deflate_stream", b"deflate_stream", "epoch", b"epoch", "seq", b"seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
