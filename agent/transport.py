@@ -4,7 +4,10 @@ One ``AgentStream.Stream`` call at a time, over mutual TLS, on an asyncio loop i
 thread. Per stream: ``Hello`` first; the collector answers ``Ack`` (its highest contiguous
 committed seq for our epoch) and the rows up to it are deleted; then spooled batches go out in
 seq order with at most ``window`` unacknowledged, each carrying the ``SeriesDef`` of every id
-not yet defined on this stream. Acks are cumulative and may skip values.
+not yet defined on this stream. Acks are cumulative and may skip values. Hello offers the
+stream's shared deflate context (agent.stream_deflate); when the first Ack accepts it, every
+later message goes out ``deflated`` (gRPC's per-message gzip is then off: it would only add
+bytes).
 
 On any stream failure the agent keeps collecting into the spool and reconnects with
 exponential backoff and full jitter (reset by a successful Hello -> Ack). UNAUTHENTICATED and
@@ -29,6 +32,7 @@ import grpc.aio
 
 from agent.series import SeriesRegistry
 from agent.spool import Spool, SpooledBatch
+from agent.stream_deflate import StreamDeflater
 from eus.v1 import eus_pb2, eus_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,8 @@ CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.max_pings_without_data", 0),
 )
+# Every spool write and every ack wakes the write loop; this re-check is only a safety net.
+IDLE_RECHECK_S = 60.0
 _AUTH_CODES = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
 
 
@@ -116,6 +122,7 @@ class Transport:
         self._ready = threading.Event()
         self._wake_event: asyncio.Event | None = None
         self._session_task: asyncio.Future[None] | None = None
+        self._deflater: StreamDeflater | None = None  # this stream's, once the collector accepted it
         # Shutdown, set on the loop thread by _begin_stop.
         self._stopping = False
         self._stop_target = 0
@@ -270,7 +277,7 @@ class Transport:
 
     async def _session(self) -> None:
         async with grpc.aio.secure_channel(
-            self.target, self._credentials, options=CHANNEL_OPTIONS, compression=grpc.Compression.Gzip
+            self.target, self._credentials, options=CHANNEL_OPTIONS
         ) as channel:
             stub = eus_pb2_grpc.AgentStreamStub(channel)
             call = stub.Stream()
@@ -290,8 +297,10 @@ class Transport:
             spool_epoch=self._spool.epoch,
             agent_id=self._agent_id,
             spool_low_seq=stats.first_seq if stats.rows else stats.last_seq + 1,
+            deflate_stream=True,
         )
         hello.host.CopyFrom(self._host)
+        self._deflater = None
         await call.write(eus_pb2.AgentMessage(hello=hello))
         first = await asyncio.wait_for(call.read(), timeout=self._hello_timeout_s)
         if not isinstance(first, eus_pb2.CollectorMessage):  # EOF
@@ -299,6 +308,7 @@ class Transport:
         if first.WhichOneof("body") != "ack":
             raise StreamEnded(f"collector answered Hello with {first.WhichOneof('body')}, not ack")
         self.acked_seq = 0
+        self._deflater = StreamDeflater() if first.ack.deflate_stream else None
         await self._apply_ack(first.ack)
         self._backoff.reset()
         self._last_problem = ""
@@ -343,12 +353,12 @@ class Transport:
             free = self.window - len(in_flight)
             rows = self._spool.read_after(sent, free) if free > 0 else []
             for row in rows:
-                await call.write(self._message(row, defined))
+                await call.write(self._wire(self._message(row, defined)))
                 in_flight.append(row.seq)
                 sent = row.seq
             if rows:
                 continue
-            timeout = 5.0
+            timeout = IDLE_RECHECK_S
             if self._stopping:
                 timeout = max(0.0, min(timeout, self._stop_deadline - time.monotonic()))
             waiter = asyncio.ensure_future(self._wake_event.wait())
@@ -379,7 +389,7 @@ class Transport:
         call: grpc.aio.StreamStreamCall[eus_pb2.AgentMessage, eus_pb2.CollectorMessage],
         reader: asyncio.Future[None],
     ) -> None:
-        await call.write(eus_pb2.AgentMessage(goodbye=eus_pb2.Goodbye(reason=self._stop_reason)))
+        await call.write(self._wire(eus_pb2.AgentMessage(goodbye=eus_pb2.Goodbye(reason=self._stop_reason))))
         await call.done_writing()
         self.goodbye_sent = True
         # Give the collector a moment to close its side, so the stream ends cleanly.
@@ -420,6 +430,12 @@ class Transport:
             self._on_config(config)
         except Exception:  # a bad setting from the collector must not break the stream
             log.exception("could not apply configuration from the collector")
+
+    def _wire(self, msg: eus_pb2.AgentMessage) -> eus_pb2.AgentMessage:
+        """``msg`` as it goes out on this stream: in the shared deflate context once accepted."""
+        if self._deflater is None:
+            return msg
+        return eus_pb2.AgentMessage(deflated=self._deflater.frame(msg.SerializeToString()))
 
     def _message(self, row: SpooledBatch, defined: set[int]) -> eus_pb2.AgentMessage:
         msg = eus_pb2.AgentMessage()

@@ -80,7 +80,13 @@ class Collector:
         self.alerting = Alerting(cfg, self.store, self.tsdb)
         self.alerting.subscribe(self.bus)
         self.stream_service = StreamService(
-            self.store, self.writer, self.series, self.live, configs=self.configs, bus=self.bus
+            self.store,
+            self.writer,
+            self.series,
+            self.live,
+            configs=self.configs,
+            bus=self.bus,
+            max_message_bytes=cfg.max_message_bytes,
         )
         self.enroll_service = EnrollmentService(
             self.store,

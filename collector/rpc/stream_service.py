@@ -2,7 +2,10 @@
 
 Messages arrive as raw bytes (no deserializer is registered) so that a malformed message
 gets a specific INVALID_ARGUMENT instead of a generic failure. The device is whatever the
-verified client certificate says; identifiers inside messages are never trusted.
+verified client certificate says; identifiers inside messages are never trusted. A Hello that
+offers ``deflate_stream`` is accepted in the first Ack; the agent's later messages may then be
+``deflated`` frames of the stream's one deflate context (collector.rpc.inflate), bounded by the
+message limit after inflation.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collector.bus import Bus, StreamClosed, StreamOpened
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import GapInfo, IngestWriter, PendingBatch, RunInfo
 from collector.rpc.agent_config import AgentConfigs
+from collector.rpc.inflate import FrameTooLarge, InflateError, StreamInflater
 from collector.rpc.live import LiveStreams
 from collector.rpc.peer import peer_certificate
 from collector.store.db import Store, audit
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MAX_LOCAL_SERIES_ID = 1 << 20
 MAX_SAMPLES_PER_BATCH = 1_000_000
+DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class StreamSession:
         self.out: asyncio.Queue[eus_pb2.CollectorMessage | _Abort | _End] = asyncio.Queue()
         self.epoch: int | None = None
         self.goodbye: str | None = None
+        self.inflater: StreamInflater | None = None  # set when Hello's deflate_stream is accepted
         self.lut: npt.NDArray[np.uint32] = np.zeros(1024, dtype=np.uint32)  # local id -> global id
         self._acked: dict[int, int] = {}
         self._ack_queued = False
@@ -104,8 +110,10 @@ class StreamService:
         *,
         configs: AgentConfigs | None = None,
         bus: Bus | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self._store = store
+        self._max_message_bytes = max_message_bytes
         self._writer = writer
         self._series = series
         self._live = live
@@ -182,16 +190,9 @@ class StreamService:
     async def _read(self, requests: AsyncIterator[bytes], session: StreamSession) -> None:
         try:
             async for raw in requests:
-                msg = eus_pb2.AgentMessage()
-                try:
-                    msg.ParseFromString(raw)
-                except DecodeError as exc:
-                    session.out.put_nowait(
-                        _Abort(
-                            grpc.StatusCode.INVALID_ARGUMENT,
-                            f"malformed AgentMessage ({len(raw)} bytes): {exc}",
-                        )
-                    )
+                msg = self._decode(raw, session)
+                if isinstance(msg, _Abort):
+                    session.out.put_nowait(msg)
                     return
                 self._live.seen(session.device_id)
                 problem = await self._handle(msg, session)
@@ -205,6 +206,41 @@ class StreamService:
             log.info("stream from %s ended: %s", session.device.agent_id, exc)
         session.out.put_nowait(_End())
 
+    @staticmethod
+    def _decode(raw: bytes, session: StreamSession) -> eus_pb2.AgentMessage | _Abort:
+        """The message in ``raw``, inflated when it is a ``deflated`` frame."""
+        msg = eus_pb2.AgentMessage()
+        try:
+            msg.ParseFromString(raw)
+        except DecodeError as exc:
+            return _Abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"malformed AgentMessage ({len(raw)} bytes): {exc}"
+            )
+        if msg.WhichOneof("body") != "deflated":
+            return msg
+        if session.inflater is None:
+            return _Abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "a deflated message before Hello offered deflate_stream and the collector accepted it",
+            )
+        try:
+            plain = session.inflater.message(msg.deflated)
+        except FrameTooLarge as exc:
+            return _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        except InflateError as exc:
+            return _Abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        inner = eus_pb2.AgentMessage()
+        try:
+            inner.ParseFromString(plain)
+        except DecodeError as exc:
+            return _Abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"malformed AgentMessage inside a deflate frame ({len(plain)} bytes): {exc}",
+            )
+        if inner.WhichOneof("body") == "deflated":
+            return _Abort(grpc.StatusCode.INVALID_ARGUMENT, "a deflate frame inside a deflate frame")
+        return inner
+
     async def _handle(self, msg: eus_pb2.AgentMessage, session: StreamSession) -> str | None:
         kind = msg.WhichOneof("body")
         if kind == "hello":
@@ -215,7 +251,10 @@ class StreamService:
             session.epoch = msg.hello.spool_epoch
             await asyncio.to_thread(self._set_online, session, msg.hello)
             hwm = self._writer.hwm(session.device_id, session.epoch)
-            session.out.put_nowait(eus_pb2.CollectorMessage(ack=eus_pb2.Ack(epoch=session.epoch, seq=hwm)))
+            if msg.hello.deflate_stream:
+                session.inflater = StreamInflater(self._max_message_bytes)
+            ack = eus_pb2.Ack(epoch=session.epoch, seq=hwm, deflate_stream=session.inflater is not None)
+            session.out.put_nowait(eus_pb2.CollectorMessage(ack=ack))
             low = msg.hello.spool_low_seq
             if low > hwm + 1:
                 # The agent deleted seqs this collector never recorded (its data was restored

@@ -1,7 +1,8 @@
 """A minimal, real ``AgentStream`` server for the transport tests: mutual TLS, records, acks.
 
-It speaks the protocol the way the collector does: Ack{epoch, hwm} after Hello, then a
-cumulative ack after each batch it "commits" (gaps commit their whole range). Tests can hold
+It speaks the protocol the way the collector does: Ack{epoch, hwm} after Hello (accepting the
+stream's deflate context unless ``deflate`` is off), then a cumulative ack after each batch it
+"commits" (gaps commit their whole range). Tests can hold
 acks back, refuse streams with a status code, push an AgentConfig, or cut a stream.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 import grpc
 
 from agent_core.pki import TestCA
+from collector.rpc.inflate import StreamInflater
 from eus.v1 import eus_pb2, eus_pb2_grpc
 
 
@@ -42,6 +44,7 @@ class StreamLog:
     ended: bool = False
     last_ack: int = 0  # the last ack this server queued on the stream
     max_unacked: int = 0  # the most batches seen beyond the last ack queued: must stay <= window
+    deflated: int = 0  # messages that arrived in the stream's deflate context
 
     @property
     def batches(self) -> list[eus_pb2.Batch]:
@@ -66,6 +69,7 @@ class FakeCollector(eus_pb2_grpc.AgentStreamServicer):
         self.config: eus_pb2.AgentConfig | None = None
         self.cut_after_batches: int | None = None  # abort a stream after this many batches
         self.attempts = 0
+        self.deflate = True  # accept Hello's deflate_stream offer, as the real collector does
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -132,21 +136,30 @@ class FakeCollector(eus_pb2_grpc.AgentStreamServicer):
         finally:
             log.ended = True
 
-    def _ack(self, log: StreamLog, epoch: int) -> None:
+    def _ack(self, log: StreamLog, epoch: int, *, deflate: bool = False) -> None:
         log.last_ack = self.hwm(epoch)
-        log.out.put(eus_pb2.CollectorMessage(ack=eus_pb2.Ack(epoch=epoch, seq=log.last_ack)))
+        ack = eus_pb2.Ack(epoch=epoch, seq=log.last_ack, deflate_stream=deflate)
+        log.out.put(eus_pb2.CollectorMessage(ack=ack))
 
     def _read(self, requests: Iterator[eus_pb2.AgentMessage], log: StreamLog) -> None:
         epoch = 0
+        inflater: StreamInflater | None = None
         cut_after = self.cut_after_batches  # a stream to be cut acks nothing before it ends
         self.cut_after_batches = None
         try:
-            for msg in requests:
+            for wire in requests:
+                msg = wire
+                if wire.WhichOneof("body") == "deflated":
+                    assert inflater is not None, "deflated before the offer was accepted"
+                    msg = eus_pb2.AgentMessage.FromString(inflater.message(wire.deflated))
+                    log.deflated += 1
                 log.messages.append(msg)
                 kind = msg.WhichOneof("body")
                 if kind == "hello":
                     epoch = msg.hello.spool_epoch
-                    self._ack(log, epoch)
+                    if self.deflate and msg.hello.deflate_stream:
+                        inflater = StreamInflater(16 << 20)
+                    self._ack(log, epoch, deflate=inflater is not None)
                     if self.config is not None:
                         log.out.put(eus_pb2.CollectorMessage(config=self.config))
                 elif kind == "batch":

@@ -100,6 +100,8 @@ def test_hello_then_batches_in_order_and_acks_delete(
     assert sorted(d.id for b in batches for d in b.series) == sorted(registry.ids(KEYS))
     assert {d.name for b in batches for d in b.series} == {"cpu.percent"}
     assert transport.connected and transport.acked_seq == 10
+    assert log.messages[0].hello.deflate_stream  # offered, accepted: everything after Hello is deflated
+    assert log.deflated == len(log.messages) - 1 == 10
 
     spool_batches(spool, registry, 3, wake=transport.wake)  # new data wakes the transport at once
     wait_until(lambda: fake.hwm(spool.epoch) == 13, timeout=2, what="new batches sent")
@@ -128,6 +130,25 @@ def test_reconnect_resends_from_the_collectors_mark_and_redefines_series(
     used = {sid for b in second.batches for sid in b.series_id}
     assert {d.id for b in second.batches for d in b.series} == used
     assert transport.sessions == 2
+    # Each stream has its own deflate context: the second one inflates from a fresh start.
+    assert first.deflated >= 4 and second.deflated == 6
+
+
+def test_a_collector_that_does_not_accept_deflate_gets_plain_messages(
+    spool: Spool,
+    registry: SeriesRegistry,
+    fake: FakeCollector,
+    server: StreamServer,
+    make_transport: MakeTransport,
+) -> None:
+    fake.deflate = False
+    spool_batches(spool, registry, 5)
+    transport = make_transport(server.address)
+    transport.start()
+    wait_until(lambda: fake.hwm(spool.epoch) == 5, what="all five batches committed")
+    (log,) = fake.streams
+    check_stream(log, spool)
+    assert log.deflated == 0 and [b.seq for b in log.batches] == [1, 2, 3, 4, 5]
 
 
 def test_window_bounds_unacked_batches(
