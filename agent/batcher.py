@@ -2,8 +2,10 @@
 
 The runner calls :meth:`Batcher.put` after every collector run. Samples become three parallel
 columns (series id, timestamp, value) and the run itself a ``CollectorRun``; a batch is spooled
-when it reaches ``max_batch_samples``, every ``flush_interval_s`` if anything is pending, and on
-:meth:`Batcher.close`. After each spool write the transport is woken (``on_spooled``).
+when it reaches ``max_batch_samples``, ``flush_interval_s`` after the first thing handed over
+since the last flush (what arrives meanwhile rides along: the collectors of one tick share a
+batch), and on :meth:`Batcher.close`. With nothing pending the flush thread sleeps; it never
+wakes up just to find nothing. After each spool write the transport is woken (``on_spooled``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Batcher:
         # Function results, inventory reports, events and command results ride in the next batch.
         self._extras = eus_pb2.Batch()
         self._stop = threading.Event()
+        self._pending = threading.Event()  # something was handed over since the flush thread looked
         self._thread: threading.Thread | None = None
         self.batches_written = 0
         self.samples_lost = 0  # samples that could not be spooled (e.g. disk full)
@@ -93,6 +96,7 @@ class Batcher:
             written = 0
             while len(self._ids) >= self._max:
                 written += self._write(self._max)
+        self._pending.set()
         if written:
             self._notify()
 
@@ -111,6 +115,7 @@ class Batcher:
             self._extras.inventory.extend(inventory)
             self._extras.events.extend(events)
             self._extras.command_results.extend(command_results)
+        self._pending.set()
 
     # ------------------------------------------------------------------ flushing
 
@@ -145,6 +150,7 @@ class Batcher:
     def close(self) -> None:
         """Stop the periodic flush and spool everything pending."""
         self._stop.set()
+        self._pending.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -154,7 +160,11 @@ class Batcher:
             log.error("on shutdown: %s", exc)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
+        while True:
+            self._pending.wait()
+            if self._stop.wait(self._interval):
+                return
+            self._pending.clear()  # before flushing: what arrives during the flush sets it again
             try:
                 self.flush()
             except Exception:  # the flush thread must outlive one bad write
