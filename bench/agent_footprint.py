@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.footprint.procstat import cpu_seconds, memory
+from bench.footprint.procstat import cpu_seconds, grpc_core_cpu_seconds, memory
 from bench.footprint.proxy import CountingProxy
 from bench.footprint.stack import (
     agent_config,
@@ -59,6 +59,7 @@ class Reading:
     ne_pss_kb: int
     ne_cpu_s: float
     agent_sent: int  # bytes the agent had sent to the collector so far
+    agent_grpc_cpu_s: float = 0.0  # of agent_cpu_s: grpc's C core threads
 
 
 @dataclass
@@ -118,6 +119,7 @@ def summarize(m: Measured, minutes: float) -> Result:
         "rss_mb_max": _mb(max(r.agent_rss_kb for r in steady)),
         "pss_mb_mean": _mb(statistics.mean(r.agent_pss_kb for r in steady)),
         "cpu_percent": 100 * (last.agent_cpu_s - first.agent_cpu_s) / span,
+        "cpu_percent_grpc_core": 100 * (last.agent_grpc_cpu_s - first.agent_grpc_cpu_s) / span,
         "bytes_per_sample": m.bytes_window / max(1, m.samples_window),
         "bytes_per_sample_whole_run": m.bytes_total / max(1, m.samples_total),
         "samples_per_10s": 10 * m.samples_window / span,
@@ -162,6 +164,7 @@ def render(res: Result) -> str:
          f"{n['rss_mb_mean']:.1f} ({n['rss_mb_max']:.1f})", ratio("rss_mb_mean")),
         ("PSS MB, mean", f"{a['pss_mb_mean']:.1f}", f"{n['pss_mb_mean']:.1f}", ratio("pss_mb_mean")),
         ("CPU % of one core", f"{a['cpu_percent']:.3f}", f"{n['cpu_percent']:.3f}", ratio("cpu_percent")),
+        ("  of which grpc's C core threads", f"{a.get('cpu_percent_grpc_core', 0.0):.3f}", "", ""),
         ("bytes on the wire per sample", f"{a['bytes_per_sample']:.2f}", f"{n['bytes_per_sample']:.2f}",
          ratio("bytes_per_sample", 3)),
         ("  host metrics only / uncompressed", f"{a['bytes_per_sample_host_metrics']:.2f}",
@@ -225,6 +228,7 @@ def run(minutes: float, sample_s: float, warmup_s: float, workdir: Path) -> Resu
                     nm.pss_kb,
                     cpu_seconds(ne.pid),
                     proxy.counts.up,
+                    grpc_core_cpu_seconds(agent.pid),
                 )
             )
             print(

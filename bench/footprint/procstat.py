@@ -1,4 +1,5 @@
-"""What a process costs, read from /proc: RSS and PSS (smaps_rollup), CPU time (stat)."""
+"""What a process costs, read from /proc: RSS and PSS (smaps_rollup), CPU time (stat), and the
+CPU time of its gRPC core threads (task/*/schedstat, by thread name)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,20 @@ def memory(pid: int) -> Memory:
 
 def cpu_seconds(pid: int) -> float:
     return parse_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
+
+
+# The threads grpc's C core starts, by the name it gives them (Python threads keep the
+# process's name): the event engine's workers and their lifeguard, and the timer manager.
+GRPC_CORE_THREADS = frozenset({"event_engine", "lifeguard", "grpc_global_tim"})
+
+
+def grpc_core_cpu_seconds(pid: int) -> float:
+    """CPU time so far of the process's live gRPC core threads (schedstat: nanoseconds)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if (task / "comm").read_text().strip() in GRPC_CORE_THREADS:
+                total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # the thread ended between listing and reading
+    return total / 1e9
