@@ -4,8 +4,12 @@ device allows.
 SNMPv2c/v3: one GETBULK carries the scalars as non-repeaters (GETNEXT of ``x`` returns
 ``x.0``) and every column as a repeater, so the columns are walked side by side; a device
 that truncates its answer is asked again from where each column stopped, one that says
-``tooBig`` gets half the repetitions from then on. SNMPv1 has no GETBULK: GET, and
-GETNEXT row by row. Requests go through a :class:`Requester` (agent.snmp.session.Session).
+``tooBig`` gets half the repetitions from then on. A table's length rarely changes between
+polls: the walker remembers how many rows the last fetch of the same columns found and asks
+for just one row past them, so the last request does not fetch (and the gateway decode)
+up to ``max_repetitions`` rows beyond the table's end; a table that grew is walked on with
+the full repetitions. SNMPv1 has no GETBULK: GET, and GETNEXT row by row. Requests go
+through a :class:`Requester` (agent.snmp.session.Session).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class Walker:
         self.requests = 0  # every request ever sent
         self.first_rtt_s = 0.0  # round trip of the latest fetch's first request
         self._fetch_requests = 0
+        self._rows_seen: dict[tuple[Oid, ...], int] = {}  # columns -> rows the last fetch found
 
     async def fetch(self, scalars: Sequence[Oid], columns: Sequence[Oid]) -> PollData:
         """Every scalar (missing ones as :class:`Missing`) and every row of every column."""
@@ -66,7 +71,10 @@ class Walker:
             return data
         instance_zero = [s for s in scalars if s[-1] == 0]
         await self._get([s for s in scalars if s[-1] != 0], data)
-        await self._walk_bulk(instance_zero, columns, data)
+        key = tuple(columns)
+        await self._walk_bulk(instance_zero, columns, data, self._rows_seen.get(key))
+        if columns:
+            self._rows_seen[key] = max(len(data.columns[c]) for c in columns)
         return data
 
     # ------------------------------------------------------------------ GET
@@ -95,12 +103,18 @@ class Walker:
 
     # ------------------------------------------------------------------ GETBULK
 
-    async def _walk_bulk(self, scalars: list[Oid], columns: list[Oid], data: PollData) -> None:
+    async def _walk_bulk(
+        self, scalars: list[Oid], columns: list[Oid], data: PollData, expected_rows: int | None = None
+    ) -> None:
         cursors: dict[Oid, Oid] = {c: c for c in columns}
         pending = list(scalars)
         while pending or cursors:
             active = list(cursors)
             reps = max(1, min(self.repetitions, MAX_VARBINDS // len(active))) if active else 0
+            if active and expected_rows is not None:
+                left = expected_rows - max(len(data.columns[c]) for c in active)
+                if left >= 0:  # one row past the expected end shows the table ended (or grew)
+                    reps = min(reps, left + 1)
             try:
                 result = await self._call(
                     self.requester.get_bulk([s[:-1] for s in pending], [cursors[c] for c in active], reps)

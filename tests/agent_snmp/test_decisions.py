@@ -210,6 +210,33 @@ def test_walks_return_every_row_whatever_the_device_sends(device: Device, max_re
     assert device.requests[0][0] == 1  # the scalar rode along as a non-repeater
 
 
+def test_the_next_poll_asks_for_one_row_past_the_rows_the_last_one_found() -> None:
+    records = _records(57)
+    device = Device(records)
+    walker = Walker(device, 25)
+    asyncio.run(walker.fetch([SCALAR], [COL_A, COL_B]))
+    assert [r[2] for r in device.requests] == [25, 25, 25]  # the first poll does not know the length
+    device.requests.clear()
+    data = asyncio.run(walker.fetch([SCALAR], [COL_A, COL_B]))
+    assert [r[2] for r in device.requests] == [25, 25, 8]  # 57 rows + 1 to see the end
+    assert len(data.column(COL_A)) == len(data.column(COL_B)) == 57
+    # The table grew: the walk goes on past the hint with the full repetitions.
+    for i in range(58, 71):
+        records[(*COL_A, i)] = i
+        records[(*COL_B, i)] = 1000 + i
+    device.records = dict(sorted(records.items()))
+    device.requests.clear()
+    data = asyncio.run(walker.fetch([SCALAR], [COL_A, COL_B]))
+    assert data.column(COL_A) == {(i,): i for i in range(1, 71)}
+    assert [r[2] for r in device.requests] == [25, 25, 8, 25]
+    # And shrank: nothing is invented, the walk stops where the table ends.
+    for i in range(11, 71):
+        del records[(*COL_A, i)], records[(*COL_B, i)]
+    device.records = dict(sorted(records.items()))
+    data = asyncio.run(walker.fetch([SCALAR], [COL_A, COL_B]))
+    assert data.column(COL_B) == {(i,): 1000 + i for i in range(1, 11)}
+
+
 def test_a_device_looping_on_one_oid_cannot_keep_the_walk_going() -> None:
     device = Device(_records(5), loop_at=(*COL_A, 3))
     data = asyncio.run(Walker(device, 25).fetch([], [COL_A]))
