@@ -21,7 +21,7 @@ from pathlib import Path
 
 SWITCH = Path(str(files("snmpsim_data"))) / "data" / "network" / "switch" / "cisco-c3560.snmprec.bz2"
 KEEP = ("1.3.6.1.2.1.1.", "1.3.6.1.2.1.2.", "1.3.6.1.2.1.31.1.1.")
-BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
 V3_USER = "bench"
 V3_KEY = "benchkey123"  # test credentials of the simulators (authPriv: SHA-256, AES)
 
@@ -74,7 +74,9 @@ def start_sims(workdir: Path, communities: list[str], sims: int, max_var_binds: 
         with log.open("wb") as fh:
             proc = subprocess.Popen(
                 [
-                    str(BIN / "snmpsim-command-responder"),
+                    sys.executable,
+                    "-m",
+                    "bench.snmpsim_responder",  # snmpsim with --max-var-binds honoured
                     f"--data-dir={data}",
                     f"--cache-dir={cache}",
                     f"--agent-udpv4-endpoint=127.0.0.1:{port}",
@@ -87,7 +89,7 @@ def start_sims(workdir: Path, communities: list[str], sims: int, max_var_binds: 
                 ],
                 stdout=fh,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true"},
+                env={**os.environ, "SNMPSIM_ALLOW_ROOT": "true", "PYTHONPATH": str(REPO)},
                 start_new_session=True,
             )
         out.append(Sim(port, proc, log))
