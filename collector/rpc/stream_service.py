@@ -21,14 +21,14 @@ from typing import Any
 import grpc
 import numpy as np
 import numpy.typing as npt
-from google.protobuf.message import DecodeError
 from sqlalchemy import select
 
 from collector.bus import Bus, StreamClosed, StreamOpened
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import GapInfo, IngestWriter, PendingBatch, RunInfo
 from collector.rpc.agent_config import AgentConfigs
-from collector.rpc.inflate import FrameTooLarge, InflateError, StreamInflater
+from collector.rpc.agent_messages import Refusal, decode
+from collector.rpc.inflate import StreamInflater
 from collector.rpc.live import LiveStreams
 from collector.rpc.peer import peer_certificate
 from collector.store.db import Store, audit
@@ -190,9 +190,9 @@ class StreamService:
     async def _read(self, requests: AsyncIterator[bytes], session: StreamSession) -> None:
         try:
             async for raw in requests:
-                msg = self._decode(raw, session)
-                if isinstance(msg, _Abort):
-                    session.out.put_nowait(msg)
+                msg = decode(raw, session.inflater)
+                if isinstance(msg, Refusal):
+                    session.out.put_nowait(_Abort(msg.code, msg.message))
                     return
                 self._live.seen(session.device_id)
                 problem = await self._handle(msg, session)
@@ -205,41 +205,6 @@ class StreamService:
         except Exception as exc:  # noqa: BLE001 - a broken transport ends the stream, nothing else
             log.info("stream from %s ended: %s", session.device.agent_id, exc)
         session.out.put_nowait(_End())
-
-    @staticmethod
-    def _decode(raw: bytes, session: StreamSession) -> eus_pb2.AgentMessage | _Abort:
-        """The message in ``raw``, inflated when it is a ``deflated`` frame."""
-        msg = eus_pb2.AgentMessage()
-        try:
-            msg.ParseFromString(raw)
-        except DecodeError as exc:
-            return _Abort(
-                grpc.StatusCode.INVALID_ARGUMENT, f"malformed AgentMessage ({len(raw)} bytes): {exc}"
-            )
-        if msg.WhichOneof("body") != "deflated":
-            return msg
-        if session.inflater is None:
-            return _Abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                "a deflated message before Hello offered deflate_stream and the collector accepted it",
-            )
-        try:
-            plain = session.inflater.message(msg.deflated)
-        except FrameTooLarge as exc:
-            return _Abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-        except InflateError as exc:
-            return _Abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        inner = eus_pb2.AgentMessage()
-        try:
-            inner.ParseFromString(plain)
-        except DecodeError as exc:
-            return _Abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"malformed AgentMessage inside a deflate frame ({len(plain)} bytes): {exc}",
-            )
-        if inner.WhichOneof("body") == "deflated":
-            return _Abort(grpc.StatusCode.INVALID_ARGUMENT, "a deflate frame inside a deflate frame")
-        return inner
 
     async def _handle(self, msg: eus_pb2.AgentMessage, session: StreamSession) -> str | None:
         kind = msg.WhichOneof("body")
