@@ -93,6 +93,13 @@ class _Process:
         return self.proc is not None and self.proc.poll() is None
 
 
+PORT_RACE_ATTEMPTS = 3
+
+
+class _PortTaken(Exception):
+    """The collector could not bind a port free_port() had found free."""
+
+
 class CollectorProc(_Process):
     """An ``eus-collector`` process on fixed loopback ports (so agents find it after a restart)."""
 
@@ -105,6 +112,7 @@ class CollectorProc(_Process):
         self.web_port = free_port()
         self.extra_env = dict(env or {})
         self.log_path = data_dir.parent / f"{data_dir.name}-collector.log"
+        self.started = False  # once started, its ports are known to agents: keep them
 
     @property
     def env(self) -> dict[str, str]:
@@ -128,7 +136,27 @@ class CollectorProc(_Process):
         return self.data_dir / "run" / "endpoints.json"
 
     def start(self, timeout: float = 60) -> CollectorProc:
+        """Start and wait until ready. free_port() can lose a race: another process (an agent's
+        outgoing connection, say) may take the port before the collector binds it. Then the
+        first start tries fresh ports, and a restart (whose agents know the ports) tries again."""
+        for attempt in range(PORT_RACE_ATTEMPTS):
+            try:
+                self._start_once(timeout)
+            except _PortTaken:
+                if attempt == PORT_RACE_ATTEMPTS - 1:
+                    raise
+                if self.started:
+                    time.sleep(1.0)
+                else:
+                    self.stream_port, self.enroll_port, self.web_port = free_port(), free_port(), free_port()
+                continue
+            self.started = True
+            return self
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> None:
         assert self.proc is None or self.proc.poll() is not None, "already running"
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [str(BIN / "eus-collector")], env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -138,6 +166,10 @@ class CollectorProc(_Process):
 
         def ready() -> bool:
             if proc.poll() is not None:
+                with self.log_path.open("rb") as fh:
+                    fh.seek(offset)
+                    if b"Address already in use" in fh.read():
+                        raise _PortTaken
                 raise AssertionError(f"collector exited with {proc.returncode}:\n{self.log_tail()}")
             try:
                 return bool(json.loads(self.endpoints_file.read_text())["pid"] == proc.pid)
@@ -145,7 +177,6 @@ class CollectorProc(_Process):
                 return False
 
         wait_for(ready, timeout, "the collector to become ready")
-        return self
 
     @property
     def ca_fingerprint(self) -> str:
