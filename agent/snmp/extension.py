@@ -6,6 +6,13 @@ Targets: the file's ``[[snmp.targets]]`` always; every ``AgentConfig`` replaces 
 previous pushed list, and a pushed target with a file target's id replaces it. A target
 that fails validation is not polled: its reachability function says why (CRITICAL).
 Trap listener: the pushed one when it is enabled, else the file's.
+
+File target list: once per process, when the first ``AgentConfig`` has been applied (the
+collector sends one after Hello to every agent it knows as a gateway), the extension
+reports the file's complete target list — ids and names, the empty list included — as an
+event of kind :data:`FILE_TARGETS_KIND`. That is how the collector learns a target was
+removed from the file (``collector/snmp/lifecycle.py``); the file is read once per
+process, so the list cannot change before the next start.
 """
 
 from __future__ import annotations
@@ -22,6 +29,27 @@ if TYPE_CHECKING:
     from agent.snmp.gateway import Gateway
 
 log = logging.getLogger(__name__)
+
+FILE_TARGETS_KIND = "snmp.file_targets"  # collector/snmp/lifecycle.py reads it
+SHOWN_IDS = 20  # target ids in the event's message; attrs carry them all
+
+
+def file_targets_event(targets: tuple[eus_pb2.SnmpTarget, ...], ts_ms: int) -> eus_pb2.Event:
+    """The complete list of the file's targets, as the event the collector reconciles with (pure)."""
+    ids = [t.id for t in targets]
+    if ids:
+        more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
+        message = f"{len(ids)} SNMP target(s) in agent.toml: {', '.join(ids[:SHOWN_IDS])}{more}"
+    else:
+        message = "no SNMP targets in agent.toml"
+    return eus_pb2.Event(
+        ts_ms=ts_ms,
+        kind=FILE_TARGETS_KIND,
+        source="agent.toml",
+        severity="info",
+        message=message,
+        attrs={t.id: t.name or t.host for t in targets},
+    )
 
 
 def effective_targets(
@@ -64,6 +92,7 @@ class SnmpExtension:
         self._lock = threading.Lock()
         self._started = False
         self._stopped = False
+        self._listed = False  # the file's target list was reported
         self.gateway: Gateway | None = None
 
     def start(self) -> None:
@@ -93,6 +122,9 @@ class SnmpExtension:
         specs, refused = effective_targets(self.settings.targets, self._pushed_targets)
         traps = effective_traps(self.settings.traps, self._pushed_traps)
         now_ms = int(self.ctx.clock() * 1000)
+        if self._pushed_traps is not None and not self._listed:  # the collector has spoken
+            self.ctx.reports.put_report(events=[file_targets_event(self.settings.targets, now_ms)])
+            self._listed = True
         for target, reason in refused:
             log.warning("SNMP target %r not polled: %s", target.id, reason)
             self.ctx.reports.put_report(
@@ -128,4 +160,4 @@ def create(ctx: ExtensionContext, settings: SnmpSettings) -> SnmpExtension | Non
     return SnmpExtension(ctx, settings)
 
 
-__all__ = ["SnmpExtension", "create", "effective_targets", "effective_traps"]
+__all__ = ["SnmpExtension", "create", "effective_targets", "effective_traps", "file_targets_event"]

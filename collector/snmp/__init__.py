@@ -2,7 +2,9 @@
 
 ``models`` (tables), ``secrets`` (encryption at rest), ``validation`` / ``gateways`` /
 ``editing`` (form rules), ``service`` (changes, audited), ``targets`` (what a gateway is
-sent, and pushing it), ``registry`` (targets from a gateway's own file become devices),
+sent, and pushing it), ``registry`` / ``lifecycle`` (targets from a gateway's own file
+become devices, and are retired when the file drops them), ``cli`` / ``cli_devices`` /
+``cli_input`` (``eus snmp ...``),
 ``rates`` (counters to rates), ``links`` / ``network`` (LLDP neighbours to links),
 ``readings`` / ``status`` / ``interfaces`` / ``panels`` / ``events`` / ``pages`` (what the
 gateways reported, read back for the dashboard).

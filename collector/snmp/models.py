@@ -1,8 +1,15 @@
-"""Relational tables of the SNMP gateway: the network devices a gateway agent polls, and
-each gateway's trap listener settings.
+"""Relational tables of the SNMP gateway: the network devices a gateway agent polls, each
+gateway's trap listener settings, and pushes the admin CLI asks the running collector for.
 
 Secrets (community, USM keys, trap communities) are stored only as ciphertext made by
 :class:`collector.snmp.secrets.SecretBox`; the columns say so with an ``_enc`` suffix.
+
+A device removed from its gateway's agent.toml is *retired* (``retired_at``), not deleted:
+its history stays, and it comes back with the same id when the file lists it again.
+Retired devices are left out of every ORM SELECT of :class:`NetworkDevice` in any session
+(SQLAlchemy's documented global-criteria recipe: ``do_orm_execute`` adding
+``with_loader_criteria``), so no list, page or gateway configuration shows them; code that
+needs them asks with ``.execution_options(include_retired=True)``.
 """
 
 from __future__ import annotations
@@ -11,12 +18,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from collector.store.models import Base, utcnow
 
 TARGET_PREFIX = "snmp-"
+INCLUDE_RETIRED = "include_retired"  # execution option: also load retired devices
 
 
 class Origin(enum.StrEnum):
@@ -62,6 +70,8 @@ class NetworkDevice(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # agent-file devices only: when the gateway's agent.toml stopped listing it
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     @property
     def target_id(self) -> str:
@@ -91,6 +101,32 @@ class SnmpGateway(Base):
     trap_communities_enc: Mapped[str] = mapped_column(Text, default="")  # one ciphertext of a JSON list
     updated_by: Mapped[str] = mapped_column(String(100), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SnmpPushRequest(Base):
+    """A gateway whose configuration changed outside the collector process (the admin CLI):
+    the running collector pushes it and deletes the row (:meth:`SnmpTargets.push_requested`)."""
+
+    __tablename__ = "snmp_push_requests"
+    gateway_device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _hide_retired(state: ORMExecuteState) -> None:
+    """Leave retired devices out of ORM SELECTs unless ``include_retired`` is set."""
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get(INCLUDE_RETIRED, False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(NetworkDevice, NetworkDevice.retired_at.is_(None), include_aliases=True)
+        )
 
 
 def parse_target_id(target: str) -> int | None:

@@ -3,7 +3,8 @@
 Secrets are encrypted before they reach a model; the audit row names what changed and,
 for secrets, only *that* they changed. The caller pushes the affected gateways'
 configuration after the transaction commits (:meth:`SnmpTargets.push`), so the agent is
-sent what is stored.
+sent what is stored; a caller outside the collector process (the admin CLI) records a
+:func:`request_push` in the same transaction instead, which the collector carries out.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from collector.snmp.gateways import TrapSettings
-from collector.snmp.models import NetworkDevice, Origin, SnmpGateway
+from collector.snmp.models import NetworkDevice, Origin, SnmpGateway, SnmpPushRequest
 from collector.snmp.secrets import Secret, SecretBox
 from collector.snmp.validation import DeviceSettings
 
@@ -171,3 +172,13 @@ def save_trap_listener(
         trap_port=settings.port,
         communities_changed=settings.communities is not None,
     )
+
+
+def request_push(session: Session, gateway_device_id: int, *, actor: str) -> None:
+    """Ask the running collector to push this gateway's configuration (once, however often asked)."""
+    row = session.get(SnmpPushRequest, gateway_device_id)
+    if row is None:
+        session.add(SnmpPushRequest(gateway_device_id=gateway_device_id, requested_by=actor))
+    else:
+        row.requested_at = datetime.now(UTC)
+        row.requested_by = actor

@@ -3,8 +3,15 @@ trap listener, sent down the mutual-TLS stream.
 
 :class:`SnmpTargets` is registered as the ``snmp`` config source of
 :class:`collector.rpc.agent_config.AgentConfigs` at the composition root, and pushes a
-gateway's configuration again after every change (``push``). Secrets are decrypted only
-here, into the message; nothing here logs a target's credentials.
+gateway's configuration again after every change (``push``), and those the admin CLI
+asked for (``push_requested``: the CLI runs in another process, so it leaves a row in
+``snmp_push_requests``). Secrets are decrypted only here, into the message; nothing here
+logs a target's credentials.
+
+An agent is a gateway — and is sent an SNMP configuration after every Hello — when it has
+central devices, a trap listener row, or devices from its own agent.toml (retired ones
+too): its answer to the configuration is the file's target list, which is how the
+collector learns that the file changed (``collector/snmp/lifecycle.py``).
 """
 
 from __future__ import annotations
@@ -13,10 +20,17 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from collector.rpc.agent_config import AgentConfigs
-from collector.snmp.models import NetworkDevice, Origin, SnmpGateway, SnmpVersion
+from collector.snmp.models import (
+    INCLUDE_RETIRED,
+    NetworkDevice,
+    Origin,
+    SnmpGateway,
+    SnmpPushRequest,
+    SnmpVersion,
+)
 from collector.snmp.secrets import SecretBox, SecretError
 from collector.store.db import Store
 from eus.v1 import eus_pb2
@@ -113,6 +127,24 @@ class SnmpTargets:
             return False
         return self._push(gateway_device_id)
 
+    def push_requested(self) -> list[int]:
+        """Push the gateways the admin CLI changed, and clear their requests (a scheduler job:
+        every couple of seconds). A gateway that is not connected gets its configuration at
+        its next Hello anyway. Returns the gateways that were sent it now."""
+        with self.store.session() as s:
+            pending = s.execute(select(SnmpPushRequest.gateway_device_id, SnmpPushRequest.requested_at)).all()
+        sent: list[int] = []
+        for gateway_id, requested_at in pending:
+            if self.push(gateway_id):
+                sent.append(gateway_id)
+            with self.store.session() as s:  # a request made meanwhile stays for the next round
+                s.execute(
+                    delete(SnmpPushRequest)
+                    .where(SnmpPushRequest.gateway_device_id == gateway_id)
+                    .where(SnmpPushRequest.requested_at <= requested_at)
+                )
+        return sent
+
     def config_for(self, device_id: int) -> eus_pb2.AgentConfig | None:
         """The SNMP part of an agent's configuration; None when it is no gateway."""
         with self.store.session() as s:
@@ -123,7 +155,14 @@ class SnmpTargets:
                 .order_by(NetworkDevice.id)
             ).all()
             gateway = s.get(SnmpGateway, device_id)
-        if not devices and gateway is None:
+            own_file = s.scalars(
+                select(NetworkDevice.id)
+                .where(NetworkDevice.gateway_device_id == device_id)
+                .where(NetworkDevice.origin == Origin.AGENT_FILE.value)
+                .limit(1)
+                .execution_options(**{INCLUDE_RETIRED: True})
+            ).first()
+        if not devices and gateway is None and own_file is None:
             return None
         config = eus_pb2.AgentConfig()
         for device in devices:
