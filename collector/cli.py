@@ -283,6 +283,9 @@ def admin_parser() -> argparse.ArgumentParser:
     )
     ca.add_parser("fingerprint").set_defaults(func=cmd_ca_fingerprint)
     sub.add_parser("migrate", help="upgrade the relational schema").set_defaults(func=cmd_migrate)
+    from collector.snmp.cli import register as register_snmp  # imported here: it imports this module
+
+    register_snmp(sub)  # eus snmp device|gateway ...
     return p
 
 
