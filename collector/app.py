@@ -168,6 +168,8 @@ class Collector:
             self.enforce_revocations, "interval", seconds=self.cfg.revocation_poll_s, id="revocations"
         )
         sched.add_job(self.compact_samples, "interval", hours=1, id="compact_samples")
+        # The admin CLI runs as its own process: it leaves push requests for the gateways it changed.
+        sched.add_job(self.snmp.push_requested, "interval", seconds=2, id="snmp_push_requested")
         self.alerting.add_jobs(sched)
         sched.start()
         self.scheduler = sched

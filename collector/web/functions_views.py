@@ -30,6 +30,7 @@ from collector.functions.central import add_spec, remove_spec, specs_of
 from collector.functions.queries import history, latest_states, status_changes
 from collector.functions.specs import KINDS, SpecError, validate
 from collector.rpc.agent_config import AgentConfigs
+from collector.snmp.registry import retired_subjects
 from collector.web.auditing import remote_address
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require
@@ -61,7 +62,8 @@ def _page(device_id: int, form: Mapping[str, str], status: int = 200) -> Respons
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
         specs = specs_of(s, dev.id)
-    states = latest_states(tsdb_cursor(), dev.id)
+        retired = retired_subjects(s, dev.id)  # SNMP targets removed from the gateway's agent.toml
+    states = [st for st in latest_states(tsdb_cursor(), dev.id) if st.subject not in retired]
     reported = {st.function_id for st in states if not st.subject}
     page = render_template(
         "functions_device.html",
@@ -86,6 +88,7 @@ def device_functions(device_id: int) -> ResponseReturnValue:
 def api_functions(device_id: int) -> ResponseReturnValue:
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
+        retired = retired_subjects(s, dev.id)
     return jsonify(
         {
             "device_id": dev.id,
@@ -103,6 +106,7 @@ def api_functions(device_id: int) -> ResponseReturnValue:
                     "metrics": st.metrics,
                 }
                 for st in latest_states(tsdb_cursor(), dev.id)
+                if st.subject not in retired
             ],
         }
     )

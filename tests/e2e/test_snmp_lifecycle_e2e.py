@@ -145,11 +145,13 @@ def test_a_target_removed_from_agent_toml_is_retired_and_comes_back_with_its_id(
 
         router = devices(data)["Core router"]
 
-        def router_polled() -> bool:  # the CLI's device reached the gateway (at its Hello)
+        def router_polled() -> bool:  # the CLI's device reached the running gateway (pushed)
             resp = web.get(f"/api/devices/{gw['id']}/functions").json()
             return any(f["subject"] == router["target_id"] and f["status"] == "ok" for f in resp["functions"])
 
         wait_for(router_polled, 120, "the gateway to poll the device the CLI added", 1)
+        subjects = {f["subject"] for f in web.get(f"/api/devices/{gw['id']}/functions").json()["functions"]}
+        assert "lab-sw" not in subjects  # the retired switch left the gateway's function list
 
         restart(gateway)  # the same file again: nothing changes
         config.write_text(agent_toml(snmpd.port, "lab-sw", "lab-ups"))  # the switch is back
