@@ -5,13 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DATA ?= ./var
 
-.PHONY: demo test lint pytest bench bench-ingest bench-snmp bench-footprint gen setup clean
+.PHONY: demo test lint pytest bench bench-ingest bench-snmp bench-footprint bench-install gen setup clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "EUS needs Python 3.11 or newer"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[collector,dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -36,7 +36,7 @@ demo:
 	$(BIN)/python -m collector.demo --data $(DEMO_DATA)
 
 # Every benchmark (about 15 minutes); each prints ratios against a baseline run beside it.
-bench: bench-ingest bench-snmp bench-footprint
+bench: bench-ingest bench-snmp bench-footprint bench-install
 
 bench-ingest: $(STAMP)
 	scripts/system-deps.sh bench
@@ -49,6 +49,9 @@ bench-snmp: $(STAMP)
 bench-footprint: $(STAMP)
 	scripts/system-deps.sh bench
 	$(BIN)/python -m bench.agent_footprint
+
+bench-install: $(STAMP)
+	$(BIN)/python -m bench.install_size
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache .ruff_cache .pytest_cache
