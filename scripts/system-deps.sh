@@ -12,6 +12,7 @@ case "${1:-test}" in
     have snmpd || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
     have snmpget || need+=(snmp)
     have dpkg-deb || need+=(dpkg)
+    [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
     have ping || need+=(iputils-ping)
     ;;
   bench)
