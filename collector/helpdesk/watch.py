@@ -1,0 +1,263 @@
+"""The helpdesk's clock work, run by a scheduler job: SLA warnings and breaches, on-call pages,
+and closing resolved tickets the customer never answered.
+
+Each notification has a stamp on the ticket (``response_warned_at`` …, ``paged_backup_at``)
+set in the same transaction as the message it queues, and the message's idempotency key names
+the ticket and the event, so every warning, breach and page is sent exactly once however often
+the job runs or the collector restarts. Decisions come from the pure modules (SLA clock, rota).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector.alerting.directory import load_staff
+from collector.alerting.routing import StaffInfo
+from collector.helpdesk import lifecycle, rota, sla, tickets
+from collector.helpdesk.calendar import BusinessCalendar, parse_calendar
+from collector.helpdesk.lifecycle import Action, Status
+from collector.helpdesk.models import Calendar, Rota, RotaOverride, SlaPolicy, SlaTarget, Ticket
+from collector.helpdesk.numbers import format_number
+from collector.notify import message_log
+
+ESCALATE_TO = ("supervisor", "administrator")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    id: int
+    calendar: BusinessCalendar
+    targets: dict[int, tuple[timedelta, timedelta]]  # priority -> (response, resolution)
+    warn_at: float
+
+
+def load_calendar(row: Calendar) -> BusinessCalendar:
+    return parse_calendar(row.hours, row.tz, [d for d in row.holidays.split(",") if d.strip()])
+
+
+def policy_for(session: Session, customer_id: int) -> Policy | None:
+    """The customer's own policy, else the default one (no customer), else none."""
+    rows = session.scalars(
+        select(SlaPolicy).where((SlaPolicy.customer_id == customer_id) | SlaPolicy.customer_id.is_(None))
+    ).all()
+    row = next((r for r in rows if r.customer_id == customer_id), None) or next(iter(rows), None)
+    if row is None:
+        return None
+    calendar_row = session.get(Calendar, row.calendar_id)
+    assert calendar_row is not None
+    targets = {
+        t.priority: (timedelta(minutes=t.response_minutes), timedelta(minutes=t.resolution_minutes))
+        for t in session.scalars(select(SlaTarget).where(SlaTarget.policy_id == row.id))
+    }
+    return Policy(row.id, load_calendar(calendar_row), targets, row.warn_percent / 100)
+
+
+def clocks(
+    session: Session, ticket: Ticket, policy: Policy, now: datetime
+) -> tuple[sla.SlaClock, sla.SlaClock] | None:
+    """(response, resolution) clocks of a ticket under ``policy``; None without targets."""
+    targets = policy.targets.get(ticket.priority)
+    if targets is None:
+        return None
+    opened = tickets.aware(ticket.created_at)
+    assert opened is not None
+    paused = tickets.pauses(session, ticket)
+    response = sla.clock(
+        policy.calendar,
+        opened,
+        targets[0],
+        now,
+        met=tickets.aware(ticket.first_response_at),
+        pauses=paused,
+        warn_at=policy.warn_at,
+    )
+    resolution = sla.clock(
+        policy.calendar,
+        opened,
+        targets[1],
+        now,
+        met=tickets.aware(ticket.resolved_at),
+        pauses=paused,
+        warn_at=policy.warn_at,
+    )
+    return response, resolution
+
+
+def _staff_for(staff: Iterable[StaffInfo], customer_id: int, roles: Iterable[str]) -> list[StaffInfo]:
+    wanted = set(roles)
+    return [p for p in staff if p.role in wanted and (p.all_customers or customer_id in p.customer_ids)]
+
+
+def _notify(
+    session: Session,
+    ticket: Ticket,
+    people: Iterable[StaffInfo],
+    *,
+    event: str,
+    subject: str,
+    body: str,
+    now: datetime,
+) -> int:
+    sent = 0
+    for person in people:
+        for channel, address in (("email", person.email), ("sms_http", person.mobile)):
+            if not address:
+                continue
+            message_log.queue(
+                session,
+                key=f"ticket:{ticket.id}:{event}:user:{person.id}:{channel}",
+                kind="ticket",
+                recipient=f"user:{person.id}",
+                contact_id=None,
+                customer_id=ticket.customer_id,
+                channel=channel,
+                address=address,
+                subject=subject,
+                body=body,
+                now=now,
+            )
+            sent += 1
+    return sent
+
+
+def _sla_events(
+    session: Session, ticket: Ticket, policy: Policy, now: datetime, staff: list[StaffInfo]
+) -> int:
+    pair = clocks(session, ticket, policy, now)
+    if pair is None:
+        return 0
+    sent = 0
+    for name, c in zip(("response", "resolution"), pair, strict=True):
+        warned, breached = f"{name}_warned_at", f"{name}_breached_at"
+        if c.state is sla.SlaState.BREACHED and getattr(ticket, breached) is None:
+            level, what = "breached", "breached"
+            setattr(ticket, breached, now)
+            if getattr(ticket, warned) is None:  # the warning window passed unseen: one message
+                setattr(ticket, warned, now)
+        elif c.state is sla.SlaState.WARNING and getattr(ticket, warned) is None:
+            level, what = "warned", f"at {round(c.fraction * 100)} %"
+            setattr(ticket, warned, now)
+        else:
+            continue
+        number = format_number(ticket.number)
+        # A reopened ticket warns again: the round of resolution is part of the event key.
+        event = f"sla:{name}:{level}:{ticket.resolutions}"
+        subject = f"[{number}] SLA {name} {what}: {ticket.title}"
+        body = f"{number} (P{ticket.priority}) {name} target {c.target} {what}; used {c.used}."
+        people = _staff_for(staff, ticket.customer_id, ESCALATE_TO)
+        sent += _notify(session, ticket, people, event=event, subject=subject, body=body, now=now)
+        tickets.add_message(session, ticket, "system", f"SLA {name} {what}", now, public=False, kind="sla")
+    return sent
+
+
+def load_rota(session: Session) -> rota.Rota | None:
+    row = session.scalars(select(Rota).order_by(Rota.id)).first()
+    if row is None or not row.members.strip():
+        return None
+    overrides = [
+        rota.Override(
+            tickets.aware(o.start) or o.start, tickets.aware(o.end) or o.end, o.responsible_id, o.backup_id
+        )
+        for o in session.scalars(
+            select(RotaOverride).where(RotaOverride.rota_id == row.id).order_by(RotaOverride.id)
+        )
+    ]
+    handover = tickets.aware(row.handover)
+    assert handover is not None
+    return rota.Rota(
+        tuple(int(m) for m in row.members.split(",") if m.strip()),
+        handover,
+        timedelta(days=row.period_days),
+        tuple(overrides),
+    )
+
+
+def _pages(
+    session: Session,
+    ticket: Ticket,
+    duty: rota.Rota,
+    *,
+    policy: Policy,
+    ack_timeout: timedelta,
+    now: datetime,
+    staff: list[StaffInfo],
+) -> int:
+    opened = tickets.aware(ticket.created_at)
+    assert opened is not None
+    acknowledged = Status(ticket.status) is not Status.NEW
+    sent = 0
+    for page in rota.pages(
+        duty,
+        policy.calendar,
+        ticket.priority,
+        opened,
+        now,
+        acknowledged=acknowledged,
+        ack_timeout=ack_timeout,
+    ):
+        attr = f"paged_{page.role}_at"
+        if getattr(ticket, attr) is not None:
+            continue
+        setattr(ticket, attr, now)
+        number = format_number(ticket.number)
+        people = [p for p in staff if p.id == page.user_id]
+        subject = f"[{number}] on call ({page.role}): P{ticket.priority} {ticket.title}"
+        sent += _notify(
+            session, ticket, people, event=f"page:{page.role}", subject=subject, body=subject, now=now
+        )
+        tickets.add_message(
+            session,
+            ticket,
+            "system",
+            f"paged user {page.user_id} ({page.role})",
+            now,
+            public=False,
+            kind="sla",
+        )
+    return sent
+
+
+def run(
+    session: Session,
+    now: datetime,
+    *,
+    acceptance_days: int = 7,
+    ack_timeout: timedelta = timedelta(minutes=15),
+) -> int:
+    """One pass over the open and resolved tickets; returns how many messages were queued."""
+    staff = load_staff(session)
+    duty = load_rota(session)
+    if (row := session.scalars(select(Rota).order_by(Rota.id)).first()) is not None:
+        ack_timeout = timedelta(minutes=row.ack_timeout_minutes)
+    sent = 0
+    policies: dict[int, Policy | None] = {}
+    live = {s.value for s in lifecycle.OPEN}
+    for ticket in session.scalars(select(Ticket).where(Ticket.status.in_(live | {Status.RESOLVED.value}))):
+        if ticket.customer_id not in policies:
+            policies[ticket.customer_id] = policy_for(session, ticket.customer_id)
+        policy = policies[ticket.customer_id]
+        if Status(ticket.status) is Status.RESOLVED:
+            resolved = tickets.aware(ticket.resolved_at)
+            if resolved is not None and now - resolved >= timedelta(days=acceptance_days):
+                tickets.transition(
+                    session,
+                    ticket,
+                    Action.EXPIRE,
+                    "system",
+                    now,
+                    comment=f"no answer from the customer in {acceptance_days} days",
+                )
+            continue
+        if policy is None:
+            continue
+        sent += _sla_events(session, ticket, policy, now, staff)
+        if duty is not None:
+            sent += _pages(
+                session, ticket, duty, policy=policy, ack_timeout=ack_timeout, now=now, staff=staff
+            )
+    return sent
