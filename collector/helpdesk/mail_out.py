@@ -9,11 +9,21 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from collector.alerting.models import Contact
 from collector.helpdesk.models import Ticket
 from collector.helpdesk.numbers import format_number, tagged
 from collector.notify import message_log
 
 KIND = "ticket"
+
+
+def requester(session: Session, ticket: Ticket) -> str:
+    """Where the requester is written to: their contact's address, else the mail's sender."""
+    if ticket.requester_contact_id is not None:
+        contact = session.get(Contact, ticket.requester_contact_id)
+        if contact is not None and contact.email:
+            return contact.email
+    return ticket.requester_address
 
 
 def recipients(ticket: Ticket, requester: str) -> list[str]:

@@ -30,6 +30,7 @@ from collector.helpdesk.models import (
 )
 from collector.helpdesk.numbers import format_number
 from collector.store.db import audit
+from collector.store.models import User
 
 PRIORITIES = (1, 2, 3, 4)
 SOURCES = ("alert", "email", "technician", "portal")
@@ -327,3 +328,14 @@ def pauses(session: Session, ticket: Ticket) -> list[tuple[datetime, datetime | 
         assert start is not None
         out.append((start, aware(p.end)))
     return out
+
+
+def assign(session: Session, ticket: Ticket, assignee: User | None, actor: str, now: datetime) -> None:
+    """Give the ticket to ``assignee`` (None: to nobody); in the history and the audit log."""
+    ticket.assignee_id = assignee.id if assignee is not None else None
+    name = assignee.username if assignee is not None else "nobody"
+    _entry(session, ticket, "status", actor, f"assigned to {name}", now=now)
+    run_rules(session, ticket, rules.Event.UPDATED, now)
+    audit(
+        session, actor, "ticket.assign", format_number(ticket.number), customer_id=ticket.customer_id, to=name
+    )

@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
 from collector.web import (
+    acceptance_views,
     admin,
     alerting_views,
     api,
@@ -31,6 +32,7 @@ from collector.web import (
     filters,
     functions_views,
     health,
+    helpdesk_views,
     inventory_views,
     resources,
     rules_views,
@@ -54,6 +56,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     alerting_views.bp,
     contacts_views.bp,
     rules_views.bp,
+    helpdesk_views.bp,
+    acceptance_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

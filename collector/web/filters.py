@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
+from collector.helpdesk.numbers import format_number
 from collector.store.models import StreamState
 
 STATE_LABELS = {
@@ -56,8 +57,30 @@ def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
 
+def duration(value: timedelta | None) -> str:
+    """A short duration: "45 min", "3 h 20 min", "2 d 4 h"; negative as "-…"."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{sign}{days} d {hours} h"
+    if hours:
+        return f"{sign}{hours} h {minutes} min"
+    return f"{sign}{minutes} min"
+
+
+def ticket_number(value: int) -> str:
+    return format_number(value)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(utc)
     app.add_template_filter(iso)
     app.add_template_filter(ago)
     app.add_template_filter(state_label)
+    app.add_template_filter(duration)
+    app.add_template_filter(ticket_number)
