@@ -38,6 +38,7 @@ from collector.web import (
     rules_views,
     security,
     snmp_views,
+    timesheet_views,
 )
 from collector.web.identity import optional_user
 from collector.web.permissions import Capability, can
@@ -58,6 +59,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     rules_views.bp,
     helpdesk_views.bp,
     acceptance_views.bp,
+    timesheet_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

@@ -118,3 +118,25 @@ def test_tampered_and_expired_links_get_a_clear_page(
     monkeypatch.setattr(acceptance_views, "ACCEPTANCE_DAYS", -1)  # every link is past its age
     expired = anonymous.get(f"/accept/{good}")
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
+
+
+def test_the_weekly_timesheet_page_and_its_csv_show_the_same_scoped_totals(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    monday = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    a, b = open_ticket(store, seed.customer_a), open_ticket(store, seed.customer_b, "Bravo")
+    with store.session() as s:
+        for number, minutes, day in ((a, 30, 0), (a, 45, 2), (b, 60, 1)):
+            t = tickets.by_number(s, number)
+            assert t is not None
+            started = monday.replace(day=7 + day)
+            tickets.log_time(s, t, user_id=seed.tech, actor="user:tech", minutes=minutes, started_at=started)
+    login("tech", PASSWORDS["tech"])
+    page = client.get("/timesheets?week=2026-12-09").get_data(as_text=True)
+    assert 'id="sheet-total">1:15<' in page  # 30 + 45 for Acme; Bravo is not the tech's customer
+    assert "Bravo" not in page
+    csv_text = client.get("/timesheets?week=2026-12-09&format=csv").get_data(as_text=True)
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("customer,technician,2026-12-07,")
+    assert lines[1] == "Acme Dental,tech,30,0,45,0,0,0,0,75,75"
+    assert lines[-1] == "total,,30,0,45,0,0,0,0,75,75"
