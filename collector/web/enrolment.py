@@ -18,7 +18,7 @@ from collector.store.models import EnrollmentToken
 from collector.web.auditing import record
 from collector.web.filters import as_utc
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, get_customer_or_404, require, visible_customer_ids
+from collector.web.permissions import Capability, get_customer_or_404, may_see, require
 from collector.web.resources import store
 
 bp = Blueprint("enrolment", __name__)
@@ -73,10 +73,9 @@ def create(customer_id: int) -> ResponseReturnValue:
 @bp.post("/tokens/<int:token_id>/revoke")
 @require(Capability.ENROL_DEVICES)
 def revoke(token_id: int) -> ResponseReturnValue:
-    visible = visible_customer_ids(current_user())
     with store().session() as s:
         row = s.get(EnrollmentToken, token_id)
-        if row is None or (visible is not None and row.customer_id not in visible):
+        if row is None or not may_see(current_user(), row.customer_id):
             abort(404)
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
