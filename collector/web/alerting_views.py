@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +29,13 @@ from collector.alerting.models import (
 from collector.store.models import Device
 from collector.web.auditing import record
 from collector.web.identity import CurrentUser, current_user
-from collector.web.permissions import Capability, may_see, require, scope_to_customers, visible_customers
+from collector.web.permissions import (
+    Capability,
+    get_owned_or_404,
+    require,
+    scope_to_customers,
+    visible_customers,
+)
 from collector.web.resources import store
 from collector.web.security import safe_next
 
@@ -39,10 +45,7 @@ LIST_LIMIT = 500
 
 
 def _alert_or_404(s: Session, alert_id: int, user: CurrentUser) -> Alert:
-    alert = s.get(Alert, alert_id)
-    if alert is None or not may_see(user, alert.customer_id):
-        abort(404)
-    return alert
+    return get_owned_or_404(s, Alert, alert_id, user)
 
 
 # -- alerts -------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
     Capability,
     can,
+    get_owned_or_404,
     may_edit_alerting,
-    may_see,
     require,
     scope_to_customers,
     visible_customers,
@@ -39,10 +39,7 @@ bp = Blueprint("contacts", __name__)
 
 # -- contacts -----------------------------------------------------------------------------
 def _contact_or_404(s: Session, contact_id: int, user: CurrentUser) -> Contact:
-    row = s.get(Contact, contact_id)
-    if row is None or not may_see(user, row.customer_id):
-        abort(404)
-    return row
+    return get_owned_or_404(s, Contact, contact_id, user)
 
 
 @bp.get("/alerting/contacts")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from collector.store.models import EnrollmentToken
 from collector.web.auditing import record
 from collector.web.filters import as_utc
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, get_customer_or_404, may_see, require
+from collector.web.permissions import Capability, get_customer_or_404, get_owned_or_404, require
 from collector.web.resources import store
 
 bp = Blueprint("enrolment", __name__)
@@ -74,9 +74,7 @@ def create(customer_id: int) -> ResponseReturnValue:
 @require(Capability.ENROL_DEVICES)
 def revoke(token_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        row = s.get(EnrollmentToken, token_id)
-        if row is None or not may_see(current_user(), row.customer_id):
-            abort(404)
+        row = get_owned_or_404(s, EnrollmentToken, token_id)
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
             record(s, "token.revoke", f"token:{row.prefix}", customer_id=row.customer_id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from flask import abort
 from sqlalchemy import Select, select
@@ -31,6 +31,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+class CustomerOwned(Protocol):
+    """A row that belongs to one customer, or to none (``None``: system alerts, global rules)."""
+
+    @property
+    def customer_id(self) -> int | None: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=CustomerOwned)
 
 
 class Capability(enum.StrEnum):
@@ -172,12 +182,19 @@ def get_customer_or_404(session: Session, customer_id: int, user: CurrentUser | 
     return customer
 
 
+def get_owned_or_404(
+    session: Session, model: type[OwnedT], row_id: int, user: CurrentUser | None = None
+) -> OwnedT:
+    """The ``model`` row if it exists and the user may see its customer; otherwise 404."""
+    row = session.get(model, row_id)
+    if row is None or not may_see(user or current_user(), row.customer_id):
+        abort(404)
+    return row
+
+
 def get_device_or_404(session: Session, device_id: int, user: CurrentUser | None = None) -> Device:
     """The device if it exists and belongs to a customer the user may see; otherwise 404."""
-    device = session.get(Device, device_id)
-    if device is None or not may_see(user or current_user(), device.customer_id):
-        abort(404)
-    return device
+    return get_owned_or_404(session, Device, device_id, user)
 
 
 def visible_customers(session: Session, user: CurrentUser | None = None) -> list[Customer]:

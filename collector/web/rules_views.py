@@ -24,6 +24,7 @@ from collector.web.permissions import (
     OutOfScope,
     can,
     check_in_customer,
+    get_owned_or_404,
     may_edit_alerting,
     may_see,
     require,
@@ -220,9 +221,7 @@ def window_create() -> ResponseReturnValue:
 def window_delete(window_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
-        row = s.get(MaintenanceWindow, window_id)
-        if row is None or not may_see(user, row.customer_id):
-            abort(404)
+        row = get_owned_or_404(s, MaintenanceWindow, window_id, user)
         record(s, "maintenance.delete", f"maintenance:{row.id}", customer_id=row.customer_id)
         s.delete(row)
     flash("Maintenance window deleted.", "info")

@@ -98,10 +98,14 @@ def _url(app: Flask, seed: Seed, endpoint: str) -> str:
         return url_for(endpoint, **{k: params[k] for k in rule.arguments})
 
 
-def _technician(app: Flask) -> FlaskClient:
+def _technician_with(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, capabilities: frozenset[Capability]
+) -> FlaskClient:
+    """A client signed in as ``tech`` (granted customer A), whose role now grants ``capabilities``."""
     client = app.test_client()
     response = client.post("/login", data={"username": "tech", "password": PASSWORDS["tech"]})
     assert response.status_code == 302, "login failed"
+    monkeypatch.setitem(ROLE_CAPABILITIES, Role.TECHNICIAN, capabilities)
     return client
 
 
@@ -153,8 +157,7 @@ def test_a_user_lacking_the_routes_capability_gets_403(
     """The technician (granted customer A, whose objects the URL names) with every
     capability but the route's own: refused, before the view reads anything."""
     app, seed = shared
-    client = _technician(app)
-    monkeypatch.setitem(ROLE_CAPABILITIES, Role.TECHNICIAN, frozenset(Capability) - {capability})
+    client = _technician_with(app, monkeypatch, frozenset(Capability) - {capability})
     assert client.open(_url(app, seed, endpoint), method=method).status_code == 403
 
 
@@ -169,8 +172,7 @@ def test_with_every_capability_no_route_answers_403(
     """No view checks a role behind its capability's back: a technician with every
     capability is refused nothing on the customer they see (forms may still be invalid)."""
     app, seed = shared
-    client = _technician(app)
-    monkeypatch.setitem(ROLE_CAPABILITIES, Role.TECHNICIAN, frozenset(Capability))
+    client = _technician_with(app, monkeypatch, frozenset(Capability))
     response = client.open(_url(app, seed, endpoint), method=method)
     assert response.status_code != 403
     assert response.status_code < 500 or response.status_code == 503  # 503: no SNMP gateway in tests
