@@ -7,8 +7,9 @@ Every route declares exactly one of two things (a test walks the ``url_map`` for
 
 The tenant scope (tacticalrmm style) says which customers a user may see:
 :func:`visible_customer_ids`, :func:`scope_to_customers` for queries, :func:`may_see` for
-one row, and :func:`get_device_or_404` / :func:`get_customer_or_404` that answer 404, so a
-technician cannot even learn that another customer's device exists. Rows that belong to
+one row, and :func:`get_owned_or_404` (devices, alerts, contacts, ...) /
+:func:`get_customer_or_404` that answer 404, so a technician cannot even learn that
+another customer's device exists. Rows that belong to
 no customer (system alerts, global rules) are seen only by users who see every customer,
 unless a query asks for them explicitly (``with_global``).
 """
