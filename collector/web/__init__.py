@@ -118,6 +118,7 @@ def create_app(
             "can_enrol": can(user, Capability.ENROL_DEVICES),
             "can_manage_users": can(user, Capability.MANAGE_USERS),
             "can_manage_customers": can(user, Capability.MANAGE_CUSTOMERS),
+            "can_configure_devices": can(user, Capability.CONFIGURE_DEVICES),
         }
 
     return app

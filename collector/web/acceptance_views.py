@@ -15,6 +15,7 @@ from collector.helpdesk.acceptance import AcceptanceLinkError, Claim, read_token
 from collector.helpdesk.lifecycle import Action, Status
 from collector.helpdesk.models import Ticket
 from collector.helpdesk.numbers import format_number
+from collector.web.permissions import public
 from collector.web.resources import store
 
 bp = Blueprint("acceptance", __name__)
@@ -33,6 +34,7 @@ def _page(title: str, message: str, status: int, **extra: object) -> ResponseRet
 
 
 @bp.route("/accept/<token>", methods=["GET", "POST"])
+@public  # the signed, expiring link is the credential: customers have no login here
 def answer(token: str) -> ResponseReturnValue:
     try:
         claim = _claim(token)

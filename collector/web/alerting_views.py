@@ -4,9 +4,10 @@ their message log: ``contacts_views``).
 
 Everything is scoped to the customers the user may see (system alerts and global rules,
 which belong to no customer, to users who see every customer); every change is audited.
-Supervisors and administrators edit rules and contacts; global rules are for
-administrators; anyone who sees a customer may acknowledge, snooze, schedule maintenance
-and test a contact.
+Who may do what is a capability (``collector.web.permissions``): reading needs
+``view-dashboard``; acknowledging, snoozing, maintenance and testing a contact
+``handle-alerts``; editing rules and contacts ``edit-alerting``; global rules
+``edit-global-rules``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,10 +27,15 @@ from collector.alerting.models import (
     AlertTransition,
 )
 from collector.store.models import Device
-from collector.web.alerting_scope import customers_of, may_see
 from collector.web.auditing import record
 from collector.web.identity import CurrentUser, current_user
-from collector.web.permissions import visible_customer_ids
+from collector.web.permissions import (
+    Capability,
+    get_owned_or_404,
+    require,
+    scope_to_customers,
+    visible_customers,
+)
 from collector.web.resources import store
 from collector.web.security import safe_next
 
@@ -39,20 +45,16 @@ LIST_LIMIT = 500
 
 
 def _alert_or_404(s: Session, alert_id: int, user: CurrentUser) -> Alert:
-    alert = s.get(Alert, alert_id)
-    if alert is None or not may_see(user, alert.customer_id):
-        abort(404)
-    return alert
+    return get_owned_or_404(s, Alert, alert_id, user)
 
 
 # -- alerts -------------------------------------------------------------------------------
 @bp.get("/alerts")
+@require(Capability.VIEW_DASHBOARD)
 def alerts() -> ResponseReturnValue:
     user = current_user()
     stmt = select(Alert).where(Alert.state != State.INACTIVE.value)
-    visible = visible_customer_ids(user)
-    if visible is not None:
-        stmt = stmt.where(Alert.customer_id.in_(visible))
+    stmt = scope_to_customers(stmt, Alert.customer_id, user)
     f = {k: request.args.get(k, "") for k in ("customer", "severity", "state")}
     if f["customer"].isdigit():
         stmt = stmt.where(Alert.customer_id == int(f["customer"]))
@@ -62,7 +64,7 @@ def alerts() -> ResponseReturnValue:
         stmt = stmt.where(Alert.state == f["state"])
     with store().session() as s:
         rows = s.scalars(stmt.order_by(Alert.updated_at.desc()).limit(LIST_LIMIT)).all()
-        customers = customers_of(s, user)
+        customers = visible_customers(s, user)
         names = {
             d.id: d.hostname or d.agent_id
             for d in s.scalars(select(Device).where(Device.id.in_({a.device_id for a in rows})))
@@ -80,6 +82,7 @@ def alerts() -> ResponseReturnValue:
 
 
 @bp.get("/alerts/<int:alert_id>")
+@require(Capability.VIEW_DASHBOARD)
 def alert_detail(alert_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
@@ -120,6 +123,7 @@ def _alert_action(alert_id: int, action: str, reason: str, apply: Any) -> Respon
 
 
 @bp.post("/alerts/<int:alert_id>/ack")
+@require(Capability.HANDLE_ALERTS)
 def acknowledge(alert_id: int) -> ResponseReturnValue:
     now = datetime.now(UTC)
 
@@ -131,6 +135,7 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/alerts/<int:alert_id>/snooze")
+@require(Capability.HANDLE_ALERTS)
 def snooze(alert_id: int) -> ResponseReturnValue:
     try:
         minutes = forms.snooze_minutes(request.form)

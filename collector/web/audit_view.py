@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from collector.store.models import AuditEntry, Customer
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, can, require, visible_customer_ids
+from collector.web.permissions import Capability, can, require, scope_to_customers
 from collector.web.resources import store
 
 bp = Blueprint("audit", __name__)
@@ -36,13 +36,10 @@ def audit_log() -> ResponseReturnValue:
     actor = request.args.get("actor", "").strip()[:100]
 
     stmt = select(AuditEntry)
-    visible = visible_customer_ids(user)
     sees_global = can(user, Capability.MANAGE_USERS)
-    if visible is not None:
-        scoped = AuditEntry.customer_id.in_(visible)
-        stmt = stmt.where(or_(scoped, AuditEntry.customer_id.is_(None)) if sees_global else scoped)
-    elif not sees_global:
+    if not sees_global:
         stmt = stmt.where(AuditEntry.customer_id.is_not(None))
+    stmt = scope_to_customers(stmt, AuditEntry.customer_id, user, with_global=sees_global)
     if action:
         stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
     if actor:

@@ -14,6 +14,7 @@ from collector.store.db import audit
 from collector.store.models import User
 from collector.web.auditing import remote_address
 from collector.web.identity import login_user, logout_user, optional_user
+from collector.web.permissions import public
 from collector.web.resources import resources
 from collector.web.security import safe_next
 
@@ -30,6 +31,7 @@ def _clean_username(raw: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login() -> ResponseReturnValue:
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -78,6 +80,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
+@public  # ending one's own session needs no right, and without a session it does nothing
 def logout() -> ResponseReturnValue:
     user = optional_user()
     if user is not None:

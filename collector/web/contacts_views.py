@@ -1,7 +1,7 @@
 """Customer contacts on the dashboard (EUS level 4): who receives alert copies, their
 message log with every attempt and provider response, the *test contact* button, and each
-user's own alert channels. Scoped to the customers the user may see; supervisors and
-administrators edit contacts; every change is audited."""
+user's own alert channels. Scoped to the customers the user may see; editing contacts
+needs ``edit-alerting``, testing one ``handle-alerts``; every change is audited."""
 
 from __future__ import annotations
 
@@ -21,9 +21,17 @@ from collector.alerting.models import AlertRule, Contact, UserChannel
 from collector.alerting.routing import contact_channels
 from collector.notify import message_log
 from collector.store.models import Customer
-from collector.web.alerting_scope import EDITORS, customers_of, may_edit, may_see, scoped
 from collector.web.auditing import record
 from collector.web.identity import CurrentUser, current_user
+from collector.web.permissions import (
+    Capability,
+    can,
+    get_owned_or_404,
+    may_edit_alerting,
+    require,
+    scope_to_customers,
+    visible_customers,
+)
 from collector.web.resources import store
 
 bp = Blueprint("contacts", __name__)
@@ -31,34 +39,34 @@ bp = Blueprint("contacts", __name__)
 
 # -- contacts -----------------------------------------------------------------------------
 def _contact_or_404(s: Session, contact_id: int, user: CurrentUser) -> Contact:
-    row = s.get(Contact, contact_id)
-    if row is None or not may_see(user, row.customer_id):
-        abort(404)
-    return row
+    return get_owned_or_404(s, Contact, contact_id, user)
 
 
 @bp.get("/alerting/contacts")
+@require(Capability.VIEW_DASHBOARD)
 def contacts() -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
-        rows = s.scalars(scoped(select(Contact), Contact.customer_id, user).order_by(Contact.name)).all()
-        customers = customers_of(s, user)
+        stmt = scope_to_customers(select(Contact), Contact.customer_id, user).order_by(Contact.name)
+        rows = s.scalars(stmt).all()
+        customers = visible_customers(s, user)
     return render_template(
         "contacts_list.html",
         contacts=rows,
         customers=customers,
         customer_names={c.id: c.name for c in customers},
         severities=[s.value for s in Severity],
-        can_edit=user.role in EDITORS,
+        can_edit=can(user, Capability.EDIT_ALERTING),
     )
 
 
 @bp.post("/alerting/contacts")
+@require(Capability.EDIT_ALERTING)
 def contact_create() -> ResponseReturnValue:
     user = current_user()
     try:
         data = forms.contact(request.form, request.form.getlist("opt_in"))
-        if not may_edit(user, data.customer_id):
+        if not may_edit_alerting(user, data.customer_id):
             abort(403)
         with store().session() as s:
             row = Contact(**{k: getattr(data, k) for k in data.__slots__})
@@ -73,6 +81,7 @@ def contact_create() -> ResponseReturnValue:
 
 
 @bp.get("/alerting/contacts/<int:contact_id>")
+@require(Capability.VIEW_DASHBOARD)
 def contact_detail(contact_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
@@ -91,11 +100,12 @@ def contact_detail(contact_id: int) -> ResponseReturnValue:
         rules=rules,
         customer=customer,
         opt_in=set(json.loads(row.opt_in_rules or "[]")),
-        can_edit=may_edit(user, row.customer_id),
+        can_edit=may_edit_alerting(user, row.customer_id),
     )
 
 
 @bp.post("/alerting/contacts/<int:contact_id>/test")
+@require(Capability.HANDLE_ALERTS)
 def contact_test(contact_id: int) -> ResponseReturnValue:
     """Queue one test message per channel; the worker sends each once and logs the outcome."""
     user = current_user()
@@ -129,13 +139,12 @@ def contact_test(contact_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/alerting/contacts/<int:contact_id>/edit")
+@require(Capability.EDIT_ALERTING)
 def contact_edit(contact_id: int) -> ResponseReturnValue:
     """Change a contact's channels, minimum severity, hours and rule opt-ins."""
     user = current_user()
     with store().session() as s:
         row = _contact_or_404(s, contact_id, user)
-        if not may_edit(user, row.customer_id):
-            abort(403)
         try:
             data = forms.contact(
                 {**request.form, "customer_id": str(row.customer_id)}, request.form.getlist("opt_in")
@@ -161,12 +170,11 @@ def contact_edit(contact_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/alerting/contacts/<int:contact_id>/delete")
+@require(Capability.EDIT_ALERTING)
 def contact_delete(contact_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
         row = _contact_or_404(s, contact_id, user)
-        if not may_edit(user, row.customer_id):
-            abort(403)
         record(s, "contact.delete", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
         s.delete(row)
     flash("Contact deleted; their message log is kept.", "info")
@@ -175,6 +183,7 @@ def contact_delete(contact_id: int) -> ResponseReturnValue:
 
 # -- one's own channels -------------------------------------------------------------------
 @bp.route("/alerting/me", methods=["GET", "POST"])
+@require(Capability.EDIT_OWN_CHANNELS)
 def my_channels() -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:

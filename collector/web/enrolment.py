@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from collector.store.models import EnrollmentToken
 from collector.web.auditing import record
 from collector.web.filters import as_utc
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, get_customer_or_404, require, visible_customer_ids
+from collector.web.permissions import Capability, get_customer_or_404, get_owned_or_404, require
 from collector.web.resources import store
 
 bp = Blueprint("enrolment", __name__)
@@ -73,11 +73,8 @@ def create(customer_id: int) -> ResponseReturnValue:
 @bp.post("/tokens/<int:token_id>/revoke")
 @require(Capability.ENROL_DEVICES)
 def revoke(token_id: int) -> ResponseReturnValue:
-    visible = visible_customer_ids(current_user())
     with store().session() as s:
-        row = s.get(EnrollmentToken, token_id)
-        if row is None or (visible is not None and row.customer_id not in visible):
-            abort(404)
+        row = get_owned_or_404(s, EnrollmentToken, token_id)
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
             record(s, "token.revoke", f"token:{row.prefix}", customer_id=row.customer_id)

@@ -1,7 +1,7 @@
 """A device's functions: every function's state, message and last change; one function's
-history; and the central functions a technician adds or removes (audited, pushed to the
-agent after the commit). Tenant-scoped like every device page: another customer's device
-is 404.
+history; and the central functions a supervisor or administrator adds or removes
+(``configure-devices``; audited, pushed to the agent after the commit). Tenant-scoped like
+every device page: another customer's device is 404.
 
 The collector's :class:`~collector.rpc.agent_config.AgentConfigs` reaches the app through
 :func:`init_app`, called by the composition root; without it (an app built for tests of
@@ -138,7 +138,7 @@ def _field(name: str) -> str:
 
 
 @bp.post("/devices/<int:device_id>/functions")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.CONFIGURE_DEVICES)
 def add_function(device_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
@@ -167,7 +167,7 @@ def add_function(device_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/devices/<int:device_id>/functions/remove")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.CONFIGURE_DEVICES)
 def remove_function(device_id: int) -> ResponseReturnValue:
     user = current_user()
     raw = request.form.get("spec", "")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from collector.web.permissions import public
+
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> Response:
     return Response("ok", mimetype="text/plain")

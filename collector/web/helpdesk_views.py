@@ -148,13 +148,13 @@ def _new_form(values: dict[str, str], error: str = "") -> ResponseReturnValue:
 
 
 @bp.get("/tickets/new")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.WORK_TICKETS)
 def new_ticket() -> ResponseReturnValue:
     return _new_form({"priority": "3", "customer_id": request.args.get("customer", "")})
 
 
 @bp.post("/tickets")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.WORK_TICKETS)
 def create_ticket() -> ResponseReturnValue:
     user = current_user()
     values = _form_values()
@@ -258,7 +258,7 @@ def _acceptance_mail(s: Session, t: Ticket, at: datetime) -> None:
 
 
 @bp.post("/tickets/<int:number>/action")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.WORK_TICKETS)
 def act(number: int) -> ResponseReturnValue:
     user = current_user()
     try:
@@ -281,7 +281,7 @@ def act(number: int) -> ResponseReturnValue:
 
 
 @bp.post("/tickets/<int:number>/reply")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.WORK_TICKETS)
 def reply(number: int) -> ResponseReturnValue:
     user = current_user()
     body = request.form.get("body", "").strip()
@@ -307,7 +307,7 @@ def reply(number: int) -> ResponseReturnValue:
 
 
 @bp.post("/tickets/<int:number>/time")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.WORK_TICKETS)
 def log_time(number: int) -> ResponseReturnValue:
     user = current_user()
     raw = request.form.get("minutes", "").strip()
@@ -333,7 +333,7 @@ def log_time(number: int) -> ResponseReturnValue:
 
 
 @bp.post("/tickets/<int:number>/assign")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.WORK_TICKETS)
 def assign(number: int) -> ResponseReturnValue:
     user = current_user()
     raw = request.form.get("assignee_id", "")

@@ -69,7 +69,7 @@ def device_inventory(device_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/devices/<int:device_id>/inventory/collect")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.COMMAND_AGENTS)
 def collect_now(device_id: int) -> ResponseReturnValue:
     """Ask the agent for its inventory now (it answers with the differences)."""
     command = eus_pb2.Command(

@@ -1,6 +1,7 @@
 """Alert rules and maintenance windows on the dashboard: list, create, edit, enable or
-disable, delete - scoped, audited; customer rules by supervisors and administrators,
-global rules by administrators, maintenance windows by anyone who sees the customer.
+disable, delete - scoped, audited. Customer rules need ``edit-alerting``, global rules
+(no customer: they apply to all) ``edit-global-rules``, maintenance windows
+``handle-alerts`` on a customer one sees.
 """
 
 from __future__ import annotations
@@ -16,11 +17,20 @@ from collector.alerting import forms
 from collector.alerting.domain import Severity
 from collector.alerting.models import AlertRule, MaintenanceWindow
 from collector.alerting.rules import RULE_KINDS
-from collector.store.models import Role
-from collector.web.alerting_scope import EDITORS, check_scope, may_edit, may_see, scope_names, scoped
 from collector.web.auditing import record
 from collector.web.identity import CurrentUser, current_user
-from collector.web.permissions import visible_customer_ids
+from collector.web.permissions import (
+    Capability,
+    OutOfScope,
+    can,
+    check_in_customer,
+    get_owned_or_404,
+    may_edit_alerting,
+    may_see,
+    require,
+    scope_to_customers,
+    visible_scope,
+)
 from collector.web.resources import store
 
 bp = Blueprint("rules", __name__)
@@ -28,36 +38,36 @@ bp = Blueprint("rules", __name__)
 
 # -- rules --------------------------------------------------------------------------------
 @bp.get("/alerting/rules")
+@require(Capability.VIEW_DASHBOARD)
 def rules() -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
         stmt = select(AlertRule).order_by(AlertRule.family, AlertRule.id)
-        visible = visible_customer_ids(user)
-        if visible is not None:
-            stmt = stmt.where((AlertRule.customer_id.is_(None)) | (AlertRule.customer_id.in_(visible)))
-        rows = s.scalars(stmt).all()
-        scope = scope_names(s, user)
+        # Global rules apply to every customer's devices, so everyone may read them.
+        rows = s.scalars(scope_to_customers(stmt, AlertRule.customer_id, user, with_global=True)).all()
+        scope = visible_scope(s, user)
     return render_template(
         "rules_list.html",
         rules=rows,
         kinds=RULE_KINDS,
         severities=[s.value for s in Severity],
-        can_edit=user.role in EDITORS,
-        is_admin=user.role is Role.ADMINISTRATOR,
+        can_edit=can(user, Capability.EDIT_ALERTING),
+        can_edit_global=can(user, Capability.EDIT_GLOBAL_RULES),
         customer_names={c.id: c.name for c in scope["customers"]},
         **scope,
     )
 
 
 @bp.post("/alerting/rules")
+@require(Capability.EDIT_ALERTING)
 def rule_create() -> ResponseReturnValue:
     user = current_user()
     try:
         data = forms.rule(request.form)
-        if not may_edit(user, data.customer_id):
+        if not may_edit_alerting(user, data.customer_id):
             abort(403)
         with store().session() as s:
-            check_scope(s, data.customer_id, data.site_id, data.device_id)
+            check_in_customer(s, data.customer_id, data.site_id, data.device_id)
             row = AlertRule(**{k: getattr(data, k) for k in data.__slots__})
             s.add(row)
             s.flush()
@@ -71,7 +81,7 @@ def rule_create() -> ResponseReturnValue:
                 family=row.family,
                 params=row.params,
             )
-    except forms.FormError as exc:
+    except (forms.FormError, OutOfScope) as exc:
         flash(f"Rule not saved: {exc}", "error")
     else:
         flash(f"Rule “{data.name}” saved.", "info")
@@ -82,12 +92,13 @@ def _rule_or_404(s: Session, rule_id: int, user: CurrentUser) -> AlertRule:
     row = s.get(AlertRule, rule_id)
     if row is None or (row.customer_id is not None and not may_see(user, row.customer_id)):
         abort(404)
-    if not may_edit(user, row.customer_id):
+    if not may_edit_alerting(user, row.customer_id):
         abort(403)
     return row
 
 
 @bp.route("/alerting/rules/<int:rule_id>", methods=["GET", "POST"])
+@require(Capability.EDIT_ALERTING)
 def rule_edit(rule_id: int) -> ResponseReturnValue:
     """Change a rule's name, parameters, severity and delivery switches (its scope stays)."""
     user = current_user()
@@ -127,6 +138,7 @@ def rule_edit(rule_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/alerting/rules/<int:rule_id>/toggle")
+@require(Capability.EDIT_ALERTING)
 def rule_toggle(rule_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
@@ -143,6 +155,7 @@ def rule_toggle(rule_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/alerting/rules/<int:rule_id>/delete")
+@require(Capability.EDIT_ALERTING)
 def rule_delete(rule_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
@@ -155,15 +168,16 @@ def rule_delete(rule_id: int) -> ResponseReturnValue:
 
 # -- maintenance windows ------------------------------------------------------------------
 @bp.get("/alerting/maintenance")
+@require(Capability.VIEW_DASHBOARD)
 def windows() -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
         rows = s.scalars(
-            scoped(select(MaintenanceWindow), MaintenanceWindow.customer_id, user).order_by(
+            scope_to_customers(select(MaintenanceWindow), MaintenanceWindow.customer_id, user).order_by(
                 MaintenanceWindow.starts_at.desc()
             )
         ).all()
-        scope = scope_names(s, user)
+        scope = visible_scope(s, user)
     return render_template(
         "maintenance_list.html",
         windows=rows,
@@ -173,6 +187,7 @@ def windows() -> ResponseReturnValue:
 
 
 @bp.post("/alerting/maintenance")
+@require(Capability.HANDLE_ALERTS)
 def window_create() -> ResponseReturnValue:
     user = current_user()
     try:
@@ -180,7 +195,7 @@ def window_create() -> ResponseReturnValue:
         if not may_see(user, data.customer_id):
             abort(404)
         with store().session() as s:
-            check_scope(s, data.customer_id, data.site_id, data.device_id)
+            check_in_customer(s, data.customer_id, data.site_id, data.device_id)
             row = MaintenanceWindow(**{k: getattr(data, k) for k in data.__slots__}, created_by=user.actor)
             s.add(row)
             s.flush()
@@ -194,7 +209,7 @@ def window_create() -> ResponseReturnValue:
                 recurrence=row.recurrence,
                 reason=row.reason,
             )
-    except forms.FormError as exc:
+    except (forms.FormError, OutOfScope) as exc:
         flash(f"Window not saved: {exc}", "error")
     else:
         flash("Maintenance window saved.", "info")
@@ -202,12 +217,11 @@ def window_create() -> ResponseReturnValue:
 
 
 @bp.post("/alerting/maintenance/<int:window_id>/delete")
+@require(Capability.HANDLE_ALERTS)
 def window_delete(window_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
-        row = s.get(MaintenanceWindow, window_id)
-        if row is None or not may_see(user, row.customer_id):
-            abort(404)
+        row = get_owned_or_404(s, MaintenanceWindow, window_id, user)
         record(s, "maintenance.delete", f"maintenance:{row.id}", customer_id=row.customer_id)
         s.delete(row)
     flash("Maintenance window deleted.", "info")

@@ -1,21 +1,20 @@
 """Cross-cutting request security: the login guard and the response headers.
 
-The guard is deny-by-default: every endpoint needs a logged-in user unless it is named in
-:data:`PUBLIC_ENDPOINTS`. JSON endpoints redirect to the login page like every other page
-(the dashboard's own scripts notice the redirect and reload), so "no session" has one
-answer everywhere.
+The guard is deny-by-default: every endpoint needs a logged-in user unless its view is
+marked :func:`~collector.web.permissions.public`. JSON endpoints redirect to the login
+page like every other page (the dashboard's own scripts notice the redirect and reload),
+so "no session" has one answer everywhere.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, Response, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from collector.web.identity import load_current_user, optional_user
-
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz", "acceptance.answer"})
+from collector.web.permissions import PUBLIC, access_of, public
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -73,7 +72,8 @@ def require_login() -> BaseResponse | None:
     Unknown URLs get the same redirect, so the route table cannot be probed without a
     session.
     """
-    if request.endpoint in PUBLIC_ENDPOINTS or optional_user() is not None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if access_of(view) is PUBLIC or optional_user() is not None:
         return None
     target = request.full_path if request.query_string else request.path
     return redirect(url_for("auth.login", next=target))
@@ -92,6 +92,8 @@ def add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    # Flask adds the static route itself; it declares "public" like every other route.
+    public(app.view_functions["static"])
     app.before_request(load_current_user)
     app.before_request(require_login)
     app.after_request(add_security_headers)

@@ -3,7 +3,8 @@ add / edit / delete (audited, secrets never shown or logged), each device's read
 trap listener of each gateway, the traps received and the Network view.
 
 Routes take the SNMP device's own id as ``device_id`` under ``/snmp/`` (agents keep
-``/devices/``). Everything is tenant-scoped: another customer's device is a 404.
+``/devices/``). Everything is tenant-scoped: another customer's device is a 404. Reading
+needs ``view-dashboard``; adding, editing, deleting and trap listeners ``configure-devices``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ from collector.snmp.validation import (
 from collector.store.models import Customer, Device, Site
 from collector.web.auditing import record
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, get_customer_or_404, require, scope_to_customers
+from collector.web.permissions import (
+    Capability,
+    get_customer_or_404,
+    require,
+    scope_to_customers,
+    visible_customers,
+)
 from collector.web.resources import store, tsdb_cursor
 from collector.web.snmp_format import FILTERS
 
@@ -111,7 +118,7 @@ def _render_form(
 @require(Capability.VIEW_DASHBOARD)
 def overview() -> ResponseReturnValue:
     with store().session() as s:
-        customers = s.scalars(scope_to_customers(select(Customer).order_by(Customer.name), Customer.id)).all()
+        customers = visible_customers(s)
         devices = s.scalars(
             scope_to_customers(select(NetworkDevice), NetworkDevice.customer_id).order_by(NetworkDevice.name)
         ).all()
@@ -161,7 +168,7 @@ def _community_count(gateway: SnmpGateway) -> str:
 
 
 @bp.route("/customers/<int:customer_id>/snmp/new", methods=["GET", "POST"])
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.CONFIGURE_DEVICES)
 def create(customer_id: int) -> ResponseReturnValue:
     with store().session() as s:
         cust = get_customer_or_404(s, customer_id)
@@ -199,7 +206,7 @@ def detail(device_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/snmp/<int:device_id>/edit", methods=["GET", "POST"])
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.CONFIGURE_DEVICES)
 def edit(device_id: int) -> ResponseReturnValue:
     with store().session() as s:
         device = get_network_device_or_404(s, device_id)
@@ -230,7 +237,7 @@ def edit(device_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/snmp/<int:device_id>/delete")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.CONFIGURE_DEVICES)
 def delete(device_id: int) -> ResponseReturnValue:
     targets = _targets()
     with store().session() as s:
@@ -245,7 +252,7 @@ def delete(device_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/customers/<int:customer_id>/snmp/trap-listener")
-@require(Capability.VIEW_DASHBOARD)
+@require(Capability.CONFIGURE_DEVICES)
 def trap_listener(customer_id: int) -> ResponseReturnValue:
     targets = _targets()
     with store().session() as s:

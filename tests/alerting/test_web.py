@@ -8,14 +8,14 @@ import json
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from support.sms_emulator import SmsEmulator
-from web.conftest import PASSWORDS, LoginFn, Seed, csrf_token
+from web.conftest import PASSWORDS, LoginFn, Seed, csrf_token, set_role
 
 from alerting.conftest import sms_sender, smtp_sender
 from alerting.smtp_server import SmtpServer
 from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact, Message
 from collector.notify.worker import NotifyWorker
 from collector.store.db import Store
-from collector.store.models import AuditEntry
+from collector.store.models import AuditEntry, Role
 
 
 def _as(login: LoginFn, who: str) -> None:
@@ -229,7 +229,9 @@ def test_rule_edit_keeps_scope_and_is_audited(
         s.flush()
         rule_id = rule.id
     _as(login, "tech")
-    assert client.get(f"/alerting/rules/{rule_id}").status_code == 404  # customer B is not the tech's
+    assert client.get(f"/alerting/rules/{rule_id}").status_code == 403  # technicians do not edit rules
+    set_role(store, seed.tech, Role.SUPERVISOR)  # may edit rules, of customer A only
+    assert client.get(f"/alerting/rules/{rule_id}").status_code == 404  # customer B is not theirs
     token = csrf_token(client, "/alerting/rules")
     client.post("/logout", data={"csrf_token": token})
     _as(login, "super")

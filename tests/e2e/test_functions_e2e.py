@@ -1,4 +1,4 @@
-"""Central functions end to end: a technician adds a function to a device in the dashboard,
+"""Central functions end to end: a supervisor adds a function to a device in the dashboard,
 the collector pushes it down the real agent's stream, the agent checks it, and the
 function's state, message and last change show on the device's functions page; removing
 it stops it. A real collector, a real enrolled agent, a real TCP listener to check.
@@ -48,7 +48,7 @@ def test_a_central_function_is_pushed_checked_shown_and_removed(
         "create",
         "tech",
         "--role",
-        "technician",
+        "supervisor",  # of Acme only: adding central functions is for supervisors
         "--customer",
         "Acme",
         "--password-stdin",
@@ -83,7 +83,7 @@ def test_a_central_function_is_pushed_checked_shown_and_removed(
 
         wait_for(connected, 60, "the agent's stream", interval=0.5)
 
-        # Add the function in the dashboard, as a technician would.
+        # Add the function in the dashboard, as a supervisor would.
         form_page = http.get(f"{base}/devices/{device_id}/functions", timeout=30)
         resp = http.post(
             f"{base}/devices/{device_id}/functions",

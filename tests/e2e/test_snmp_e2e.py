@@ -1,8 +1,8 @@
 """The SNMP gateway end to end: a real collector, a real enrolled agent acting as gateway,
-snmpsim serving recordings of real devices, net-snmp's snmptrap, and a technician using
+snmpsim serving recordings of real devices, net-snmp's snmptrap, and a supervisor using
 the dashboard over HTTP.
 
-The technician adds a Cisco Nexus 5548 (SNMPv3 authPriv), the HPE ProCurve cabled to it
+The supervisor adds a Cisco Nexus 5548 (SNMPv3 authPriv), the HPE ProCurve cabled to it
 (SNMPv2c, legacy), a printer (a small recording: snmpsim-data ships none) and a device with
 a wrong key. The collector pushes the targets down the stream and the gateway polls. After
 the collector stops, DuckDB holds exactly the recordings' values; a counter the simulator
@@ -41,7 +41,7 @@ from collector.tsdb.db import TimeSeriesDB
 RECORDINGS = Path(str(files("snmpsim_data"))) / "data"  # recordings of real devices (PyPI snmpsim-data)
 PASSWORD = "tech-password-snmp-1"
 V3 = {"user": "monuser", "auth_key": "authpass123", "priv_key": "privpass123"}
-ENGINE_ID = "8000000001020304"  # the v3 trap sender's engine id, as the technician enters it
+ENGINE_ID = "8000000001020304"  # the v3 trap sender's engine id, as the supervisor enters it
 NEXUS_COUNTER = "1.3.6.1.2.1.31.1.1.1.6.436281344"  # ifHCInOctets of Ethernet1/19
 NEXUS_RATE = 125_000  # bytes per second the simulator adds to it
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -165,7 +165,7 @@ def snmpsim(tmp_path: Path) -> Iterator[SnmpSim]:
 
 
 class Dashboard:
-    """The technician's browser, as plain HTTP."""
+    """The supervisor's browser, as plain HTTP."""
 
     def __init__(self, collector: CollectorProc) -> None:
         self.base = f"http://127.0.0.1:{collector.web_port}"
@@ -200,7 +200,7 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class Added:
-    """The network devices the technician added (their ids in the collector)."""
+    """The network devices the supervisor added (their ids in the collector)."""
 
     gateway: int
     nexus: int
@@ -254,11 +254,12 @@ def send_traps(port: int) -> None:
 
 
 @pytest.mark.slow
-def test_gateway_polls_what_the_technician_added_and_forwards_traps(
+def test_gateway_polls_what_a_supervisor_added_and_forwards_traps(
     tmp_path: Path, collector: CollectorProc, snmpsim: SnmpSim
 ) -> None:
     data = collector.data_dir
-    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
+    # a supervisor of Acme only: configuring devices is for supervisors and administrators
+    tech = ["user", "create", "tech", "--role", "supervisor", "--customer", "Acme", "--password-stdin"]
     eus(data, *tech, stdin=PASSWORD)
     token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
     gateway = AgentProc(tmp_path / "gateway", "gateway", {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5"})
@@ -426,7 +427,8 @@ def test_a_target_from_the_gateways_own_file_becomes_a_device(
     tmp_path: Path, collector: CollectorProc, snmpsim: SnmpSim
 ) -> None:
     data = collector.data_dir
-    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
+    # a supervisor of Acme only: configuring devices is for supervisors and administrators
+    tech = ["user", "create", "tech", "--role", "supervisor", "--customer", "Acme", "--password-stdin"]
     eus(data, *tech, stdin=PASSWORD)
     token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
     ups = {"id": "lab-ups", "name": "Lab UPS", "host": "127.0.0.1", "port": snmpsim.port, "version": "2c"}

@@ -75,6 +75,11 @@ def tsdb(tmp_path: Path) -> Iterator[TimeSeriesDB]:
 
 @pytest.fixture
 def seed(store: Store, password_hashes: dict[str, str]) -> Seed:
+    return seed_store(store, password_hashes)
+
+
+def seed_store(store: Store, password_hashes: dict[str, str]) -> Seed:
+    """Fill ``store`` with the customers, devices, users and tokens of :class:`Seed`."""
     now = datetime.now(UTC)
     with store.session() as s:
         a = Customer(name="Acme Dental")
@@ -157,6 +162,13 @@ def app(store: Store, tsdb: TimeSeriesDB, seed: Seed) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def set_role(store: Store, user_id: int, role: Role) -> None:
+    """Give a seeded user another role; their customer grants stay (e.g. ``tech`` as a
+    supervisor of customer A only)."""
+    with store.session() as s:
+        s.get_one(User, user_id).role = role.value
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:

@@ -18,11 +18,11 @@ from collector.functions.models import FunctionSpecRow
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.live import LiveStreams
 from collector.store.db import Store
-from collector.store.models import AuditEntry
+from collector.store.models import AuditEntry, Role
 from collector.tsdb.db import TimeSeriesDB
 from collector.web import functions_views
 
-from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
+from .conftest import PASSWORDS, LoginFn, Seed, csrf_token, set_role
 
 
 @pytest.fixture
@@ -99,8 +99,9 @@ def test_function_states_and_history(
 
 
 def test_other_tenants_functions_are_404(
-    client: FlaskClient, login: LoginFn, seed: Seed, results: datetime
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store, results: datetime
 ) -> None:
+    set_role(store, seed.tech, Role.SUPERVISOR)  # may configure devices, of customer A only
     login("tech", PASSWORDS["tech"])
     for path in [
         f"/devices/{seed.device_b}/functions",
@@ -123,6 +124,7 @@ def test_other_tenants_functions_are_404(
 def test_add_and_remove_central_function(
     client: FlaskClient, login: LoginFn, seed: Seed, store: Store, stream: RecordingStream
 ) -> None:
+    set_role(store, seed.tech, Role.SUPERVISOR)  # configuring devices is for supervisors
     login("tech", PASSWORDS["tech"])
     token = csrf_token(client, f"/devices/{seed.device_a}/functions")
     form = {
@@ -200,3 +202,31 @@ def test_add_and_remove_central_function(
     ]
     assert "intranet.example" not in audit[0].detail  # parameter values stay out of the log
     assert json.loads(audit[0].detail)["params"] == ["expect_status", "url"]
+
+
+@pytest.mark.usefixtures("results")
+def test_a_technician_sees_functions_but_may_not_change_them(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store, stream: RecordingStream
+) -> None:
+    login("super", PASSWORDS["super"])
+    token = csrf_token(client, f"/devices/{seed.device_a}/functions")
+    form = {"csrf_token": token, "kind": "tcp", "name": "Postgres", "params": "host=db\nport=5432"}
+    assert client.post(f"/devices/{seed.device_a}/functions", data=form).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    login("tech", PASSWORDS["tech"])
+    page = client.get(f"/devices/{seed.device_a}/functions").get_data(as_text=True)
+    assert "tcp:postgres" in page
+    assert 'id="add"' not in page and "Remove</button>" not in page
+    token = csrf_token(client, "/alerting/me")
+    with store.session() as s:
+        spec_id = s.scalars(select(FunctionSpecRow.id)).one()
+    assert (
+        client.post(f"/devices/{seed.device_a}/functions", data={**form, "csrf_token": token}).status_code
+        == 403
+    )
+    removal = {"csrf_token": token, "spec": str(spec_id)}
+    assert client.post(f"/devices/{seed.device_a}/functions/remove", data=removal).status_code == 403
+    assert len(stream.sent) == 1
+    with store.session() as s:
+        assert len(s.scalars(select(FunctionSpecRow)).all()) == 1

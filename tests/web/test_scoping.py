@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 from collector.store.models import Role
 from collector.web.identity import CurrentUser
-from collector.web.permissions import visible_customer_ids
+from collector.web.permissions import may_edit_alerting, may_see, visible_customer_ids
 
 from .conftest import PASSWORDS, LoginFn, Seed
 
@@ -18,6 +19,33 @@ def test_visible_customer_ids() -> None:
     assert visible_customer_ids(limited) == {3, 5}
     assert visible_customer_ids(everyone) is None
     assert visible_customer_ids(nobody) == set()
+
+
+LIMITED_TECH = CurrentUser(1, "t", Role.TECHNICIAN, all_customers=False, customer_ids=frozenset({3}))
+LIMITED_SUPER = CurrentUser(2, "s", Role.SUPERVISOR, all_customers=False, customer_ids=frozenset({3}))
+ALL_SUPER = CurrentUser(3, "S", Role.SUPERVISOR, all_customers=True, customer_ids=frozenset())
+LIMITED_ADMIN = CurrentUser(4, "a", Role.ADMINISTRATOR, all_customers=False, customer_ids=frozenset({3}))
+
+
+@pytest.mark.parametrize(
+    ("user", "customer_id", "sees", "edits_alerting"),
+    [
+        (LIMITED_TECH, 3, True, False),  # technicians look, supervisors edit
+        (LIMITED_TECH, 4, False, False),
+        (LIMITED_SUPER, 3, True, True),
+        (LIMITED_SUPER, 4, False, False),  # another tenant: neither
+        (LIMITED_SUPER, None, False, False),  # no customer: for those who see every customer
+        (ALL_SUPER, 4, True, True),
+        (ALL_SUPER, None, True, False),  # global rules need edit-global-rules
+        (LIMITED_ADMIN, 4, False, False),
+        (LIMITED_ADMIN, None, False, True),  # the capability, as before: administrators edit them
+    ],
+)
+def test_may_see_and_may_edit_alerting(
+    user: CurrentUser, customer_id: int | None, sees: bool, edits_alerting: bool
+) -> None:
+    assert may_see(user, customer_id) is sees
+    assert may_edit_alerting(user, customer_id) is edits_alerting
 
 
 def test_technician_sees_only_granted_customer(client: FlaskClient, login: LoginFn, seed: Seed) -> None:

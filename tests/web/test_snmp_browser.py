@@ -1,4 +1,4 @@
-"""The SNMP pages in real Chromium under the strict CSP: a technician finds them from the
+"""The SNMP pages in real Chromium under the strict CSP: a supervisor finds them from the
 navigation, adds a device through the form (a v2c attempt is refused until "legacy" is
 ticked), and reads its page, the Network view and the traps list."""
 
@@ -14,9 +14,10 @@ from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIME
 
 from collector.snmp.models import NetworkDevice
 from collector.store.db import Store
+from collector.store.models import Role
 from collector.tsdb.db import TimeSeriesDB
 
-from .conftest import PASSWORDS, Seed
+from .conftest import PASSWORDS, Seed, set_role
 from .snmp_seed import (
     OK,
     WARNING,
@@ -37,10 +38,11 @@ def served(app: Flask, snmp: Snmp) -> Iterator[str]:
         yield url
 
 
-def test_a_technician_adds_an_snmp_device_in_chromium(
+def test_a_supervisor_adds_an_snmp_device_in_chromium(
     served: str, store: Store, tsdb: TimeSeriesDB, seed: Seed, snmp: Snmp
 ) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
+    set_role(store, seed.tech, Role.SUPERVISOR)  # configuring devices is for supervisors
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is not installed: run make test (it installs Debian's chromium)")
     problems: list[str] = []

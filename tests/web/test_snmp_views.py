@@ -1,20 +1,25 @@
 """SNMP devices in the dashboard: tenant scope, form rules, encrypted secrets, audit, pushes,
-and the pages showing what gateways reported (real SQLite store and DuckDB file)."""
+and the pages showing what gateways reported (real SQLite store and DuckDB file).
+
+Configuring devices is for supervisors and administrators: here the seeded ``tech`` user is
+a supervisor granted customer A only (:func:`tech_configures`), so the tenant scope of
+every change is tested too; the last test demotes them again."""
 
 from __future__ import annotations
 
 import json
 import re
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from collector.snmp.models import NetworkDevice, SnmpGateway
 from collector.store.db import Store
-from collector.store.models import AuditEntry
+from collector.store.models import AuditEntry, Role
 from collector.tsdb.db import TimeSeriesDB
 
-from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
+from .conftest import PASSWORDS, LoginFn, Seed, csrf_token, set_role
 from .snmp_seed import (
     CRITICAL,
     OK,
@@ -25,6 +30,12 @@ from .snmp_seed import (
 )
 
 AUTH_KEY, PRIV_KEY, COMMUNITY = "auth-key-4f1c9", "priv-key-8d2e7", "comm-secret-3a"
+
+
+@pytest.fixture(autouse=True)
+def tech_configures(store: Store, seed: Seed) -> None:
+    """``tech`` (granted customer A only) as a supervisor, who may configure devices."""
+    set_role(store, seed.tech, Role.SUPERVISOR)
 
 
 def v3(seed: Seed, **extra: str) -> dict[str, str]:
@@ -56,7 +67,7 @@ def add(client: FlaskClient, seed: Seed, **extra: str) -> int:
     return int(match.group(1))
 
 
-def test_a_technician_adds_a_v3_device_stored_encrypted_audited_and_pushed(
+def test_a_supervisor_adds_a_v3_device_stored_encrypted_audited_and_pushed(
     client: FlaskClient, login: LoginFn, store: Store, seed: Seed, snmp: Snmp
 ) -> None:
     login("tech", PASSWORDS["tech"])
@@ -299,3 +310,35 @@ def test_network_view_links_devices_and_traps_are_scoped(
     traps = client.get(f"/customers/{seed.customer_a}/traps").get_data(as_text=True)
     assert "coldStart" in traps and "ProCurve" in traps and "1.3.6.1.2.1.1.3.0" in traps
     assert "bravo-secret-trap" not in traps
+
+
+def test_a_technician_reads_snmp_pages_but_may_not_configure(
+    client: FlaskClient, login: LoginFn, store: Store, seed: Seed, snmp: Snmp
+) -> None:
+    login("tech", PASSWORDS["tech"])
+    device_id = add(client, seed)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    set_role(store, seed.tech, Role.TECHNICIAN)
+
+    login("tech", PASSWORDS["tech"])
+    customer = f"/customers/{seed.customer_a}/snmp"
+    for path in ("/snmp", customer, f"/snmp/{device_id}"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        text = page.get_data(as_text=True)
+        assert (
+            "/snmp/new" not in text and f"/snmp/{device_id}/edit" not in text and "trap-listener" not in text
+        )
+    token = csrf_token(client, customer)
+    for path in (f"{customer}/new", f"/snmp/{device_id}/edit"):
+        assert client.get(path).status_code == 403, path
+    for path in (
+        f"{customer}/new",
+        f"/snmp/{device_id}/edit",
+        f"/snmp/{device_id}/delete",
+        f"{customer}/trap-listener",
+    ):
+        assert client.post(path, data={**v3(seed), "csrf_token": token}).status_code == 403, path
+    with store.session() as s:
+        assert s.get_one(NetworkDevice, device_id).host == "10.0.0.2"
+    assert len(snmp.gateway_a.sent) == 1  # only the supervisor's addition was pushed
