@@ -7,7 +7,7 @@ through the caller's :class:`~collector.store.db.Auditor`, in the caller's trans
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collector.accounts import rules, targets
@@ -96,5 +96,5 @@ def rename_site(session: Session, audit: Auditor, site: Site, name: str) -> bool
 
 
 def listing(session: Session) -> list[Customer]:
-    """Every customer, by name."""
-    return list(session.scalars(select(Customer).order_by(Customer.name)))
+    """Every customer, by name ignoring (ASCII) case."""
+    return list(session.scalars(select(Customer).order_by(func.lower(Customer.name), Customer.id)))

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collector.accounts import rules, targets
@@ -142,5 +142,5 @@ def grant(
 
 
 def listing(session: Session) -> list[User]:
-    """Every user, by name."""
-    return list(session.scalars(select(User).order_by(User.username)))
+    """Every user, by name ignoring case."""
+    return list(session.scalars(select(User).order_by(func.lower(User.username), User.id)))
