@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -21,14 +20,13 @@ from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
-from sqlalchemy import select
-
+from collector.accounts import customers, users
+from collector.accounts.errors import NotFound
 from collector.config import load
 from collector.enrollment import create_token
-from collector.passwords import hash_password
 from collector.pki import CertificateAuthority
-from collector.store.db import Store, audit
-from collector.store.models import Customer, Role, User
+from collector.store.db import Store, actor_auditor
+from collector.store.models import Role
 
 DEMO_CUSTOMER = "Demo Customer"
 ADMIN = "admin"
@@ -54,21 +52,24 @@ def prepare(data: Path) -> tuple[str, str]:
     store = Store(cfg.store_url_resolved)
     store.migrate()
     CertificateAuthority(cfg.pki_dir, cfg.server_names)
-    password = secrets.token_urlsafe(12)
+    password = users.generate_password()  # a fresh demo password on every run
+    record = actor_auditor("demo")
     with store.session() as s:
-        customer = s.scalars(select(Customer).where(Customer.name == DEMO_CUSTOMER)).one_or_none()
-        if customer is None:
-            customer = Customer(name=DEMO_CUSTOMER)
-            s.add(customer)
-            s.flush()
-            audit(s, "demo", "customer.create", f"customer:{customer.id}", customer_id=customer.id)
-        admin = s.scalars(select(User).where(User.username == ADMIN)).one_or_none()
-        if admin is None:
-            admin = User(username=ADMIN, role=Role.ADMINISTRATOR.value, all_customers=True, password_hash="")
-            s.add(admin)
-        admin.password_hash = hash_password(password)  # a fresh demo password on every run
-        s.flush()
-        audit(s, "demo", "user.password_set", f"user:{admin.id}", username=ADMIN)
+        try:
+            customers.find(s, DEMO_CUSTOMER)
+        except NotFound:
+            customers.create(s, record, DEMO_CUSTOMER)
+        try:
+            users.update(s, record, users.find(s, ADMIN), password=password, active=True)
+        except NotFound:
+            users.create(
+                s,
+                record,
+                username=ADMIN,
+                password=password,
+                role=Role.ADMINISTRATOR.value,
+                all_customers=True,
+            )
         token, _ = create_token(s, DEMO_CUSTOMER, uses=1, ttl=timedelta(minutes=10), actor="demo")
     store.dispose()
     return password, token

@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from collector.pki import CertificateAuthority, CSRError
-from collector.store.db import audit
+from collector.store.db import Auditor, audit
 from collector.store.models import Customer, Device, EnrollmentAttempt, EnrollmentToken
 
 TOKEN_PREFIX = "eus_"  # noqa: S105 - a public marker, not a secret
@@ -207,3 +207,37 @@ def record_attempt(
             message=message,
         )
     )
+
+
+def token_status(row: EnrollmentToken, now: datetime) -> str:
+    """ "active", "revoked", "expired" or "used up"."""
+    if row.revoked_at is not None:
+        return "revoked"
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    if expires <= now:
+        return "expired"
+    if row.max_uses is not None and row.uses >= row.max_uses:
+        return "used up"
+    return "active"
+
+
+def find_token(session: Session, ident: str) -> EnrollmentToken:
+    """The token named by its number, its prefix (as listings show it) or the whole token."""
+    ident = ident.strip()
+    cond = [EnrollmentToken.prefix == ident, EnrollmentToken.token_hash == hash_token(ident)]
+    if ident.isdigit():
+        cond.append(EnrollmentToken.id == int(ident))
+    found = session.scalars(select(EnrollmentToken).where(or_(*cond))).all()
+    if len(found) != 1:
+        what = "tokens start" if found else "token starts"
+        raise LookupError(f"{len(found) or 'no'} {what} with {ident[:10]!r}: give the token's number")
+    return found[0]
+
+
+def revoke_token(session: Session, row: EnrollmentToken, audit: Auditor) -> bool:
+    """Refuse every later use of ``row``; False when it was revoked already."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = datetime.now(UTC)
+    audit(session, "token.revoke", f"token:{row.prefix}", customer_id=row.customer_id)
+    return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from collector.snmp.gateways import TrapSettings
 from collector.snmp.models import NetworkDevice, Origin, SnmpGateway, SnmpPushRequest
 from collector.snmp.secrets import Secret, SecretBox
 from collector.snmp.validation import DeviceSettings
+from collector.store.db import Auditor
 
 PLAIN_FIELDS = (
     "name",
@@ -34,20 +35,6 @@ PLAIN_FIELDS = (
 )
 CREDENTIAL_FIELDS = ("user", "auth_protocol", "priv_protocol", "context")
 SECRET_FIELDS = ("community", "auth_key", "priv_key")
-
-
-class Auditor(Protocol):
-    """``collector.web.auditing.record`` or an equivalent bound to an actor."""
-
-    def __call__(
-        self,
-        session: Session,
-        action: str,
-        target: str = "",
-        *,
-        customer_id: int | None = None,
-        **detail: Any,
-    ) -> None: ...
 
 
 def summary(device: NetworkDevice) -> dict[str, Any]:

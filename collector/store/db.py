@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -91,3 +91,32 @@ def audit(
             detail=json.dumps(detail, sort_keys=True, default=str) if detail else "",
         )
     )
+
+
+class Auditor(Protocol):
+    """Records one change in the caller's transaction, stamped with who made it.
+
+    Services take one instead of an actor name, so the web can stamp the address too
+    (``collector.web.auditing.record``) and the CLI its Unix user (:func:`actor_auditor`).
+    """
+
+    def __call__(
+        self,
+        session: Session,
+        action: str,
+        target: str = "",
+        *,
+        customer_id: int | None = None,
+        **detail: Any,
+    ) -> None: ...
+
+
+def actor_auditor(actor: str) -> Auditor:
+    """An :class:`Auditor` that records every change as made by ``actor`` (no address)."""
+
+    def record(
+        session: Session, action: str, target: str = "", *, customer_id: int | None = None, **detail: Any
+    ) -> None:
+        audit(session, actor, action, target, customer_id=customer_id, **detail)
+
+    return record

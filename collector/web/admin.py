@@ -1,6 +1,7 @@
 """Administration: users (role, activity, customer grants) and customers with their sites.
 
-Every change is audited. Administrators see every customer here, whatever their own
+The changes themselves, their rules and audit rows are :mod:`collector.accounts`, which
+the admin CLI calls too. Administrators see every customer here, whatever their own
 dashboard scope, because granting access is their job.
 """
 
@@ -13,7 +14,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from collector.passwords import hash_password
+from collector.accounts import customers as customers_service
+from collector.accounts import users as users_service
+from collector.accounts.errors import AccountError
 from collector.store.models import Customer, Device, Role, Site, User, UserCustomer
 from collector.web import forms
 from collector.web.auditing import record
@@ -74,36 +77,19 @@ def create_user() -> ResponseReturnValue:
     }
     try:
         with store().session() as s:
-            name = forms.username(form)
-            pw = forms.password(form, required=True)
-            role = forms.role(form)
-            all_customers = forms.checkbox(form, "all_customers")
             granted = forms.ids(form, "customers", (c.id for c in _all_customers(s)))
             echo["customers"] = granted
-            if s.scalar(select(User.id).where(User.username == name)) is not None:
-                raise FormError(f"A user named {name!r} already exists.")
-            assert pw is not None
-            user = User(
-                username=name,
-                password_hash=hash_password(pw),
-                role=role.value,
-                all_customers=all_customers,
-                active=True,
-            )
-            user.grants = [UserCustomer(customer_id=cid) for cid in sorted(granted)]
-            s.add(user)
-            s.flush()
-            record(
+            user = users_service.create(
                 s,
-                "user.create",
-                f"user:{name}",
-                role=role.value,
-                all_customers=all_customers,
-                customers=sorted(granted),
+                record,
+                username=form.get("username", ""),
+                password=form.get("password", ""),
+                role=form.get("role", ""),
+                all_customers=forms.checkbox(form, "all_customers"),
+                customer_ids=granted,
             )
-            for cid in sorted(granted):
-                record(s, "grant.add", f"user:{name}", customer_id=cid)
-    except FormError as exc:
+            name = user.username
+    except (FormError, AccountError) as exc:
         flash(str(exc), "error")
         return _users_page(echo, 400)
     flash(f"User {name} created.", "info")
@@ -148,34 +134,19 @@ def update_user(user_id: int) -> ResponseReturnValue:
             user = s.get(User, user_id)
             if user is None:
                 abort(404)
-            role = forms.role(form)
-            active = forms.checkbox(form, "active")
-            all_customers = forms.checkbox(form, "all_customers")
-            pw = forms.password(form, required=False)
             granted = forms.ids(form, "customers", (c.id for c in _all_customers(s)))
-            if user.id == me.id and (role is not Role.ADMINISTRATOR or not active):
-                raise FormError("You cannot remove your own administrator role or deactivate yourself.")
-
-            changes: dict[str, list[Any]] = {}
-            for field, new in (("role", role.value), ("active", active), ("all_customers", all_customers)):
-                old = getattr(user, field)
-                if old != new:
-                    changes[field] = [old, new]
-                    setattr(user, field, new)
-            if pw is not None:
-                user.password_hash = hash_password(pw)
-            target = f"user:{user.username}"
-            if changes or pw is not None:
-                record(s, "user.update", target, changes=changes, password_changed=pw is not None)
-
-            current = {g.customer_id: g for g in user.grants}
-            for cid in sorted(granted - current.keys()):
-                user.grants.append(UserCustomer(customer_id=cid))
-                record(s, "grant.add", target, customer_id=cid)
-            for cid in sorted(current.keys() - granted):
-                user.grants.remove(current[cid])
-                record(s, "grant.remove", target, customer_id=cid)
-    except FormError as exc:
+            users_service.update(
+                s,
+                record,
+                user,
+                role=form.get("role", ""),
+                active=forms.checkbox(form, "active"),
+                all_customers=forms.checkbox(form, "all_customers"),
+                password=form.get("password") or None,  # empty: unchanged
+                acting_user_id=me.id,
+            )
+            users_service.grant(s, record, user, granted)
+    except (FormError, AccountError) as exc:
         flash(str(exc), "error")
         return _edit_page(user_id, 400)
     flash(f"User {user.username} saved.", "info")
@@ -209,14 +180,8 @@ def customers() -> ResponseReturnValue:
 def create_customer() -> ResponseReturnValue:
     try:
         with store().session() as s:
-            name = forms.name(request.form)
-            if s.scalar(select(Customer.id).where(func.lower(Customer.name) == name.lower())) is not None:
-                raise FormError(f"A customer named {name!r} already exists.")
-            cust = Customer(name=name)
-            s.add(cust)
-            s.flush()
-            record(s, "customer.create", f"customer:{name}", customer_id=cust.id)
-    except FormError as exc:
+            name = customers_service.create(s, record, request.form.get("name", "")).name
+    except (FormError, AccountError) as exc:
         flash(str(exc), "error")
         return _customers_page(400)
     flash(f"Customer {name} created.", "info")
@@ -231,13 +196,8 @@ def create_site(customer_id: int) -> ResponseReturnValue:
             cust = s.get(Customer, customer_id)
             if cust is None:
                 abort(404)
-            name = forms.name(request.form)
-            exists = s.scalar(select(Site.id).where(Site.customer_id == cust.id, Site.name == name))
-            if exists is not None:
-                raise FormError(f"{cust.name} already has a site named {name!r}.")
-            s.add(Site(customer_id=cust.id, name=name))
-            record(s, "site.create", f"customer:{cust.name}/site:{name}", customer_id=cust.id)
-    except FormError as exc:
+            name = customers_service.create_site(s, record, cust, request.form.get("name", "")).name
+    except (FormError, AccountError) as exc:
         flash(str(exc), "error")
         return _customers_page(400)
     flash(f"Site {name} added to {cust.name}.", "info")

@@ -13,10 +13,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.enrollment import create_token, parse_duration
+from collector.enrollment import create_token, parse_duration, revoke_token, token_status
 from collector.store.models import EnrollmentToken
 from collector.web.auditing import record
-from collector.web.filters import as_utc
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_customer_or_404, get_owned_or_404, require
 from collector.web.resources import store
@@ -24,17 +23,6 @@ from collector.web.resources import store
 bp = Blueprint("enrolment", __name__)
 
 MAX_USES = 10_000
-
-
-def token_status(row: EnrollmentToken, now: datetime) -> str:
-    """ "active", "revoked", "expired" or "used up"."""
-    if row.revoked_at is not None:
-        return "revoked"
-    if as_utc(row.expires_at) <= now:
-        return "expired"
-    if row.max_uses is not None and row.uses >= row.max_uses:
-        return "used up"
-    return "active"
 
 
 def tokens_of(session: Session, customer_id: int, limit: int = 20) -> list[tuple[EnrollmentToken, str]]:
@@ -75,8 +63,6 @@ def create(customer_id: int) -> ResponseReturnValue:
 def revoke(token_id: int) -> ResponseReturnValue:
     with store().session() as s:
         row = get_owned_or_404(s, EnrollmentToken, token_id)
-        if row.revoked_at is None:
-            row.revoked_at = datetime.now(UTC)
-            record(s, "token.revoke", f"token:{row.prefix}", customer_id=row.customer_id)
+        revoke_token(s, row, record)
     flash(f"Token {row.prefix}… revoked.", "info")
     return redirect(url_for("dashboard.customer", customer_id=row.customer_id))

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 from collector.snmp.secrets import SecretBox
-from collector.store.db import Store, audit
+from collector.store.db import Auditor, Store, actor_auditor
 from collector.store.models import Customer, Device, Site
 
 
@@ -51,10 +49,5 @@ def world(store: Store) -> World:
         return World(a.id, b.id, site.id, gw_a.id, gw_b.id)
 
 
-def auditor(actor: str = "user:tech") -> Any:
-    def record(
-        session: Session, action: str, target: str = "", *, customer_id: int | None = None, **detail: Any
-    ) -> None:
-        audit(session, actor, action, target, customer_id=customer_id, **detail)
-
-    return record
+def auditor(actor: str = "user:tech") -> Auditor:
+    return actor_auditor(actor)

@@ -113,7 +113,9 @@ def test_keys_from_files_and_a_legacy_v2c_device(setup: Setup, tmp_path: Path) -
         setup, "--snmp-version", "2c", "--legacy", "--community-file", str(community), "--port", "1161"
     )
     assert rc == 0, out
-    row = eus(setup.data, "snmp", "device", "list").stdout.strip().split("\t")
+    header, line = eus(setup.data, "snmp", "device", "list").stdout.strip().split("\n")
+    assert header.split("\t") == ["ID", "CUSTOMER", "NAME", "ADDRESS", "SNMP", "GATEWAY", "ORIGIN", "STATE"]
+    row = line.split("\t")
     assert row == [
         "1",
         "Acme",
@@ -178,7 +180,7 @@ def test_a_gateway_of_another_customer_or_unknown_names_change_nothing(setup: Se
     assert rc == 2 and "Gateway: choose one of this customer's agents." in out
     proc = eus(setup.data, "snmp", "device", "add", "--customer", "Nobody", "--gateway", "x", "--name", "n",
                "--host", "h", check=False)  # fmt: skip
-    assert proc.returncode == 2 and "no customer 'Nobody'" in proc.stderr
+    assert proc.returncode == 2 and "No customer 'Nobody'." in proc.stderr
     for args in (
         ["show", "99"],
         ["remove", "x"],

@@ -138,7 +138,7 @@ def test_a_target_removed_from_agent_toml_is_retired_and_comes_back_with_its_id(
         assert (gw["central"], gw["agent_toml"], gw["removed_from_agent_toml"]) == (1, 1, ["lab-sw"])
 
         web = Dashboard(collector)
-        customer_id = eus(data, "customer", "list").stdout.split("\t", 1)[0]
+        customer_id = eus(data, "customer", "list", "--no-headers").stdout.split("\t", 1)[0]
         listing = web.get(f"/customers/{customer_id}/snmp").text
         assert "Lab UPS" in listing and "Core router" in listing and "Lab switch" not in listing
         assert web.get(f"/snmp/{switch['id']}").status_code == 404

@@ -1,5 +1,5 @@
 """What the ``eus snmp`` commands read besides their arguments: secrets, and names of
-customers, sites and agents turned into ids.
+sites and agents turned into ids.
 
 Secrets never come from argv (it leaks into ``ps`` and shell history): each one is read
 from a file given by ``--community-file`` / ``--auth-key-file`` / ``--priv-key-file`` (its
@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.cli import CliError
+from collector.cli.common import CliError
 from collector.snmp.secrets import Secret
-from collector.store.models import Customer, Device, Site
+from collector.store.models import Device, Site
 
 # form field -> (label, file option, refused argv option); reading order for standard input
 SECRETS: dict[str, tuple[str, str, str]] = {
@@ -84,16 +84,6 @@ def read_secrets(
             ask = prompt or getpass.getpass
             out[field] = Secret(ask(f"{label.capitalize()}: "))
     return out
-
-
-def find_customer(s: Session, ident: str) -> Customer:
-    cond = [Customer.name == ident.strip()]
-    if ident.strip().isdigit():
-        cond.append(Customer.id == int(ident))
-    found = s.scalars(select(Customer).where(or_(*cond))).all()
-    if len(found) != 1:
-        raise CliError(f"no customer {ident!r} (a name or number from 'eus customer list')")
-    return found[0]
 
 
 def agent_choice(s: Session, customer_id: int, ident: str) -> str:

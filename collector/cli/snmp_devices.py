@@ -17,15 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.cli import CliError, _actor, _config, _store
+from collector.accounts.customers import find as find_customer
+from collector.cli.common import CliError, actor, column, config, open_store, print_rows, store_of
+from collector.cli.snmp_input import agent_choice, agent_label, read_secrets, site_choice
 from collector.snmp import service
-from collector.snmp.cli_input import agent_choice, agent_label, find_customer, read_secrets, site_choice
 from collector.snmp.editing import form_values
 from collector.snmp.lifecycle import retired_note
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin, SnmpVersion
 from collector.snmp.secrets import SecretBox
 from collector.snmp.validation import StoredSecrets, ValidationError, validate
-from collector.store.db import audit
+from collector.store.db import actor_auditor
 from collector.store.models import Customer, Device, Site
 
 # CLI option (argparse dest) -> form field, for the values typed as text
@@ -47,15 +48,6 @@ FORM_OPTIONS = {
     "supply_crit": "supply_crit_percent",
 }
 PUSH_NOTE = "# push requested: the collector sends {gw} its new target list (at the latest at its next Hello)"
-
-
-def auditor(actor: str) -> service.Auditor:
-    def record(
-        session: Session, action: str, target: str = "", *, customer_id: int | None = None, **detail: Any
-    ) -> None:
-        audit(session, actor, action, target, customer_id=customer_id, **detail)
-
-    return record
 
 
 def _choices(s: Session, customer_id: int) -> tuple[set[int], set[int]]:
@@ -96,8 +88,8 @@ def device_or_error(s: Session, ident: str) -> NetworkDevice:
 
 
 def cmd_device_add(args: argparse.Namespace) -> int:
-    cfg = _config(args)
-    store, box = _store(cfg), SecretBox.open(cfg.data_dir)
+    cfg = config(args)
+    store, box = open_store(cfg), SecretBox.open(cfg.data_dir)
     with store.session() as s:
         customer = find_customer(s, args.customer)
         gateways, sites = _choices(s, customer.id)
@@ -107,10 +99,10 @@ def cmd_device_add(args: argparse.Namespace) -> int:
         form["site_id"] = site_choice(s, customer.id, args.site) if args.site else ""
     form |= {f: secret.reveal() for f, secret in read_secrets(args, secrets_needed(form)).items()}
     settings = _validate(form, gateways, sites)
-    actor = _actor()
+    who = actor()
     with store.session() as s:
-        device = service.create_device(s, box, customer.id, settings, actor=actor, audit=auditor(actor))
-        service.request_push(s, device.gateway_device_id, actor=actor)
+        device = service.create_device(s, box, customer.id, settings, actor=who, audit=actor_auditor(who))
+        service.request_push(s, device.gateway_device_id, actor=who)
         gateway = s.get(Device, device.gateway_device_id)
         print(f"SNMP device {device.id}: {device.name}, polled by {agent_label(gateway)}")
     print(PUSH_NOTE.format(gw=agent_label(gateway)), file=sys.stderr)
@@ -141,7 +133,7 @@ def describe(s: Session, device: NetworkDevice) -> dict[str, Any]:
 
 
 def cmd_device_list(args: argparse.Namespace) -> int:
-    store = _store(_config(args))
+    store = store_of(args)
     with store.session() as s:
         stmt = select(NetworkDevice).order_by(NetworkDevice.customer_id, NetworkDevice.name, NetworkDevice.id)
         if args.customer:
@@ -149,15 +141,20 @@ def cmd_device_list(args: argparse.Namespace) -> int:
         if args.gateway:
             stmt = stmt.where(NetworkDevice.gateway_device_id.in_(_gateway_ids(s, args.gateway)))
         rows = [describe(s, d) for d in s.scalars(stmt.execution_options(**{INCLUDE_RETIRED: args.all}))]
-    if args.json:
-        print(json.dumps(rows, indent=1))
-        return 0
-    for r in rows:
-        address = f"{r['host'] or '-'}{'' if r['port'] in ('161', '') else ':' + r['port']}"
-        snmp = f"v{r['version']}{' legacy' if r['legacy'] else ''}"
-        cells = [r["id"], r["customer"], r["name"], address, snmp, r["gateway"], r["origin"], r["state"]]
-        print("\t".join(str(c) for c in cells))
+    print_rows(args, DEVICE_COLUMNS, rows)
     return 0
+
+
+DEVICE_COLUMNS = [
+    column("ID", "id"),
+    column("CUSTOMER", "customer"),
+    column("NAME", "name"),
+    ("ADDRESS", lambda r: f"{r['host'] or '-'}{'' if r['port'] in ('161', '') else ':' + r['port']}"),
+    ("SNMP", lambda r: f"v{r['version']}{' legacy' if r['legacy'] else ''}"),
+    column("GATEWAY", "gateway"),
+    column("ORIGIN", "origin"),
+    column("STATE", "state"),
+]
 
 
 def _gateway_ids(s: Session, ident: str) -> list[int]:
@@ -168,7 +165,7 @@ def _gateway_ids(s: Session, ident: str) -> list[int]:
 
 
 def cmd_device_show(args: argparse.Namespace) -> int:
-    store = _store(_config(args))
+    store = store_of(args)
     with store.session() as s:
         info = describe(s, device_or_error(s, args.id))
     if args.json:
@@ -188,15 +185,15 @@ def _central_or_error(device: NetworkDevice, what: str) -> None:
 
 
 def cmd_device_remove(args: argparse.Namespace) -> int:
-    store = _store(_config(args))
-    actor = _actor()
+    store = store_of(args)
+    who = actor()
     with store.session() as s:
         device = device_or_error(s, args.id)
         _central_or_error(device, "remove")
         gateway = s.get(Device, device.gateway_device_id)
         name = device.name
-        service.delete_device(s, device, audit=auditor(actor))
-        service.request_push(s, device.gateway_device_id, actor=actor)
+        service.delete_device(s, device, audit=actor_auditor(who))
+        service.request_push(s, device.gateway_device_id, actor=who)
     print(f"SNMP device {args.id} ({name}) removed")
     print(PUSH_NOTE.format(gw=agent_label(gateway)), file=sys.stderr)
     return 0
@@ -205,9 +202,9 @@ def cmd_device_remove(args: argparse.Namespace) -> int:
 def cmd_device_assign(args: argparse.Namespace) -> int:
     if args.gateway is None and args.site is None and not args.no_site:
         raise CliError("assign what? give --gateway AGENT, --site SITE or --no-site")
-    cfg = _config(args)
-    store, box = _store(cfg), SecretBox.open(cfg.data_dir)
-    actor = _actor()
+    cfg = config(args)
+    store, box = open_store(cfg), SecretBox.open(cfg.data_dir)
+    who = actor()
     with store.session() as s:
         device = device_or_error(s, args.id)
         _central_or_error(device, "change")
@@ -219,9 +216,9 @@ def cmd_device_assign(args: argparse.Namespace) -> int:
             form["site_id"] = "" if args.no_site else site_choice(s, device.customer_id, args.site)
         settings = _validate(form, gateways, sites, stored=StoredSecrets.of(device))
         old_gateway = device.gateway_device_id
-        changed = service.update_device(s, box, device, settings, audit=auditor(actor))
+        changed = service.update_device(s, box, device, settings, audit=actor_auditor(who))
         for gateway_id in {old_gateway, device.gateway_device_id} if changed else set():
-            service.request_push(s, gateway_id, actor=actor)
+            service.request_push(s, gateway_id, actor=who)
         gateway = s.get(Device, device.gateway_device_id)
         site = s.get(Site, device.site_id) if device.site_id is not None else None
     if not changed:

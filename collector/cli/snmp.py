@@ -1,6 +1,6 @@
-"""``eus snmp``: the SNMP subcommands of the admin CLI, registered by ``collector/cli.py``.
+"""``eus snmp``: the SNMP subcommands of the admin CLI, registered by :mod:`collector.cli`.
 
-``eus snmp device add|list|show|remove|assign`` (:mod:`collector.snmp.cli_devices`) and
+``eus snmp device add|list|show|remove|assign`` (:mod:`collector.cli.snmp_devices`) and
 ``eus snmp gateway list`` (here): every agent acting as an SNMP gateway, with its devices
 from the dashboard and from its own agent.toml, those removed from the file, its trap
 listener and whether a push the CLI asked for is still waiting for the collector.
@@ -9,21 +9,22 @@ listener and whether a push the CLI asked for is still waiting for the collector
 from __future__ import annotations
 
 import argparse
-import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.cli import _config, _store
-from collector.snmp.cli_devices import (
+from collector.accounts.customers import find as find_customer
+from collector.cli.common import add_group, add_list_options, column, print_rows, store_of
+from collector.cli.snmp_devices import (
     cmd_device_add,
     cmd_device_assign,
     cmd_device_list,
     cmd_device_remove,
     cmd_device_show,
 )
-from collector.snmp.cli_input import add_secret_options, find_customer
+from collector.cli.snmp_input import add_secret_options
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin, SnmpGateway, SnmpPushRequest
 from collector.store.models import Customer, Device
 
@@ -61,36 +62,39 @@ def gateway_rows(s: Session, customer_id: int | None = None) -> list[dict[str, A
 
 
 def cmd_gateway_list(args: argparse.Namespace) -> int:
-    store = _store(_config(args))
+    store = store_of(args)
     with store.session() as s:
         customer_id = find_customer(s, args.customer).id if args.customer else None
         rows = gateway_rows(s, customer_id)
-    if args.json:
-        print(json.dumps(rows, indent=1))
-        return 0
-    for r in rows:
-        removed = r["removed_from_agent_toml"]
-        cells = [
-            r["id"],
-            r["agent_id"],
-            r["hostname"] or "-",
-            r["customer"],
-            f"{r['central']} central",
-            f"{r['agent_toml']} from agent.toml"
-            + (f" ({len(removed)} removed: {', '.join(removed)})" if removed else ""),
-            f"traps {r['traps']}",
-            r["state"],
-            f"push pending since {r['push_pending_since']}" if r["push_pending_since"] else "",
-        ]
-        print("\t".join(str(c) for c in cells).rstrip("\t"))
+    print_rows(args, GATEWAY_COLUMNS, rows)
     return 0
+
+
+def _agent_toml(r: Mapping[str, Any]) -> str:
+    removed = r["removed_from_agent_toml"]
+    return f"{r['agent_toml']} from agent.toml" + (
+        f" ({len(removed)} removed: {', '.join(removed)})" if removed else ""
+    )
+
+
+GATEWAY_COLUMNS = [
+    column("ID", "id"),
+    column("AGENT ID", "agent_id"),
+    ("HOSTNAME", lambda r: r["hostname"] or "-"),
+    column("CUSTOMER", "customer"),
+    ("CENTRAL", lambda r: f"{r['central']} central"),
+    ("AGENT.TOML", _agent_toml),
+    ("TRAPS", lambda r: f"traps {r['traps']}"),
+    column("STATE", "state"),
+    ("PUSH", lambda r: f"push pending since {r['push_pending_since']}" if r["push_pending_since"] else ""),
+]
 
 
 def _device_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--customer", required=True, help="customer name or number")
     p.add_argument("--gateway", required=True, help="the agent that polls it: agent id, number or host name")
     p.add_argument("--site", help="site name or number")
-    p.add_argument("--name", required=True)
+    p.add_argument("--name", required=True, help="the device's name on the dashboard")
     p.add_argument("--host", required=True, help="IPv4/IPv6 address or DNS name")
     p.add_argument("--port", help="UDP port (161)")
     p.add_argument("--snmp-version", default="3", help="3 (default), 2c or 1 (v1/v2c need --legacy)")
@@ -113,20 +117,20 @@ def _device_options(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     """Add ``snmp`` to the admin CLI's subcommands (``sub``: argparse's subparsers action)."""
-    snmp = sub.add_parser("snmp", help="SNMP devices and gateways").add_subparsers(dest="sub", required=True)
-    dev = snmp.add_parser("device", help="SNMP devices").add_subparsers(dest="action", required=True)
+    snmp = add_group(sub, "snmp", "SNMP devices and gateways")
+    dev = add_group(snmp, "device", "SNMP devices", dest="action")
     sp = dev.add_parser("add", help="add a device polled by a gateway agent", allow_abbrev=False)
     _device_options(sp)
     sp.set_defaults(func=cmd_device_add)
-    sp = dev.add_parser("list", help="devices (tab-separated, or --json)", allow_abbrev=False)
+    sp = dev.add_parser("list", help="devices, one line each (or --json)", allow_abbrev=False)
     sp.add_argument("--customer", help="only this customer's (name or number)")
     sp.add_argument("--gateway", help="only those polled by this agent")
     sp.add_argument("--all", action="store_true", help="also devices removed from their gateway's agent.toml")
-    sp.add_argument("--json", action="store_true")
+    add_list_options(sp)
     sp.set_defaults(func=cmd_device_list)
     sp = dev.add_parser("show", help="every setting of one device (never a secret)", allow_abbrev=False)
     sp.add_argument("id", help="the SNMP device's number")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print a JSON object instead of 'key: value' lines")
     sp.set_defaults(func=cmd_device_show)
     sp = dev.add_parser("remove", help="delete a device added centrally", allow_abbrev=False)
     sp.add_argument("id", help="the SNMP device's number")
@@ -138,10 +142,8 @@ def register(sub: Any) -> None:
     where.add_argument("--site", help="site name or number")
     where.add_argument("--no-site", action="store_true", help="no site")
     sp.set_defaults(func=cmd_device_assign)
-    gw = snmp.add_parser("gateway", help="agents acting as SNMP gateways").add_subparsers(
-        dest="action", required=True
-    )
+    gw = add_group(snmp, "gateway", "agents acting as SNMP gateways", dest="action")
     sp = gw.add_parser("list", help="gateways, their devices and trap listeners", allow_abbrev=False)
     sp.add_argument("--customer", help="only this customer's (name or number)")
-    sp.add_argument("--json", action="store_true")
+    add_list_options(sp)
     sp.set_defaults(func=cmd_gateway_list)
