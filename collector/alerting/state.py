@@ -95,6 +95,10 @@ class ActionRefused(ValueError):
     """A technician's action that the alert's state does not allow; the message says why."""
 
 
+class InvalidInput(ActionRefused):
+    """An action given unusable input (an empty comment, a snooze ending in the past)."""
+
+
 def _open(cur: Lifecycle, what: str) -> None:
     if cur.state not in OPEN:
         raise ActionRefused(f"only a pending or firing alert can be {what} (this one is {cur.state})")
@@ -103,9 +107,9 @@ def _open(cur: Lifecycle, what: str) -> None:
 def _text(text: str, what: str) -> str:
     cleaned = text.strip()
     if not cleaned:
-        raise ActionRefused(f"{what}: required")
+        raise InvalidInput(f"{what}: required")
     if len(cleaned) > COMMENT_MAX:
-        raise ActionRefused(f"{what}: at most {COMMENT_MAX} characters")
+        raise InvalidInput(f"{what}: at most {COMMENT_MAX} characters")
     return cleaned
 
 
@@ -130,7 +134,7 @@ def snooze(cur: Lifecycle, until: float, now: float) -> tuple[Lifecycle, Step | 
     """Silence notifications of a pending or firing alert until ``until`` (a later time); the
     state goes on."""
     if until <= now:
-        raise ActionRefused("a snooze must end in the future")
+        raise InvalidInput("a snooze must end in the future")
     _open(cur, "snoozed")
     reason = f"snoozed for {(until - now) / 60:g} min"
     return replace(cur, snoozed_until=until), Step(cur.state, cur.state, cur.severity, reason)

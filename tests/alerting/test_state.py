@@ -11,6 +11,7 @@ from collector.alerting.domain import Announcement, Severity, State
 from collector.alerting.state import (
     CLEARED,
     ActionRefused,
+    InvalidInput,
     Lifecycle,
     Step,
     Verdict,
@@ -140,7 +141,7 @@ def test_actions(
     ],
 )
 def test_actions_refuse_bad_input(call: Callable[[], object], message: str) -> None:
-    with pytest.raises(ActionRefused, match=message):
+    with pytest.raises(InvalidInput, match=message):
         call()
 
 
