@@ -8,21 +8,19 @@ handler runs on the bus thread, and a handler that raises is logged and skipped.
 
 from __future__ import annotations
 
+import enum
 import logging
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from eus.v1 import eus_pb2
-
-if TYPE_CHECKING:
-    from collector.inventory.changes import Change
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +40,18 @@ class ReportedGap(Protocol):
     def samples_dropped(self) -> int: ...
     @property
     def reason(self) -> str: ...
+
+
+class ItemChange(Protocol):
+    """One inventory item's change (``collector.inventory.changes.Change``): what subscribers
+    read of it. A protocol for the same reason as :class:`ReportedGap`."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def change(self) -> enum.StrEnum: ...
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,7 @@ class InventoryChanged:
     device_id: int
     customer_id: int
     subject: str
-    changes: list[Change]
+    changes: Sequence[ItemChange]
 
 
 class Bus:
