@@ -226,14 +226,9 @@ class AlertEngine:
         """Announce what a lifted suppression held back (at most one message per alert)."""
         if rec.last_step_id == 0:
             return
-        suppressed = bool(self._suppression(rec, now))
-        life = rec.life
-        if (
-            state.announcement(
-                life.state, life.severity, rec.notified_state, rec.notified_severity, suppressed
-            )
-            is None
-        ):
+        life, held = rec.life, bool(self._suppression(rec, now))
+        owed = state.announcement(life.state, life.severity, rec.notified_state, rec.notified_severity, held)
+        if owed is None:
             return
         with self._guard(rec), self.store.session() as s:
             row = s.get(Alert, rec.id)

@@ -181,7 +181,9 @@ def comment(alert_id: int) -> ResponseReturnValue:
     return _alert_action(alert_id, lambda engine, who: engine.comment(alert_id, who, text))
 
 
-API_ACTIONS: dict[str, Callable[[AlertEngine, int, Actor, dict[str, Any]], Acted]] = {
+ApiAction = Callable[[AlertEngine, int, Actor, dict[str, Any]], Acted]
+
+API_ACTIONS: dict[str, ApiAction] = {
     "acknowledge": lambda engine, alert_id, who, _body: engine.acknowledge(alert_id, who),
     "unacknowledge": lambda engine, alert_id, who, _body: engine.unacknowledge(alert_id, who),
     "snooze": lambda engine, alert_id, who, body: engine.snooze(
@@ -194,19 +196,14 @@ API_ACTIONS: dict[str, Callable[[AlertEngine, int, Actor, dict[str, Any]], Acted
         alert_id, who, str(body.get("comment", ""))
     ),
 }
-"""The JSON API's actions: the same engine methods as the forms above."""
+"""The JSON API: ``POST /api/alerts/<id>/<name>``, one route each, calling the same engine
+methods as the forms above."""
 
 
-@bp.post("/api/alerts/<int:alert_id>/<action>")
-@require(Capability.VIEW_DASHBOARD)
-def api_action(alert_id: int, action: str) -> ResponseReturnValue:
-    """``POST /api/alerts/<id>/acknowledge|unacknowledge|snooze|resolve|comment`` with a JSON
-    body (``{"minutes": 30}``, ``{"comment": "..."}``) and the ``X-CSRFToken`` header.
-    200 with the alert's state; 400 bad input; 404 unknown or not yours; 409 not in a state
-    that allows it."""
-    run = API_ACTIONS.get(action)
-    if run is None:
-        abort(404)
+def _api_action(alert_id: int, run: ApiAction) -> ResponseReturnValue:
+    """A JSON body (``{"minutes": 30}``, ``{"comment": "..."}``) and the ``X-CSRFToken``
+    header. 200 with the alert's state; 400 bad input; 404 unknown or not yours; 409 not in
+    a state that allows it."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         body = {}
@@ -229,4 +226,21 @@ def api_action(alert_id: int, action: str) -> ResponseReturnValue:
             "acknowledged": life.acked,
             "snoozed_until": life.snoozed_until,
         }
+    )
+
+
+def _api_view(run: ApiAction) -> Callable[[int], ResponseReturnValue]:
+    @require(Capability.VIEW_DASHBOARD)
+    def view(alert_id: int) -> ResponseReturnValue:
+        return _api_action(alert_id, run)
+
+    return view
+
+
+for _name, _run in API_ACTIONS.items():
+    bp.add_url_rule(
+        f"/api/alerts/<int:alert_id>/{_name}",
+        endpoint=f"api_{_name}",
+        view_func=_api_view(_run),
+        methods=["POST"],
     )
