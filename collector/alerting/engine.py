@@ -28,16 +28,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TypeAlias
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.alerting import inhibit, persist, routing, state, timers
 from collector.alerting.announce import announce
 from collector.alerting.directory import CachedDirectory
 from collector.alerting.domain import Severity, State
+from collector.alerting.memory import AlertMemory
 from collector.alerting.models import Alert
 from collector.alerting.records import (
-    CHANNEL_FAILING,
     Acted,
     Actor,
     AlertNotFound,
@@ -61,6 +60,8 @@ Transition: TypeAlias = Callable[[Lifecycle, float], tuple[Lifecycle, Step | Non
 
 
 class AlertEngine:
+    """The one writer of alert state (see the module's docstring for its locking rule)."""
+
     def __init__(
         self,
         store: Store,
@@ -75,7 +76,7 @@ class AlertEngine:
         self._wake = wake
         self.lock = threading.RLock()
         self.rules = RuleSet(store, self.settings.cache_ttl_s)
-        self._alerts: dict[str, AlertRec] = {}
+        self._memory = AlertMemory(store, self.rules, self.device)
         self._devices: dict[int, DeviceInfo] = {}
         self._people = CachedDirectory(store, self.settings)
         self.steps = 0
@@ -102,32 +103,21 @@ class AlertEngine:
     def load(self) -> int:
         """Load the alerts that are pending or firing, or owe their recipients a resolution:
         identities and states survive restarts. The rest is looked up when it recurs."""
-        with self.lock, self.store.session() as s:
-            rows = s.scalars(
-                select(Alert).where(
-                    Alert.state.in_((State.PENDING.value, State.FIRING.value))
-                    | (Alert.notified_state == State.FIRING.value)
-                )
-            ).all()
-            last = persist.last_transitions(s, [a.id for a in rows])
-            for a in rows:
-                rec = self._rec_from_row(a, last.get(a.id, 0))
-                if rec is not None:
-                    self._alerts[a.fingerprint] = rec
-            return len(self._alerts)
+        with self.lock:
+            return self._memory.load()
 
     def alert(self, fingerprint: str) -> AlertRec | None:
         with self.lock:
-            return self._alerts.get(fingerprint)
+            return self._memory.get(fingerprint)
 
     def alerts(self) -> list[AlertRec]:
         with self.lock:
-            return list(self._alerts.values())
+            return self._memory.all()
 
     def current_severity(self, rule: RuleDef, device_id: int | None, subject: str) -> Severity | None:
         """The severity of the alert (rule, device, subject) while pending or firing."""
         with self.lock:
-            rec = self._alerts.get(self.fingerprint(rule, device_id, subject))
+            rec = self._memory.get(self.fingerprint(rule, device_id, subject))
             if rec is None or rec.life.state not in state.OPEN:
                 return None
             return rec.life.severity
@@ -137,7 +127,7 @@ class AlertEngine:
         with self.lock:
             return {
                 r.device.id
-                for r in self._alerts.values()
+                for r in self._memory.all()
                 if r.rule.kind == inhibit.OFFLINE_KIND
                 and r.life.state is State.FIRING
                 and r.device is not None
@@ -162,11 +152,11 @@ class AlertEngine:
         with self.lock:
             now = self.clock()
             fp = self.fingerprint(rule, dev.id if dev else None, subject)
-            rec = self._alerts.get(fp)
+            rec = self._memory.get(fp)
             if rec is None:
                 if not verdict.active:
                     return None
-                rec = self._lookup(fp, rule, dev, subject, customer_id)
+                rec = self._memory.lookup(fp, rule, dev, subject, customer_id)
             rec.rule = rule  # a rule edited since: its newest parameters apply
             nxt, st = state.step(rec.life, verdict, now, rule.params.for_s)
             if st is None:
@@ -200,13 +190,13 @@ class AlertEngine:
         with self.lock:
             now = self.clock()
             self._people.refresh()
-            for rec in list(self._alerts.values()):
+            for rec in self._memory.all():
                 if self._advance(rec, now):
                     continue
                 self._catch_up(rec, now)
                 self._escalate(rec, now)
                 if timers.settled(rec, now):
-                    self._alerts.pop(rec.fingerprint, None)
+                    self._memory.forget(rec.fingerprint)
 
     def _advance(self, rec: AlertRec, now: float) -> bool:
         life = rec.life
@@ -298,7 +288,7 @@ class AlertEngine:
                     row = s.get(Alert, alert_id)
                     if row is None or not who.may_see(row.customer_id):
                         raise AlertNotFound(f"alert {alert_id}")
-                    rec = self._alerts.get(row.fingerprint) or self._remember(s, row)
+                    rec = self._memory.get(row.fingerprint) or self._memory.remember(s, row)
                     life = rec.life if rec is not None else persist.lifecycle_of(row)
                     nxt, st = apply(life, now)  # a refusal raises here, before anything is written
                     if st is None:
@@ -323,7 +313,7 @@ class AlertEngine:
                         self._record(s, rec, row, st, now=now, source_at=None, actor=who.name)
             except BaseException:
                 if touched is not None:
-                    self._reload(touched)
+                    self._memory.reload(touched)
                 raise
         log.info("alert %d: %s by %s", alert_id, st.reason[:100], who.name)
         self._wake_worker()
@@ -405,58 +395,8 @@ class AlertEngine:
             yield
         except BaseException:
             if rec is not None:
-                self._reload(rec.fingerprint)
+                self._memory.reload(rec.fingerprint)
             raise
-
-    def _reload(self, fingerprint: str) -> None:
-        self._alerts.pop(fingerprint, None)
-        try:
-            with self.store.session() as s:
-                row = s.scalar(select(Alert).where(Alert.fingerprint == fingerprint))
-                if row is not None:
-                    self._remember(s, row)
-        except Exception:
-            log.exception("alert %s could not be read again; it is looked up when it recurs", fingerprint)
-
-    def _remember(self, s: Session, row: Alert, rule: RuleDef | None = None) -> AlertRec | None:
-        rec = self._rec_from_row(row, persist.last_transitions(s, [row.id]).get(row.id, 0), rule)
-        if rec is not None:
-            self._alerts[row.fingerprint] = rec
-        return rec
-
-    def _lookup(
-        self, fp: str, rule: RuleDef, dev: DeviceInfo | None, subject: str, customer: int | None
-    ) -> AlertRec:
-        with self.store.session() as s:
-            row = s.scalar(select(Alert).where(Alert.fingerprint == fp))
-            rec = self._remember(s, row, rule) if row is not None else None
-        if rec is None:
-            rec = AlertRec(0, fp, rule, dev, dev.customer_id if dev else customer, subject, Lifecycle())
-            self._alerts[fp] = rec
-        return rec
-
-    def _rec_from_row(self, a: Alert, last_step: int, rule: RuleDef | None = None) -> AlertRec | None:
-        """``rule``: the rule observing now (it may be a newer rule of the same family)."""
-        if rule is None and a.kind == CHANNEL_FAILING:
-            rule = channel_rule(a.subject)
-        elif rule is None and a.rule_id is not None:
-            rule = self.rules.by_id(a.rule_id)
-        if rule is None:
-            return None  # its rule was deleted: the alert stays as history
-        dev = self.device(a.device_id) if a.device_id is not None else None
-        return AlertRec(
-            a.id,
-            a.fingerprint,
-            rule,
-            dev,
-            a.customer_id,
-            a.subject,
-            persist.lifecycle_of(a),
-            a.summary,
-            a.notified_state,
-            a.notified_severity,
-            last_step,
-        )
 
     def _wake_worker(self) -> None:
         if self._wake is not None:
