@@ -145,11 +145,12 @@ class Collector:
     def _start_web(self) -> None:
         from waitress.server import create_server
 
-        from collector.web import create_app, functions_views, snmp_views
+        from collector.web import alerting_views, create_app, functions_views, snmp_views
 
         app = create_app(self.store, self.tsdb, secret_key=read_secret_key(self.cfg.data_dir))
         snmp_views.init_app(app, self.snmp)
         functions_views.init_app(app, self.configs)
+        alerting_views.init_app(app, self.alerting.engine)
         self.web = create_server(
             app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
         )

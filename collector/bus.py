@@ -8,25 +8,50 @@ handler runs on the bus thread, and a handler that raises is logged and skipped.
 
 from __future__ import annotations
 
+import enum
 import logging
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from eus.v1 import eus_pb2
 
-if TYPE_CHECKING:
-    from collector.inventory.changes import Change
-
 log = logging.getLogger(__name__)
 
 E = TypeVar("E")
+
+
+class ReportedGap(Protocol):
+    """Data an agent had to drop, as ingest records it (``collector.ingest.writer.GapInfo``).
+
+    A protocol rather than an import: ingest publishes on the bus, so the bus must not
+    depend on ingest.
+    """
+
+    @property
+    def from_seq(self) -> int: ...
+    @property
+    def samples_dropped(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class ItemChange(Protocol):
+    """One inventory item's change (``collector.inventory.changes.Change``): what subscribers
+    read of it. A protocol for the same reason as :class:`ReportedGap`."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def change(self) -> enum.StrEnum: ...
 
 
 @dataclass(frozen=True)
@@ -43,7 +68,7 @@ class BatchCommitted:
     inventory: list[eus_pb2.InventoryReport] = field(default_factory=list)
     events: list[eus_pb2.Event] = field(default_factory=list)
     command_results: list[eus_pb2.CommandResult] = field(default_factory=list)
-    gap: Any = None  # collector.ingest.writer.GapInfo when the agent reported dropped data
+    gap: ReportedGap | None = None  # when the agent reported dropped data
     committed_at: float = 0.0  # time.time() of the commit
 
 
@@ -74,15 +99,17 @@ class InventoryChanged:
     device_id: int
     customer_id: int
     subject: str
-    changes: list[Change]
+    changes: Sequence[ItemChange]
 
 
 class Bus:
     """Typed publish/subscribe with one delivery thread."""
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Any], list[Callable[[Any], None]]] = defaultdict(list)
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # Each list holds handlers of exactly its key's type (``subscribe`` checks that);
+        # the registry as a whole cannot say so, hence Any for the argument here only.
+        self._handlers: dict[type[object], list[Callable[[Any], None]]] = defaultdict(list)
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopping = False
 

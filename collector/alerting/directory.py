@@ -1,19 +1,23 @@
 """Loads who could receive alerts (contacts, staff with their channels) and the maintenance
-windows from the relational store, as the plain values routing and maintenance decide on."""
+windows from the relational store, as the plain values routing and maintenance decide on,
+and keeps a copy for the engine (:class:`CachedDirectory`)."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.alerting import maintenance
+from collector.alerting import maintenance, routing
 from collector.alerting.domain import Hours, Severity
 from collector.alerting.models import Contact, MaintenanceWindow, UserChannel
+from collector.alerting.records import EngineSettings
 from collector.alerting.routing import ContactInfo, StaffInfo
 from collector.notify.message_log import aware
+from collector.store.db import Store
 from collector.store.models import User, UserCustomer
 
 
@@ -76,3 +80,32 @@ def window_of(w: MaintenanceWindow) -> maintenance.Window:
 
 def load_windows(s: Session) -> list[maintenance.Window]:
     return [window_of(w) for w in s.scalars(select(MaintenanceWindow))]
+
+
+class CachedDirectory:
+    """Who could receive alerts and the maintenance windows, re-read from the store once the
+    copy is older than ``ttl_s`` (people and windows are edited elsewhere)."""
+
+    def __init__(self, store: Store, settings: EngineSettings) -> None:
+        self._store = store
+        self._settings = settings
+        self._at = -1e18
+        self.directory = routing.Directory()
+        self.windows: list[maintenance.Window] = []
+
+    def invalidate(self) -> None:
+        self._at = -1e18
+
+    def refresh(self) -> None:
+        if time.monotonic() - self._at < self._settings.cache_ttl_s:
+            return
+        with self._store.session() as s:
+            self.directory = routing.Directory(
+                contacts=load_contacts(s),
+                staff=load_staff(s),
+                ops_email=self._settings.ops_email,
+                webhook_url=self._settings.webhook_url,
+                hours=self._settings.hours,
+            )
+            self.windows = load_windows(s)
+        self._at = time.monotonic()

@@ -38,36 +38,11 @@ class Scope(enum.StrEnum):
     DEVICE = "device"
 
 
-class Channel(enum.StrEnum):
-    """Delivery channels, one module each under ``collector.notify``."""
-
-    EMAIL = "email"
-    SMS_HTTP = "sms_http"
-    SMS_EMAIL_GATEWAY = "sms_email_gateway"
-    WEBHOOK = "webhook"
-
-
 class Hours(enum.StrEnum):
     """When a contact wants alert copies."""
 
     ALWAYS = "24x7"
     BUSINESS = "business"
-
-
-class MessageState(enum.StrEnum):
-    """A message's delivery state in the message log."""
-
-    QUEUED = "queued"
-    SENDING = "sending"  # claimed by the worker; found at start-up means "resend"
-    RETRYING = "retrying"
-    DELIVERED = "delivered"
-    FAILED = "failed"  # a test message that failed (not retried)
-    DEAD = "dead"  # retry budget spent or a permanent refusal: a dead-letter row exists
-
-
-class OutboxState(enum.StrEnum):
-    PENDING = "pending"  # waiting for its group to be flushed into a message
-    GROUPED = "grouped"  # part of a message
 
 
 class Announcement(enum.StrEnum):

@@ -1,12 +1,21 @@
-"""The alert engine: turns observations into lifecycle steps and persists each step with
-its notifications in one transaction.
+"""The alert engine: the one writer of alert state.
 
-Fed by ``collector.alerting.feeds`` (bus events: committed batches, streams opening and
-closing, inventory changes) and by scheduler jobs (:meth:`AlertEngine.tick`, in ``timers``: for-durations,
-event-like alerts expiring, maintenance ends and other suppressions lifting, escalation;
-silence and forecast checks live in ``feeds``). Every public method takes the engine's
-lock, so the bus thread and scheduler threads never interleave inside it. The clock is
-injected: timeline tests drive it by hand.
+It turns observations into lifecycle steps (``observe``, fed by ``collector.alerting.feeds``
+from bus events and scheduled checks), lets time act (``tick``, a scheduler job:
+for-durations, event-like alerts expiring, suppressions lifting, escalation), and applies
+the technicians' actions (``acknowledge``, ``unacknowledge``, ``snooze``, ``resolve``,
+``comment``: the dashboard's forms and its JSON API call these same methods). Every change
+is a pure transition from ``collector.alerting.state``, persisted with its transition row,
+its outbox rows and, for an action, its audit row, in one transaction.
+
+Locking rule: every public method holds ``lock`` (re-entrant) for its whole run, store
+transaction included. The bus thread, the scheduler's threads and the dashboard's request
+threads therefore never interleave inside the engine: an acknowledgement made while an
+evaluation is in progress waits for it and applies to its result, so the engine never
+overwrites it with an older copy. The engine's copy of an alert changes only together with
+a transaction; when one fails, the copy is read again from the alert's row.
+
+The clock is injected: timeline tests drive it by hand.
 """
 
 from __future__ import annotations
@@ -14,38 +23,45 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TypeAlias
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from collector.alerting import inhibit, maintenance, routing, timers
+from collector.alerting import inhibit, persist, routing, state, timers
 from collector.alerting.announce import announce
-from collector.alerting.directory import load_contacts, load_staff, load_windows
+from collector.alerting.directory import CachedDirectory
 from collector.alerting.domain import Severity, State
-from collector.alerting.models import Alert, AlertTransition
+from collector.alerting.memory import AlertMemory
+from collector.alerting.models import Alert
 from collector.alerting.records import (
-    CHANNEL_FAILING,
+    Acted,
+    Actor,
+    AlertNotFound,
     AlertRec,
     Clock,
     DeviceInfo,
     EngineSettings,
     channel_rule,
     dt,
-    ts,
 )
 from collector.alerting.rules.ruleset import RuleSet
 from collector.alerting.rules.scope import RuleDef
-from collector.alerting.state import Lifecycle, Step, Verdict, step
-from collector.store.db import Store
-from collector.store.models import Customer, Device, Site
+from collector.alerting.state import Lifecycle, Step, Verdict
+from collector.alerting.suppression import held_back
+from collector.store.db import Store, audit
 
 log = logging.getLogger(__name__)
 
+Transition: TypeAlias = Callable[[Lifecycle, float], tuple[Lifecycle, Step | None]]
+"""An action as a pure transition of (lifecycle, now)."""
+
 
 class AlertEngine:
+    """The one writer of alert state (see the module's docstring for its locking rule)."""
+
     def __init__(
         self,
         store: Store,
@@ -60,134 +76,68 @@ class AlertEngine:
         self._wake = wake
         self.lock = threading.RLock()
         self.rules = RuleSet(store, self.settings.cache_ttl_s)
-        self._alerts: dict[str, AlertRec] = {}
+        self._memory = AlertMemory(store, self.rules, self.device)
         self._devices: dict[int, DeviceInfo] = {}
-        self._cache_at = -1e18
-        self._directory = routing.Directory()
-        self._windows: list[maintenance.Window] = []
+        self._people = CachedDirectory(store, self.settings)
         self.steps = 0
 
-    # -- caches ---------------------------------------------------------------------------
+    # -- reading ----------------------------------------------------------------------------
     def invalidate(self) -> None:
         """Forget cached rules, people, windows and devices (after edits, in tests)."""
         with self.lock:
             self.rules.invalidate()
-            self._cache_at = -1e18
+            self._people.invalidate()
             self._devices.clear()
 
-    def refresh(self) -> None:
-        if time.monotonic() - self._cache_at < self.settings.cache_ttl_s:
-            return
-        with self.store.session() as s:
-            self._directory = routing.Directory(
-                contacts=load_contacts(s),
-                staff=load_staff(s),
-                ops_email=self.settings.ops_email,
-                webhook_url=self.settings.webhook_url,
-                hours=self.settings.hours,
-            )
-            self._windows = load_windows(s)
-        self._cache_at = time.monotonic()
-
     def device(self, device_id: int) -> DeviceInfo | None:
-        found = self._devices.get(device_id)
-        if found is not None:
+        """The device as alerting sees it (cached: names and places rarely change)."""
+        with self.lock:
+            found = self._devices.get(device_id)
+            if found is None:
+                with self.store.session() as s:
+                    found = persist.device_info(s, device_id)
+                if found is not None:
+                    self._devices[device_id] = found
             return found
-        with self.store.session() as s:
-            row = s.execute(
-                select(Device, Customer.name)
-                .join(Customer, Customer.id == Device.customer_id)
-                .where(Device.id == device_id)
-            ).first()
-            if row is None:
-                return None
-            d, customer = row
-            site = s.get(Site, d.site_id) if d.site_id is not None else None
-            info = DeviceInfo(
-                d.id, d.customer_id, d.site_id, d.hostname or d.agent_id, customer, site.name if site else ""
-            )
-        self._devices[device_id] = info
-        return info
 
     def load(self) -> int:
         """Load the alerts that are pending or firing, or owe their recipients a resolution:
         identities and states survive restarts. The rest is looked up when it recurs."""
-        with self.lock, self.store.session() as s:
-            rows = s.scalars(
-                select(Alert).where(
-                    Alert.state.in_((State.PENDING.value, State.FIRING.value))
-                    | (Alert.notified_state == State.FIRING.value)
-                )
-            ).all()
-            ids = [a.id for a in rows]
-            last = {
-                int(aid): int(tid)
-                for aid, tid in s.execute(
-                    select(AlertTransition.alert_id, func.max(AlertTransition.id))
-                    .where(AlertTransition.alert_id.in_(ids))
-                    .group_by(AlertTransition.alert_id)
-                ).all()
-            }
-            for a in rows:
-                rec = self._rec_from_row(a, last.get(a.id, 0))
-                if rec is not None:
-                    self._alerts[a.fingerprint] = rec
-        return len(self._alerts)
-
-    def forget(self, fingerprint: str) -> None:
-        """Drop a settled alert from memory; it is looked up again if it recurs."""
-        self._alerts.pop(fingerprint, None)
-
-    def _rec_from_row(self, a: Alert, last_step: int, rule: RuleDef | None = None) -> AlertRec | None:
-        """``rule``: the rule observing now (it may be a newer rule of the same family)."""
-        if rule is None and a.kind == CHANNEL_FAILING:
-            rule = channel_rule(a.subject)
-        elif rule is None and a.rule_id is not None:
-            rule = self.rules.by_id(a.rule_id)
-        if rule is None:
-            return None  # its rule was deleted: the alert stays as history
-        life = Lifecycle(
-            state=State(a.state),
-            severity=Severity(a.severity),
-            active_since=ts(a.active_since),
-            firing_since=ts(a.firing_since),
-            resolved_at=ts(a.resolved_at),
-            acked=a.acked_at is not None,
-            snoozed_until=ts(a.snoozed_until),
-            escalation_tier=a.escalation_tier,
-        )
-        dev = self.device(a.device_id) if a.device_id is not None else None
-        return AlertRec(
-            a.id,
-            a.fingerprint,
-            rule,
-            dev,
-            a.customer_id,
-            a.subject,
-            life,
-            a.summary,
-            a.notified_state,
-            a.notified_severity,
-            last_step,
-        )
+        with self.lock:
+            return self._memory.load()
 
     def alert(self, fingerprint: str) -> AlertRec | None:
-        return self._alerts.get(fingerprint)
+        with self.lock:
+            return self._memory.get(fingerprint)
 
     def alerts(self) -> list[AlertRec]:
-        return list(self._alerts.values())
+        with self.lock:
+            return self._memory.all()
 
-    # -- observing ------------------------------------------------------------------------
+    def current_severity(self, rule: RuleDef, device_id: int | None, subject: str) -> Severity | None:
+        """The severity of the alert (rule, device, subject) while pending or firing."""
+        with self.lock:
+            rec = self._memory.get(self.fingerprint(rule, device_id, subject))
+            if rec is None or rec.life.state not in state.OPEN:
+                return None
+            return rec.life.severity
+
+    def offline_devices(self) -> set[int]:
+        """Devices with a firing "instance offline" alert (they inhibit their own alerts)."""
+        with self.lock:
+            return {
+                r.device.id
+                for r in self._memory.all()
+                if r.rule.kind == inhibit.OFFLINE_KIND
+                and r.life.state is State.FIRING
+                and r.device is not None
+            }
+
     @staticmethod
     def fingerprint(rule: RuleDef, device_id: int | None, subject: str) -> str:
         return f"{rule.family}|d{device_id}|{subject}"[:400]
 
-    def current_severity(self, rule: RuleDef, device_id: int | None, subject: str) -> Severity | None:
-        rec = self._alerts.get(self.fingerprint(rule, device_id, subject))
-        if rec is None or rec.life.state not in (State.PENDING, State.FIRING):
-            return None
-        return rec.life.severity
-
+    # -- observing --------------------------------------------------------------------------
     def observe(
         self,
         rule: RuleDef,
@@ -202,151 +152,20 @@ class AlertEngine:
         with self.lock:
             now = self.clock()
             fp = self.fingerprint(rule, dev.id if dev else None, subject)
-            rec = self._alerts.get(fp)
+            rec = self._memory.get(fp)
             if rec is None:
                 if not verdict.active:
                     return None
-                rec = self._lookup(fp, rule, dev, subject, customer_id)
+                rec = self._memory.lookup(fp, rule, dev, subject, customer_id)
             rec.rule = rule  # a rule edited since: its newest parameters apply
-            nxt, st = step(rec.life, verdict, now, float(getattr(rule.params, "for_s", 0.0)))
+            nxt, st = state.step(rec.life, verdict, now, rule.params.for_s)
             if st is None:
                 if verdict.active and rec.life.state is State.FIRING:
                     rec.summary = verdict.summary or rec.summary
                 return rec
-            self.commit(rec, nxt, st, verdict=verdict, now=now, source_at=source_at)
+            self._commit(rec, nxt, st, verdict=verdict, now=now, source_at=source_at)
             return rec
 
-    def _lookup(
-        self, fp: str, rule: RuleDef, dev: DeviceInfo | None, subject: str, customer: int | None
-    ) -> AlertRec:
-        with self.store.session() as s:
-            row = s.scalar(select(Alert).where(Alert.fingerprint == fp))
-            if row is not None:
-                last = (
-                    s.scalar(select(func.max(AlertTransition.id)).where(AlertTransition.alert_id == row.id))
-                    or 0
-                )
-                rec = self._rec_from_row(row, last, rule)
-                if rec is not None:
-                    self._alerts[fp] = rec
-                    return rec
-        rec = AlertRec(0, fp, rule, dev, dev.customer_id if dev else customer, subject, Lifecycle())
-        self._alerts[fp] = rec
-        return rec
-
-    # -- persisting -----------------------------------------------------------------------
-    def commit(
-        self,
-        rec: AlertRec,
-        nxt: Lifecycle,
-        st: Step,
-        *,
-        verdict: Verdict | None,
-        now: float,
-        source_at: float | None,
-    ) -> None:
-        if st.from_state in (State.INACTIVE, State.RESOLVED) and st.to_state in (State.PENDING, State.FIRING):
-            nxt = replace(nxt, acked=False, snoozed_until=None, escalation_tier=0)
-        summary = (verdict.summary if verdict and verdict.summary else "") or rec.summary
-        with self.store.session() as s:
-            row = s.get(Alert, rec.id) if rec.id else None
-            if row is None:
-                row = Alert(
-                    fingerprint=rec.fingerprint,
-                    kind=rec.rule.kind,
-                    customer_id=rec.customer_id,
-                    site_id=rec.device.site_id if rec.device else None,
-                    device_id=rec.device.id if rec.device else None,
-                    subject=rec.subject[:300],
-                )
-                s.add(row)
-            row.rule_id = rec.rule.id or None
-            row.state = nxt.state.value
-            row.severity = nxt.severity.value
-            row.summary = summary
-            row.value = verdict.value if verdict else row.value
-            row.active_since = dt(nxt.active_since)
-            row.firing_since = dt(nxt.firing_since)
-            row.resolved_at = dt(nxt.resolved_at)
-            row.escalation_tier = nxt.escalation_tier
-            row.updated_at = dt(now) or row.updated_at
-            if not nxt.acked:
-                row.acked_by, row.acked_at = "", None
-            if nxt.snoozed_until is None:
-                row.snoozed_until = None
-            s.flush()
-            rec.id, rec.life, rec.summary = row.id, nxt, summary
-            tr = self.record_transition(s, rec, st, now, source_at)
-            self.announce(
-                s,
-                rec,
-                row,
-                transition_id=tr.id,
-                suppressed=bool(tr.suppressed),
-                now=now,
-                source_at=source_at,
-                tier=0,
-            )
-        self.steps += 1
-        log.info(
-            "alert %d %s: %s -> %s (%s)", rec.id, rec.fingerprint, st.from_state, st.to_state, st.severity
-        )
-        if self._wake is not None:
-            self._wake()
-
-    def record_transition(
-        self, s: Session, rec: AlertRec, st: Step, now: float, source_at: float | None
-    ) -> AlertTransition:
-        tr = AlertTransition(
-            alert_id=rec.id,
-            at=dt(now),
-            from_state=st.from_state.value,
-            to_state=st.to_state.value,
-            severity=st.severity.value,
-            reason=st.reason[:2000],
-            source_at=dt(source_at),
-            suppressed=self.suppression(rec, now),
-        )
-        s.add(tr)
-        s.flush()
-        rec.last_step_id = tr.id
-        return tr
-
-    def suppression(self, rec: AlertRec, now: float) -> str:
-        """Why notifications of ``rec`` are held back now ("" = they are not)."""
-        self.refresh()
-        if rec.life.severity is Severity.INFO:
-            return "not paged (info)"
-        if rec.life.snoozed_until is not None and rec.life.snoozed_until > now:
-            return "snoozed"
-        if rec.device is not None:
-            target = maintenance.Target(rec.customer_id, rec.device.site_id, rec.device.id, _function_of(rec))
-            if maintenance.in_maintenance(self._windows, target, now):
-                return "maintenance"
-            if inhibit.inhibited(rec.rule.kind, rec.device.id, self.offline_devices()):
-                return "inhibited: instance offline"
-        return ""
-
-    def offline_devices(self) -> set[int]:
-        return {
-            r.device.id
-            for r in self._alerts.values()
-            if r.rule.kind == inhibit.OFFLINE_KIND and r.life.state is State.FIRING and r.device is not None
-        }
-
-    def announce(self, s: Session, rec: AlertRec, row: Alert, **kw: Any) -> int:
-        return announce(s, rec, row, directory=self._directory, settings=self.settings, **kw)
-
-    # -- time-driven ----------------------------------------------------------------------
-    def tick(self) -> None:
-        """Scheduler job: see ``collector.alerting.timers``."""
-        timers.tick(self)
-
-    def wake(self) -> None:
-        if self._wake is not None:
-            self._wake()
-
-    # -- a channel that keeps failing -------------------------------------------------------
     def channel_failed(self, channel: str, reason: str) -> None:
         """The worker gave up on a message: raise "notification channel failing" (sent by
         the other channels only)."""
@@ -362,9 +181,234 @@ class AlertEngine:
             Verdict(False, Severity.CRITICAL, f"{channel} delivers again"),
         )
 
+    # -- time -------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Scheduler job (every second): pending alerts whose for-duration passed fire,
+        event-like alerts past their hold resolve, what a lifted suppression (a maintenance
+        window ending, a snooze running out, an instance back online) held back is announced,
+        unacknowledged firing alerts escalate, and settled alerts leave memory."""
+        with self.lock:
+            now = self.clock()
+            self._people.refresh()
+            for rec in self._memory.all():
+                if self._advance(rec, now):
+                    continue
+                self._catch_up(rec, now)
+                self._escalate(rec, now)
+                if timers.settled(rec, now):
+                    self._memory.forget(rec.fingerprint)
 
-def _function_of(rec: AlertRec) -> str:
-    return rec.subject if rec.rule.kind == "function_status" else ""
+    def _advance(self, rec: AlertRec, now: float) -> bool:
+        life = rec.life
+        if life.state is State.PENDING:
+            verdict = Verdict(True, life.severity, rec.summary)
+        elif timers.hold_expired(rec, now):
+            verdict = Verdict(False, life.severity, "expired")
+        else:
+            return False
+        nxt, st = state.step(life, verdict, now, rec.rule.params.for_s)
+        if st is None:
+            return False
+        self._commit(rec, nxt, st, verdict=None, now=now, source_at=None)
+        return True
+
+    def _catch_up(self, rec: AlertRec, now: float) -> None:
+        """Announce what a lifted suppression held back (at most one message per alert)."""
+        if rec.last_step_id == 0:
+            return
+        life, held = rec.life, bool(self._suppression(rec, now))
+        owed = state.announcement(life.state, life.severity, rec.notified_state, rec.notified_severity, held)
+        if owed is None:
+            return
+        with self._guard(rec), self.store.session() as s:
+            row = s.get(Alert, rec.id)
+            if row is None:
+                return
+            added = announce(
+                s,
+                rec,
+                row,
+                transition_id=rec.last_step_id,
+                suppressed=False,
+                now=now,
+                source_at=None,
+                tier=0,
+                directory=self._people.directory,
+                settings=self.settings,
+            )
+        if added:
+            self._wake_worker()
+
+    def _escalate(self, rec: AlertRec, now: float) -> None:
+        tier = state.due_escalation(rec.life, now, rec.rule.escalate_after_s, self.settings.max_tier)
+        if tier is None:
+            return
+        reason = f"escalated to tier {tier} ({routing.TIER_ROLES[tier]})"
+        st = Step(State.FIRING, State.FIRING, rec.life.severity, reason)
+        with self._guard(rec), self.store.session() as s:
+            row = s.get(Alert, rec.id)
+            if row is None:
+                return
+            rec.life = replace(rec.life, escalation_tier=tier)
+            row.escalation_tier = tier
+            self._record(s, rec, row, st, now=now, source_at=None, tier=tier, escalation=True)
+        self._wake_worker()
+
+    # -- the technicians' actions -----------------------------------------------------------
+    def acknowledge(self, alert_id: int, who: Actor) -> Acted:
+        """Escalation stops; notifications go on. ActionRefused unless pending or firing."""
+        return self._act(alert_id, who, "ack", lambda life, _now: state.acknowledge(life))
+
+    def unacknowledge(self, alert_id: int, who: Actor) -> Acted:
+        """The alert is nobody's again; escalation resumes."""
+        return self._act(alert_id, who, "unack", lambda life, _now: state.unacknowledge(life))
+
+    def snooze(self, alert_id: int, who: Actor, seconds: float) -> Acted:
+        """Hold notifications of a pending or firing alert back for ``seconds``."""
+        return self._act(alert_id, who, "snooze", lambda life, now: state.snooze(life, now + seconds, now))
+
+    def resolve(self, alert_id: int, who: Actor, comment: str) -> Acted:
+        """Close a pending or firing alert by hand, saying why (recipients of its firing are
+        told it is resolved)."""
+        return self._act(alert_id, who, "resolve", lambda life, now: state.resolve(life, now, comment))
+
+    def comment(self, alert_id: int, who: Actor, text: str) -> Acted:
+        """A note on the alert's timeline, in any state."""
+        return self._act(alert_id, who, "comment", lambda life, _now: state.comment(life, text))
+
+    def _act(self, alert_id: int, who: Actor, action: str, apply: Transition) -> Acted:
+        """Apply ``apply`` to the alert under the lock; persist the step, its notifications and
+        the audit row in one transaction. AlertNotFound when ``who`` may not see the alert;
+        ActionRefused (from the transition) when its state does not allow the action."""
+        with self.lock:
+            now = self.clock()
+            touched: str | None = None
+            try:
+                with self.store.session() as s:
+                    row = s.get(Alert, alert_id)
+                    if row is None or not who.may_see(row.customer_id):
+                        raise AlertNotFound(f"alert {alert_id}")
+                    rec = self._memory.get(row.fingerprint) or self._memory.remember(s, row)
+                    life = rec.life if rec is not None else persist.lifecycle_of(row)
+                    nxt, st = apply(life, now)  # a refusal raises here, before anything is written
+                    if st is None:
+                        return Acted(alert_id, False, life, "")
+                    touched = row.fingerprint
+                    persist.write_life(row, nxt, now, who.name)
+                    audit(
+                        s,
+                        who.name,
+                        f"alert.{action}",
+                        f"alert:{alert_id}",
+                        customer_id=row.customer_id,
+                        address=who.address,
+                        **_audit_detail(st, nxt),
+                    )
+                    if rec is None:  # its rule is gone: history, nobody to notify
+                        persist.add_transition(
+                            s, alert_id, st, now=now, source_at=None, suppressed="", actor=who.name
+                        )
+                    else:
+                        rec.life = nxt
+                        self._record(s, rec, row, st, now=now, source_at=None, actor=who.name)
+            except BaseException:
+                if touched is not None:
+                    self._memory.reload(touched)
+                raise
+        log.info("alert %d: %s by %s", alert_id, st.reason[:100], who.name)
+        self._wake_worker()
+        return Acted(alert_id, True, nxt, st.reason)
+
+    # -- persisting -------------------------------------------------------------------------
+    def _commit(
+        self,
+        rec: AlertRec,
+        nxt: Lifecycle,
+        st: Step,
+        *,
+        verdict: Verdict | None,
+        now: float,
+        source_at: float | None,
+    ) -> None:
+        if st.from_state in (State.INACTIVE, State.RESOLVED) and st.to_state in state.OPEN:
+            nxt = replace(nxt, acked=False, snoozed_until=None, escalation_tier=0)  # a new episode
+        summary = (verdict.summary if verdict and verdict.summary else "") or rec.summary
+        with self._guard(rec), self.store.session() as s:
+            row = s.get(Alert, rec.id) if rec.id else None
+            if row is None:
+                row = persist.new_row(rec)
+                s.add(row)
+            row.rule_id = rec.rule.id or None
+            row.summary = summary
+            row.value = verdict.value if verdict else row.value
+            persist.write_life(row, nxt, now, persist.SYSTEM)
+            s.flush()
+            rec.id, rec.life, rec.summary = row.id, nxt, summary
+            self._record(s, rec, row, st, now=now, source_at=source_at)
+        self.steps += 1
+        log.info(
+            "alert %d %s: %s -> %s (%s)", rec.id, rec.fingerprint, st.from_state, st.to_state, st.severity
+        )
+        self._wake_worker()
+
+    def _record(
+        self,
+        s: Session,
+        rec: AlertRec,
+        row: Alert,
+        st: Step,
+        *,
+        now: float,
+        source_at: float | None,
+        actor: str = persist.SYSTEM,
+        tier: int = 0,
+        escalation: bool = False,
+    ) -> None:
+        """The transition row and what it owes recipients (an escalation: the new tier)."""
+        tr = persist.add_transition(
+            s, rec.id, st, now=now, source_at=source_at, suppressed=self._suppression(rec, now), actor=actor
+        )
+        rec.last_step_id = tr.id
+        announce(
+            s,
+            rec,
+            row,
+            transition_id=tr.id,
+            suppressed=bool(tr.suppressed),
+            now=now,
+            source_at=source_at,
+            tier=tier,
+            escalation=escalation,
+            directory=self._people.directory,
+            settings=self.settings,
+        )
+
+    def _suppression(self, rec: AlertRec, now: float) -> str:
+        self._people.refresh()
+        return held_back(rec, now, self._people.windows, self.offline_devices)
+
+    @contextmanager
+    def _guard(self, rec: AlertRec | None) -> Iterator[None]:
+        """Changes made to ``rec`` inside belong to a transaction: when it fails, the copy is
+        read again from the alert's row, which the failed transaction left as it was."""
+        try:
+            yield
+        except BaseException:
+            if rec is not None:
+                self._memory.reload(rec.fingerprint)
+            raise
+
+    def _wake_worker(self) -> None:
+        if self._wake is not None:
+            self._wake()
 
 
-__all__ = ["AlertEngine", "AlertRec", "DeviceInfo", "EngineSettings", "channel_rule"]
+def _audit_detail(st: Step, nxt: Lifecycle) -> dict[str, str]:
+    detail = {"reason": st.reason}
+    until = dt(nxt.snoozed_until)
+    if until is not None:
+        detail["until"] = until.isoformat(timespec="seconds")
+    return detail
+
+
+__all__ = ["Acted", "Actor", "AlertEngine", "AlertNotFound", "AlertRec", "DeviceInfo", "EngineSettings"]

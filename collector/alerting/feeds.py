@@ -1,21 +1,27 @@
 """What feeds the engine: bus events and scheduled checks, each turned into verdicts of the
-rule kinds that apply to the device (most specific rule per family)."""
+rule kinds that apply to the device (most specific rule per family).
+
+A kind is picked by its parameters' type (``_rules(dev, threshold_rule.Params)``), so each
+evaluation gets its own kind's parameters, checked by mypy."""
 
 from __future__ import annotations
 
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 
-from collector.alerting.engine import AlertEngine, DeviceInfo
+from collector.alerting.engine import AlertEngine
+from collector.alerting.records import DeviceInfo
 from collector.alerting.rules import data_gap, forecast, function_status, instance_offline, inventory_change
 from collector.alerting.rules import threshold as threshold_rule
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.series import SeriesFacts
+from collector.bus import BatchCommitted, InventoryChanged, StreamClosed, StreamOpened
 from collector.notify.message_log import aware
 from collector.store.models import Device, StreamState
 
@@ -23,6 +29,7 @@ log = logging.getLogger(__name__)
 
 HEALTH_NAMES = {0: "unknown", 1: "ok", 2: "warning", 3: "critical"}
 Connection = instance_offline.Connection
+P = TypeVar("P")
 
 
 class Feeds:
@@ -35,14 +42,17 @@ class Feeds:
         self._streaks: dict[tuple[int, str], int] = {}
         self.started_at = datetime.fromtimestamp(engine.clock(), UTC)
 
-    def _rules(self, dev: DeviceInfo, kind: str) -> list[RuleDef]:
+    def _rules(self, dev: DeviceInfo, kind: type[P]) -> list[tuple[RuleDef, P]]:
+        """The rules in force for ``dev`` whose parameters are of ``kind``, with them."""
         return [
-            r for r in self.engine.rules.for_device(dev.customer_id, dev.site_id, dev.id) if r.kind == kind
+            (r, r.params)
+            for r in self.engine.rules.for_device(dev.customer_id, dev.site_id, dev.id)
+            if isinstance(r.params, kind)
         ]
 
     # -- committed batches --------------------------------------------------------------------
-    def on_batch(self, ev: Any) -> None:
-        """``collector.bus.BatchCommitted``: samples, function results and gaps."""
+    def on_batch(self, ev: BatchCommitted) -> None:
+        """Samples, function results and gaps of one committed batch."""
         dev = self.engine.device(int(ev.device_id))
         if dev is None:
             return
@@ -53,63 +63,70 @@ class Feeds:
             health = HEALTH_NAMES.get(int(fr.status), "unknown")
             self.function_result(dev, fr.id, fr.name or fr.id, health, message=fr.message, source=source)
         if ev.gap is not None:
-            for r in self._rules(dev, "data_gap"):
-                v = data_gap.evaluate(r.params, int(ev.gap.samples_dropped), str(ev.gap.reason), r.severity)
+            for r, p in self._rules(dev, data_gap.Params):
+                v = data_gap.evaluate(p, ev.gap.samples_dropped, ev.gap.reason, r.severity)
                 if v is not None:
                     self.engine.observe(r, dev, "", v, source_at=source)
 
-    def samples(self, dev: DeviceInfo, series_ids: Any, ts_ms: Any, values: Any, source: float) -> None:
-        rules = self._rules(dev, "threshold")
+    def samples(
+        self,
+        dev: DeviceInfo,
+        series_ids: npt.NDArray[np.uint32],
+        ts_ms: npt.NDArray[np.int64],
+        values: npt.NDArray[np.float64],
+        source: float,
+    ) -> None:
+        rules = self._rules(dev, threshold_rule.Params)
         if not rules or self.series is None:
             return
         order = np.argsort(ts_ms, kind="stable")
         latest = dict(
             zip(series_ids[order].tolist(), values[order].tolist(), strict=True)
         )  # the last one wins
-        names = {r.params.metric for r in rules}
+        names = {p.metric for _, p in rules}
         meta = self.series.lookup(latest)
         for sid, value in latest.items():
             m = meta.get(sid)
             if m is None or m.name not in names:
                 continue
             subject = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
-            for r in rules:
-                if threshold_rule.matches(r.params, m.name, m.labels):
+            for r, p in rules:
+                if threshold_rule.matches(p, m.name, m.labels):
                     current = self.engine.current_severity(r, dev.id, subject)
-                    v = threshold_rule.evaluate(r.params, float(value), current)
+                    v = threshold_rule.evaluate(p, float(value), current)
                     self.engine.observe(r, dev, subject, v, source_at=source)
 
     def function_result(
         self, dev: DeviceInfo, fid: str, name: str, health: str, *, message: str, source: float
     ) -> None:
-        rules = [r for r in self._rules(dev, "function_status") if function_status.matches(r.params, fid)]
-        if not rules:
-            return
-        for r in rules:
-            counted = function_status.counts(r.params, health)
+        rules = [
+            (r, p) for r, p in self._rules(dev, function_status.Params) if function_status.matches(p, fid)
+        ]
+        for r, p in rules:
+            counted = function_status.counts(p, health)
             streak = self._streaks.get((dev.id, f"{r.id}:{fid}"), 0) + 1 if counted else 0
             self._streaks[(dev.id, f"{r.id}:{fid}")] = streak
-            v = function_status.evaluate(r.params, health, streak, name, message)
+            v = function_status.evaluate(p, health, streak, name, message)
             if v is not None:
                 self.engine.observe(r, dev, fid, v, source_at=source)
 
     # -- connections ---------------------------------------------------------------------------
-    def on_stream_opened(self, ev: Any) -> None:
-        self.connection(int(ev.device_id), Connection.OPENED, str(ev.peer), float(ev.at))
+    def on_stream_opened(self, ev: StreamOpened) -> None:
+        self.connection(ev.device_id, Connection.OPENED, ev.peer, ev.at)
 
-    def on_stream_closed(self, ev: Any) -> None:
+    def on_stream_closed(self, ev: StreamClosed) -> None:
         with self.engine.store.session() as s:
-            if s.scalar(select(Device.revoked_at).where(Device.id == int(ev.device_id))) is not None:
+            if s.scalar(select(Device.revoked_at).where(Device.id == ev.device_id)) is not None:
                 return  # revoked: disconnected on purpose
         fact = Connection.CLOSED_CLEAN if ev.clean else Connection.CLOSED_UNEXPECTED
-        self.connection(int(ev.device_id), fact, str(ev.reason), float(ev.at))
+        self.connection(ev.device_id, fact, ev.reason, ev.at)
 
     def connection(self, device_id: int, fact: Connection, detail: str, at: float) -> None:
         dev = self.engine.device(device_id)
         if dev is None:
             return
-        for r in self._rules(dev, "instance_offline"):
-            v = instance_offline.evaluate(r.params, fact, detail, r.severity)
+        for r, p in self._rules(dev, instance_offline.Params):
+            v = instance_offline.evaluate(p, fact, detail, r.severity)
             self.engine.observe(r, dev, "", v, source_at=at)
 
     def check_silent(self) -> None:
@@ -162,9 +179,9 @@ class Feeds:
             )
 
     # -- inventory --------------------------------------------------------------------------
-    def on_inventory(self, ev: Any) -> None:
-        """``collector.bus.InventoryChanged``."""
-        dev = self.engine.device(int(ev.device_id))
+    def on_inventory(self, ev: InventoryChanged) -> None:
+        """Inventory items that appeared, went or changed on one subject of a device."""
+        dev = self.engine.device(ev.device_id)
         if dev is None:
             return
         changes = [
@@ -176,8 +193,8 @@ class Feeds:
             )
             for c in ev.changes
         ]
-        for r in self._rules(dev, "inventory_change"):
-            for cls, v in inventory_change.evaluate(r.params, changes, r.severity).items():
+        for r, p in self._rules(dev, inventory_change.Params):
+            for cls, v in inventory_change.evaluate(p, changes, r.severity).items():
                 self.engine.observe(
                     r, dev, f"{ev.subject}:{cls}" if ev.subject else cls, v, source_at=time.time()
                 )
@@ -187,21 +204,24 @@ class Feeds:
         """Scheduler job: evaluate every forecast rule over its metric's stored history."""
         if self.series is None:
             return 0
-        rules = [r for r in self.engine.rules.all() if r.kind == "forecast"]
+        windows: dict[str, float] = {}
+        for r in self.engine.rules.all():
+            if isinstance(r.params, forecast.Params):
+                p = r.params
+                windows[p.metric] = max(windows.get(p.metric, 0.0), p.window_s)
         done = 0
         now = self.engine.clock()
-        for metric in {r.params.metric for r in rules}:
-            window = max(r.params.window_s for r in rules if r.params.metric == metric)
+        for metric, window in windows.items():
             for meta, ts_s, values in self.series.history(metric, now - window).values():
                 dev = self.engine.device(meta.device_id)
                 if dev is None:
                     continue
                 subject = ",".join(f"{k}={v}" for k, v in sorted(meta.labels.items()))
-                for r in self._rules(dev, "forecast"):
-                    if r.params.metric != metric or not threshold_like_match(r.params.labels, meta.labels):
+                for r, p in self._rules(dev, forecast.Params):
+                    if p.metric != metric or not threshold_like_match(p.labels, meta.labels):
                         continue
-                    keep = ts_s >= now - r.params.window_s
-                    v = forecast.evaluate(r.params, ts_s[keep], values[keep], r.severity)
+                    keep = ts_s >= now - p.window_s
+                    v = forecast.evaluate(p, ts_s[keep], values[keep], r.severity)
                     if v is not None:
                         self.engine.observe(r, dev, subject, v, source_at=now)
                         done += 1

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from collector.alerting import routing
 from collector.alerting.domain import Severity
+from collector.alerting.rules.params import SystemParams
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.state import Lifecycle
 from collector.notify.message_log import aware
@@ -63,12 +64,6 @@ def dt(t: float | None) -> datetime | None:
     return None if t is None else datetime.fromtimestamp(t, UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class SystemParams:
-    for_s: float = 0.0
-    hold_s: float = 3600.0
-
-
 def channel_rule(channel: str) -> RuleDef:
     return RuleDef(
         0,
@@ -78,3 +73,33 @@ def channel_rule(channel: str) -> RuleDef:
         SystemParams(),
         Severity.CRITICAL,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts on an alert by hand: as the audit log names them, from which address, and the
+    customers they may see (None: every customer)."""
+
+    name: str  # "user:tina"
+    address: str = ""
+    customers: frozenset[int] | None = None
+
+    def may_see(self, customer_id: int | None) -> bool:
+        """Alerts of no customer (system alerts) are for those who see every customer."""
+        if self.customers is None:
+            return True
+        return customer_id is not None and customer_id in self.customers
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    """What an action did: ``changed`` False when there was nothing to do (acknowledged twice)."""
+
+    alert_id: int
+    changed: bool
+    life: Lifecycle
+    reason: str
+
+
+class AlertNotFound(LookupError):
+    """No such alert, or not one the actor may see (the two are one answer: 404)."""

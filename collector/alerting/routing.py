@@ -15,18 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from collector.alerting.domain import Channel, Hours, Severity
+from collector.alerting.domain import Hours, Severity
+from collector.notify.domain import Channel, Recipient
 
 TIER_ROLES = ("technician", "supervisor", "administrator")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    key: str  # contact:3, user:2, ops, webhook
-    channel: Channel
-    address: str
-    contact_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

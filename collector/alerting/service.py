@@ -6,13 +6,14 @@ jobs, and starts and stops it."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
 
 from collector.alerting.engine import AlertEngine, EngineSettings
 from collector.alerting.feeds import Feeds
 from collector.alerting.routing import parse_business_hours
 from collector.alerting.series import SeriesFacts
-from collector.bus import BatchCommitted, Bus, StreamClosed, StreamOpened
+from collector.bus import BatchCommitted, Bus, InventoryChanged, StreamClosed, StreamOpened
 from collector.config import CollectorConfig
 from collector.notify.channel import Sender
 from collector.notify.email_smtp import SmtpSender, SmtpSettings
@@ -24,6 +25,12 @@ from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
 
 log = logging.getLogger(__name__)
+
+
+class JobScheduler(Protocol):
+    """What alerting needs of the collector's scheduler (APScheduler's ``add_job``)."""
+
+    def add_job(self, func: Callable[[], object], trigger: str, *, seconds: int, id: str) -> object: ...
 
 
 def senders(cfg: CollectorConfig) -> dict[str, Sender]:
@@ -80,13 +87,9 @@ class Alerting:
         bus.subscribe(BatchCommitted, self.feeds.on_batch)
         bus.subscribe(StreamOpened, self.feeds.on_stream_opened)
         bus.subscribe(StreamClosed, self.feeds.on_stream_closed)
-        try:
-            from collector.bus import InventoryChanged
-        except ImportError:  # pragma: no cover - only before the inventory area landed
-            return
         bus.subscribe(InventoryChanged, self.feeds.on_inventory)
 
-    def add_jobs(self, scheduler: Any) -> None:
+    def add_jobs(self, scheduler: JobScheduler) -> None:
         scheduler.add_job(self.engine.tick, "interval", seconds=1, id="alerting_tick")
         scheduler.add_job(self.feeds.check_silent, "interval", seconds=5, id="alerting_silent")
         scheduler.add_job(self.feeds.run_forecasts, "interval", seconds=300, id="alerting_forecast")

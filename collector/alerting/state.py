@@ -2,10 +2,13 @@
 
 Nothing here touches a database or a clock: callers pass ``now`` (seconds since the epoch)
 and get the next :class:`Lifecycle` plus the :class:`Step` to record, or None when nothing
-changed. :func:`announcement` decides what, if anything, recipients must be told; it
-compares the alert's state with what was last announced, so a suppressed period (a
-maintenance window, an inhibition, a snooze) ends with at most one catch-up message and
-nothing at all for an alert whose whole life fell inside it.
+changed. The technicians' actions (:func:`acknowledge`, :func:`unacknowledge`,
+:func:`snooze`, :func:`resolve`, :func:`comment`) are transitions too, refused with
+:class:`ActionRefused` where the state does not allow them. :func:`announcement` decides
+what, if anything, recipients must be told; it compares the alert's state with what was
+last announced, so a suppressed period (a maintenance window, an inhibition, a snooze) ends
+with at most one catch-up message and nothing at all for an alert whose whole life fell
+inside it.
 """
 
 from __future__ import annotations
@@ -84,20 +87,71 @@ def step(cur: Lifecycle, verdict: Verdict, now: float, for_s: float) -> tuple[Li
     return cur, None
 
 
+OPEN = (State.PENDING, State.FIRING)
+COMMENT_MAX = 2000
+
+
+class ActionRefused(ValueError):
+    """A technician's action that the alert's state does not allow; the message says why."""
+
+
+class InvalidInput(ActionRefused):
+    """An action given unusable input (an empty comment, a snooze ending in the past)."""
+
+
+def _open(cur: Lifecycle, what: str) -> None:
+    if cur.state not in OPEN:
+        raise ActionRefused(f"only a pending or firing alert can be {what} (this one is {cur.state})")
+
+
+def _text(text: str, what: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput(f"{what}: required")
+    if len(cleaned) > COMMENT_MAX:
+        raise InvalidInput(f"{what}: at most {COMMENT_MAX} characters")
+    return cleaned
+
+
 def acknowledge(cur: Lifecycle) -> tuple[Lifecycle, Step | None]:
-    """Acknowledge a pending or firing alert: escalation stops; notifications of it go on."""
-    if cur.state not in (State.PENDING, State.FIRING) or cur.acked:
+    """Acknowledge a pending or firing alert: escalation stops; notifications of it go on.
+    Acknowledging twice changes nothing."""
+    _open(cur, "acknowledged")
+    if cur.acked:
         return cur, None
     return replace(cur, acked=True), Step(cur.state, cur.state, cur.severity, "acknowledged")
 
 
-def snooze(cur: Lifecycle, until: float, now: float) -> tuple[Lifecycle, Step | None]:
-    """Silence notifications of this alert until ``until`` (a later time); the state goes on."""
-    if until <= now:
-        raise ValueError("a snooze must end in the future")
-    if cur.state in (State.INACTIVE,):
+def unacknowledge(cur: Lifecycle) -> tuple[Lifecycle, Step | None]:
+    """Withdraw an acknowledgement: the alert is nobody's again and escalation resumes."""
+    _open(cur, "un-acknowledged")
+    if not cur.acked:
         return cur, None
-    return replace(cur, snoozed_until=until), Step(cur.state, cur.state, cur.severity, "snoozed")
+    return replace(cur, acked=False), Step(cur.state, cur.state, cur.severity, "acknowledgement withdrawn")
+
+
+def snooze(cur: Lifecycle, until: float, now: float) -> tuple[Lifecycle, Step | None]:
+    """Silence notifications of a pending or firing alert until ``until`` (a later time); the
+    state goes on."""
+    if until <= now:
+        raise InvalidInput("a snooze must end in the future")
+    _open(cur, "snoozed")
+    reason = f"snoozed for {(until - now) / 60:g} min"
+    return replace(cur, snoozed_until=until), Step(cur.state, cur.state, cur.severity, reason)
+
+
+def resolve(cur: Lifecycle, now: float, comment: str) -> tuple[Lifecycle, Step]:
+    """Close a pending or firing alert by hand, saying why. Should the condition still hold,
+    the next observation starts a new episode."""
+    why = _text(comment, "comment")
+    _open(cur, "resolved by hand")
+    nxt = replace(cur, state=State.RESOLVED, resolved_at=now)
+    return nxt, Step(cur.state, State.RESOLVED, cur.severity, f"resolved by hand: {why}")
+
+
+def comment(cur: Lifecycle, text: str) -> tuple[Lifecycle, Step]:
+    """A note on the alert's timeline, in any state; the lifecycle does not change."""
+    return cur, Step(cur.state, cur.state, cur.severity, f"comment: {_text(text, 'comment')}")
 
 
 def due_escalation(cur: Lifecycle, now: float, after_s: float, max_tier: int) -> int | None:

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from collector.alerting.domain import MessageState
-from collector.alerting.models import DeadLetter, Message
 from collector.notify.channel import Outcome
+from collector.notify.domain import MessageState
+from collector.notify.models import DeadLetter, Message
 
 MAX_RESPONSE_LOG = 4000
 

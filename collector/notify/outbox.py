@@ -14,10 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.alerting.domain import OutboxState
-from collector.alerting.models import Message, OutboxEntry
-from collector.alerting.routing import Recipient
 from collector.notify import message_log
+from collector.notify.domain import OutboxState, Recipient
+from collector.notify.models import Message, OutboxEntry
 
 Renderer = Callable[[str, str, Sequence[str], str], tuple[str, str]]
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from collector.alerting import grouping
-from collector.alerting.models import Message
 from collector.notify import message_log, outbox
 from collector.notify.channel import Outcome, Outgoing, Sender
+from collector.notify.models import Message
+from collector.notify.render import render
 from collector.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class NotifyWorker:
         """One pass: flush due groups, then attempt every due message. Returns attempts made."""
         now = self.now()
         with self._store.session() as s:
-            outbox.flush_due(s, now, grouping.render)
+            outbox.flush_due(s, now, render)
         with self._store.session() as s:
             claimed = [
                 (m.id, m.channel, m.kind, Outgoing(m.address, m.subject, m.body, m.idempotency_key))

@@ -12,9 +12,10 @@ from sqlalchemy import MetaData
 from collector.alerting import models as alerting_models
 from collector.functions import models as functions_models
 from collector.helpdesk import models as helpdesk_models
+from collector.notify import models as notify_models
 from collector.snmp import models as snmp_models
 from collector.store import models
 
-MODEL_MODULES = (models, alerting_models, functions_models, snmp_models, helpdesk_models)
+MODEL_MODULES = (models, alerting_models, notify_models, functions_models, snmp_models, helpdesk_models)
 
 metadata: MetaData = models.Base.metadata

@@ -1,6 +1,8 @@
 """Alerts on the dashboard: the list (filter by customer, severity, state), one alert with
-its transitions, acknowledge and snooze (rules and windows: ``rules_views``; contacts and
-their message log: ``contacts_views``).
+its transitions, acknowledge, un-acknowledge, snooze, resolve and comment - as forms and as
+JSON under ``/api/alerts/<id>/<action>`` (session and CSRF token like every POST), both
+calling the same methods of the alert engine, the one writer of alert state (rules and
+windows: ``rules_views``; contacts and their message log: ``contacts_views``).
 
 Everything is scoped to the customers the user may see (system alerts and global rules,
 which belong to no customer, to users who see every customer); every change is audited.
@@ -12,34 +14,50 @@ Who may do what is a capability (``collector.web.permissions``): reading needs
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.alerting import forms
 from collector.alerting.domain import Severity, State
+from collector.alerting.engine import AlertEngine
 from collector.alerting.models import (
     Alert,
     AlertTransition,
 )
+from collector.alerting.records import Acted, Actor, AlertNotFound
+from collector.alerting.state import ActionRefused, InvalidInput
 from collector.store.models import Device
-from collector.web.auditing import record
+from collector.web.auditing import remote_address
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
     Capability,
     get_owned_or_404,
     require,
     scope_to_customers,
+    visible_customer_ids,
     visible_customers,
 )
 from collector.web.resources import store
 from collector.web.security import safe_next
 
 bp = Blueprint("alerting", __name__)
+EXTENSION_KEY = "eus.alerting"
 
 LIST_LIMIT = 500
 
@@ -97,26 +115,16 @@ def alert_detail(alert_id: int) -> ResponseReturnValue:
     return render_template("alerts_detail.html", alert=alert, transitions=transitions, device=device)
 
 
-def _alert_action(alert_id: int, action: str, reason: str, apply: Any) -> ResponseReturnValue:
-    user = current_user()
-    with store().session() as s:
-        alert = _alert_or_404(s, alert_id, user)
-        if alert.state not in (State.PENDING.value, State.FIRING.value):
-            flash("Only a pending or firing alert can be acknowledged or snoozed.", "error")
-            return redirect(url_for("alerting.alert_detail", alert_id=alert_id))
-        detail = apply(alert)
-        s.add(
-            AlertTransition(
-                alert_id=alert.id,
-                from_state=alert.state,
-                to_state=alert.state,
-                severity=alert.severity,
-                reason=reason,
-                actor=user.actor,
-            )
-        )
-        record(s, f"alert.{action}", f"alert:{alert.id}", customer_id=alert.customer_id, **detail)
-    flash(f"Alert {alert_id}: {reason}.", "info")
+def _alert_action(alert_id: int, act: Callable[[AlertEngine, Actor], Acted]) -> ResponseReturnValue:
+    """Run one of the engine's actions for the logged-in user and say how it went."""
+    try:
+        done = act(_engine(), _actor())
+    except AlertNotFound:
+        abort(404)
+    except ActionRefused as exc:
+        flash(f"Alert {alert_id}: {exc}.", "error")
+        return redirect(url_for("alerting.alert_detail", alert_id=alert_id))
+    flash(f"Alert {alert_id}: {done.reason if done.changed else 'nothing to change'}.", "info")
     return redirect(
         safe_next(request.form.get("next")) or url_for("alerting.alert_detail", alert_id=alert_id)
     )
@@ -125,13 +133,7 @@ def _alert_action(alert_id: int, action: str, reason: str, apply: Any) -> Respon
 @bp.post("/alerts/<int:alert_id>/ack")
 @require(Capability.HANDLE_ALERTS)
 def acknowledge(alert_id: int) -> ResponseReturnValue:
-    now = datetime.now(UTC)
-
-    def apply(alert: Alert) -> dict[str, Any]:
-        alert.acked_by, alert.acked_at = current_user().actor, now
-        return {}
-
-    return _alert_action(alert_id, "ack", "acknowledged", apply)
+    return _alert_action(alert_id, lambda engine, who: engine.acknowledge(alert_id, who))
 
 
 @bp.post("/alerts/<int:alert_id>/snooze")
@@ -142,10 +144,109 @@ def snooze(alert_id: int) -> ResponseReturnValue:
     except forms.FormError as exc:
         flash(f"Not snoozed: {exc}", "error")
         return redirect(url_for("alerting.alert_detail", alert_id=alert_id))
-    until = datetime.now(UTC) + timedelta(minutes=minutes)
+    return _alert_action(alert_id, lambda engine, who: engine.snooze(alert_id, who, minutes * 60))
 
-    def apply(alert: Alert) -> dict[str, Any]:
-        alert.snoozed_until = until
-        return {"until": until.isoformat(timespec="seconds")}
 
-    return _alert_action(alert_id, "snooze", f"snoozed for {minutes:g} min", apply)
+# -- one writer: the engine ------------------------------------------------------------------
+def init_app(app: Flask, engine: AlertEngine) -> None:
+    """Give the views the process's alert engine (composition root)."""
+    app.extensions[EXTENSION_KEY] = engine
+
+
+def _engine() -> AlertEngine:
+    engine: AlertEngine | None = current_app.extensions.get(EXTENSION_KEY)
+    if engine is None:
+        abort(503, "alerting is not running in this process")
+    return engine
+
+
+def _actor() -> Actor:
+    """The logged-in user as the engine sees them: audit name, address, customers in sight."""
+    user = current_user()
+    visible = visible_customer_ids(user)
+    return Actor(user.actor, remote_address(), None if visible is None else frozenset(visible))
+
+
+@bp.post("/alerts/<int:alert_id>/unack")
+@require(Capability.HANDLE_ALERTS)
+def unacknowledge(alert_id: int) -> ResponseReturnValue:
+    return _alert_action(alert_id, lambda engine, who: engine.unacknowledge(alert_id, who))
+
+
+@bp.post("/alerts/<int:alert_id>/resolve")
+@require(Capability.HANDLE_ALERTS)
+def resolve(alert_id: int) -> ResponseReturnValue:
+    comment = request.form.get("comment", "")
+    return _alert_action(alert_id, lambda engine, who: engine.resolve(alert_id, who, comment))
+
+
+@bp.post("/alerts/<int:alert_id>/comment")
+@require(Capability.HANDLE_ALERTS)
+def comment(alert_id: int) -> ResponseReturnValue:
+    text = request.form.get("comment", "")
+    return _alert_action(alert_id, lambda engine, who: engine.comment(alert_id, who, text))
+
+
+ApiAction = Callable[[AlertEngine, int, Actor, dict[str, Any]], Acted]
+
+API_ACTIONS: dict[str, ApiAction] = {
+    "acknowledge": lambda engine, alert_id, who, _body: engine.acknowledge(alert_id, who),
+    "unacknowledge": lambda engine, alert_id, who, _body: engine.unacknowledge(alert_id, who),
+    "snooze": lambda engine, alert_id, who, body: engine.snooze(
+        alert_id, who, forms.snooze_minutes({"minutes": str(body.get("minutes", ""))}) * 60
+    ),
+    "resolve": lambda engine, alert_id, who, body: engine.resolve(
+        alert_id, who, str(body.get("comment", ""))
+    ),
+    "comment": lambda engine, alert_id, who, body: engine.comment(
+        alert_id, who, str(body.get("comment", ""))
+    ),
+}
+"""The JSON API: ``POST /api/alerts/<id>/<name>``, one route each, calling the same engine
+methods as the forms above."""
+
+
+def _api_action(alert_id: int, run: ApiAction) -> ResponseReturnValue:
+    """A JSON body (``{"minutes": 30}``, ``{"comment": "..."}``) and the ``X-CSRFToken``
+    header. 200 with the alert's state; 400 bad input; 404 unknown or not yours; 409 not in
+    a state that allows it."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        body = {}
+    try:
+        done = run(_engine(), alert_id, _actor(), body)
+    except AlertNotFound:
+        abort(404)
+    except (InvalidInput, forms.FormError) as exc:
+        return jsonify({"error": str(exc)}), 400
+    except ActionRefused as exc:
+        return jsonify({"error": str(exc)}), 409
+    life = done.life
+    return jsonify(
+        {
+            "alert": done.alert_id,
+            "changed": done.changed,
+            "reason": done.reason,
+            "state": life.state.value,
+            "severity": life.severity.value,
+            "acknowledged": life.acked,
+            "snoozed_until": life.snoozed_until,
+        }
+    )
+
+
+def _api_view(run: ApiAction) -> Callable[[int], ResponseReturnValue]:
+    @require(Capability.HANDLE_ALERTS)
+    def view(alert_id: int) -> ResponseReturnValue:
+        return _api_action(alert_id, run)
+
+    return view
+
+
+for _name, _run in API_ACTIONS.items():
+    bp.add_url_rule(
+        f"/api/alerts/<int:alert_id>/{_name}",
+        endpoint=f"api_{_name}",
+        view_func=_api_view(_run),
+        methods=["POST"],
+    )

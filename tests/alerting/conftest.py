@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from support.sms_emulator import SmsEmulator
-from web.conftest import app, client, login, password_hashes, seed, tsdb  # noqa: F401 - the dashboard's fixtures
+from web.conftest import SECRET_KEY, Seed, client, login, password_hashes, seed, tsdb  # noqa: F401 - fixtures
 
 from alerting.smtp_server import SmtpServer
+from collector.alerting.engine import AlertEngine
 from collector.notify.email_smtp import SmtpSender, SmtpSettings
 from collector.notify.sms_http import TwilioSender, TwilioSettings
 from collector.store.db import Store
+from collector.tsdb.db import TimeSeriesDB
+from collector.web import alerting_views, create_app
 
 START = 1_795_000_000.0  # a Monday, 2026-11-16 ... (any fixed instant will do)
 
@@ -41,6 +45,19 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.migrate()
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def engine(store: Store) -> AlertEngine:
+    """The alert engine the dashboard's actions go through (as the collector wires it)."""
+    return AlertEngine(store)
+
+
+@pytest.fixture
+def app(store: Store, tsdb: TimeSeriesDB, seed: Seed, engine: AlertEngine) -> Flask:  # noqa: F811 - ours
+    app = create_app(store, tsdb, secret_key=SECRET_KEY, test_config={"TESTING": True})
+    alerting_views.init_app(app, engine)
+    return app
 
 
 @pytest.fixture

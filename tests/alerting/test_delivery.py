@@ -14,8 +14,8 @@ from support.sms_emulator import SmsEmulator
 from alerting.conftest import FakeClock
 from alerting.smtp_server import SmtpServer
 from alerting.timeline import OPS, make
-from collector.alerting.models import DeadLetter, OutboxEntry
 from collector.notify.channel import Outcome
+from collector.notify.models import DeadLetter, OutboxEntry
 from collector.notify.worker import RetryPolicy
 from collector.store.db import Store
 

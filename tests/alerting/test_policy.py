@@ -7,7 +7,9 @@ from datetime import UTC, datetime, time
 import pytest
 
 from collector.alerting import grouping, inhibit, maintenance, routing
-from collector.alerting.domain import Announcement, Channel, Hours, Severity
+from collector.alerting.domain import Announcement, Hours, Severity
+from collector.notify import render
+from collector.notify.domain import Channel
 
 H = 3600.0
 ONE_OFF = maintenance.Window(customer_id=1, starts=10 * H, ends=12 * H)
@@ -94,11 +96,11 @@ def test_offline_groups_by_site_others_by_device() -> None:
 
 def test_render_grouped_and_sms_lengths() -> None:
     lines = [f"host{i}: offline" for i in range(200)]
-    subject, body = grouping.render(Channel.EMAIL, "firing", lines, "Acme / HQ")
-    assert "200 alerts" in subject and body.count("\n") == grouping.MAX_LINES + 1
-    _, sms = grouping.render(Channel.SMS_HTTP, "firing", lines, "Acme / HQ")
-    assert len(sms) <= grouping.SMS_LIMIT and "200 alerts" in sms
-    _, one = grouping.render(Channel.SMS_HTTP, "firing", ["cpu = 99"], "host1")
+    subject, body = render.render(Channel.EMAIL, "firing", lines, "Acme / HQ")
+    assert "200 alerts" in subject and body.count("\n") == render.MAX_LINES + 1
+    _, sms = render.render(Channel.SMS_HTTP, "firing", lines, "Acme / HQ")
+    assert len(sms) <= render.SMS_LIMIT and "200 alerts" in sms
+    _, one = render.render(Channel.SMS_HTTP, "firing", ["cpu = 99"], "host1")
     assert one == "[EUS FIRING] host1: cpu = 99"
 
 

@@ -19,6 +19,7 @@ from collector.alerting.rules import (
     parse_params,
 )
 from collector.alerting.rules import threshold as th
+from collector.alerting.rules.params import SystemParams
 from collector.alerting.rules.scope import RuleDef, effective
 
 W, C = Severity.WARNING, Severity.CRITICAL
@@ -167,14 +168,17 @@ def test_forecast_verdict() -> None:
     assert forecast.evaluate(p, ts[:3], ts[:3], W) is None  # too few points
 
 
+ANY_PARAMS = SystemParams()  # scope does not look at parameters
+
+
 def test_most_specific_rule_wins() -> None:
     rules = [
-        RuleDef(1, "g", "cpu", "threshold", None),
-        RuleDef(2, "c", "cpu", "threshold", None, customer_id=7),
-        RuleDef(3, "s", "cpu", "threshold", None, customer_id=7, site_id=70),
-        RuleDef(4, "d", "cpu", "threshold", None, customer_id=7, device_id=700),
-        RuleDef(5, "other", "disk", "threshold", None),
-        RuleDef(6, "c8", "cpu", "threshold", None, customer_id=8),
+        RuleDef(1, "g", "cpu", "threshold", ANY_PARAMS),
+        RuleDef(2, "c", "cpu", "threshold", ANY_PARAMS, customer_id=7),
+        RuleDef(3, "s", "cpu", "threshold", ANY_PARAMS, customer_id=7, site_id=70),
+        RuleDef(4, "d", "cpu", "threshold", ANY_PARAMS, customer_id=7, device_id=700),
+        RuleDef(5, "other", "disk", "threshold", ANY_PARAMS),
+        RuleDef(6, "c8", "cpu", "threshold", ANY_PARAMS, customer_id=8),
     ]
     pick = {
         (7, 70, 700): [4, 5],

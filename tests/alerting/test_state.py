@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import pytest
 
 from collector.alerting.domain import Announcement, Severity, State
 from collector.alerting.state import (
     CLEARED,
+    ActionRefused,
+    InvalidInput,
     Lifecycle,
+    Step,
     Verdict,
     acknowledge,
     announcement,
+    comment,
     due_escalation,
+    resolve,
     snooze,
     step,
+    unacknowledge,
 )
 
 W, C = Severity.WARNING, Severity.CRITICAL
@@ -54,16 +63,86 @@ def test_new_episode_resets_ack_snooze_and_tier() -> None:
     assert (nxt.acked, nxt.snoozed_until, nxt.escalation_tier, nxt.firing_since) == (False, None, 0, 20)
 
 
-def test_acknowledge_and_snooze() -> None:
-    firing = Lifecycle(State.FIRING, W, 0, 0)
-    acked, tr = acknowledge(firing)
-    assert acked.acked and tr is not None and tr.reason == "acknowledged"
-    assert acknowledge(acked) == (acked, None)
-    assert acknowledge(Lifecycle()) == (Lifecycle(), None)
-    snoozed, tr = snooze(firing, 100, 10)
-    assert snoozed.snoozed_until == 100 and tr is not None
-    with pytest.raises(ValueError, match="future"):
-        snooze(firing, 5, 10)
+PENDING = Lifecycle(State.PENDING, W, active_since=0)
+FIRING = Lifecycle(State.FIRING, W, 0, 0)
+ACKED = replace(FIRING, acked=True)
+RESOLVED = Lifecycle(State.RESOLVED, W, 0, 0, 50)
+NOW = 100.0
+
+
+def _resolve(cur: Lifecycle) -> tuple[Lifecycle, Step | None]:
+    return resolve(cur, NOW, "  replaced the disk ")
+
+
+def _snooze(cur: Lifecycle) -> tuple[Lifecycle, Step | None]:
+    return snooze(cur, NOW + 1800, NOW)
+
+
+def _comment(cur: Lifecycle) -> tuple[Lifecycle, Step | None]:
+    return comment(cur, "called the customer")
+
+
+Action = Callable[[Lifecycle], tuple[Lifecycle, "Step | None"]]
+
+ACTIONS: list[tuple[str, Action, Lifecycle, Lifecycle | None, str | None]] = [
+    # (name, action, current, expected next or None when refused, the step's reason or None)
+    ("ack pending", acknowledge, PENDING, replace(PENDING, acked=True), "acknowledged"),
+    ("ack firing", acknowledge, FIRING, ACKED, "acknowledged"),
+    ("ack twice", acknowledge, ACKED, ACKED, None),
+    ("ack resolved", acknowledge, RESOLVED, None, None),
+    ("ack inactive", acknowledge, Lifecycle(), None, None),
+    ("unack", unacknowledge, ACKED, FIRING, "acknowledgement withdrawn"),
+    ("unack unacked", unacknowledge, FIRING, FIRING, None),
+    ("unack resolved", unacknowledge, replace(RESOLVED, acked=True), None, None),
+    ("snooze", _snooze, FIRING, replace(FIRING, snoozed_until=NOW + 1800), "snoozed for 30 min"),
+    ("snooze resolved", _snooze, RESOLVED, None, None),
+    (
+        "resolve firing",
+        _resolve,
+        ACKED,
+        replace(ACKED, state=State.RESOLVED, resolved_at=NOW),
+        "resolved by hand: replaced the disk",
+    ),
+    (
+        "resolve pending",
+        _resolve,
+        PENDING,
+        replace(PENDING, state=State.RESOLVED, resolved_at=NOW),
+        "resolved by hand: replaced the disk",
+    ),
+    ("resolve resolved", _resolve, RESOLVED, None, None),
+    ("comment firing", _comment, FIRING, FIRING, "comment: called the customer"),
+    ("comment resolved", _comment, RESOLVED, RESOLVED, "comment: called the customer"),
+]
+
+
+@pytest.mark.parametrize(("name", "action", "cur", "nxt", "reason"), ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_actions(
+    name: str, action: Action, cur: Lifecycle, nxt: Lifecycle | None, reason: str | None
+) -> None:
+    if nxt is None:
+        with pytest.raises(ActionRefused, match="only a pending or firing alert"):
+            action(cur)
+        return
+    got, st = action(cur)
+    assert got == nxt
+    assert (st.reason if st else None) == reason
+    if st is not None:
+        assert (st.from_state, st.to_state) == (cur.state, nxt.state)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: snooze(FIRING, NOW, NOW), "future"),
+        (lambda: resolve(FIRING, NOW, "   "), "comment: required"),
+        (lambda: comment(FIRING, ""), "comment: required"),
+        (lambda: comment(FIRING, "x" * 2001), "at most 2000"),
+    ],
+)
+def test_actions_refuse_bad_input(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        call()
 
 
 ESCALATIONS = [

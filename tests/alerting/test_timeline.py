@@ -179,9 +179,8 @@ def test_min_priority_critical_gets_no_warning_copies(
 def test_escalation_until_acknowledged(
     tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
 ) -> None:
-    from datetime import UTC, datetime
-
     from collector.alerting.models import Alert, UserChannel
+    from collector.alerting.records import Actor
     from collector.store.models import User
 
     tl = make(tmp_path, store, clock, smtp)
@@ -200,9 +199,9 @@ def test_escalation_until_acknowledged(
     tl.run(600)
     assert len(subjects(smtp, "sam@msp.example")) == 1
     assert subjects(smtp, "sam@msp.example")[0].startswith("[EUS ESCALATED]")
-    with store.session() as s:  # the supervisor acknowledges on the dashboard
-        alert = s.query(Alert).one()
-        alert.acked_by, alert.acked_at = "user:sam", datetime.fromtimestamp(clock(), UTC)
+    with store.session() as s:
+        alert_id = s.query(Alert).one().id
+    tl.engine.acknowledge(alert_id, Actor("user:sam"))  # what the dashboard's form calls
     tl.run(1800)
     assert subjects(smtp, "ada@msp.example") == []
 

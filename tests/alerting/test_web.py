@@ -12,7 +12,8 @@ from web.conftest import PASSWORDS, LoginFn, Seed, csrf_token, set_role
 
 from alerting.conftest import sms_sender, smtp_sender
 from alerting.smtp_server import SmtpServer
-from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact, Message
+from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact
+from collector.notify.models import Message
 from collector.notify.worker import NotifyWorker
 from collector.store.db import Store
 from collector.store.models import AuditEntry, Role

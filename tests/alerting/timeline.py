@@ -15,8 +15,9 @@ from alerting.conftest import FakeClock, sms_sender, smtp_sender
 from alerting.smtp_server import SmtpServer
 from collector.alerting.engine import AlertEngine, EngineSettings
 from collector.alerting.feeds import Feeds
-from collector.alerting.models import AlertRule, Contact, MaintenanceWindow, Message
+from collector.alerting.models import AlertRule, Contact, MaintenanceWindow
 from collector.alerting.series import SeriesFacts
+from collector.notify.models import Message
 from collector.notify.sms_email_gateway import EmailGatewaySender
 from collector.notify.worker import NotifyWorker, RetryPolicy
 from collector.store.db import Store

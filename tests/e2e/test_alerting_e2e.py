@@ -20,7 +20,8 @@ from sqlalchemy import select, update
 from support.procs import AgentProc, CollectorProc, eus, wait_for
 from support.sms_emulator import SmsEmulator
 
-from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact, Message
+from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact
+from collector.notify.models import Message
 from collector.store.db import Store
 from collector.store.models import Customer
 

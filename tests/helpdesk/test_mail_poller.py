@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from support.imap_server import ImapServer
 
-from collector.alerting.models import Contact, Message
+from collector.alerting.models import Contact
 from collector.helpdesk import mail_poller
 from collector.helpdesk.inbound import UnknownSenders
 from collector.helpdesk.mailbox import MailboxSettings
 from collector.helpdesk.models import InboundMail, Ticket, TicketEntry
+from collector.notify.models import Message
 from collector.store.db import Store
 from collector.store.models import Customer
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from collector.alerting.models import Message, UserChannel
+from collector.alerting.models import UserChannel
 from collector.helpdesk import tickets, watch
 from collector.helpdesk.lifecycle import Action, Status
 from collector.helpdesk.models import Calendar, Rota, SlaPolicy, SlaTarget, Ticket
+from collector.notify.models import Message
 from collector.store.db import Store
 from collector.store.models import Customer, User
 

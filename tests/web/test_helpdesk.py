@@ -11,10 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.alerting.models import Contact, Message
+from collector.alerting.models import Contact
 from collector.helpdesk import tickets
 from collector.helpdesk.acceptance import Claim, make_token
 from collector.helpdesk.models import Ticket
+from collector.notify.models import Message
 from collector.store.db import Store
 from collector.web import acceptance_views
 

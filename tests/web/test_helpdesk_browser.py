@@ -13,9 +13,10 @@ from flask import Flask
 from sqlalchemy import select
 from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIMEOUT_MS, serve
 
-from collector.alerting.models import Contact, Message
+from collector.alerting.models import Contact
 from collector.helpdesk import tickets
 from collector.helpdesk.models import Ticket, TimeEntry
+from collector.notify.models import Message
 from collector.store.db import Store
 
 from .conftest import PASSWORDS, Seed

@@ -20,7 +20,18 @@ from collector.alerting.rules import (
     inventory_change,
     threshold,
 )
-from collector.alerting.rules.params import RuleError
+from collector.alerting.rules.params import RuleError, SystemParams
+
+RuleParams = (
+    threshold.Params
+    | function_status.Params
+    | instance_offline.Params
+    | data_gap.Params
+    | forecast.Params
+    | inventory_change.Params
+    | SystemParams
+)
+"""Every kind's parameters: each has ``for_s`` and ``hold_s``; the rest is the kind's own."""
 
 
 class Input(enum.StrEnum):
@@ -39,7 +50,7 @@ class RuleKind:
     name: str
     title: str
     input: Input
-    parse: Callable[[Mapping[str, Any]], Any]
+    parse: Callable[[Mapping[str, Any]], RuleParams]
     event_like: bool = False  # fires on an event and resolves itself after ``hold_s``
     example: str = "{}"
 
@@ -90,7 +101,7 @@ RULE_KINDS: Mapping[str, RuleKind] = {
 }
 
 
-def parse_params(kind: str, raw: Mapping[str, Any]) -> Any:
+def parse_params(kind: str, raw: Mapping[str, Any]) -> RuleParams:
     """Validated parameters of a rule of ``kind``; RuleError names what is wrong."""
     found = RULE_KINDS.get(kind)
     if found is None:
@@ -100,4 +111,4 @@ def parse_params(kind: str, raw: Mapping[str, Any]) -> Any:
     return found.parse(raw)
 
 
-__all__ = ["RULE_KINDS", "Input", "RuleError", "RuleKind", "parse_params"]
+__all__ = ["RULE_KINDS", "Input", "RuleError", "RuleKind", "RuleParams", "SystemParams", "parse_params"]

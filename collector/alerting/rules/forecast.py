@@ -11,7 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from collector.alerting.domain import Severity
-from collector.alerting.rules.params import RuleError, choice, common_durations, labels, number, text
+from collector.alerting.rules import params
+from collector.alerting.rules.params import choice, common_durations, labels, number
 from collector.alerting.state import Verdict
 
 
@@ -29,9 +30,7 @@ class Params:
 
 
 def parse(raw: Mapping[str, Any]) -> Params:
-    metric = text(raw, "metric")
-    if not metric:
-        raise RuleError("metric: required, e.g. disk.percent")
+    metric = params.metric(raw)
     return Params(
         metric,
         labels(raw),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -62,3 +63,19 @@ def common_durations(raw: Mapping[str, Any]) -> tuple[float, float]:
     """(for_s, hold_s) shared by every kind: how long a condition must hold before firing, and
     how long an event-like alert stays firing before it resolves itself."""
     return number(raw, "for_s", 0.0, minimum=0.0), number(raw, "hold_s", 3600.0, minimum=1.0)
+
+
+def metric(raw: Mapping[str, Any]) -> str:
+    """The metric a rule watches (required)."""
+    name = text(raw, "metric")
+    if not name:
+        raise RuleError("metric: required, e.g. disk.percent")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class SystemParams:
+    """Parameters of the rules the collector makes itself ("notification channel failing")."""
+
+    for_s: float = 0.0
+    hold_s: float = 3600.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from collector.alerting.domain import Scope, Severity
+from collector.alerting.rules import RuleParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,7 @@ class RuleDef:
     name: str
     family: str
     kind: str
-    params: Any
+    params: RuleParams
     severity: Severity = Severity.WARNING
     customer_id: int | None = None
     site_id: int | None = None

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from collector.alerting.domain import Severity
-from collector.alerting.rules.params import RuleError, choice, common_durations, labels, optional_number, text
+from collector.alerting.rules import params
+from collector.alerting.rules.params import RuleError, choice, common_durations, labels, optional_number
 from collector.alerting.state import CLEARED, Verdict
 
 OPERATORS: Mapping[str, Callable[[float, float], bool]] = {
@@ -37,9 +38,7 @@ class Params:
 
 
 def parse(raw: Mapping[str, Any]) -> Params:
-    metric = text(raw, "metric")
-    if not metric:
-        raise RuleError("metric: required, e.g. disk.percent")
+    metric = params.metric(raw)
     op = choice(raw, "op", tuple(OPERATORS), ">")
     warning, critical = optional_number(raw, "warning"), optional_number(raw, "critical")
     if warning is None and critical is None:
