@@ -11,9 +11,10 @@ from sqlalchemy import MetaData
 
 from collector.alerting import models as alerting_models
 from collector.functions import models as functions_models
+from collector.signin import models as signin_models
 from collector.snmp import models as snmp_models
 from collector.store import models
 
-MODEL_MODULES = (models, alerting_models, functions_models, snmp_models)
+MODEL_MODULES = (models, alerting_models, functions_models, snmp_models, signin_models)
 
 metadata: MetaData = models.Base.metadata
