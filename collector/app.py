@@ -146,8 +146,10 @@ class Collector:
         from waitress.server import create_server
 
         from collector.web import create_app, functions_views, snmp_views
+        from collector.web.settings import from_config
 
-        app = create_app(self.store, self.tsdb, secret_key=read_secret_key(self.cfg.data_dir))
+        secret_key = read_secret_key(self.cfg.data_dir)
+        app = create_app(self.store, self.tsdb, secret_key=secret_key, settings=from_config(self.cfg))
         snmp_views.init_app(app, self.snmp)
         functions_views.init_app(app, self.configs)
         self.web = create_server(

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collector.passwords import hash_password
+from collector.signin.sessions import revoke_user_sessions
 from collector.store.models import Customer, Device, Role, Site, User, UserCustomer
 from collector.web import forms
 from collector.web.auditing import record
@@ -164,6 +165,9 @@ def update_user(user_id: int) -> ResponseReturnValue:
                     setattr(user, field, new)
             if pw is not None:
                 user.password_hash = hash_password(pw)
+            if pw is not None or not active:
+                # End the sessions on the server, not only when a browser next shows its cookie.
+                revoke_user_sessions(s, user.id, "deactivated" if not active else "password-changed")
             target = f"user:{user.username}"
             if changes or pw is not None:
                 record(s, "user.update", target, changes=changes, password_changed=pw is not None)

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from collector.web.identity import load_current_user, optional_user
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "two_factor.verify", "static", "health.healthz"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -20,12 +20,14 @@ def url_params(seed: Seed) -> dict[str, Any]:
         "device_id": seed.device_a,
         "user_id": seed.tech,
         "token_id": seed.token_a,
+        "session_id": 1,
         **dict.fromkeys(("alert_id", "rule_id", "window_id", "contact_id"), 1),  # alerting
     }
 
 
 def test_public_endpoints_are_exactly_login_static_and_health() -> None:
-    assert frozenset({"auth.login", "static", "health.healthz"}) == PUBLIC_ENDPOINTS
+    # The second-factor step is public: it accepts only the pending marker of a right password.
+    assert frozenset({"auth.login", "two_factor.verify", "static", "health.healthz"}) == PUBLIC_ENDPOINTS
 
 
 def test_every_route_redirects_to_login_without_a_session(
