@@ -38,7 +38,6 @@ _STATUS = {
 }
 
 
-
 @dataclass(frozen=True, slots=True)
 class EnrollLimits:
     """Attempts allowed per window from one address and for one token; attempt rows kept."""
