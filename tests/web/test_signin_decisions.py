@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 
-from collector.signin.client_address import client_address, parse_networks
+from collector.signin.client_address import Network, client_address, parse_networks
 from collector.signin.lockout import (
     ACCOUNT_POLICY,
     ADDRESS_POLICY,
@@ -102,8 +102,8 @@ PROXIES = parse_networks(["10.0.0.1", "192.168.50.0/24"])
         ("::1", "2001:db8::5", parse_networks(["::1"]), "2001:db8::5"),
     ],
 )
-def test_client_address(peer: str, xff: str | None, trusted: tuple[object, ...], client: str) -> None:
-    assert client_address(peer, xff, trusted) == client  # type: ignore[arg-type]
+def test_client_address(peer: str, xff: str | None, trusted: tuple[Network, ...], client: str) -> None:
+    assert client_address(peer, xff, trusted) == client
 
 
 def test_bad_trusted_proxy_is_an_error() -> None:
