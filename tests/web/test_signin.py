@@ -225,3 +225,37 @@ def test_required_second_factor_sends_users_to_set_it_up(
     assert response.status_code == 302 and response.headers["Location"] == "/account/two-factor"
     enable_totp(tech, store, seed.tech)
     assert tech.get("/").status_code == 200
+
+
+def test_the_second_factor_step_needs_a_fresh_right_password(
+    client: FlaskClient, login: LoginFn, store: Store, seed: Seed
+) -> None:
+    response = client.get("/login/second-factor")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    login("tech", PASSWORDS["tech"])
+    secret, _codes = enable_totp(client, store, seed.tech)
+    post(client, "/logout", {})
+    login("tech", PASSWORDS["tech"])
+    with client.session_transaction() as sess:
+        sess["pending_at"] = sess["pending_at"] - 301  # five minutes and a second ago
+    late = post(client, "/login/second-factor", {"code": next_code(secret)}, "/login")
+    assert late.status_code == 302 and late.headers["Location"].startswith("/login")
+    assert client.get("/").status_code == 302
+
+
+def test_deactivation_revokes_the_users_sessions(
+    app: Flask, client: FlaskClient, login: LoginFn, store: Store, seed: Seed
+) -> None:
+    sup = app.test_client()
+    token = csrf_token(sup)
+    sup.post("/login", data={"username": "super", "password": PASSWORDS["super"], "csrf_token": token})
+    assert sup.get("/").status_code == 200
+    login("admin", PASSWORDS["admin"])
+    form = {"role": "supervisor", "all_customers": "1"}  # "active" left unticked
+    path = f"/admin/users/{seed.supervisor}"
+    assert post(client, path, form, path).status_code == 302
+    with store.session() as s:
+        mine = WebSession.user_id == seed.supervisor
+        reasons = s.scalars(select(WebSession.revoked_reason).where(mine)).all()
+    assert reasons == ["deactivated"]
+    assert sup.get("/").status_code == 302
