@@ -259,3 +259,24 @@ def test_deactivation_revokes_the_users_sessions(
         reasons = s.scalars(select(WebSession.revoked_reason).where(mine)).all()
     assert reasons == ["deactivated"]
     assert sup.get("/").status_code == 302
+
+
+def test_settings_reach_the_app_from_the_collector_configuration(
+    store: Store, tsdb: TimeSeriesDB, seed: Seed
+) -> None:
+    from collector.config import load
+    from collector.web.auditing import TRUSTED_PROXIES_KEY
+    from collector.web.settings import from_config
+
+    env = {
+        "EUS_WEB_TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
+        "EUS_WEB_SESSION_IDLE_MINUTES": "5",
+        "EUS_WEB_SESSION_MAX_HOURS": "2",
+    }
+    app = create_app(store, tsdb, secret_key=SECRET_KEY, settings=from_config(load(env=env)))
+    assert [str(n) for n in app.extensions[TRUSTED_PROXIES_KEY]] == ["10.0.0.1/32", "10.1.0.0/16"]
+    assert app.config["SESSION_IDLE_TIMEOUT_S"] == 300
+    assert app.permanent_session_lifetime == timedelta(hours=2)
+    bad = load(env={"EUS_WEB_TRUSTED_PROXIES": "proxy.example"})
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6"):
+        create_app(store, tsdb, secret_key=SECRET_KEY, settings=from_config(bad))
