@@ -140,7 +140,13 @@ def bench_eus(args: argparse.Namespace, work: Path, t0_ms: int, per_agent: int) 
     eus(data, "init")
     eus(data, "customer", "create", "Bench")
     token = eus(data, "token", "create", "--customer", "Bench", "--uses", str(args.agents)).strip()
-    env = {"EUS_MAX_MESSAGE_BYTES": str(64 << 20)}
+    # Every simulated agent enrols from this one address with one token: lift the flood limits.
+    flood = str(max(args.agents, 10))
+    env = {
+        "EUS_MAX_MESSAGE_BYTES": str(64 << 20),
+        "EUS_ENROLL_LIMIT_PER_ADDRESS": flood,
+        "EUS_ENROLL_LIMIT_PER_TOKEN": flood,
+    }
     coll = Collector(data, work / "collector.log", env)
     coll.start()
     log(f"collector pid {coll.pid} up; enrolling {args.agents} agents over the Enrollment RPC")

@@ -29,7 +29,7 @@ from collector.ingest.writer import IngestWriter
 from collector.inventory.ingest import InventoryIngest, customer_lookup
 from collector.pki import CertificateAuthority
 from collector.rpc.agent_config import AgentConfigs
-from collector.rpc.enroll_service import EnrollmentService
+from collector.rpc.enroll_service import EnrollLimits, EnrollmentService
 from collector.rpc.live import LiveStreams
 from collector.rpc.server import RpcServer, build_server
 from collector.rpc.stream_service import StreamService
@@ -94,6 +94,11 @@ class Collector:
             stream_port=cfg.stream_port,
             advertised=cfg.advertised_stream_address,
             cert_days=cfg.agent_cert_days,
+            limits=EnrollLimits(
+                per_address=cfg.enroll_limit_per_address,
+                per_token=cfg.enroll_limit_per_token,
+                attempts_kept=cfg.enroll_attempts_kept,
+            ),
         )
         self.rpc: RpcServer | None = None
         self.web: Any = None
@@ -146,8 +151,10 @@ class Collector:
         from waitress.server import create_server
 
         from collector.web import alerting_views, create_app, functions_views, snmp_views
+        from collector.web.settings import from_config
 
-        app = create_app(self.store, self.tsdb, secret_key=read_secret_key(self.cfg.data_dir))
+        secret_key = read_secret_key(self.cfg.data_dir)
+        app = create_app(self.store, self.tsdb, secret_key=secret_key, settings=from_config(self.cfg))
         snmp_views.init_app(app, self.snmp)
         functions_views.init_app(app, self.configs)
         alerting_views.init_app(app, self.alerting.engine)

@@ -61,6 +61,16 @@ class CollectorConfig:
     notify_retry_base_s: float = 5.0
     notify_retry_budget_s: float = 3600.0
     extra: dict[str, Any] = field(default_factory=dict)
+    # Dashboard sign-in (collector.web.settings). X-Forwarded-For is believed only from these
+    # proxy addresses or networks; sessions end after this long idle or this long at all.
+    web_trusted_proxies: tuple[str, ...] = ()
+    web_session_idle_minutes: float = 30.0
+    web_session_max_hours: float = 12.0
+    # Enrolment attempts allowed per minute from one address and for one token, and how many
+    # attempt records are kept (the oldest go first).
+    enroll_limit_per_address: int = 10
+    enroll_limit_per_token: int = 20
+    enroll_attempts_kept: int = 10_000
 
     @property
     def tsdb_path(self) -> Path:

@@ -2,7 +2,9 @@
 
 A token is bound to one customer, stored only as its SHA-256 (tokens are 192 random
 bits, so a fast hash is enough), limited in uses and lifetime. Every attempt, refused
-or not, is recorded for the Installation Trouble-Shooter.
+or not, is recorded for the Installation Trouble-Shooter; the record is bounded
+(:func:`prune_attempts`), and the servicer rate-limits attempts per address and per token
+before any of this runs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from collector.pki import CertificateAuthority, CSRError
@@ -241,3 +243,23 @@ def revoke_token(session: Session, row: EnrollmentToken, audit: Auditor) -> bool
     row.revoked_at = datetime.now(UTC)
     audit(session, "token.revoke", f"token:{row.prefix}", customer_id=row.customer_id)
     return True
+
+
+def prune_attempts(session: Session, keep: int) -> None:
+    """Keep only the newest ``keep`` attempt records, so a flood cannot grow the table."""
+    cutoff = session.scalar(
+        select(EnrollmentAttempt.id).order_by(EnrollmentAttempt.id.desc()).offset(keep).limit(1)
+    )
+    if cutoff is not None:
+        session.execute(delete(EnrollmentAttempt).where(EnrollmentAttempt.id <= cutoff))
+
+
+def peer_address(peer: str) -> str:
+    """The address in a gRPC peer string: ``ipv4:10.0.0.5:51234`` -> ``10.0.0.5``,
+    ``ipv6:[::1]:51234`` -> ``::1``; anything else is returned as is."""
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv6" and rest.startswith("["):
+        return rest[1:].partition("]")[0]
+    if kind == "ipv4":
+        return rest.rpartition(":")[0]
+    return peer

@@ -13,9 +13,18 @@ from collector.alerting import models as alerting_models
 from collector.functions import models as functions_models
 from collector.helpdesk import models as helpdesk_models
 from collector.notify import models as notify_models
+from collector.signin import models as signin_models
 from collector.snmp import models as snmp_models
 from collector.store import models
 
-MODEL_MODULES = (models, alerting_models, notify_models, functions_models, snmp_models, helpdesk_models)
+MODEL_MODULES = (
+    models,
+    alerting_models,
+    notify_models,
+    functions_models,
+    snmp_models,
+    helpdesk_models,
+    signin_models,
+)
 
 metadata: MetaData = models.Base.metadata

@@ -16,11 +16,14 @@ from typing import Any
 from flask import Blueprint, Flask
 from flask_wtf.csrf import CSRFProtect
 
+from collector.signin.client_address import parse_networks
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
 from collector.web import (
     acceptance_views,
+    account_security,
     admin,
+    admin_security,
     alerting_views,
     api,
     audit_view,
@@ -39,7 +42,9 @@ from collector.web import (
     security,
     snmp_views,
     timesheet_views,
+    two_factor,
 )
+from collector.web.auditing import TRUSTED_PROXIES_KEY
 from collector.web.identity import optional_user
 from collector.web.permissions import Capability, can
 
@@ -60,6 +65,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     helpdesk_views.bp,
     acceptance_views.bp,
     timesheet_views.bp,
+    two_factor.bp,
+    account_security.bp,
+    admin_security.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {
@@ -69,11 +77,14 @@ DEFAULTS: Mapping[str, Any] = {
     # Off by default because waitress serves plain HTTP in-process; set it when the
     # dashboard is reached over HTTPS (directly or through a TLS-terminating proxy).
     "SESSION_COOKIE_SECURE": False,
+    # The cookie may outlive the session: the server-side row decides (idle and absolute limits).
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "SESSION_IDLE_TIMEOUT_S": 1800.0,
+    "SESSION_MAX_AGE_S": 12 * 3600.0,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_FAILURE_WINDOW_S": 900.0,
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed.
+    "TRUSTED_PROXIES": (),
 }
 
 MIN_SECRET_KEY_LENGTH = 16
@@ -84,25 +95,32 @@ def create_app(
     tsdb: TimeSeriesDB,
     *,
     secret_key: str,
+    settings: Mapping[str, Any] | None = None,
     test_config: Mapping[str, Any] | None = None,
 ) -> Flask:
     """Build the dashboard app over the collector's relational store and time-series DB.
 
     ``secret_key`` signs session cookies and CSRF tokens; it must be random and at least
-    16 characters. ``test_config`` overrides any setting in :data:`DEFAULTS` (and Flask's).
+    16 characters. ``settings`` (from the collector's configuration, see
+    :func:`collector.web.settings.from_config`) and then ``test_config`` override any
+    setting in :data:`DEFAULTS` (and Flask's).
     """
     if len(secret_key) < MIN_SECRET_KEY_LENGTH:
         raise ValueError(f"secret_key must be at least {MIN_SECRET_KEY_LENGTH} characters")
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config["SECRET_KEY"] = secret_key
+    if settings is not None:
+        app.config.from_mapping(settings)
     if test_config is not None:
         app.config.from_mapping(test_config)
+    app.extensions[TRUSTED_PROXIES_KEY] = parse_networks(app.config["TRUSTED_PROXIES"])
 
     resources.init_app(app, store, tsdb)
     # The login guard runs before the CSRF check, so a request without a session is sent
     # to the login page whatever its method; with a session, a POST without token is 400.
     security.init_app(app)
+    two_factor.init_app(app)
     CSRFProtect(app)
     errors.init_app(app)
     filters.init_app(app)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from collector.accounts import customers as customers_service
 from collector.accounts import users as users_service
 from collector.accounts.errors import AccountError
+from collector.signin.sessions import revoke_user_sessions
 from collector.store.models import Customer, Device, Role, Site, User, UserCustomer
 from collector.web import forms
 from collector.web.auditing import record
@@ -146,6 +147,10 @@ def update_user(user_id: int) -> ResponseReturnValue:
                 acting_user_id=me.id,
             )
             users_service.grant(s, record, user, granted)
+            password_changed, active = bool(form.get("password")), user.active
+            if password_changed or not active:
+                # End the sessions on the server, not only when a browser next shows its cookie.
+                revoke_user_sessions(s, user.id, "deactivated" if not active else "password-changed")
     except (FormError, AccountError) as exc:
         flash(str(exc), "error")
         return _edit_page(user_id, 400)

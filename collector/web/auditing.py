@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy.orm import Session
 
+from collector.signin.client_address import client_address
 from collector.store.db import audit
 from collector.web.identity import current_user
 
+TRUSTED_PROXIES_KEY = "TRUSTED_PROXIES"
+
 
 def remote_address() -> str:
-    return (request.remote_addr or "")[:100]
+    """The client's address; ``X-Forwarded-For`` counts only from ``TRUSTED_PROXIES``."""
+    trusted = current_app.extensions.get(TRUSTED_PROXIES_KEY, ())
+    peer = request.remote_addr or ""
+    return client_address(peer, request.headers.get("X-Forwarded-For"), trusted)[:100]
 
 
 def record(

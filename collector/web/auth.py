@@ -1,8 +1,11 @@
-"""Login and logout. Every attempt, good or bad, leaves an audit row; passwords never do."""
+"""Login and logout. Every attempt, good or bad, leaves an audit row; passwords never do.
+
+A user with a second factor is sent on to ``two_factor.verify`` after the right password;
+the throttle counts failures per account and per client address.
+"""
 
 from __future__ import annotations
 
-import math
 import unicodedata
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from collector.passwords import burn_verify_time, hash_password, needs_rehash, verify_password
+from collector.signin.second_factor import confirmed_credential
 from collector.store.db import audit
 from collector.store.models import User
 from collector.web.auditing import remote_address
@@ -17,6 +21,7 @@ from collector.web.identity import login_user, logout_user, optional_user
 from collector.web.permissions import public
 from collector.web.resources import resources
 from collector.web.security import safe_next
+from collector.web.signin_flow import begin_second_factor, count_failure, throttled_message
 
 bp = Blueprint("auth", __name__)
 
@@ -49,10 +54,11 @@ def login() -> ResponseReturnValue:
     if wait > 0:
         with res.store.session() as s:
             audit(s, actor, "login.failure", actor, address=address, reason="throttled")
-        flash(f"Too many failed attempts. Try again in {math.ceil(wait / 60)} min.", "error")
+        flash(throttled_message(wait), "error")
         return render_template("login.html", next_url=next_url or "", username=username), 429
 
     reason = ""
+    second_factor = False
     with res.store.session() as s:
         user = s.scalar(select(User).where(User.username == username)) if username else None
         if user is None:
@@ -66,16 +72,23 @@ def login() -> ResponseReturnValue:
             user.password_hash = hash_password(password)
         if reason:
             audit(s, actor, "login.failure", actor, address=address, reason=reason)
+        elif user is not None and confirmed_credential(s, user.id) is not None:
+            second_factor = True
+            audit(s, actor, "login.password-ok", actor, address=address)
         else:
             audit(s, actor, "login.success", actor, address=address)
 
     if reason or user is None:
-        res.login_throttle.record_failure(address, username)
+        count_failure(address, username)
         flash("Invalid username or password.", "error")
         return render_template("login.html", next_url=next_url or "", username=username), 200
 
+    if second_factor:
+        # The account's failures are cleared only once the second factor is right too.
+        begin_second_factor(user)
+        return redirect(url_for("two_factor.verify", next=next_url or None))
     res.login_throttle.record_success(address, username)
-    login_user(user)
+    login_user(user, address)
     return redirect(next_url or url_for("dashboard.index"))
 
 

@@ -1,22 +1,25 @@
-"""Who is asking: the logged-in user, loaded from the session cookie on every request.
+"""Who is asking: the logged-in user, found through a server-side session on every request.
 
-The session (a signed cookie) holds only the user id and a fingerprint of the user's
-password hash. The user row is read again on every request, so deactivating a user or
-changing their password ends their existing sessions at once.
+The signed cookie holds only a random session id and a fingerprint of the user's password
+hash; the session row (:mod:`collector.signin.sessions`) decides whether it is still
+usable (not revoked, not idle, not too old). The user row is read again on every request,
+so deactivating a user or changing their password ends their existing sessions at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from sqlalchemy import select
 
+from collector.signin.sessions import Lifetimes, find_session, revoke_session, start_session
 from collector.store.models import Role, User, UserCustomer
 from collector.web.resources import store
 
-SESSION_USER_ID = "uid"
+SESSION_ID = "sid"
 SESSION_FINGERPRINT = "fp"
 
 
@@ -29,6 +32,7 @@ class CurrentUser:
     role: Role
     all_customers: bool
     customer_ids: frozenset[int]
+    session_id: int = 0  # the server-side session row, for "this session" on the sessions page
 
     @property
     def actor(self) -> str:
@@ -41,15 +45,36 @@ def fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
-def login_user(user: User) -> None:
-    """Start a fresh session for ``user``; anything from before login is discarded."""
+def session_lifetimes() -> Lifetimes:
+    """The idle timeout and absolute lifetime the app is configured with."""
+    return Lifetimes(
+        idle=timedelta(seconds=float(current_app.config["SESSION_IDLE_TIMEOUT_S"])),
+        absolute=timedelta(seconds=float(current_app.config["SESSION_MAX_AGE_S"])),
+    )
+
+
+def login_user(user: User, address: str) -> None:
+    """Start a fresh server-side session for ``user``; anything from before login is discarded."""
     session.clear()  # session fixation: nothing set before authentication survives it
     session.permanent = True
-    session[SESSION_USER_ID] = user.id
+    with store().session() as s:
+        raw = start_session(
+            s,
+            user.id,
+            address=address,
+            user_agent=request.headers.get("User-Agent", ""),
+            limits=session_lifetimes(),
+        )
+    session[SESSION_ID] = raw
     session[SESSION_FINGERPRINT] = fingerprint(user.password_hash)
 
 
 def logout_user() -> None:
+    """End the session on the server too: a copy of the cookie is worthless afterwards."""
+    raw = session.get(SESSION_ID)
+    if isinstance(raw, str):
+        with store().session() as s:
+            revoke_session(s, raw, "logout")
     session.clear()
 
 
@@ -58,13 +83,15 @@ def load_current_user() -> None:
     g.user = None
     if request.endpoint == "static":
         return  # public, and not worth a database read
-    user_id = session.get(SESSION_USER_ID)
-    if not isinstance(user_id, int):
+    raw = session.get(SESSION_ID)
+    if not isinstance(raw, str):
         return
     with store().session() as s:
-        user = s.get(User, user_id)
+        row = find_session(s, raw, limits=session_lifetimes())
+        user = s.get(User, row.user_id) if row is not None else None
         if (
-            user is None
+            row is None
+            or user is None
             or not user.active
             or session.get(SESSION_FINGERPRINT) != fingerprint(user.password_hash)
         ):
@@ -77,6 +104,7 @@ def load_current_user() -> None:
             role=Role(user.role),
             all_customers=user.all_customers,
             customer_ids=frozenset(granted),
+            session_id=row.id,
         )
 
 

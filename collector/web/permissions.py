@@ -51,6 +51,7 @@ class Capability(enum.StrEnum):
     HANDLE_ALERTS = "handle-alerts"  # acknowledge, snooze, maintenance windows, test a contact
     COMMAND_AGENTS = "command-agents"  # one-off requests to an agent ("collect inventory now")
     EDIT_OWN_CHANNELS = "edit-own-channels"  # one's own alert e-mail and mobile
+    MANAGE_OWN_ACCOUNT = "manage-own-account"  # one's own sessions and second factor
     WORK_TICKETS = "work-tickets"  # open, reply to, move on, assign and log time on tickets
     VIEW_AUDIT = "view-audit"
     ENROL_DEVICES = "enrol-devices"  # enrolment tokens for the customers one may see
@@ -77,6 +78,7 @@ _TECHNICIAN = frozenset(
         Capability.HANDLE_ALERTS,
         Capability.COMMAND_AGENTS,
         Capability.EDIT_OWN_CHANNELS,
+        Capability.MANAGE_OWN_ACCOUNT,
         Capability.WORK_TICKETS,
     }
 )

@@ -27,10 +27,7 @@ def init_app(app: Flask, store: Store, tsdb: TimeSeriesDB) -> None:
     app.extensions[EXTENSION_KEY] = Resources(
         store=store,
         tsdb=tsdb,
-        login_throttle=LoginThrottle(
-            max_failures=int(app.config["LOGIN_MAX_FAILURES"]),
-            window_s=float(app.config["LOGIN_FAILURE_WINDOW_S"]),
-        ),
+        login_throttle=LoginThrottle(),
     )
 
 

@@ -81,7 +81,8 @@ def test_login_clears_the_session_against_fixation(client: FlaskClient, login: L
     login("tech", PASSWORDS["tech"])
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert isinstance(sess["uid"], int)
+        assert isinstance(sess["sid"], str) and len(sess["sid"]) >= 43  # a random id, not the user's
+        assert "uid" not in sess
 
 
 def test_session_cookie_flags(app: Flask, login: LoginFn, client: FlaskClient) -> None:

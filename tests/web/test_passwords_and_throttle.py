@@ -1,11 +1,11 @@
-"""argon2id helpers and the failed-login throttle (with a fake clock)."""
+"""argon2id helpers and the failed-login throttle per account and address (with a fake clock)."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 
 from collector.passwords import hash_password, needs_rehash, verify_password
-from collector.web.throttle import ADDRESS_FACTOR, LoginThrottle
+from collector.web.throttle import KeyKind, LoginThrottle
 
 
 def test_hash_is_argon2id_and_verifies() -> None:
@@ -34,34 +34,42 @@ class FakeClock:
         return self.now
 
 
-def test_throttle_blocks_after_max_failures_and_forgets_after_window() -> None:
+def test_account_lockout_grows_and_ends_and_success_clears_it() -> None:
     clock = FakeClock()
-    throttle = LoginThrottle(max_failures=3, window_s=60, clock=clock)
-    for _ in range(3):
-        assert throttle.retry_after("10.0.0.1", "alice") == 0
-        throttle.record_failure("10.0.0.1", "Alice")
-        clock.now += 1
-    assert throttle.retry_after("10.0.0.1", "alice") == 57.0
-    assert throttle.retry_after("10.0.0.2", "alice") == 0  # another address
-    assert throttle.retry_after("10.0.0.1", "bob") == 0  # another user
-    clock.now += 57
-    assert throttle.retry_after("10.0.0.1", "alice") == 0
+    throttle = LoginThrottle(clock=clock)
+    for i in range(4):
+        assert throttle.record_failure(f"10.0.0.{i}", "Alice") == []  # from four addresses
+    started = throttle.record_failure("10.0.0.9", "alice")
+    assert [(lock.kind, lock.key, lock.seconds_left) for lock in started] == [
+        (KeyKind.ACCOUNT, "alice", 30.0)
+    ]
+    assert throttle.retry_after("10.0.0.77", "ALICE") == 30.0  # the account, from anywhere
+    assert throttle.retry_after("10.0.0.77", "bob") == 0
+    clock.now += 30
+    assert throttle.retry_after("10.0.0.77", "alice") == 0
+    assert throttle.record_failure("10.0.0.9", "alice")[0].seconds_left == 60.0  # doubled
+    clock.now += 60
+    throttle.record_success("10.0.0.9", "alice")
+    assert throttle.record_failure("10.0.0.9", "alice") == []  # counting starts again
 
 
-def test_throttle_success_clears_the_user_and_address_limit_holds() -> None:
+def test_made_up_names_lock_only_themselves_and_their_address() -> None:
     clock = FakeClock()
-    throttle = LoginThrottle(max_failures=2, window_s=60, clock=clock)
-    throttle.record_failure("10.0.0.1", "alice")
-    throttle.record_success("10.0.0.1", "alice")
-    throttle.record_failure("10.0.0.1", "alice")
-    assert throttle.retry_after("10.0.0.1", "alice") == 0
-    for i in range(2 * ADDRESS_FACTOR):
-        throttle.record_failure("10.0.0.9", f"user{i}")
-    assert throttle.retry_after("10.0.0.9", "someone-new") > 0
+    throttle = LoginThrottle(clock=clock)
+    for i in range(25):
+        throttle.record_failure("203.0.113.5", f"made-up-{i}")
+    assert throttle.retry_after("203.0.113.5", "admin") > 0  # the guessing address waits
+    assert throttle.retry_after("10.0.0.2", "admin") == 0  # the real admin elsewhere does not
+    kinds = {(lock.kind, lock.key) for lock in throttle.lockouts()}
+    assert (KeyKind.ADDRESS, "203.0.113.5") in kinds
+    assert not any(key == "admin" for _kind, key in kinds)
+    assert throttle.unlock(KeyKind.ADDRESS, "203.0.113.5")
+    assert throttle.retry_after("203.0.113.5", "admin") == 0
+    assert not throttle.unlock(KeyKind.ADDRESS, "203.0.113.5")
 
 
 def test_throttle_memory_is_bounded() -> None:
-    throttle = LoginThrottle(max_failures=2, window_s=60, clock=FakeClock(), max_keys=100)
+    throttle = LoginThrottle(clock=FakeClock(), max_keys=100)
     for i in range(1000):
-        throttle.record_failure(f"10.0.{i // 256}.{i % 256}", "x")
-    assert len(throttle._failures) <= 100
+        throttle.record_failure(f"10.0.{i // 256}.{i % 256}", f"x{i}")
+    assert len(throttle._records) <= 100

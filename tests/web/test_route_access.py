@@ -32,7 +32,14 @@ from collector.web.permissions import (
 
 from .conftest import PASSWORDS, SECRET_KEY, Seed, seed_store
 
-EXPECTED_PUBLIC = {"auth.login", "auth.logout", "health.healthz", "static", "acceptance.answer"}
+EXPECTED_PUBLIC = {
+    "auth.login",
+    "auth.logout",
+    "two_factor.verify",
+    "health.healthz",
+    "static",
+    "acceptance.answer",
+}
 
 
 def _route_table() -> list[tuple[str, str, str, Access | None]]:
@@ -66,6 +73,7 @@ def url_params(seed: Seed) -> dict[str, Any]:
         "token_id": seed.token_a,
         **dict.fromkeys(("alert_id", "rule_id", "window_id", "contact_id"), 1),  # alerting
         "number": 1,  # a ticket
+        "session_id": 1,  # a sign-in session
         "token": "not-a-signed-link",  # the acceptance link (public)
     }
 
@@ -185,7 +193,14 @@ def test_the_role_table() -> None:
     also configure devices, edit alerting, run the helpdesk's settings, enrol and read the
     audit; administrators also manage users and customers and edit global rules."""
     c = Capability
-    technician = {c.VIEW_DASHBOARD, c.HANDLE_ALERTS, c.COMMAND_AGENTS, c.EDIT_OWN_CHANNELS, c.WORK_TICKETS}
+    technician = {
+        c.VIEW_DASHBOARD,
+        c.HANDLE_ALERTS,
+        c.COMMAND_AGENTS,
+        c.EDIT_OWN_CHANNELS,
+        c.MANAGE_OWN_ACCOUNT,
+        c.WORK_TICKETS,
+    }
     supervisor = technician | {
         c.VIEW_AUDIT,
         c.ENROL_DEVICES,
