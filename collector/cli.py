@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 
 from collector import __version__
-from collector.config import CollectorConfig, load
+from collector.config import CollectorConfig, ConfigError, load
 from collector.enrollment import create_token, parse_duration
 from collector.store.db import Store, audit
 from collector.store.models import Customer, Device, Role, User, UserCustomer
@@ -296,6 +296,10 @@ def admin_main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"eus: {exc}", file=sys.stderr)
         return 2
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(f"eus: {line}", file=sys.stderr)
+        return 2
 
 
 def collector_main(argv: list[str] | None = None) -> int:
@@ -313,8 +317,9 @@ def collector_main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         cfg = _config(args)
-    except (OSError, ValueError) as exc:
-        print(f"eus-collector: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # one line per bad setting, no traceback
+        for line in exc.lines:
+            print(f"eus-collector: {line}", file=sys.stderr)
         return 2
     from collector.app import run
 

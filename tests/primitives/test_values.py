@@ -76,7 +76,25 @@ def test_durations(value: Any, seconds: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["", " ", "h", "3y", "-1h", "-5", "1h-30m", "1hh", "m5", "inf", "nan", "1e3", True, None, -1, float("inf")]
+    "bad",
+    [
+        "",
+        " ",
+        "h",
+        "3y",
+        "-1h",
+        "-5",
+        "1h-30m",
+        "1hh",
+        "m5",
+        "inf",
+        "nan",
+        "1e3",
+        True,
+        None,
+        -1,
+        float("inf"),
+    ],
 )
 def test_bad_durations_are_errors_naming_the_value(bad: Any) -> None:
     with pytest.raises(ValueError, match="not a duration") as info:
