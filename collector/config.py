@@ -176,7 +176,7 @@ def load(
     if path is None and env.get(ENV_CONFIG):
         path = Path(env[ENV_CONFIG])
     layers = [] if path is None else [_file_layer(path)]
-    layers += [_env_layer(env), Layer(dict(overrides or {}), "override")]
+    layers += [_env_layer(env), Layer(dict(overrides or {}), "override", from_file=False)]
     cfg = build(CollectorConfig, layers)
     if cfg.enroll_port == cfg.stream_port:
         raise ConfigError([f"enroll_port = {cfg.enroll_port}: must differ from stream_port"])

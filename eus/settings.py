@@ -167,13 +167,15 @@ class Layer:
     """Values from one place, keyed by setting name, and how to name a key to the operator.
 
     ``env_prefix`` marks values read from variables named ``prefix + NAME`` (``EUS_``);
-    ``section`` qualifies names in files with sections (``spool.``).
+    ``section`` qualifies names in files with sections (``spool.``); ``where`` is the file,
+    or (with ``from_file=False``) another origin such as ``override``.
     """
 
     values: Mapping[str, Any]
     where: str  # "/etc/eus/collector.toml", "environment", "override"
     env_prefix: str | None = None
     section: str = ""
+    from_file: bool = True  # False: "(override)" rather than "in /etc/eus/collector.toml"
 
     def key(self, name: str) -> str:
         """The name as the operator wrote it: ``EUS_STREAM_PORT`` or ``spool.max_bytes``."""
@@ -186,7 +188,7 @@ class Layer:
             shown = "***" if secret else str(value)
             return f"{key} ({self.where})" if unknown else f"{key}={shown} ({self.where})"
         shown = "***" if secret else _show(value)
-        place = f"({self.where})" if self.where in ("override", "defaults") else f"in {self.where}"
+        place = f"in {self.where}" if self.from_file else f"({self.where})"
         return f"{key} {place}" if unknown else f"{key} = {shown} {place}"
 
 
@@ -203,8 +205,8 @@ def _show(value: Any) -> str:
 class ConfigError(ValueError):
     """Every problem found in a configuration, one line each."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.lines = tuple(lines)
+    def __init__(self, lines: str | Sequence[str]) -> None:
+        self.lines = (lines,) if isinstance(lines, str) else tuple(lines)
         super().__init__("\n".join(self.lines))
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.snmp.credentials import CredentialError, Credentials, from_target
+from eus.settings import to_bool, to_seconds
 from eus.v1 import eus_pb2
 
 DEFAULT_PORT = 161
@@ -151,14 +152,10 @@ def check_target(target: eus_pb2.SnmpTarget) -> TargetSpec:
 
 
 def _bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{where}: not a boolean: {value!r}")
+    try:
+        return to_bool(value)
+    except ValueError as exc:
+        raise SettingsError(f"{where}: {exc}, not {value!r}") from None
 
 
 def _int(value: Any, where: str, lo: int, hi: int) -> int:
@@ -199,12 +196,10 @@ def _set_field(target: eus_pb2.SnmpTarget, key: str, value: Any, where: str) -> 
     elif key in ("port", "retries"):
         setattr(target, key, _int(value, where, 0, 65535))
     elif key in ("interval_s", "timeout_s"):
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise SettingsError(f"{where}: not a number: {value!r}")
         try:
-            setattr(target, key, float(value))
-        except ValueError:
-            raise SettingsError(f"{where}: not a number: {value!r}") from None
+            setattr(target, key, to_seconds(value))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}, not {value!r}") from None
     elif isinstance(value, str):
         setattr(target, key, value)
     else:

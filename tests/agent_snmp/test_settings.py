@@ -174,7 +174,7 @@ def test_section_parsing_from_file_and_environment_values() -> None:
         ({"targets": [{**V3, "id": "a", "host": "h", "port": "x"}]}, "not an integer"),
         ({"trap_enabled": True}, "needs trap_communities or trap_v3_users"),
         ({"trap_port": 0}, "trap_port: 0 is not in 1..65535"),
-        ({"trap_enabled": "maybe"}, "not a boolean"),
+        ({"trap_enabled": "maybe"}, "trap_enabled: must be true or false"),
         ({"trap_v3_users": [{**V3, "engine_id": "xyz"}]}, "engine_id: must be 5-32 octets in hex"),
         ({"max_concurrency": 0}, "max_concurrency: 0 is not in 1..100"),
     ],

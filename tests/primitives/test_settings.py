@@ -26,7 +26,10 @@ class Example:
 
 
 FILE = "/etc/x.toml"
-ENV = {"where": "environment", "env_prefix": "EUS_"}
+
+
+def env(values: dict[str, Any]) -> Layer:
+    return Layer(values, "environment", env_prefix="EUS_")
 
 
 def test_defaults_and_secrets_out_of_repr() -> None:
@@ -94,21 +97,21 @@ def test_one_line_per_bad_value_in_a_file(values: dict[str, Any], line: str) -> 
 )
 def test_environment_lines_name_the_variable(values: dict[str, Any], line: str) -> None:
     with pytest.raises(ConfigError) as info:
-        build(Example, [Layer(values, **ENV)])
+        build(Example, [env(values)])
     assert info.value.lines[0].startswith(line)
     assert "hunter2" not in str(info.value)  # an unknown variable's value may be a secret
 
 
 def test_layers_apply_in_order_and_all_errors_are_reported() -> None:
-    cfg = build(Example, [Layer({"port": 1, "threads": 2}, FILE), Layer({"port": "3"}, **ENV)])
+    cfg = build(Example, [Layer({"port": 1, "threads": 2}, FILE), env({"port": "3"})])
     assert (cfg.port, cfg.threads) == (3, 2)
     with pytest.raises(ConfigError) as info:
         build(
             Example,
             [
                 Layer({"port": 0, "threads": 0}, FILE),
-                Layer({"on": "x"}, **ENV),
-                Layer({"ratio": 9}, "override"),
+                env({"on": "x"}),
+                Layer({"ratio": 9}, "override", from_file=False),
             ],
         )
     assert info.value.lines == (
