@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 
 from collector import __version__
 from collector.config import CollectorConfig, ConfigError, load
-from collector.enrollment import create_token, parse_duration
+from collector.enrollment import create_token, parse_ttl
 from collector.store.db import Store, audit
 from collector.store.models import Customer, Device, Role, User, UserCustomer
 
@@ -105,7 +105,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     cfg = _config(args)
     store = _store(cfg)
     try:
-        ttl = parse_duration(args.ttl)
+        ttl = parse_ttl(args.ttl)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     with store.session() as s:

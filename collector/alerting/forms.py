@@ -13,6 +13,7 @@ from typing import Any
 from collector.alerting import maintenance
 from collector.alerting.domain import Hours, Severity
 from collector.alerting.rules import RULE_KINDS, RuleError, parse_params
+from eus.values import checkbox
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
@@ -110,7 +111,7 @@ def rule(form: Mapping[str, str]) -> RuleInput:
         json.dumps(params, sort_keys=True),
         _severity(form, "severity", "warning"),
         *scope,
-        notify_contacts=str(form.get("notify_contacts", "")) in {"1", "on", "true"},
+        notify_contacts=checkbox(form.get("notify_contacts")),
         escalate_after_s=_float(form, "escalate_after_min", 0, 0, 7 * 24 * 60) * 60,
     )
 
@@ -210,7 +211,7 @@ def contact(form: Mapping[str, str], rule_ids: list[str]) -> ContactInput:
         opt_in = sorted({int(r) for r in rule_ids})
     except ValueError:
         raise FormError("opt_in: rule ids") from None
-    all_rules = str(form.get("all_rules", "")) in {"1", "on", "true"} or not opt_in
+    all_rules = checkbox(form.get("all_rules")) or not opt_in
     return ContactInput(
         customer_id,
         name,

@@ -21,6 +21,7 @@ from collector.web.forms import FormError
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, require
 from collector.web.resources import store
+from eus.values import checkbox
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -69,7 +70,7 @@ def create_user() -> ResponseReturnValue:
     echo = {
         "username": form.get("username", "")[:64],
         "role": form.get("role", ""),
-        "all_customers": forms.checkbox(form, "all_customers"),
+        "all_customers": checkbox(form.get("all_customers")),
         "customers": set(),
     }
     try:
@@ -77,7 +78,7 @@ def create_user() -> ResponseReturnValue:
             name = forms.username(form)
             pw = forms.password(form, required=True)
             role = forms.role(form)
-            all_customers = forms.checkbox(form, "all_customers")
+            all_customers = checkbox(form.get("all_customers"))
             granted = forms.ids(form, "customers", (c.id for c in _all_customers(s)))
             echo["customers"] = granted
             if s.scalar(select(User.id).where(User.username == name)) is not None:
@@ -149,8 +150,8 @@ def update_user(user_id: int) -> ResponseReturnValue:
             if user is None:
                 abort(404)
             role = forms.role(form)
-            active = forms.checkbox(form, "active")
-            all_customers = forms.checkbox(form, "all_customers")
+            active = checkbox(form.get("active"))
+            all_customers = checkbox(form.get("all_customers"))
             pw = forms.password(form, required=False)
             granted = forms.ids(form, "customers", (c.id for c in _all_customers(s)))
             if user.id == me.id and (role is not Role.ADMINISTRATOR or not active):

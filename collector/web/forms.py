@@ -46,10 +46,6 @@ def role(form: MultiDict[str, str]) -> Role:
         raise FormError("Role: choose one of " + ", ".join(r.value for r in Role) + ".") from None
 
 
-def checkbox(form: MultiDict[str, str], name: str) -> bool:
-    return form.get(name) in {"1", "on", "true", "yes"}
-
-
 def ids(form: MultiDict[str, str], name: str, allowed: Iterable[int]) -> set[int]:
     """Integer ids from repeated fields, each of which must be in ``allowed``."""
     allowed_set = set(allowed)
