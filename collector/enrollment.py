@@ -129,7 +129,7 @@ def enroll(
         raise EnrollmentRefused("unknown-token", "unknown enrolment token")
     if row.revoked_at is not None:
         raise EnrollmentRefused("revoked-token", "enrolment token was revoked")
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    expires = row.expires_at
     if expires <= now:
         raise EnrollmentRefused("expired-token", f"enrolment token expired at {expires:%Y-%m-%d %H:%M} UTC")
     # Consume a use atomically: two agents racing for the last use cannot both win.

@@ -7,12 +7,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from collector.alerting import maintenance
 from collector.alerting.domain import Hours, Severity
 from collector.alerting.rules import RULE_KINDS, RuleError, parse_params
+from collector.store.utc import as_utc
 from eus.values import checkbox
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -122,7 +123,7 @@ def _when(form: Mapping[str, str], key: str) -> datetime:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise FormError(f"{key}: a date and time like 2026-12-01T22:00 (UTC)") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 @dataclass(frozen=True, slots=True)

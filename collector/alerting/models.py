@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collector.store.models import Base, utcnow
+from collector.store.utc import UtcDateTime
 
 
 class AlertRule(Base):
@@ -33,8 +34,8 @@ class AlertRule(Base):
     notify_contacts: Mapped[bool] = mapped_column(Boolean, default=False)
     escalate_after_s: Mapped[float] = mapped_column(Float, default=0.0)  # 0: no escalation
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Alert(Base):
@@ -55,16 +56,16 @@ class Alert(Base):
     state: Mapped[str] = mapped_column(String(16), default="inactive", index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    active_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    firing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    active_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    firing_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     notified_state: Mapped[str] = mapped_column(String(16), default="")
     notified_severity: Mapped[str] = mapped_column(String(16), default="")
     acked_by: Mapped[str] = mapped_column(String(100), default="")
-    acked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     escalation_tier: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class AlertTransition(Base):
@@ -73,13 +74,13 @@ class AlertTransition(Base):
     __tablename__ = "alert_transitions"
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(100), default="system")
-    source_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    source_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     suppressed: Mapped[str] = mapped_column(String(60), default="")  # why nothing was sent
 
 
@@ -92,13 +93,13 @@ class MaintenanceWindow(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), nullable=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), nullable=True)
     function_id: Mapped[str] = mapped_column(String(200), default="")
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recurrence: Mapped[str] = mapped_column(String(16), default="none")  # none, daily, weekly
-    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Contact(Base):
@@ -116,7 +117,7 @@ class Contact(Base):
     all_rules: Mapped[bool] = mapped_column(Boolean, default=True)
     opt_in_rules: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of rule ids
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class UserChannel(Base):
@@ -147,12 +148,12 @@ class OutboxEntry(Base):
     title: Mapped[str] = mapped_column(String(200))  # the group's name in a subject line
     line: Mapped[str] = mapped_column(Text)  # this alert's line in the grouped message
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    source_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("alert_messages.id", ondelete="SET NULL"), nullable=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Message(Base):
@@ -171,13 +172,13 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    first_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     provider_response: Mapped[str] = mapped_column(Text, default="")
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    source_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    source_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class DeadLetter(Base):
@@ -188,4 +189,4 @@ class DeadLetter(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("alert_messages.id", ondelete="CASCADE"), unique=True)
     channel: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

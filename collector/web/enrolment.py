@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from collector.enrollment import create_token, parse_ttl
 from collector.store.models import EnrollmentToken
 from collector.web.auditing import record
-from collector.web.filters import as_utc
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_customer_or_404, require, visible_customer_ids
 from collector.web.resources import store
@@ -30,7 +29,7 @@ def token_status(row: EnrollmentToken, now: datetime) -> str:
     """ "active", "revoked", "expired" or "used up"."""
     if row.revoked_at is not None:
         return "revoked"
-    if as_utc(row.expires_at) <= now:
+    if row.expires_at <= now:
         return "expired"
     if row.max_uses is not None and row.uses >= row.max_uses:
         return "used up"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from collector.store.models import StreamState
+from collector.store.utc import as_utc
 
 STATE_LABELS = {
     StreamState.ONLINE.value: "online",
@@ -14,11 +15,6 @@ STATE_LABELS = {
     StreamState.OFFLINE_UNEXPECTED.value: "offline (unexpected)",
     StreamState.NEVER.value: "never connected",
 }
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything in the store is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utc(value: datetime | None) -> str:
