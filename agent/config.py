@@ -55,7 +55,17 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from eus.settings import ConfigError, Layer, build, did_you_mean, setting, to_bool, to_seconds, to_str
+from eus.settings import (
+    ConfigError,
+    Layer,
+    build,
+    did_you_mean,
+    setting,
+    to_bool,
+    to_seconds,
+    to_str,
+    unknown_keys,
+)
 
 DEFAULT_CONFIG_PATH = Path("/etc/eus/agent.toml")
 ENV_PREFIX = "EUS_AGENT_"
@@ -211,7 +221,7 @@ def _check_tables(data: Mapping[str, Any], where: str) -> list[str]:
     tables = (*_SECTIONS, "collectors", *EXTENSION_SECTIONS)
     errors = [
         f"[{name}] in {where}: unknown section{did_you_mean(name, tables)}"
-        for name in sorted(set(data) - set(tables))
+        for name in unknown_keys(data, tables)
     ]
     errors += [
         f"[{name}] in {where}: must be a table"

@@ -26,6 +26,7 @@ from agent.functions.params import ParamError, ParamReader
 from agent.functions.scheduler import Scheduler
 from agent.functions.spec import Defaults, Spec, from_proto, from_table
 from eus.atomic import write_atomic
+from eus.settings import unknown_keys
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class Settings:
 def read_section(section: Mapping[str, Any]) -> tuple[Settings, list[Spec]]:
     """Split ``[functions]`` into settings and specs; raises ExtensionError for bad settings."""
     scalars = {k: v for k, v in section.items() if not isinstance(v, Mapping)}
-    unknown = sorted(set(scalars) - set(SETTINGS))
+    unknown = unknown_keys(scalars, SETTINGS)
     if unknown:
         raise ExtensionError(
             f"[functions]: unknown setting(s) {', '.join(unknown)} (known: {', '.join(SETTINGS)};"

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from eus.settings import unknown_keys
 from eus.values import parse_bool, parse_duration
 
 N = TypeVar("N", int, float)
@@ -146,11 +147,11 @@ class ParamReader:
 
     def unknown(self) -> list[str]:
         """Names given but not read (so far)."""
-        return sorted(set(self._raw) - self._read)
+        return unknown_keys(self._raw, self._read)
 
     def finish(self) -> None:
         """Reject parameters the kind did not read."""
-        unknown = sorted(set(self._raw) - self._read)
+        unknown = unknown_keys(self._raw, self._read)
         if unknown:
             raise ParamError(
                 f"unknown parameter(s) {', '.join(unknown)} for kind {self.kind!r}"

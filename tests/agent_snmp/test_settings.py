@@ -171,7 +171,7 @@ def test_section_parsing_from_file_and_environment_values() -> None:
         ({"targets": [{"id": "a", "host": "h", "colour": "red"}]}, r"unknown key\(s\) colour"),
         ({"targets": [{"id": "a", "host": "h", "version": "2c", "community": "c"}]}, "legacy flag"),
         ({"targets": [{**V3, "id": "a", "host": "h"}, {**V3, "id": "a", "host": "h"}]}, "appears twice"),
-        ({"targets": [{**V3, "id": "a", "host": "h", "port": "x"}]}, "not an integer"),
+        ({"targets": [{**V3, "id": "a", "host": "h", "port": "x"}]}, "port: must be a whole number"),
         ({"trap_enabled": True}, "needs trap_communities or trap_v3_users"),
         ({"trap_port": 0}, "trap_port: 0 is not in 1..65535"),
         ({"trap_enabled": "maybe"}, "trap_enabled: must be true or false"),
