@@ -1,7 +1,9 @@
 """Collector configuration, layered: defaults -> TOML file -> ``EUS_*`` environment -> overrides.
 
 Nothing reads configuration at import time; :func:`load` is called by the composition
-root's CLI (``collector.cli``) and by the admin CLI.
+root's CLI (``collector.cli``) and by the admin CLI. The file is the one named by ``--config``
+or ``EUS_CONFIG`` (the systemd unit passes ``/etc/eus/collector.toml``); without one, defaults
+and the environment are the whole configuration.
 
 Every setting is one line in :class:`CollectorConfig`, declared with its default and its
 range (``eus.settings.setting``); the environment variable is ``EUS_`` + the upper-case
@@ -28,12 +30,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eus.settings import ConfigError, Layer, build, setting, to_seconds, to_str
 
-DEFAULT_CONFIG_PATH = Path("/etc/eus/collector.toml")
 ENV_PREFIX = "EUS_"
 ENV_CONFIG = "EUS_CONFIG"
 _NOT_OURS = ("EUS_AGENT_",)  # the agent's variables, when both run from one environment
 
-__all__ = ["DEFAULT_CONFIG_PATH", "CollectorConfig", "ConfigError", "load"]
+__all__ = ["CollectorConfig", "ConfigError", "load"]
 
 
 def _host(value: Any) -> str:

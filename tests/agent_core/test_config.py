@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+from support.procs import BIN, base_env
 
 from agent.config import CollectorOverride, Config, ConfigError, load
 
@@ -154,3 +156,28 @@ def test_backoff_bounds_are_checked_together(tmp_path: Path) -> None:
     path = write(tmp_path, "[transport]\nbackoff_initial_s = 10\nbackoff_max_s = 5\n")
     with pytest.raises(ConfigError, match=r"backoff_max_s = 5: must be at least transport.backoff_initial_s"):
         load(path, env={})
+
+
+def test_the_agent_refuses_to_start_with_one_line_per_bad_setting(tmp_path: Path) -> None:
+    path = write(tmp_path, "[transport]\nwindow = 0\n[spool]\nmax_age_s = 'forever'\n")
+    env = {
+        **base_env(),
+        "EUS_AGENT_STATE_DIR": str(tmp_path / "state"),
+        "EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0",
+    }
+    proc = subprocess.run(
+        [str(BIN / "eus-agent"), "run", "--config", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f'eus-agent: spool.max_age_s = "forever" in {path}: '
+        "must be a duration such as 90, 30s, 5m, 2h, 1d, 1w or 1h30m",
+        f"eus-agent: transport.window = 0 in {path}: must be at least 1",
+        "eus-agent: EUS_AGENT_BATCH_FLUSH_INTERVAL_S=0 (environment): must be more than 0",
+    ]
+    assert not (tmp_path / "state").exists()
