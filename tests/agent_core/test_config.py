@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from support.procs import BIN, base_env
+from support.procs import base_env, run_script
 
 from agent.config import CollectorOverride, Config, ConfigError, load
 
@@ -165,14 +164,7 @@ def test_the_agent_refuses_to_start_with_one_line_per_bad_setting(tmp_path: Path
         "EUS_AGENT_STATE_DIR": str(tmp_path / "state"),
         "EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0",
     }
-    proc = subprocess.run(
-        [str(BIN / "eus-agent"), "run", "--config", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_script("eus-agent", "run", "--config", str(path), env=env)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
         f'eus-agent: spool.max_age_s = "forever" in {path}: '

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from support.procs import BIN, REPO, base_env
+from support.procs import REPO, base_env, run_script
 
 from collector.config import CollectorConfig, ConfigError, load
 
@@ -117,14 +116,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 def test_the_collector_refuses_to_start_with_one_line_per_bad_setting(tmp_path: Path) -> None:
     path = toml(tmp_path, "[collector]\nstream_port = 70000\nmax_message_bytes = 0\n")
     env = {**base_env(), "EUS_WEB_THREADS": "0", "EUS_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.run(
-        [str(BIN / "eus-collector"), "--config", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_script("eus-collector", "--config", str(path), env=env)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
         f"eus-collector: stream_port = 70000 in {path}: must be 1..65535",
@@ -136,14 +128,7 @@ def test_the_collector_refuses_to_start_with_one_line_per_bad_setting(tmp_path: 
 
 def test_the_admin_cli_reports_the_same_way(tmp_path: Path) -> None:
     path = toml(tmp_path, "agent_cert_days = 0\n")
-    proc = subprocess.run(
-        [str(BIN / "eus"), "--config", str(path), "--data", str(tmp_path / "data"), "customer", "list"],
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_script("eus", "--config", str(path), "--data", str(tmp_path / "data"), "customer", "list")
     assert (proc.returncode, proc.stderr) == (2, f"eus: agent_cert_days = 0 in {path}: must be 1..3650\n")
 
 
