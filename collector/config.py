@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from eus.settings import ConfigError, Layer, build, setting, to_seconds, to_str
+from eus.settings import ConfigError, Layer, build, setting, to_names, to_seconds, to_str
 
 ENV_PREFIX = "EUS_"
 ENV_CONFIG = "EUS_CONFIG"
@@ -59,6 +59,13 @@ def _url(value: Any) -> str:
     if text and not re.fullmatch(r"https?://\S+", text):
         raise ValueError("must be an http:// or https:// URL")
     return text
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    names = to_names(value)
+    if not names:
+        raise ValueError("must name at least one host name or address")
+    return names
 
 
 def _timezone(value: Any) -> str:
@@ -93,7 +100,7 @@ class CollectorConfig:
     web_port: int = setting(8080, low=1, high=65535)
     web_threads: int = setting(8, low=1)
     # Names and addresses written into the collector's server certificate.
-    server_names: tuple[str, ...] = setting(("localhost", "127.0.0.1"))
+    server_names: tuple[str, ...] = setting(("localhost", "127.0.0.1"), coerce=_names)
     # Address agents are told to stream to after enrolment ("" = the host they enrolled at).
     advertised_stream_address: str = setting("", coerce=_address)
     store_url: str = setting("", secret=True)  # SQLAlchemy URL (may hold a password); "" = SQLite

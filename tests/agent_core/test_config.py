@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.procs import base_env, run_script
 
-from agent.config import CollectorOverride, Config, ConfigError, load
+from agent.config import (
+    AgentSection,
+    BatchSection,
+    CollectorOverride,
+    Config,
+    ConfigError,
+    SpoolSection,
+    TransportSection,
+    load,
+)
+from eus.settings import Layer, build
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -173,3 +185,12 @@ def test_the_agent_refuses_to_start_with_one_line_per_bad_setting(tmp_path: Path
         "eus-agent: EUS_AGENT_BATCH_FLUSH_INTERVAL_S=0 (environment): must be more than 0",
     ]
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(
+    "cls", [AgentSection, SpoolSection, TransportSection, BatchSection, CollectorOverride]
+)
+def test_every_default_passes_its_own_declaration(cls: type[Any]) -> None:
+    defaults = cls()
+    values = {f.name: getattr(defaults, f.name) for f in fields(cls) if getattr(defaults, f.name) is not None}
+    assert build(cls, [Layer(values, "defaults", from_file=False)]) == defaults

@@ -9,6 +9,7 @@ import pytest
 from support.procs import REPO, base_env, run_script
 
 from collector.config import CollectorConfig, ConfigError, load
+from eus.settings import Layer, build
 
 
 def toml(tmp_path: Path, text: str) -> Path:
@@ -64,6 +65,7 @@ def test_agent_variables_in_the_same_environment_are_not_the_collectors() -> Non
         ("stream_prot = 1", "stream_prot in {path}: unknown setting (did you mean stream_port?)"),
         ("[other]\nx = 1", "other in {path}: unknown setting"),
         ("smtp_password = 1", "smtp_password = *** in {path}: must be a string"),
+        ("server_names = []", "server_names = [] in {path}: must name at least one host name or address"),
     ],
 )
 def test_a_bad_file_value_is_one_line_naming_setting_and_file(tmp_path: Path, text: str, line: str) -> None:
@@ -137,3 +139,9 @@ def test_an_unreadable_file_is_one_line(tmp_path: Path) -> None:
         load(tmp_path / "missing.toml", env={})
     with pytest.raises(ConfigError, match=r"invalid TOML"):
         load(toml(tmp_path, "stream_port = = 1"), env={})
+
+
+def test_every_default_passes_its_own_declaration() -> None:
+    defaults = CollectorConfig()
+    values = {f.name: getattr(defaults, f.name) for f in fields(CollectorConfig)}
+    assert build(CollectorConfig, [Layer(values, "defaults", from_file=False)]) == defaults
