@@ -61,8 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load(args.config)
-    except ConfigError as exc:
-        print(f"eus-agent: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # one line per bad setting, no traceback
+        for line in exc.lines:
+            print(f"eus-agent: {line}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "run":
         from agent.app import run

@@ -36,62 +36,85 @@ other sections (``EUS_AGENT_SPOOL_MAX_BYTES``, ``EUS_AGENT_TRANSPORT_WINDOW``,
 ``EUS_AGENT_BATCH_FLUSH_INTERVAL_S`` ...), ``EUS_AGENT_COLLECTOR_<NAME>_ENABLED`` and
 ``EUS_AGENT_COLLECTOR_<NAME>_INTERVAL_S`` for collectors, and ``EUS_AGENT_CONFIG`` for the
 file. Unknown keys in the file and unknown ``EUS_AGENT_*`` variables are errors, so a typo
-never silently falls back to a default.
+never silently falls back to a default; so is every value of the wrong type or out of range.
+All problems are reported together, one line each (``eus.settings``)::
+
+    transport.window = 0 in /etc/eus/agent.toml: must be at least 1
+    EUS_AGENT_SPOOL_MAX_BYTES=lots (environment): must be a whole number
+
+Durations (``*_s``) are seconds or ``30s``, ``5m``, ``2h``, ``1d``, ``1w``, ``1h30m``;
+booleans ``true``/``false`` (also ``1 yes on`` / ``0 no off``).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from eus.settings import (
+    ConfigError,
+    Layer,
+    build,
+    did_you_mean,
+    setting,
+    to_bool,
+    to_seconds,
+    to_str,
+    unknown_keys,
+)
 
 DEFAULT_CONFIG_PATH = Path("/etc/eus/agent.toml")
 ENV_PREFIX = "EUS_AGENT_"
 ENV_CONFIG = "EUS_AGENT_CONFIG"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+__all__ = ["Config", "ConfigError", "load"]
 
-class ConfigError(ValueError):
-    """The configuration file or environment is invalid; the message says where and why."""
+S = TypeVar("S")
+
+
+def _log_level(value: Any) -> str:
+    return to_str(value).strip().upper()
 
 
 @dataclass(frozen=True, slots=True)
 class AgentSection:
-    state_dir: Path = Path("/var/lib/eus-agent")
-    stream_address: str = ""
-    log_level: str = "INFO"
+    state_dir: Path = setting(Path("/var/lib/eus-agent"))
+    stream_address: str = setting("")
+    log_level: str = setting("INFO", coerce=_log_level, choices=LOG_LEVELS)
 
 
 @dataclass(frozen=True, slots=True)
 class SpoolSection:
-    max_bytes: int = 256 * 1024 * 1024
-    max_age_s: float = 7 * 24 * 3600.0
-    journal_path: str = ""
+    max_bytes: int = setting(256 * 1024 * 1024, low=1)
+    max_age_s: float = setting(7 * 24 * 3600.0, above=0, coerce=to_seconds)
+    journal_path: str = setting("")
 
 
 @dataclass(frozen=True, slots=True)
 class TransportSection:
-    window: int = 32
-    backoff_initial_s: float = 0.5
-    backoff_max_s: float = 30.0
-    drain_timeout_s: float = 5.0
+    window: int = setting(32, low=1)
+    backoff_initial_s: float = setting(0.5, above=0, coerce=to_seconds)
+    backoff_max_s: float = setting(30.0, above=0, coerce=to_seconds)
+    drain_timeout_s: float = setting(5.0, low=0, coerce=to_seconds)
 
 
 @dataclass(frozen=True, slots=True)
 class BatchSection:
-    max_batch_samples: int = 5000
-    flush_interval_s: float = 1.0
+    max_batch_samples: int = setting(5000, low=1)
+    flush_interval_s: float = setting(1.0, above=0, coerce=to_seconds)
 
 
 @dataclass(frozen=True, slots=True)
 class CollectorOverride:
     """Per-collector settings from ``[collectors.<name>]``; None = the collector's default."""
 
-    enabled: bool | None = None
-    interval_s: float | None = None
+    enabled: bool | None = setting(None, coerce=to_bool)
+    interval_s: float | None = setting(None, low=0, coerce=to_seconds)  # 0 disables
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,102 +147,31 @@ _SECTIONS: dict[str, type[Any]] = {
     "batch": BatchSection,
 }
 
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(f"not a boolean: {value!r}")
-
-
-def _to_int(value: Any) -> int:
-    if isinstance(value, bool | float):
-        raise ValueError(f"not an integer: {value!r}")
-    return int(value)
-
-
-def _to_float(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
-    return float(value)
-
-
-def _to_path(value: Any) -> Path:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"not a path: {value!r}")
-    return Path(value)
-
-
-def _to_str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"not a string: {value!r}")
-    return value
-
-
-# Checked in order: bool before int, because bool is an int.
-_CONVERTERS: tuple[tuple[type[Any], Any], ...] = (
-    (bool, _to_bool),
-    (int, _to_int),
-    (float, _to_float),
-    (Path, _to_path),
-    (str, _to_str),
-)
-
-
-def _coerce(value: Any, like: Any, where: str) -> Any:
-    """Convert a TOML or environment value to the type of the default ``like``."""
-    for kind, convert in _CONVERTERS:
-        if isinstance(like, kind):
-            try:
-                return convert(value)
-            except ValueError as exc:
-                raise ConfigError(f"{where}: {exc}") from None
-    raise ConfigError(f"{where}: unsupported value {value!r}")  # pragma: no cover - defaults are typed
-
-
-def _apply(section: Any, values: Mapping[str, Any], where: str) -> Any:
-    known = {f.name: getattr(section, f.name) for f in fields(section)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-        )
-    return replace(section, **{k: _coerce(v, known[k], f"{where}.{k}") for k, v in values.items()})
-
-
-def _collector(values: Mapping[str, Any], where: str) -> CollectorOverride:
-    unknown = sorted(set(values) - {"enabled", "interval_s"})
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: enabled, interval_s)")
-    enabled = values.get("enabled")
-    interval = values.get("interval_s")
-    return CollectorOverride(
-        enabled=None if enabled is None else _coerce(enabled, True, f"{where}.enabled"),
-        interval_s=None if interval is None else _coerce(interval, 0.0, f"{where}.interval_s"),
-    )
-
-
 # Sections owned by agent extensions; their keys are checked by the extension, not here.
 EXTENSION_SECTIONS = ("functions", "inventory", "snmp")
+_COLLECTOR_KEYS = ("_ENABLED", "_INTERVAL_S")
+
+
+def _env_prefix(section: str) -> str:
+    return ENV_PREFIX if section == "agent" else f"{ENV_PREFIX}{section.upper()}_"
 
 
 def _env_layer(
     env: Mapping[str, str],
-) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """Split ``EUS_AGENT_*`` variables into section, collector and extension values."""
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]], dict[str, dict[str, str]], list[str]]:
+    """Split ``EUS_AGENT_*`` variables into section, collector and extension values.
+
+    Also returns one error line per variable that is none of these.
+    """
     sections: dict[str, dict[str, str]] = {name: {} for name in _SECTIONS}
     extensions: dict[str, dict[str, str]] = {}
     collectors: dict[str, dict[str, str]] = {}
+    errors: list[str] = []
     names: dict[str, tuple[str, str]] = {}
     for section, cls in _SECTIONS.items():
         for f in fields(cls):
-            prefix = "" if section == "agent" else f"{section.upper()}_"
-            names[f"{ENV_PREFIX}{prefix}{f.name.upper()}"] = (section, f.name)
-    for var, value in env.items():
+            names[f"{_env_prefix(section)}{f.name.upper()}"] = (section, f.name)
+    for var, value in sorted(env.items()):
         if not var.startswith(ENV_PREFIX) or var == ENV_CONFIG:
             continue
         if var in names:
@@ -228,109 +180,112 @@ def _env_layer(
             continue
         rest = var[len(ENV_PREFIX) :]
         if rest.startswith("COLLECTOR_"):
-            for suffix in ("_ENABLED", "_INTERVAL_S"):
-                if rest.endswith(suffix) and len(rest) > len("COLLECTOR_") + len(suffix):
-                    name = rest[len("COLLECTOR_") : -len(suffix)].lower()
-                    collectors.setdefault(name, {})[suffix[1:].lower()] = value
-                    break
+            suffix = next((s for s in _COLLECTOR_KEYS if rest.endswith(s)), None)
+            if suffix is not None and len(rest) > len("COLLECTOR_") + len(suffix):
+                name = rest[len("COLLECTOR_") : -len(suffix)].lower()
+                collectors.setdefault(name, {})[suffix[1:].lower()] = value
             else:
-                raise ConfigError(f"{var}: expected EUS_AGENT_COLLECTOR_<NAME>_ENABLED or _INTERVAL_S")
+                errors.append(
+                    f"{var} (environment): unknown setting "
+                    "(expected EUS_AGENT_COLLECTOR_<NAME>_ENABLED or _INTERVAL_S)"
+                )
             continue
         ext = next((e for e in EXTENSION_SECTIONS if rest.startswith(f"{e.upper()}_")), None)
         if ext is not None and len(rest) > len(ext) + 1:
             extensions.setdefault(ext, {})[rest[len(ext) + 1 :].lower()] = value
             continue
-        raise ConfigError(f"{var}: unknown agent setting (known: {', '.join(sorted(names))})")
-    return sections, collectors, extensions
+        errors.append(f"{var} (environment): unknown setting{did_you_mean(var, names)}")
+    return sections, collectors, extensions, errors
 
 
-def _validate(cfg: Config) -> None:
-    checks = [
-        (cfg.spool.max_bytes > 0, "spool.max_bytes must be > 0"),
-        (cfg.spool.max_age_s > 0, "spool.max_age_s must be > 0"),
-        (cfg.transport.window >= 1, "transport.window must be >= 1"),
-        (cfg.transport.backoff_initial_s > 0, "transport.backoff_initial_s must be > 0"),
-        (
-            cfg.transport.backoff_max_s >= cfg.transport.backoff_initial_s,
-            "transport.backoff_max_s must be >= backoff_initial_s",
-        ),
-        (cfg.transport.drain_timeout_s >= 0, "transport.drain_timeout_s must be >= 0"),
-        (cfg.batch.max_batch_samples >= 1, "batch.max_batch_samples must be >= 1"),
-        (cfg.batch.flush_interval_s > 0, "batch.flush_interval_s must be > 0"),
-        (
-            cfg.agent.log_level.upper() in LOG_LEVELS,
-            f"agent.log_level must be one of {', '.join(LOG_LEVELS)}",
-        ),
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _build(errors: list[str], cls: type[S], layers: Sequence[Layer]) -> S:
+    """``cls`` with ``layers`` applied; on errors, the defaults, and the lines added to ``errors``."""
+    try:
+        return build(cls, layers)
+    except ConfigError as exc:
+        errors.extend(exc.lines)
+        return cls()
+
+
+def _check_tables(data: Mapping[str, Any], where: str) -> list[str]:
+    tables = (*_SECTIONS, "collectors", *EXTENSION_SECTIONS)
+    errors = [
+        f"[{name}] in {where}: unknown section{did_you_mean(name, tables)}"
+        for name in unknown_keys(data, tables)
     ]
-    for ok, message in checks:
-        if not ok:
-            raise ConfigError(message)
-    for name, override in cfg.collectors.items():
-        if override.interval_s is not None and not 0 <= override.interval_s < float("inf"):
-            raise ConfigError(f"collectors.{name}.interval_s must be >= 0 (0 disables)")
-
-
-def _collectors(
-    from_file: Mapping[str, Any], from_env: Mapping[str, Mapping[str, str]], where: str
-) -> dict[str, CollectorOverride]:
-    """``[collectors.*]`` tables overlaid by ``EUS_AGENT_COLLECTOR_*`` variables."""
-    collectors: dict[str, CollectorOverride] = {}
-    for name, values in from_file.items():
-        if not isinstance(values, dict):
-            raise ConfigError(f"{where}: [collectors.{name}] must be a table")
-        collectors[name] = _collector(values, f"{where} [collectors.{name}]")
-    for name, values in from_env.items():
-        env_override = _collector(values, f"environment EUS_AGENT_COLLECTOR_{name.upper()}")
-        base = collectors.get(name, CollectorOverride())
-        collectors[name] = CollectorOverride(
-            enabled=base.enabled if env_override.enabled is None else env_override.enabled,
-            interval_s=base.interval_s if env_override.interval_s is None else env_override.interval_s,
-        )
-
-    return collectors
+    errors += [
+        f"[{name}] in {where}: must be a table"
+        for name in tables
+        if name in data and not isinstance(data[name], dict)
+    ]
+    errors += [
+        f"[collectors.{name}] in {where}: must be a table"
+        for name, values in (data.get("collectors") or {}).items()
+        if not isinstance(values, dict)
+    ]
+    return errors
 
 
 def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Build the configuration from defaults, the TOML file (if any) and the environment.
 
-    Raises :class:`ConfigError` for an unreadable file, unknown keys or invalid values.
+    Raises :class:`ConfigError` for an unreadable file, unknown keys or invalid values, with
+    one line per problem.
     """
     env = os.environ if env is None else env
     if path is None and env.get(ENV_CONFIG):
         path = Path(env[ENV_CONFIG])
     if path is None and DEFAULT_CONFIG_PATH.exists():
         path = DEFAULT_CONFIG_PATH
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except OSError as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    data = _read(path) if path is not None else {}
     where = str(path) if path is not None else "config"
-    unknown = sorted(set(data) - {*_SECTIONS, "collectors", *EXTENSION_SECTIONS})
-    if unknown:
-        raise ConfigError(f"{where}: unknown section(s) {', '.join(unknown)}")
-    for name in (*_SECTIONS, "collectors", *EXTENSION_SECTIONS):
-        if name in data and not isinstance(data[name], dict):
-            raise ConfigError(f"{where}: [{name}] must be a table")
+    errors = _check_tables(data, where)
+    if errors:
+        raise ConfigError(errors)
+    env_sections, env_collectors, env_extensions, errors = _env_layer(env)
 
-    env_sections, env_collectors, env_extensions = _env_layer(env)
     sections: dict[str, Any] = {}
     for name, cls in _SECTIONS.items():
-        section = _apply(cls(), data.get(name, {}), f"{where} [{name}]")
-        sections[name] = _apply(section, env_sections[name], "environment")
+        layers = [
+            Layer(data.get(name, {}), where, section=f"{name}."),
+            Layer(env_sections[name], "environment", env_prefix=_env_prefix(name)),
+        ]
+        sections[name] = _build(errors, cls, layers)
 
-    collectors = _collectors(data.get("collectors", {}), env_collectors, where)
+    collectors: dict[str, CollectorOverride] = {}
+    for name in sorted({*data.get("collectors", {}), *env_collectors}):
+        layers = [
+            Layer(data.get("collectors", {}).get(name, {}), where, section=f"collectors.{name}."),
+            Layer(
+                env_collectors.get(name, {}),
+                "environment",
+                env_prefix=f"{ENV_PREFIX}COLLECTOR_{name.upper()}_",
+            ),
+        ]
+        collectors[name] = _build(errors, CollectorOverride, layers)
+
+    transport = sections["transport"]
+    if transport.backoff_max_s < transport.backoff_initial_s:
+        errors.append(
+            f"transport.backoff_max_s = {transport.backoff_max_s:g}: "
+            f"must be at least transport.backoff_initial_s ({transport.backoff_initial_s:g})"
+        )
+    if errors:
+        raise ConfigError(errors)
+
     extensions: dict[str, Mapping[str, Any]] = {}
     for name in EXTENSION_SECTIONS:
         merged = {**data.get(name, {}), **env_extensions.get(name, {})}
         if merged:
             extensions[name] = merged
-
-    cfg = Config(collectors=collectors, extensions=extensions, source=path, **sections)
-    cfg = replace(cfg, agent=replace(cfg.agent, log_level=cfg.agent.log_level.upper()))
-    _validate(cfg)
-    return cfg
+    return Config(collectors=collectors, extensions=extensions, source=path, **sections)

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import socket
 import ssl
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import grpc
 
+from eus.atomic import write_atomic
 from eus.v1 import eus_pb2, eus_pb2_grpc
 
 DEFAULT_STREAM_PORT = 7443  # the collector's default stream port (collector.config)
@@ -184,31 +183,16 @@ def _key_and_csr(common_name: str) -> tuple[bytes, bytes]:
     return key_pem, csr.public_bytes(serialization.Encoding.PEM)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write via a temporary file created with ``mode`` (so a key is never briefly readable)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_identity(
     state_dir: Path, response: eus_pb2.EnrollResponse, key_pem: bytes, ca_pem: bytes, stream_address: str
 ) -> Identity:
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     identity = Identity(state_dir, response.agent_id, response.customer, stream_address)
-    _write_atomic(identity.key_path, key_pem, 0o600)
-    _write_atomic(identity.cert_path, response.certificate_pem, 0o644)
-    _write_atomic(identity.ca_path, response.ca_pem or ca_pem, 0o644)
+    write_atomic(identity.key_path, key_pem, mode=0o600)
+    write_atomic(identity.cert_path, response.certificate_pem, mode=0o644)
+    write_atomic(identity.ca_path, response.ca_pem or ca_pem, mode=0o644)
     record = {"agent_id": identity.agent_id, "customer": identity.customer, "stream_address": stream_address}
-    _write_atomic(state_dir / IDENTITY_FILE, (json.dumps(record, indent=2) + "\n").encode(), 0o644)
+    write_atomic(state_dir / IDENTITY_FILE, json.dumps(record, indent=2) + "\n", mode=0o644)
     return identity
 
 

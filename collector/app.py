@@ -40,6 +40,7 @@ from collector.store.db import Store
 from collector.store.models import Device, StreamState
 from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
+from eus.atomic import write_atomic
 
 log = logging.getLogger("eus.collector")
 
@@ -186,8 +187,8 @@ class Collector:
         assert self.rpc is not None
         run = self.cfg.data_dir / "run"
         run.mkdir(exist_ok=True)
-        tmp = run / "endpoints.json.tmp"
-        tmp.write_text(
+        write_atomic(
+            run / "endpoints.json",
             json.dumps(
                 {
                     "pid": os.getpid(),
@@ -196,9 +197,9 @@ class Collector:
                     "web_port": self.web_port,
                     "ca_fingerprint": self.ca.ca_fingerprint,
                 }
-            )
+            ),
+            mode=0o644,
         )
-        tmp.replace(run / "endpoints.json")
 
     async def serve(self, stop: asyncio.Event) -> None:
         self._mark_stale_streams()

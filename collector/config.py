@@ -1,76 +1,148 @@
-"""Collector configuration, layered: defaults -> TOML file -> ``EUS_*`` environment.
+"""Collector configuration, layered: defaults -> TOML file -> ``EUS_*`` environment -> overrides.
 
 Nothing reads configuration at import time; :func:`load` is called by the composition
-root (``collector.app``) and by the admin CLI.
+root's CLI (``collector.cli``) and by the admin CLI. The file is the one named by ``--config``
+or ``EUS_CONFIG`` (the systemd unit passes ``/etc/eus/collector.toml``); without one, defaults
+and the environment are the whole configuration.
+
+Every setting is one line in :class:`CollectorConfig`, declared with its default and its
+range (``eus.settings.setting``); the environment variable is ``EUS_`` + the upper-case
+name. Unknown keys in the file, unknown ``EUS_*`` variables and values of the wrong type or
+out of range are all errors, reported together, one line each::
+
+    stream_port = 70000 in /etc/eus/collector.toml: must be 1..65535
+    EUS_WEB_THREADS=0 (environment): must be at least 1
+
+``EUS_AGENT_*`` variables belong to an agent that may share the environment (the demo) and
+are left alone; ``EUS_CONFIG`` names the file.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULT_CONFIG_PATH = Path("/etc/eus/collector.toml")
+from eus.settings import ConfigError, Layer, build, setting, to_names, to_seconds, to_str
+
+ENV_PREFIX = "EUS_"
+ENV_CONFIG = "EUS_CONFIG"
+_NOT_OURS = ("EUS_AGENT_",)  # the agent's variables, when both run from one environment
+
+__all__ = ["CollectorConfig", "ConfigError", "load"]
+
+
+def _host(value: Any) -> str:
+    text = to_str(value).strip()
+    if not text or any(c.isspace() for c in text):
+        raise ValueError("must be a host name or address")
+    return text
+
+
+def _address(value: Any) -> str:
+    """``""`` or ``host:port``."""
+    text = to_str(value).strip()
+    m = re.fullmatch(r"(\S+):(\d{1,5})", text)
+    if text and (m is None or not 1 <= int(m.group(2)) <= 65535):
+        raise ValueError('must be "host:port" (port 1..65535), or "" for the host agents enrolled at')
+    return text
+
+
+def _url(value: Any) -> str:
+    """``""`` or an http(s) URL."""
+    text = to_str(value).strip()
+    if text and not re.fullmatch(r"https?://\S+", text):
+        raise ValueError("must be an http:// or https:// URL")
+    return text
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    names = to_names(value)
+    if not names:
+        raise ValueError("must name at least one host name or address")
+    return names
+
+
+def _timezone(value: Any) -> str:
+    text = to_str(value).strip()
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be a time zone name such as UTC or Europe/Berlin") from None
+    return text
+
+
+def _business_hours(value: Any) -> str:
+    from collector.alerting.routing import parse_business_hours  # pure; imported when validating
+
+    text = to_str(value)
+    try:
+        parse_business_hours(text)
+    except ValueError:
+        raise ValueError("must be days and hours such as mon-fri 08:00-18:00") from None
+    return text
 
 
 @dataclass(frozen=True)
 class CollectorConfig:
-    """Every collector setting with its default. Env var: ``EUS_`` + upper-case name."""
+    """Every collector setting with its default and range. Env var: ``EUS_`` + upper-case name."""
 
-    data_dir: Path = Path("/var/lib/eus-collector")
-    listen_host: str = "0.0.0.0"  # noqa: S104 - a collector serves agents on the network
-    stream_port: int = 7443  # mutual TLS: agent streams
-    enroll_port: int = 7444  # server TLS only: enrolment with a token
-    web_host: str = "127.0.0.1"
-    web_port: int = 8080
-    web_threads: int = 8
+    data_dir: Path = setting(Path("/var/lib/eus-collector"))
+    listen_host: str = setting("0.0.0.0", coerce=_host)  # noqa: S104 - a collector serves agents on the network
+    stream_port: int = setting(7443, low=1, high=65535)  # mutual TLS: agent streams
+    enroll_port: int = setting(7444, low=1, high=65535)  # server TLS only: enrolment with a token
+    web_host: str = setting("127.0.0.1", coerce=_host)
+    web_port: int = setting(8080, low=1, high=65535)
+    web_threads: int = setting(8, low=1)
     # Names and addresses written into the collector's server certificate.
-    server_names: tuple[str, ...] = ("localhost", "127.0.0.1")
+    server_names: tuple[str, ...] = setting(("localhost", "127.0.0.1"), coerce=_names)
     # Address agents are told to stream to after enrolment ("" = the host they enrolled at).
-    advertised_stream_address: str = ""
-    store_url: str = ""  # SQLAlchemy URL; "" = SQLite under data_dir
-    max_message_bytes: int = 16 * 1024 * 1024
-    ack_window: int = 64  # batches an agent may have in flight (sent to it in config)
-    agent_cert_days: int = 365
-    offline_after_s: float = 30.0
-    revocation_poll_s: float = 2.0
+    advertised_stream_address: str = setting("", coerce=_address)
+    store_url: str = setting("", secret=True)  # SQLAlchemy URL (may hold a password); "" = SQLite
+    # gRPC's limit per message both ways; below 1 MiB a full batch or a CSR no longer fits.
+    max_message_bytes: int = setting(16 * 1024 * 1024, low=1 << 20, high=(1 << 31) - 1)
+    agent_cert_days: int = setting(365, low=1, high=3650)  # the CA itself lives 3650 days
+    offline_after_s: float = setting(30.0, low=1, coerce=to_seconds)
+    revocation_poll_s: float = setting(2.0, low=0.1, high=3600, coerce=to_seconds)
     # Closed UTC days older than this many days are compacted into sample_blocks (1: today
-    # and yesterday stay raw).
-    compact_after_days: int = 0  # 0: each UTC day is compacted an hour after it ends
-    # Alert delivery (collector.alerting.service). Secrets are kept out of repr and logs.
-    smtp_host: str = ""
-    smtp_port: int = 587
-    smtp_user: str = ""
-    smtp_password: str = field(default="", repr=False)
-    smtp_starttls: bool = True
-    smtp_from: str = "eus@localhost"
-    smtp_cafile: str = ""  # "" = the system trust store
-    sms_base_url: str = "https://api.twilio.com"  # any service speaking Twilio's Messages API
-    sms_account_sid: str = ""
-    sms_auth_token: str = field(default="", repr=False)
-    sms_from: str = ""
-    webhook_url: str = ""  # receives every alert notification as signed JSON
-    webhook_secret: str = field(default="", repr=False)
-    alert_ops_email: str = ""  # the operator's address: every alert, and failing channels
-    business_hours: str = "mon-fri 08:00-18:00"
-    business_timezone: str = "UTC"
-    alert_group_wait_s: float = 0.2
-    alert_offline_group_wait_s: float = 5.0
-    notify_retry_base_s: float = 5.0
-    notify_retry_budget_s: float = 3600.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    # and yesterday stay raw; 0: each UTC day is compacted an hour after it ends).
+    compact_after_days: int = setting(0, low=0, high=3650)
+    # Alert delivery (collector.alerting.service). Secrets are kept out of repr and errors.
+    smtp_host: str = setting("")
+    smtp_port: int = setting(587, low=1, high=65535)
+    smtp_user: str = setting("")
+    smtp_password: str = setting("", secret=True)
+    smtp_starttls: bool = setting(True)
+    smtp_from: str = setting("eus@localhost")
+    smtp_cafile: str = setting("")  # "" = the system trust store
+    sms_base_url: str = setting("https://api.twilio.com", coerce=_url)  # any Twilio-compatible API
+    sms_account_sid: str = setting("")
+    sms_auth_token: str = setting("", secret=True)
+    sms_from: str = setting("")
+    webhook_url: str = setting("", coerce=_url)  # receives every alert notification as signed JSON
+    webhook_secret: str = setting("", secret=True)
+    alert_ops_email: str = setting("")  # the operator's address: every alert, and failing channels
+    business_hours: str = setting("mon-fri 08:00-18:00", coerce=_business_hours)
+    business_timezone: str = setting("UTC", coerce=_timezone)
+    alert_group_wait_s: float = setting(0.2, low=0, high=3600, coerce=to_seconds)
+    alert_offline_group_wait_s: float = setting(5.0, low=0, high=3600, coerce=to_seconds)
+    notify_retry_base_s: float = setting(5.0, low=0.1, high=86400, coerce=to_seconds)
+    notify_retry_budget_s: float = setting(3600.0, low=1, coerce=to_seconds)
     # Dashboard sign-in (collector.web.settings). X-Forwarded-For is believed only from these
     # proxy addresses or networks; sessions end after this long idle or this long at all.
-    web_trusted_proxies: tuple[str, ...] = ()
-    web_session_idle_minutes: float = 30.0
-    web_session_max_hours: float = 12.0
+    web_trusted_proxies: tuple[str, ...] = setting(())
+    web_session_idle_minutes: float = setting(30.0, low=1, high=7 * 24 * 60)
+    web_session_max_hours: float = setting(12.0, low=0.1, high=24 * 90)
     # Enrolment attempts allowed per minute from one address and for one token, and how many
     # attempt records are kept (the oldest go first).
-    enroll_limit_per_address: int = 10
-    enroll_limit_per_token: int = 20
-    enroll_attempts_kept: int = 10_000
+    enroll_limit_per_address: int = setting(10, low=1, high=100_000)
+    enroll_limit_per_token: int = setting(20, low=1, high=100_000)
+    enroll_attempts_kept: int = setting(10_000, low=1, high=10_000_000)
 
     @property
     def tsdb_path(self) -> Path:
@@ -85,47 +157,45 @@ class CollectorConfig:
         return self.store_url or f"sqlite:///{self.data_dir / 'eus.sqlite3'}"
 
 
-def _coerce(value: Any, like: Any) -> Any:
-    if isinstance(like, bool):
-        return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes", "on"}
-    if isinstance(like, int):
-        return int(value)
-    if isinstance(like, float):
-        return float(value)
-    if isinstance(like, Path):
-        return Path(value)
-    if isinstance(like, tuple):
-        return (
-            tuple(value)
-            if isinstance(value, list | tuple)
-            else tuple(v.strip() for v in str(value).split(",") if v.strip())
-        )
-    return value
+def _file_layer(path: Path) -> Layer:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError([f"cannot read {path}: {exc.strerror or exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+    section = data.pop("collector", {})
+    if not isinstance(section, dict):
+        raise ConfigError([f"{path}: [collector] must be a table"])
+    # Settings may sit under [collector] or at the top; anything else at the top is unknown.
+    return Layer({**data, **section}, str(path))
+
+
+def _env_layer(env: Mapping[str, str]) -> Layer:
+    values = {
+        var[len(ENV_PREFIX) :].lower(): value
+        for var, value in env.items()
+        if var.startswith(ENV_PREFIX) and var != ENV_CONFIG and not var.startswith(_NOT_OURS)
+    }
+    return Layer(values, "environment", env_prefix=ENV_PREFIX)
 
 
 def load(
     path: Path | None = None,
-    env: dict[str, str] | None = None,
-    overrides: dict[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> CollectorConfig:
-    """Build the configuration from defaults, an optional TOML file, env and overrides."""
-    env = dict(os.environ) if env is None else env
-    cfg = CollectorConfig()
-    known = {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name != "extra"}
-    layer: dict[str, Any] = {}
-    if path is None and "EUS_CONFIG" in env:
-        path = Path(env["EUS_CONFIG"])
-    if path is not None:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        section = data.get("collector", data)
-        unknown = sorted(set(section) - set(known))
-        if unknown:
-            raise ValueError(f"{path}: unknown collector setting(s): {', '.join(unknown)}")
-        layer.update(section)
-    for name in known:
-        key = f"EUS_{name.upper()}"
-        if key in env:
-            layer[name] = env[key]
-    layer.update(overrides or {})
-    return replace(cfg, **{k: _coerce(v, known[k]) for k, v in layer.items()})
+    """Build the configuration from defaults, an optional TOML file, env and overrides.
+
+    Raises :class:`eus.settings.ConfigError` listing every bad setting, one line each.
+    """
+    env = os.environ if env is None else env
+    if path is None and env.get(ENV_CONFIG):
+        path = Path(env[ENV_CONFIG])
+    layers = [] if path is None else [_file_layer(path)]
+    layers += [_env_layer(env), Layer(dict(overrides or {}), "override", from_file=False)]
+    cfg = build(CollectorConfig, layers)
+    if cfg.enroll_port == cfg.stream_port:
+        raise ConfigError([f"enroll_port = {cfg.enroll_port}: must differ from stream_port"])
+    return cfg

@@ -10,7 +10,6 @@ before any of this runs.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -22,10 +21,9 @@ from sqlalchemy.orm import Session
 from collector.pki import CertificateAuthority, CSRError
 from collector.store.db import Auditor, audit
 from collector.store.models import Customer, Device, EnrollmentAttempt, EnrollmentToken
+from eus.values import parse_duration
 
 TOKEN_PREFIX = "eus_"  # noqa: S105 - a public marker, not a secret
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class EnrollmentRefused(Exception):
@@ -53,12 +51,15 @@ class HostInfo:
     arch: str = ""
 
 
-def parse_duration(text: str) -> timedelta:
-    """``90``, ``45m``, ``24h``, ``7d``, ``2w`` -> timedelta; anything else is a ValueError."""
-    m = _DURATION.match(text)
-    if not m or int(m.group(1)) <= 0:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 24h, 7d)")
-    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+def parse_ttl(text: str) -> timedelta:
+    """A token's lifetime: ``90``, ``45m``, ``24h``, ``7d``, ``2w``, ``1d12h`` (``eus.values``).
+
+    ValueError naming the value when it is no duration or not positive.
+    """
+    seconds = parse_duration(text)
+    if seconds <= 0:
+        raise ValueError(f"a token's lifetime must be more than 0, not {text!r} (use e.g. 30m, 24h, 7d)")
+    return timedelta(seconds=seconds)
 
 
 def hash_token(token: str) -> str:
@@ -130,7 +131,7 @@ def enroll(
         raise EnrollmentRefused("unknown-token", "unknown enrolment token")
     if row.revoked_at is not None:
         raise EnrollmentRefused("revoked-token", "enrolment token was revoked")
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    expires = row.expires_at
     if expires <= now:
         raise EnrollmentRefused("expired-token", f"enrolment token expired at {expires:%Y-%m-%d %H:%M} UTC")
     # Consume a use atomically: two agents racing for the last use cannot both win.

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from eus.atomic import write_atomic
+
 CA_DAYS = 3650
 SERVER_DAYS = 825
 _SKEW = timedelta(minutes=5)  # tolerate clocks a little behind ours
@@ -38,12 +40,6 @@ def fingerprint(cert_pem: bytes) -> str:
     """SHA-256 of the certificate's DER encoding, lower-case hex (what agents pin)."""
     der = x509.load_pem_x509_certificate(cert_pem).public_bytes(serialization.Encoding.DER)
     return hashlib.sha256(der).hexdigest()
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -124,8 +120,8 @@ class CertificateAuthority:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
-        _write_private(key_path, _key_pem(key))
-        crt_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_atomic(key_path, _key_pem(key), mode=0o600)
+        write_atomic(crt_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
         self._ca_key = key
         self._ca_cert = cert
 
@@ -153,8 +149,8 @@ class CertificateAuthority:
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(self._ca_key, hashes.SHA256())  # type: ignore[arg-type]
         )
-        _write_private(key_path, _key_pem(key))
-        crt_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_atomic(key_path, _key_pem(key), mode=0o600)
+        write_atomic(crt_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
 
     # -- issuing ------------------------------------------------------------------------
     def issue_agent_certificate(self, csr_pem: bytes, agent_id: str, days: int) -> IssuedCert:

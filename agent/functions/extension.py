@@ -14,8 +14,6 @@ state saved: spooled results survive a crash, so a restart never counts a log li
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,8 @@ from agent.functions.log_state import OffsetStore
 from agent.functions.params import ParamError, ParamReader
 from agent.functions.scheduler import Scheduler
 from agent.functions.spec import Defaults, Spec, from_proto, from_table
+from eus.atomic import write_atomic
+from eus.settings import unknown_keys
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Settings:
 def read_section(section: Mapping[str, Any]) -> tuple[Settings, list[Spec]]:
     """Split ``[functions]`` into settings and specs; raises ExtensionError for bad settings."""
     scalars = {k: v for k, v in section.items() if not isinstance(v, Mapping)}
-    unknown = sorted(set(scalars) - set(SETTINGS))
+    unknown = unknown_keys(scalars, SETTINGS)
     if unknown:
         raise ExtensionError(
             f"[functions]: unknown setting(s) {', '.join(unknown)} (known: {', '.join(SETTINGS)};"
@@ -181,13 +181,8 @@ class FunctionsExtension:
         data = eus_pb2.AgentConfig(functions=functions).SerializeToString()
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".pushed.", dir=self._dir)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)  # specs may carry URLs or hosts the customer considers private
-            os.replace(tmp, self._dir / PUSHED_FILE)
+            # specs may carry URLs or hosts the customer considers private: 0600
+            write_atomic(self._dir / PUSHED_FILE, data, mode=0o600)
         except OSError as exc:
             log.warning("could not keep the pushed functions in %s: %s", self._dir, exc)
 

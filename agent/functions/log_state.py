@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from eus.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +81,4 @@ class OffsetStore:
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps({k: asdict(v) for k, v in sorted(self._positions.items())}, indent=1)
-        fd, tmp = tempfile.mkstemp(prefix=".log_offsets.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomic(self.path, data)

@@ -2,10 +2,10 @@
 
 Parameters arrive as native TOML values from ``[functions.<id>]`` tables and as strings from
 pushed ``FunctionSpec.params`` (and ``EUS_AGENT_*`` variables), so every reader accepts both:
-``max_redirects = 5`` and ``"5"`` mean the same. Durations (``*_s``) also take a unit suffix:
-``"90"``, ``"90s"``, ``"15m"``, ``"36h"``, ``"7d"``. A kind reads what it knows and then calls
-:meth:`ParamReader.finish`, which rejects names it did not read, so a typo is an error and never
-a silent default.
+``max_redirects = 5`` and ``"5"`` mean the same. Durations (``*_s``) also take units, in the
+one grammar of ``eus.values``: ``"90"``, ``"500ms"``, ``"15m"``, ``"36h"``, ``"7d"``,
+``"1h30m"``. A kind reads what it knows and then calls :meth:`ParamReader.finish`, which
+rejects names it did not read, so a typo is an error and never a silent default.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-N = TypeVar("N", int, float)
+from eus.settings import unknown_keys
+from eus.values import parse_bool, parse_duration
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_S = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+N = TypeVar("N", int, float)
 
 
 class ParamError(ValueError):
@@ -109,16 +107,16 @@ class ParamReader:
         return _bounded(name, number, low, high)
 
     def duration(self, name: str, default: float | None, *, low: float = 0.0) -> float | None:
-        """Seconds: a number, or a string with a unit (``ms``, ``s``, ``m``, ``h``, ``d``)."""
+        """Seconds: a number, or a duration string (``eus.values.parse_duration``)."""
         value = self._get(name)
         if value is None:
             return default
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            seconds = float(value)
-        elif isinstance(value, str) and (m := _DURATION.match(value)):
-            seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
-        else:
-            raise ParamError(f"{name} must be a duration such as 90, '15m', '36h' or '7d', not {value!r}")
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            raise ParamError(
+                f"{name} must be a duration such as 90, '15m', '36h' or '1h30m', not {value!r}"
+            ) from None
         if not math.isfinite(seconds) or seconds < low:
             raise ParamError(f"{name} must be at least {low:g} s, not {value!r}")
         return seconds
@@ -127,14 +125,10 @@ class ParamReader:
         value = self._get(name)
         if value is None:
             return default
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ParamError(f"{name} must be true or false, not {value!r}")
+        try:
+            return parse_bool(value)
+        except ValueError:
+            raise ParamError(f"{name} must be true or false, not {value!r}") from None
 
     def regex(self, name: str, *, required: bool = True) -> re.Pattern[str] | None:
         value = self.optional_text(name) if not required else self.text(name)
@@ -153,11 +147,11 @@ class ParamReader:
 
     def unknown(self) -> list[str]:
         """Names given but not read (so far)."""
-        return sorted(set(self._raw) - self._read)
+        return unknown_keys(self._raw, self._read)
 
     def finish(self) -> None:
         """Reject parameters the kind did not read."""
-        unknown = sorted(set(self._raw) - self._read)
+        unknown = unknown_keys(self._raw, self._read)
         if unknown:
             raise ParamError(
                 f"unknown parameter(s) {', '.join(unknown)} for kind {self.kind!r}"

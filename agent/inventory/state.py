@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from agent.inventory.diff import BySource
+from eus.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +71,4 @@ def load(state_dir: Path) -> BySource | None:
 def save(state_dir: Path, by_source: BySource) -> None:
     """Replace the saved state atomically; the old file stays intact if anything fails."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / STATE_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".inventory-", suffix=".tmp", dir=state_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(encode(by_source), fh, separators=(",", ":"), sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(state_dir, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    write_atomic(state_dir / STATE_FILE, json.dumps(encode(by_source), separators=(",", ":"), sort_keys=True))

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.snmp.credentials import CredentialError, Credentials, from_target
+from eus.settings import to_bool, to_int, to_seconds, unknown_keys
 from eus.v1 import eus_pb2
 
 DEFAULT_PORT = 161
@@ -151,23 +152,17 @@ def check_target(target: eus_pb2.SnmpTarget) -> TargetSpec:
 
 
 def _bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{where}: not a boolean: {value!r}")
+    try:
+        return to_bool(value)
+    except ValueError as exc:
+        raise SettingsError(f"{where}: {exc}, not {value!r}") from None
 
 
 def _int(value: Any, where: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool | float):
-        raise SettingsError(f"{where}: not an integer: {value!r}")
     try:
-        out = int(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{where}: not an integer: {value!r}") from None
+        out = to_int(value)
+    except ValueError as exc:
+        raise SettingsError(f"{where}: {exc}, not {value!r}") from None
     if not lo <= out <= hi:
         raise SettingsError(f"{where}: {out} is not in {lo}..{hi}")
     return out
@@ -199,12 +194,10 @@ def _set_field(target: eus_pb2.SnmpTarget, key: str, value: Any, where: str) -> 
     elif key in ("port", "retries"):
         setattr(target, key, _int(value, where, 0, 65535))
     elif key in ("interval_s", "timeout_s"):
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise SettingsError(f"{where}: not a number: {value!r}")
         try:
-            setattr(target, key, float(value))
-        except ValueError:
-            raise SettingsError(f"{where}: not a number: {value!r}") from None
+            setattr(target, key, to_seconds(value))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}, not {value!r}") from None
     elif isinstance(value, str):
         setattr(target, key, value)
     else:
@@ -215,7 +208,7 @@ def target_from_table(
     table: Mapping[str, Any], where: str, *, extra: frozenset[str] = frozenset()
 ) -> eus_pb2.SnmpTarget:
     """An ``SnmpTarget`` from a TOML/JSON table (keys are the message's field names)."""
-    unknown = sorted(set(table) - _TARGET_FIELDS - extra)
+    unknown = unknown_keys(table, _TARGET_FIELDS | extra)
     if unknown:
         raise SettingsError(f"{where}: unknown key(s) {', '.join(unknown)}")
     target = eus_pb2.SnmpTarget()
@@ -243,7 +236,7 @@ def _trap_user(table: Mapping[str, Any], where: str) -> eus_pb2.SnmpTarget:
 
 def parse(section: Mapping[str, Any]) -> SnmpSettings:
     """Validate the raw ``[snmp]`` table (file values overlaid by the environment)."""
-    unknown = sorted(set(section) - _SECTION_KEYS)
+    unknown = unknown_keys(section, _SECTION_KEYS)
     if unknown:
         raise SettingsError(
             f"[snmp]: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(_SECTION_KEYS))})"

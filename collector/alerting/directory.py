@@ -16,7 +16,6 @@ from collector.alerting.domain import Hours, Severity
 from collector.alerting.models import Contact, MaintenanceWindow, UserChannel
 from collector.alerting.records import EngineSettings
 from collector.alerting.routing import ContactInfo, StaffInfo
-from collector.notify.message_log import aware
 from collector.store.db import Store
 from collector.store.models import User, UserCustomer
 
@@ -67,10 +66,10 @@ def load_staff(s: Session) -> list[StaffInfo]:
 def window_of(w: MaintenanceWindow) -> maintenance.Window:
     return maintenance.Window(
         customer_id=w.customer_id,
-        starts=aware(w.starts_at).timestamp(),
-        ends=aware(w.ends_at).timestamp(),
+        starts=w.starts_at.timestamp(),
+        ends=w.ends_at.timestamp(),
         recurrence=w.recurrence,
-        until=aware(w.until).timestamp() if w.until is not None else None,
+        until=w.until.timestamp() if w.until is not None else None,
         site_id=w.site_id,
         device_id=w.device_id,
         function_id=w.function_id,

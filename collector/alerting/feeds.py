@@ -22,7 +22,6 @@ from collector.alerting.rules import threshold as threshold_rule
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.series import SeriesFacts
 from collector.bus import BatchCommitted, InventoryChanged, StreamClosed, StreamOpened
-from collector.notify.message_log import aware
 from collector.store.models import Device, StreamState
 
 log = logging.getLogger(__name__)
@@ -163,7 +162,7 @@ class Feeds:
         for device_id, state, last_seen in closed:
             if int(device_id) in known:
                 continue
-            since_start = last_seen is not None and aware(last_seen) >= self.started_at
+            since_start = last_seen is not None and last_seen >= self.started_at
             if since_start:
                 detail = "stream closed (from the recorded device state)"
             elif settled and state == StreamState.OFFLINE_UNEXPECTED.value:

@@ -7,12 +7,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from collector.alerting import maintenance
 from collector.alerting.domain import Hours, Severity
 from collector.alerting.rules import RULE_KINDS, RuleError, parse_params
+from collector.store.utc import as_utc
+from eus.values import checkbox
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
@@ -110,7 +112,7 @@ def rule(form: Mapping[str, str]) -> RuleInput:
         json.dumps(params, sort_keys=True),
         _severity(form, "severity", "warning"),
         *scope,
-        notify_contacts=str(form.get("notify_contacts", "")) in {"1", "on", "true"},
+        notify_contacts=checkbox(form.get("notify_contacts")),
         escalate_after_s=_float(form, "escalate_after_min", 0, 0, 7 * 24 * 60) * 60,
     )
 
@@ -121,7 +123,7 @@ def _when(form: Mapping[str, str], key: str) -> datetime:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise FormError(f"{key}: a date and time like 2026-12-01T22:00 (UTC)") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +212,7 @@ def contact(form: Mapping[str, str], rule_ids: list[str]) -> ContactInput:
         opt_in = sorted({int(r) for r in rule_ids})
     except ValueError:
         raise FormError("opt_in: rule ids") from None
-    all_rules = str(form.get("all_rules", "")) in {"1", "on", "true"} or not opt_in
+    all_rules = checkbox(form.get("all_rules")) or not opt_in
     return ContactInput(
         customer_id,
         name,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collector.store.models import Base, utcnow
+from collector.store.utc import UtcDateTime
 
 
 class AlertRule(Base):
@@ -34,8 +35,8 @@ class AlertRule(Base):
     notify_contacts: Mapped[bool] = mapped_column(Boolean, default=False)
     escalate_after_s: Mapped[float] = mapped_column(Float, default=0.0)  # 0: no escalation
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Alert(Base):
@@ -56,16 +57,16 @@ class Alert(Base):
     state: Mapped[str] = mapped_column(String(16), default="inactive", index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    active_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    firing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    active_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    firing_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     notified_state: Mapped[str] = mapped_column(String(16), default="")
     notified_severity: Mapped[str] = mapped_column(String(16), default="")
     acked_by: Mapped[str] = mapped_column(String(100), default="")
-    acked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     escalation_tier: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class AlertTransition(Base):
@@ -74,13 +75,13 @@ class AlertTransition(Base):
     __tablename__ = "alert_transitions"
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(100), default="system")
-    source_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    source_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     suppressed: Mapped[str] = mapped_column(String(60), default="")  # why nothing was sent
 
 
@@ -93,13 +94,13 @@ class MaintenanceWindow(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), nullable=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), nullable=True)
     function_id: Mapped[str] = mapped_column(String(200), default="")
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recurrence: Mapped[str] = mapped_column(String(16), default="none")  # none, daily, weekly
-    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Contact(Base):
@@ -117,7 +118,7 @@ class Contact(Base):
     all_rules: Mapped[bool] = mapped_column(Boolean, default=True)
     opt_in_rules: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of rule ids
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class UserChannel(Base):

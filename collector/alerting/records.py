@@ -12,7 +12,6 @@ from collector.alerting.domain import Severity
 from collector.alerting.rules.params import SystemParams
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.state import Lifecycle
-from collector.notify.message_log import aware
 
 Clock = Callable[[], float]
 CHANNEL_FAILING = "channel_failing"
@@ -57,7 +56,7 @@ class AlertRec:
 
 
 def ts(dt: datetime | None) -> float | None:
-    return None if dt is None else aware(dt).timestamp()
+    return None if dt is None else dt.timestamp()
 
 
 def dt(t: float | None) -> datetime | None:

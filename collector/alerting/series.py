@@ -8,13 +8,13 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.points import points
+from collector.tsdb.timestamps import naive_from_epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,7 @@ class SeriesFacts:
         """Every series named ``metric`` with its samples since ``since_s`` (epoch seconds)."""
         cur = self._tsdb.cursor()
         ids = [int(r[0]) for r in cur.execute("SELECT id FROM series WHERE name = ?", [metric]).fetchall()]
-        since = datetime.fromtimestamp(0, UTC).replace(tzinfo=None) + timedelta(
-            microseconds=int(since_s * 1e6) - 1000
-        )
+        since = naive_from_epoch(since_s - 0.001)
         with points(cur, ids, since, None) as view:
             rows = cur.execute(
                 f"SELECT series_id, epoch_ms(ts) / 1000.0, value FROM {view} "  # noqa: S608 - our view

@@ -18,6 +18,7 @@ from collector import __version__
 from collector.accounts.errors import AccountError
 from collector.cli import agents, customers, snmp, system, tokens, users
 from collector.cli.common import CliError, add_common_options, config
+from collector.config import ConfigError
 
 # `eus --help` lists the groups in this order
 COMMAND_GROUPS: tuple[ModuleType, ...] = (system, customers, users, tokens, agents, snmp)
@@ -46,6 +47,10 @@ def admin_main(argv: list[str] | None = None) -> int:
     except (CliError, AccountError) as exc:
         print(f"eus: {exc}", file=sys.stderr)
         return 2
+    except ConfigError as exc:  # one line per bad setting, no traceback
+        for line in exc.lines:
+            print(f"eus: {line}", file=sys.stderr)
+        return 2
 
 
 def collector_main(argv: list[str] | None = None) -> int:
@@ -64,8 +69,9 @@ def collector_main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         cfg = config(args)
-    except (OSError, ValueError) as exc:
-        print(f"eus-collector: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # one line per bad setting, no traceback
+        for line in exc.lines:
+            print(f"eus-collector: {line}", file=sys.stderr)
         return 2
     from collector.app import run  # the whole collector: only when it is to run
 

@@ -25,7 +25,7 @@ from collector.cli.common import (
     print_rows,
     store_of,
 )
-from collector.enrollment import create_token, find_token, parse_duration, revoke_token, token_status
+from collector.enrollment import create_token, find_token, parse_ttl, revoke_token, token_status
 from collector.store.models import EnrollmentToken
 
 
@@ -33,7 +33,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     cfg = config(args)
     store = open_store(cfg)
     try:
-        ttl = parse_duration(args.ttl)
+        ttl = parse_ttl(args.ttl)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     with store.session() as s:

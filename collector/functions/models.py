@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collector.store.models import Base, utcnow
+from collector.store.utc import UtcDateTime
 
 
 class FunctionSpecRow(Base):
@@ -32,4 +33,4 @@ class FunctionSpecRow(Base):
     timeout_s: Mapped[float] = mapped_column(Float, default=10.0)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # str -> str, never secrets
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from collector.tsdb.timestamps import naive_utc
+
 LATEST_WINDOW = timedelta(days=7)
 MAX_HISTORY = 2000
 
@@ -69,10 +71,6 @@ class FunctionResultRow:
     metrics: dict[str, float]
 
 
-def _naive_utc(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
-
-
 def _metrics(raw: object) -> dict[str, float]:
     if not raw:
         return {}
@@ -91,7 +89,7 @@ def latest_states(
     now: datetime | None = None,
 ) -> list[FunctionState]:
     """Every function of the device with a result in the window, worst status first."""
-    start = _naive_utc((now or datetime.now(UTC)) - window)
+    start = naive_utc((now or datetime.now(UTC)) - window)
     rows = cur.execute(
         """
         WITH r AS (
@@ -146,7 +144,7 @@ def history(
     limit: int = 500,
 ) -> list[FunctionResultRow]:
     """One function's results, newest first (``since`` inclusive; default the last 7 days)."""
-    start = _naive_utc(since) if since is not None else _naive_utc(datetime.now(UTC) - LATEST_WINDOW)
+    start = naive_utc(since) if since is not None else naive_utc(datetime.now(UTC) - LATEST_WINDOW)
     rows = cur.execute(
         "SELECT ts, status, message, duration_s, metrics FROM function_results "
         "WHERE device_id = ? AND subject = ? AND function_id = ? AND ts >= ? ORDER BY ts DESC LIMIT ?",

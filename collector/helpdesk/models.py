@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collector.store.models import Base, utcnow
+from collector.store.utc import UtcDateTime
 
 
 class Calendar(Base):
@@ -70,19 +71,19 @@ class Ticket(Base):
     requester_address: Mapped[str] = mapped_column(String(300), default="")  # unknown senders
     notify_also: Mapped[str] = mapped_column(Text, default="")  # others to notify, comma-separated
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("helpdesk_sla_policies.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolutions: Mapped[int] = mapped_column(Integer, default=0)  # acceptance links name one
     # One stamp per SLA notification, so each is sent exactly once (reset when reopened).
-    response_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    response_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    resolution_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    resolution_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    paged_responsible_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    paged_backup_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    response_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    response_breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    paged_responsible_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    paged_backup_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class TicketEntry(Base):
@@ -92,7 +93,7 @@ class TicketEntry(Base):
     __tablename__ = "ticket_entries"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(20))  # reply, note, status, rule, mail, alert, time, sla
     author: Mapped[str] = mapped_column(String(200))  # user:alice, contact:3, system, rule:2, mail:<addr>
     public: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -115,8 +116,8 @@ class TicketPause(Base):
     __tablename__ = "ticket_pauses"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class TicketWatcher(Base):
@@ -131,7 +132,7 @@ class TimeEntry(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     minutes: Mapped[int] = mapped_column(Integer)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -153,7 +154,7 @@ class Rota(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     members: Mapped[str] = mapped_column(Text, default="")  # user ids in turn order, comma-separated
-    handover: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handover: Mapped[datetime] = mapped_column(UtcDateTime)
     period_days: Mapped[int] = mapped_column(Integer, default=7)
     ack_timeout_minutes: Mapped[int] = mapped_column(Integer, default=15)
 
@@ -162,8 +163,8 @@ class RotaOverride(Base):
     __tablename__ = "helpdesk_rota_overrides"
     id: Mapped[int] = mapped_column(primary_key=True)
     rota_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_rotas.id", ondelete="CASCADE"), index=True)
-    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
@@ -176,7 +177,7 @@ class InboundMail(Base):
     __table_args__ = (UniqueConstraint("key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(500))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sender: Mapped[str] = mapped_column(String(300), default="")
     subject: Mapped[str] = mapped_column(String(500), default="")
     outcome: Mapped[str] = mapped_column(String(20))  # inbound.RouteKind

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,13 +40,6 @@ MAX_MINUTES = 24 * 60
 
 class TicketError(ValueError):
     """A request the helpdesk refuses, said in words a technician can act on."""
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands timezone-aware columns back naive: they are UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def next_number(session: Session) -> int:
@@ -322,12 +315,7 @@ def pauses(session: Session, ticket: Ticket) -> list[tuple[datetime, datetime | 
     rows = session.scalars(
         select(TicketPause).where(TicketPause.ticket_id == ticket.id).order_by(TicketPause.start)
     )
-    out: list[tuple[datetime, datetime | None]] = []
-    for p in rows:
-        start = aware(p.start)
-        assert start is not None
-        out.append((start, aware(p.end)))
-    return out
+    return [(p.start, p.end) for p in rows]
 
 
 def assign(session: Session, ticket: Ticket, assignee: User | None, actor: str, now: datetime) -> None:

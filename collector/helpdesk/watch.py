@@ -64,15 +64,14 @@ def clocks(
     targets = policy.targets.get(ticket.priority)
     if targets is None:
         return None
-    opened = tickets.aware(ticket.created_at)
-    assert opened is not None
+    opened = ticket.created_at
     paused = tickets.pauses(session, ticket)
     response = sla.clock(
         policy.calendar,
         opened,
         targets[0],
         now,
-        met=tickets.aware(ticket.first_response_at),
+        met=ticket.first_response_at,
         pauses=paused,
         warn_at=policy.warn_at,
     )
@@ -81,7 +80,7 @@ def clocks(
         opened,
         targets[1],
         now,
-        met=tickets.aware(ticket.resolved_at),
+        met=ticket.resolved_at,
         pauses=paused,
         warn_at=policy.warn_at,
     )
@@ -160,15 +159,12 @@ def load_rota(session: Session) -> rota.Rota | None:
     if row is None or not row.members.strip():
         return None
     overrides = [
-        rota.Override(
-            tickets.aware(o.start) or o.start, tickets.aware(o.end) or o.end, o.responsible_id, o.backup_id
-        )
+        rota.Override(o.start, o.end, o.responsible_id, o.backup_id)
         for o in session.scalars(
             select(RotaOverride).where(RotaOverride.rota_id == row.id).order_by(RotaOverride.id)
         )
     ]
-    handover = tickets.aware(row.handover)
-    assert handover is not None
+    handover = row.handover
     return rota.Rota(
         tuple(int(m) for m in row.members.split(",") if m.strip()),
         handover,
@@ -187,8 +183,7 @@ def _pages(
     now: datetime,
     staff: list[StaffInfo],
 ) -> int:
-    opened = tickets.aware(ticket.created_at)
-    assert opened is not None
+    opened = ticket.created_at
     acknowledged = Status(ticket.status) is not Status.NEW
     sent = 0
     for page in rota.pages(
@@ -242,7 +237,7 @@ def run(
             policies[ticket.customer_id] = policy_for(session, ticket.customer_id)
         policy = policies[ticket.customer_id]
         if Status(ticket.status) is Status.RESOLVED:
-            resolved = tickets.aware(ticket.resolved_at)
+            resolved = ticket.resolved_at
             if resolved is not None and now - resolved >= timedelta(days=acceptance_days):
                 tickets.transition(
                     session,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 
@@ -22,6 +22,7 @@ from collector.inventory.versions import (
     scheme_for,
     validate_version,
 )
+from collector.tsdb.timestamps import naive_utc
 
 MAX_CHANGES = 1000
 MAX_SEARCH_HITS = 5000
@@ -83,10 +84,6 @@ def package_name(key: str, attrs: Mapping[str, str]) -> str:
     return attrs.get("name") or key.split(":", 1)[0]
 
 
-def _naive(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
-
-
 def subjects(cur: duckdb.DuckDBPyConnection, device_id: int) -> list[SubjectInfo]:
     """Every subject with an inventory on the device, the host ('') first."""
     rows = cur.execute(
@@ -130,7 +127,7 @@ def changes(
     params: list[object] = [device_id]
     if since is not None:
         sql += " AND ts >= ?"
-        params.append(_naive(since))
+        params.append(naive_utc(since))
     if subject is not None:
         sql += " AND subject = ?"
         params.append(subject)

@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import duckdb
@@ -39,6 +39,7 @@ from collector.inventory.queries import (
     software_search,
     subjects,
 )
+from collector.tsdb.timestamps import naive_from_epoch
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _json(attrs: dict[str, str] | None) -> str | None:
 
 def _ts(ts_ms: int, now: float) -> datetime:
     seconds = ts_ms / 1000 if ts_ms > 0 else now
-    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+    return naive_from_epoch(seconds)
 
 
 def _load(

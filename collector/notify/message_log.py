@@ -5,7 +5,7 @@ the dashboard reads a contact's log through here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -15,12 +15,6 @@ from collector.notify.domain import MessageState
 from collector.notify.models import DeadLetter, Message
 
 MAX_RESPONSE_LOG = 4000
-
-
-def aware(value: datetime | None) -> datetime:
-    """SQLite hands timezone-aware columns back naive: they are UTC."""
-    assert value is not None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def queue(

@@ -83,10 +83,10 @@ def flush_due(session: Session, now: datetime, render: Renderer) -> list[Message
         groups.setdefault((row.recipient, row.channel, row.address, row.group_key), []).append(row)
     made: list[Message] = []
     for (recipient, channel, address, _), rows in groups.items():
-        if min(message_log.aware(r.due_at) for r in rows) > now:
+        if min(r.due_at for r in rows) > now:
             continue  # the group is still collecting
         subject, body = render(channel, rows[0].announcement, [r.line for r in rows], rows[0].title)
-        sources = [message_log.aware(r.source_at) for r in rows if r.source_at is not None]
+        sources = [r.source_at for r in rows if r.source_at is not None]
         msg = message_log.queue(
             session,
             key=f"m:{rows[0].idempotency_key}",

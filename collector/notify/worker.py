@@ -105,7 +105,8 @@ class NotifyWorker:
             with self._store.session() as s:
                 m = s.get(Message, message_id)
                 assert m is not None
-                first = message_log.aware(m.first_attempt_at).timestamp()
+                assert m.first_attempt_at is not None  # set when the attempt was claimed
+                first = m.first_attempt_at.timestamp()
                 wait = (
                     None
                     if kind == "test"

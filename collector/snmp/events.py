@@ -15,6 +15,7 @@ import duckdb
 
 from collector.snmp.links import norm_address
 from collector.snmp.models import NetworkDevice
+from collector.tsdb.timestamps import naive_utc
 
 TRAP_KIND = "snmp.trap"
 MAX_EVENTS = 1000
@@ -42,10 +43,6 @@ class EventRow:
         return sorted((k, v) for k, v in self.attrs.items() if k not in HEADER_ATTRS)
 
 
-def _naive(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
-
-
 def _attrs(raw: object) -> dict[str, str]:
     try:
         data = json.loads(str(raw)) if raw else {}
@@ -65,7 +62,7 @@ def trap_events(
     """Traps received by ``gateway_ids`` (newest first), optionally only those about ``target``."""
     if not gateway_ids:
         return []
-    start = _naive(since or datetime.now(UTC) - DEFAULT_SPAN)
+    start = naive_utc(since or datetime.now(UTC) - DEFAULT_SPAN)
     sql = (
         "SELECT device_id, ts, kind, source, severity, message, attrs FROM events "
         "WHERE list_contains(?, device_id) AND kind = ? AND ts >= ?"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from collector.snmp.validation import MAX_SECRET, ValidationError
+from eus.values import checkbox
 
 MAX_COMMUNITIES = 20
 DEFAULT_TRAP_HOST = "0.0.0.0"  # noqa: S104 - devices on the customer's network send traps here
@@ -28,7 +29,7 @@ class TrapSettings:
 def validate_trap_settings(form: Mapping[str, str]) -> TrapSettings:
     """Check the trap listener form; raises :class:`ValidationError` listing every problem."""
     errors: list[str] = []
-    enabled = str(form.get("trap_enabled", "")) in {"1", "on", "true", "yes"}
+    enabled = checkbox(form.get("trap_enabled"))
     host = str(form.get("trap_host", "")).strip() or DEFAULT_TRAP_HOST
     try:
         ipaddress.ip_address(host)
@@ -46,7 +47,7 @@ def validate_trap_settings(form: Mapping[str, str]) -> TrapSettings:
         communities = list(dict.fromkeys(c.strip() for c in raw.replace("\n", ",").split(",") if c.strip()))
         if len(communities) > MAX_COMMUNITIES or any(len(c) > MAX_SECRET for c in communities):
             errors.append(f"Communities: up to {MAX_COMMUNITIES}, each at most {MAX_SECRET} characters.")
-    if str(form.get("clear_communities", "")) in {"1", "on", "true", "yes"}:
+    if checkbox(form.get("clear_communities")):
         communities = []
     if errors:
         raise ValidationError(errors)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC
 
 from collector.bus import BatchCommitted
 from collector.snmp.models import NetworkDevice, parse_target_id
@@ -69,5 +68,4 @@ def retired_note(device: NetworkDevice) -> str:
     """What lists say about a retired device ("" when it is not retired)."""
     if device.retired_at is None:
         return ""
-    at = device.retired_at.astimezone(UTC) if device.retired_at.tzinfo else device.retired_at
-    return f"removed from agent.toml on {at:%Y-%m-%d %H:%M} UTC"
+    return f"removed from agent.toml on {device.retired_at:%Y-%m-%d %H:%M} UTC"

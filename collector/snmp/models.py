@@ -18,10 +18,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, event
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from collector.store.models import Base, utcnow
+from collector.store.utc import UtcDateTime
 
 TARGET_PREFIX = "snmp-"
 INCLUDE_RETIRED = "include_retired"  # execution option: also load retired devices
@@ -68,10 +69,10 @@ class NetworkDevice(Base):
     profiles: Mapped[str] = mapped_column(String(500), default="")  # comma-separated; "" = discover
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # agent-file devices only: when the gateway's agent.toml stopped listing it
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     @property
     def target_id(self) -> str:
@@ -100,7 +101,7 @@ class SnmpGateway(Base):
     trap_port: Mapped[int] = mapped_column(Integer, default=162)
     trap_communities_enc: Mapped[str] = mapped_column(Text, default="")  # one ciphertext of a JSON list
     updated_by: Mapped[str] = mapped_column(String(100), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class SnmpPushRequest(Base):
@@ -111,7 +112,7 @@ class SnmpPushRequest(Base):
     gateway_device_id: Mapped[int] = mapped_column(
         ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
     )
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     requested_by: Mapped[str] = mapped_column(String(100), default="")
 
 

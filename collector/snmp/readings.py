@@ -17,6 +17,7 @@ import duckdb
 
 from collector.tsdb.points import points
 from collector.tsdb.queries import SeriesInfo
+from collector.tsdb.timestamps import naive_utc
 
 SERIES_PREFIX = "snmp."
 
@@ -28,10 +29,6 @@ class InventoryRow:
     kind: str
     key: str
     attrs: dict[str, str]
-
-
-def _naive(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
 
 
 def target_series(cur: duckdb.DuckDBPyConnection, gateway_id: int, target: str) -> list[SeriesInfo]:
@@ -62,7 +59,7 @@ def latest_points(
     ``window`` before ``now``, oldest first."""
     if not series_ids:
         return {}
-    end = _naive(now or datetime.now(UTC))
+    end = naive_utc(now or datetime.now(UTC))
     # [start, end] inclusive: the view's range is half-open, so it ends a microsecond later.
     with points(cur, series_ids, end - window, end + timedelta(microseconds=1)) as view:
         rows = cur.execute(

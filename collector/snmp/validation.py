@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from collector.snmp.models import NetworkDevice, SnmpVersion
 from collector.snmp.secrets import Secret
+from eus.values import checkbox
 
 AUTH_PROTOCOLS = ("SHA-256", "SHA-384", "SHA-512", "SHA-224", "SHA", "MD5")
 PRIV_PROTOCOLS = ("AES", "AES-192", "AES-256", "AES-192-BLUMENTHAL", "AES-256-BLUMENTHAL", "DES")
@@ -230,7 +231,7 @@ def validate(
         errors.append("Host: an IPv4 or IPv6 address or a DNS name.")
     port = int(_number(form, "port", "Port", (1, 65535), default=161, errors=errors, integer=True))
     version = str(form.get("version", SnmpVersion.V3.value)).strip().lower() or SnmpVersion.V3.value
-    legacy = str(form.get("legacy", "")) in {"1", "on", "true", "yes"}
+    legacy = checkbox(form.get("legacy"))
     gateway = _choice(
         form, "gateway_device_id", gateways, "Gateway: choose one of this customer's agents.", errors
     )

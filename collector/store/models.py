@@ -9,8 +9,10 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from collector.store.utc import UtcDateTime
 
 
 def utcnow() -> datetime:
@@ -43,7 +45,7 @@ class Customer(Base):
     __tablename__ = "customers"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sites: Mapped[list[Site]] = relationship(back_populates="customer", cascade="all, delete-orphan")
     devices: Mapped[list[Device]] = relationship(back_populates="customer")
 
@@ -72,12 +74,12 @@ class Device(Base):
     arch: Mapped[str] = mapped_column(String(50), default="")
     agent_version: Mapped[str] = mapped_column(String(50), default="")
     cert_serial: Mapped[str] = mapped_column(String(64), default="")  # hex
-    cert_not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cert_not_after: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_address: Mapped[str] = mapped_column(String(100), default="")
     stream_state: Mapped[str] = mapped_column(String(32), default=StreamState.NEVER.value)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     customer: Mapped[Customer] = relationship(back_populates="devices")
 
 
@@ -91,10 +93,10 @@ class EnrollmentToken(Base):
     prefix: Mapped[str] = mapped_column(String(12))  # first characters, for logs and listings
     max_uses: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: unlimited
     uses: Mapped[int] = mapped_column(Integer, default=0)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class EnrollmentAttempt(Base):
@@ -102,7 +104,7 @@ class EnrollmentAttempt(Base):
 
     __tablename__ = "enrollment_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     peer: Mapped[str] = mapped_column(String(100))
     token_prefix: Mapped[str] = mapped_column(String(12), default="")
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True)
@@ -120,7 +122,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32), default=Role.TECHNICIAN.value)
     all_customers: Mapped[bool] = mapped_column(Boolean, default=False)  # else only granted ones
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     grants: Mapped[list[UserCustomer]] = relationship(cascade="all, delete-orphan")
 
 
@@ -137,7 +139,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(100))  # "user:alice", "cli", "agent:<id>", "system"
     action: Mapped[str] = mapped_column(String(100), index=True)  # e.g. "login.success", "token.create"
     target: Mapped[str] = mapped_column(String(200), default="")

@@ -10,13 +10,14 @@ so running it again is harmless. Readers see both tiers through ``collector.tsdb
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from collector.tsdb import blocks
+from collector.tsdb.timestamps import naive_utc
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,7 @@ _BLOCKS_SCHEMA = pa.schema(
 
 def day_floor(t: datetime) -> datetime:
     """The start of ``t``'s UTC day, naive (DuckDB TIMESTAMP is naive UTC here)."""
-    if t.tzinfo is not None:
-        t = t.astimezone(UTC).replace(tzinfo=None)
-    return t.replace(hour=0, minute=0, second=0, microsecond=0)
+    return naive_utc(t).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _compact_day(cur: duckdb.DuckDBPyConnection, day: datetime) -> int:

@@ -11,22 +11,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from collector.tsdb import blocks
+from collector.tsdb.timestamps import naive_utc
 
 SCHEMA = pa.schema([("series_id", pa.uint32()), ("ts", pa.timestamp("us")), ("value", pa.float64())])
 _names = itertools.count()
-
-
-def _naive(t: datetime | None) -> datetime | None:
-    if t is not None and t.tzinfo is not None:
-        return t.astimezone(UTC).replace(tzinfo=None)
-    return t
 
 
 def _us(t: datetime) -> int:
@@ -41,7 +36,7 @@ def load(
 ) -> pa.Table:
     """(series_id, ts, value) of the series in [start, end) from both tiers (None: open)."""
     ids = [int(i) for i in series_ids]
-    lo, hi = _naive(start), _naive(end)
+    lo, hi = (None if t is None else naive_utc(t) for t in (start, end))
     where = ["series_id IN (SELECT unnest($ids::UINTEGER[]))"]
     params: dict[str, object] = {"ids": ids}
     if lo is not None:

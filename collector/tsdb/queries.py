@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from collector.tsdb.points import points as both_tiers
+from collector.tsdb.timestamps import naive_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +71,6 @@ class Window:
         return int((self.end - self.start).total_seconds()) // self.step_s
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    """DuckDB ``TIMESTAMP`` columns hold naive UTC; bind datetimes the same way."""
-    if dt.tzinfo is None:
-        return dt
-    return dt.astimezone(UTC).replace(tzinfo=None)
-
-
 def find_series(
     cur: duckdb.DuckDBPyConnection,
     device_id: int,
@@ -126,7 +120,7 @@ def bucket_average(
     """The mean of each series in each bucket of ``window``; empty buckets are absent."""
     if not series_ids:
         return {}
-    start, end = _naive_utc(window.start), _naive_utc(window.end)
+    start, end = naive_utc(window.start), naive_utc(window.end)
     with both_tiers(cur, series_ids, start, end) as view:
         rows = cur.execute(
             _AVERAGE_SQL.format(points=view),
@@ -171,13 +165,13 @@ def bucket_rate(
         return {}
     if lookback is None:
         lookback = timedelta(seconds=max(2 * window.step_s, 60))
-    since, end = _naive_utc(window.start - lookback), _naive_utc(window.end)
+    since, end = naive_utc(window.start - lookback), naive_utc(window.end)
     with both_tiers(cur, series_ids, since, end) as view:
         rows = cur.execute(
             _RATE_SQL.format(points=view),
             {
                 "lookback": since,
-                "start": _naive_utc(window.start),
+                "start": naive_utc(window.start),
                 "end": end,
                 "step_s": window.step_s,
                 "step_ms": window.step_s * 1000,

@@ -25,6 +25,7 @@ from collector.web.forms import FormError
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, require
 from collector.web.resources import store
+from eus.values import checkbox
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -73,7 +74,7 @@ def create_user() -> ResponseReturnValue:
     echo = {
         "username": form.get("username", "")[:64],
         "role": form.get("role", ""),
-        "all_customers": forms.checkbox(form, "all_customers"),
+        "all_customers": checkbox(form.get("all_customers")),
         "customers": set(),
     }
     try:
@@ -86,7 +87,7 @@ def create_user() -> ResponseReturnValue:
                 username=form.get("username", ""),
                 password=form.get("password", ""),
                 role=form.get("role", ""),
-                all_customers=forms.checkbox(form, "all_customers"),
+                all_customers=checkbox(form.get("all_customers")),
                 customer_ids=granted,
             )
             name = user.username
@@ -141,8 +142,8 @@ def update_user(user_id: int) -> ResponseReturnValue:
                 record,
                 user,
                 role=form.get("role", ""),
-                active=forms.checkbox(form, "active"),
-                all_customers=forms.checkbox(form, "all_customers"),
+                active=checkbox(form.get("active")),
+                all_customers=checkbox(form.get("all_customers")),
                 password=form.get("password") or None,  # empty: unchanged
                 acting_user_id=me.id,
             )

@@ -11,12 +11,12 @@ from collector.signin import second_factor
 from collector.signin.models import TotpCredential
 from collector.signin.sessions import revoke_user_sessions
 from collector.store.models import User
-from collector.web import forms
 from collector.web.auditing import record
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, require
 from collector.web.resources import resources, store
 from collector.web.throttle import KeyKind
+from eus.values import checkbox
 
 bp = Blueprint("admin_security", __name__, url_prefix="/admin/security")
 
@@ -42,7 +42,7 @@ def overview() -> ResponseReturnValue:
 @bp.post("/require-2fa")
 @require(Capability.MANAGE_USERS)
 def require_2fa() -> ResponseReturnValue:
-    wanted = forms.checkbox(request.form, "require_totp")
+    wanted = checkbox(request.form.get("require_totp"))
     with store().session() as s:
         if second_factor.set_totp_required(s, wanted, current_user().actor):
             record(s, "settings.require-2fa", "signin", required=wanted)

@@ -33,6 +33,7 @@ from collector.web.permissions import (
     visible_customers,
 )
 from collector.web.resources import store
+from eus.values import checkbox
 
 bp = Blueprint("contacts", __name__)
 
@@ -163,7 +164,7 @@ def contact_edit(contact_id: int) -> ResponseReturnValue:
             abort(404)
         for key in data.__slots__:
             setattr(row, key, getattr(data, key))
-        row.active = request.form.get("active") in {"1", "on", "true"}
+        row.active = checkbox(request.form.get("active"))
         record(s, "contact.update", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
     flash("Contact saved.", "info")
     return redirect(url_for("contacts.contact_detail", contact_id=contact_id))
@@ -200,7 +201,7 @@ def my_channels() -> ResponseReturnValue:
                 row = UserChannel(user_id=user.id)
                 s.add(row)
             row.email, row.mobile = data.email, data.mobile
-            row.enabled = request.form.get("enabled") in {"1", "on", "true"}
+            row.enabled = checkbox(request.form.get("enabled"))
             record(s, "user_channel.update", f"user:{user.id}", enabled=row.enabled)
             flash("Your alert channels are saved.", "info")
             return redirect(url_for("contacts.my_channels"))

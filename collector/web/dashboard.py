@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from collector.store.models import Customer, Device, Site
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.enrolment import tokens_of
-from collector.web.filters import as_utc
 from collector.web.identity import current_user
 from collector.web.permissions import (
     Capability,
@@ -74,7 +73,7 @@ def device(device_id: int) -> ResponseReturnValue:
         site = s.get(Site, dev.site_id) if dev.site_id is not None else None
     cert_days = None
     if dev.cert_not_after is not None:
-        cert_days = (as_utc(dev.cert_not_after) - datetime.now(UTC)).days
+        cert_days = (dev.cert_not_after - datetime.now(UTC)).days
     return render_template(
         "device.html",
         device=dev,

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.enrollment import create_token, parse_duration, revoke_token, token_status
+from collector.enrollment import create_token, parse_ttl, revoke_token, token_status
 from collector.store.models import EnrollmentToken
 from collector.web.auditing import record
 from collector.web.identity import current_user
@@ -46,7 +46,7 @@ def create(customer_id: int) -> ResponseReturnValue:
         uses = int(raw_uses) if raw_uses else None
         if uses is not None and not 1 <= uses <= MAX_USES:
             raise ValueError(f"uses: 1 to {MAX_USES}, or empty for unlimited")
-        ttl = parse_duration(raw_ttl[:20])
+        ttl = parse_ttl(raw_ttl[:20])
     except ValueError as exc:
         flash(f"Token not created: {str(exc)[:120]}", "error")
         return redirect(url_for("dashboard.customer", customer_id=customer_id))

@@ -8,6 +8,7 @@ from flask import Flask
 
 from collector.helpdesk.numbers import format_number
 from collector.store.models import StreamState
+from collector.store.utc import as_utc
 
 STATE_LABELS = {
     StreamState.ONLINE.value: "online",
@@ -15,11 +16,6 @@ STATE_LABELS = {
     StreamState.OFFLINE_UNEXPECTED.value: "offline (unexpected)",
     StreamState.NEVER.value: "never connected",
 }
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything in the store is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utc(value: datetime | None) -> str:

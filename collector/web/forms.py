@@ -13,10 +13,6 @@ class FormError(ValueError):
     """A submitted value that cannot be accepted; the message is shown to the user."""
 
 
-def checkbox(form: MultiDict[str, str], name: str) -> bool:
-    return form.get(name) in {"1", "on", "true", "yes"}
-
-
 def ids(form: MultiDict[str, str], name: str, allowed: Iterable[int]) -> set[int]:
     """Integer ids from repeated fields, each of which must be in ``allowed``."""
     allowed_set = set(allowed)

@@ -35,6 +35,7 @@ from collector.web.auditing import remote_address
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require
 from collector.web.resources import store, tsdb_cursor
+from eus.values import checkbox
 
 bp = Blueprint("functions", __name__)
 
@@ -122,7 +123,7 @@ def function_history(device_id: int) -> ResponseReturnValue:
     if not function_id:
         abort(400, description="which function? (?id=...)")
     rows = history(tsdb_cursor(), dev.id, function_id, subject)
-    only_changes = request.args.get("changes") == "1"
+    only_changes = checkbox(request.args.get("changes"))
     return render_template(
         "functions_history.html",
         device=dev,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -25,6 +25,7 @@ from collector.inventory.queries import (
 )
 from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
+from collector.store.utc import as_utc
 from collector.web.auditing import record
 from collector.web.functions_views import agent_configs
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
@@ -154,8 +155,7 @@ def api_changes(device_id: int) -> ResponseReturnValue:
             since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             abort(400, description=f"since: not an ISO 8601 time: {raw[:40]!r}")
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = as_utc(since)
     subject = request.args.get("subject")
     rows = changes(tsdb_cursor(), dev.id, since, subject=subject[:MAX_QUERY] if subject is not None else None)
     return jsonify({"device_id": dev.id, "changes": [_change_json(c) for c in rows]})

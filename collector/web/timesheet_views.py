@@ -45,9 +45,7 @@ def timesheet() -> ResponseReturnValue:
         stmt = stmt.where(TimeEntry.user_id == int(technician))
     with store().session() as s:
         entries = [
-            Entry(
-                e.ticket_id, e.customer_id, e.user_id, e.started_at.replace(tzinfo=UTC), e.minutes, e.billable
-            )
+            Entry(e.ticket_id, e.customer_id, e.user_id, e.started_at, e.minutes, e.billable)
             for e in s.scalars(stmt)
         ]
         customers = s.scalars(

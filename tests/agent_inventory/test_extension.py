@@ -183,10 +183,13 @@ def test_default_on_through_the_extension_list(spooled: Spooled, tmp_path: Path)
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"intervl_s": 60}, r"unknown setting\(s\) intervl_s"),
-        ({"interval_s": "soon"}, "interval_s: not a number"),
-        ({"interval_s": 0}, "interval_s must be >= 1"),
-        ({"enabled": "maybe"}, "enabled: not a boolean"),
+        (
+            {"intervl_s": 60},
+            r"inventory.intervl_s \(.*\): unknown setting \(did you mean inventory.interval_s\?\)",
+        ),
+        ({"interval_s": "soon"}, 'inventory.interval_s = "soon" .*: must be a duration'),
+        ({"interval_s": 0}, "inventory.interval_s = 0 .*: must be at least 1"),
+        ({"enabled": "maybe"}, 'inventory.enabled = "maybe" .*: must be true or false'),
         ({"sources": ["dpkg", "apt"]}, r"unknown source\(s\) apt"),
     ],
 )

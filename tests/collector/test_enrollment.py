@@ -16,7 +16,7 @@ from collector.enrollment import (
     create_token,
     enroll,
     hash_token,
-    parse_duration,
+    parse_ttl,
 )
 from collector.pki import CertificateAuthority
 from collector.store.db import Store
@@ -39,16 +39,34 @@ def ca(tmp_path: Path) -> CertificateAuthority:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("90", 90), ("45m", 2700), ("24h", 86400), ("7d", 604800), ("2w", 1209600)]
+    ("text", "seconds"),
+    [
+        ("90", 90),
+        ("45m", 2700),
+        ("24h", 86400),
+        ("7d", 604800),
+        ("2w", 1209600),
+        ("1d12h", 129600),
+        ("1.5h", 5400),
+    ],
 )
-def test_durations(text: str, seconds: int) -> None:
-    assert parse_duration(text) == timedelta(seconds=seconds)
+def test_token_lifetimes(text: str, seconds: int) -> None:
+    assert parse_ttl(text) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("bad", ["", "0h", "-1h", "3y", "h", "1.5h"])
-def test_bad_durations(bad: str) -> None:
-    with pytest.raises(ValueError, match="not a duration"):
-        parse_duration(bad)
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("", "not a duration"),
+        ("0h", "more than 0"),
+        ("-1h", "not a duration"),
+        ("3y", "not a duration"),
+        ("h", "not a duration"),
+    ],
+)
+def test_bad_token_lifetimes(bad: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_ttl(bad)
 
 
 def _enroll(store: Store, ca: CertificateAuthority, token: str, now: datetime | None = None) -> str:

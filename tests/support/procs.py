@@ -39,19 +39,26 @@ def base_env() -> dict[str, str]:
     return env
 
 
+def run_script(
+    script: str, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a console script (``eus``, ``eus-agent``, ``eus-collector``) to its end."""
+    return subprocess.run(
+        [str(BIN / script), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=dict(base_env() if env is None else env),
+        timeout=60,
+        check=False,
+    )
+
+
 def eus(
     data_dir: Path, *args: str, stdin: str | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run the admin CLI against a data directory."""
-    proc = subprocess.run(
-        [str(BIN / "eus"), "--data", str(data_dir), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=base_env(),
-        timeout=60,
-        check=False,
-    )
+    proc = run_script("eus", "--data", str(data_dir), *args, stdin=stdin)
     if check and proc.returncode != 0:
         raise AssertionError(f"eus {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
     return proc

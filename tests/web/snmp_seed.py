@@ -18,14 +18,11 @@ from collector.rpc.live import LiveStreams
 from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.store.db import Store
+from collector.tsdb.timestamps import naive_utc
 from collector.web import snmp_views
 from eus.v1 import eus_pb2
 
 from .conftest import Seed
-
-
-def _naive(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None)
 
 
 class DuckSeed:
@@ -48,12 +45,12 @@ class DuckSeed:
         for ago, value in points:
             self.cur.execute(
                 "INSERT INTO samples VALUES (?, ?, ?)",
-                [sid, _naive(self.now - timedelta(seconds=ago)), value],
+                [sid, naive_utc(self.now - timedelta(seconds=ago)), value],
             ).fetchall()
         return sid
 
     def item(self, gateway: int, subject: str, kind: str, key: str, **attrs: str) -> None:
-        now = _naive(self.now)
+        now = naive_utc(self.now)
         self.cur.execute(
             "INSERT INTO inventory_items VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
             [gateway, subject, kind, key, key, json.dumps(attrs, sort_keys=True), now, now],
@@ -65,11 +62,11 @@ class DuckSeed:
         self.cur.execute(
             "INSERT INTO function_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0.1, '{}')",
             [gateway, target, function_id, kind, function_id, status, message,
-             _naive(self.now - timedelta(seconds=5))],
+             naive_utc(self.now - timedelta(seconds=5))],
         ).fetchall()  # fmt: skip
 
     def trap(self, gateway: int, source: str, message: str, severity: str = "info", **attrs: str) -> None:
-        ts = _naive(self.now - timedelta(seconds=30))
+        ts = naive_utc(self.now - timedelta(seconds=30))
         self.cur.execute(
             "INSERT INTO events VALUES (?, ?, 'snmp.trap', ?, ?, ?, ?, ?)",
             [gateway, ts, source, severity, message, json.dumps(attrs, sort_keys=True), ts],

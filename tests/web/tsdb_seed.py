@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from collector.tsdb.timestamps import naive_utc
+
 
 def add_series(
     cur: duckdb.DuckDBPyConnection,
@@ -30,7 +32,7 @@ def add_samples(
     cur: duckdb.DuckDBPyConnection, series_id: int, points: Sequence[tuple[datetime, float]]
 ) -> None:
     """Append samples in one statement (timestamps stored as naive UTC, like the ingest)."""
-    stamps = [ts.astimezone(UTC).replace(tzinfo=None) for ts, _ in points]
+    stamps = [naive_utc(ts) for ts, _ in points]
     values = [float(v) for _, v in points]
     cur.execute(
         "INSERT INTO samples SELECT ?, unnest(?::TIMESTAMP[]), unnest(?::DOUBLE[])",
