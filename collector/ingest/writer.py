@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -198,6 +198,7 @@ class IngestWriter:
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self.extras = BatchExtras()  # function results, events, txn hooks, BatchCommitted
         self._stopping = False
+        self._room_listeners: list[Callable[[], None]] = []
         self.commits = 0
         self.rows_committed = 0
 
@@ -225,6 +226,14 @@ class IngestWriter:
     def saturated(self) -> bool:
         """True when producers should wait before submitting more."""
         return self._queued_rows >= self._max_queued
+
+    def on_room(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (on the writer thread) whenever a commit has freed queue room."""
+        self._room_listeners.append(listener)
+
+    def _room_freed(self) -> None:
+        for listener in self._room_listeners:
+            listener()
 
     def submit(self, batch: PendingBatch) -> None:
         """Queue a batch for the next commit (copying its columns) or, if it is a resend of
@@ -293,6 +302,7 @@ class IngestWriter:
                 self._queued_rows -= group.rows
             for b in group.acks:
                 b.sink.failed(f"storage error: {type(exc).__name__}")
+            self._room_freed()
             return
         marks: list[tuple[CommitSink, int, int]] = []
         with self._cond:
@@ -311,6 +321,7 @@ class IngestWriter:
         self.rows_committed += group.rows
         for sink, epoch, hwm in marks:
             sink.committed(epoch, hwm)
+        self._room_freed()
 
     def _write(self, group: _Group, new_series: list[SeriesRow]) -> None:
         """One transaction: new series, samples, the batch records (the dedupe key), gaps, runs."""
