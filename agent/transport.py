@@ -49,6 +49,8 @@ CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
 # Every spool write and every ack wakes the write loop; this re-check is only a safety net.
 IDLE_RECHECK_S = 60.0
 _AUTH_CODES = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+# Trailing metadata naming the batch the collector refused (collector.rpc.stream_protocol).
+REFUSED_SEQ_KEY = "eus-refused-seq"
 
 
 class StreamEnded(Exception):
@@ -73,6 +75,16 @@ class Backoff:
 
     def reset(self) -> None:
         self._attempt = 0
+
+
+def _refused_seq(exc: grpc.aio.AioRpcError) -> int | None:
+    """The seq of the batch an INVALID_ARGUMENT refused as unfit to store, if it names one."""
+    if exc.code() != grpc.StatusCode.INVALID_ARGUMENT:
+        return None
+    for key, value in exc.trailing_metadata() or ():
+        if key == REFUSED_SEQ_KEY and str(value).isdigit():
+            return int(value)
+    return None
 
 
 def mtls_credentials(*, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> grpc.ChannelCredentials:
@@ -204,6 +216,13 @@ class Transport:
         exc = task.exception()
         if isinstance(exc, grpc.aio.AioRpcError):
             code, details = exc.code(), exc.details() or ""
+            refused = _refused_seq(exc)
+            if refused is not None:
+                # The collector will never store this batch: set it aside as a gap and go on.
+                await asyncio.to_thread(
+                    self._spool.set_aside, refused, f"refused by the collector: {details}"
+                )
+                return 0.0
             if code in _AUTH_CODES:
                 log.error(
                     "collector %s refused this agent: %s: %s (retrying every %.0f s)",
@@ -291,12 +310,12 @@ class Transport:
     async def _converse(
         self, call: grpc.aio.StreamStreamCall[eus_pb2.AgentMessage, eus_pb2.CollectorMessage]
     ) -> None:
-        stats = await asyncio.to_thread(self._spool.stats)
+        low = await asyncio.to_thread(self._spool.low_seq)
         hello = eus_pb2.Hello(
             agent_version=self._agent_version,
             spool_epoch=self._spool.epoch,
             agent_id=self._agent_id,
-            spool_low_seq=stats.first_seq if stats.rows else stats.last_seq + 1,
+            spool_low_seq=low,
             deflate_stream=True,
         )
         hello.host.CopyFrom(self._host)

@@ -23,6 +23,7 @@ from collector.bus import BatchCommitted, Bus
 from collector.config import CollectorConfig
 from collector.functions.central import config_source as functions_config
 from collector.ingest.series import SeriesRegistry
+from collector.ingest.validation import Limits
 from collector.ingest.writer import IngestWriter
 from collector.inventory.ingest import InventoryIngest, customer_lookup
 from collector.pki import CertificateAuthority
@@ -79,13 +80,15 @@ class Collector:
         self.alerting.subscribe(self.bus)
         self.presence = Presence(self.store, self.live)
         self.stream_service = StreamService(
-            self.presence,
+            self.store,
             self.writer,
             self.series,
             self.live,
             configs=self.configs,
             bus=self.bus,
             max_message_bytes=cfg.max_message_bytes,
+            limits=Limits(max_new_series=cfg.max_new_series_per_batch),
+            presence=self.presence,
         )
         self.enroll_service = EnrollmentService(
             self.store,

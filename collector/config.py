@@ -32,6 +32,7 @@ class CollectorConfig:
     advertised_stream_address: str = ""
     store_url: str = ""  # SQLAlchemy URL; "" = SQLite under data_dir
     max_message_bytes: int = 16 * 1024 * 1024
+    max_new_series_per_batch: int = 10_000  # a batch creating more series for its device is refused
     ack_window: int = 64  # batches an agent may have in flight (sent to it in config)
     agent_cert_days: int = 365
     offline_after_s: float = 30.0

@@ -18,11 +18,21 @@ LOST_REASON = "acknowledged before, but unknown to this collector (restored or l
 DEFAULT_GAP_REASON = "spool overflow"
 
 
+# Trailing metadata of an INVALID_ARGUMENT that refuses one batch as unfit to store: its seq.
+# The agent sets that batch aside as a gap instead of resending it (agent.transport).
+REFUSED_SEQ_KEY = "eus-refused-seq"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """The agent broke the protocol: the stream ends with INVALID_ARGUMENT and this message."""
+    """The stream ends with INVALID_ARGUMENT and this message.
+
+    ``refused_seq`` is set when the problem is one batch's content (not the protocol): the
+    refusal is recorded and the agent told which batch to set aside.
+    """
 
     message: str
+    refused_seq: int | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ import numpy as np
 import numpy.typing as npt
 
 from collector.bus import Bus, StreamClosed, StreamOpened
+from collector.ingest.refusals import record_refusal
 from collector.ingest.series import SeriesRegistry
+from collector.ingest.validation import Limits, validate
 from collector.ingest.writer import IngestWriter, PendingBatch, RunInfo
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.agent_messages import Refusal, decode
@@ -30,7 +32,8 @@ from collector.rpc.inflate import StreamInflater
 from collector.rpc.live import LiveStreams
 from collector.rpc.peer import peer_certificate
 from collector.rpc.presence import DeviceRef, Presence
-from collector.rpc.stream_protocol import Problem, StreamProtocol
+from collector.rpc.stream_protocol import REFUSED_SEQ_KEY, Problem, StreamProtocol
+from collector.store.db import Store
 from collector.store.models import StreamState
 from eus.v1 import eus_pb2
 
@@ -45,6 +48,7 @@ DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 class _Abort:
     code: grpc.StatusCode
     message: str
+    trailers: tuple[tuple[str, str], ...] = ()
 
 
 class _End:
@@ -127,7 +131,7 @@ class StreamService:
 
     def __init__(
         self,
-        presence: Presence,
+        store: Store,
         writer: IngestWriter,
         series: SeriesRegistry,
         live: LiveStreams,
@@ -135,8 +139,12 @@ class StreamService:
         configs: AgentConfigs | None = None,
         bus: Bus | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        limits: Limits | None = None,
+        presence: Presence | None = None,
     ) -> None:
-        self._presence = presence
+        self._store = store
+        self._presence = presence or Presence(store, live)
+        self._limits = limits or Limits()
         self._max_message_bytes = max_message_bytes
         self._writer = writer
         self._backpressure = Backpressure(writer)
@@ -182,7 +190,7 @@ class StreamService:
                 if isinstance(item, _End):
                     return
                 if isinstance(item, _Abort):
-                    await context.abort(item.code, item.message)
+                    await context.abort(item.code, item.message, trailing_metadata=item.trailers)
                 assert isinstance(item, eus_pb2.CollectorMessage)
                 yield item
         finally:
@@ -207,8 +215,7 @@ class StreamService:
                 self._live.seen(session.device_id)
                 problem = await self._handle(msg, session)
                 if problem is not None:
-                    log.warning("stream from %s refused: %s", session.device.agent_id, problem.message)
-                    session.out.put_nowait(_Abort(grpc.StatusCode.INVALID_ARGUMENT, problem.message))
+                    session.out.put_nowait(await self._refuse(problem, session))
                     return
         except asyncio.CancelledError:
             raise
@@ -219,6 +226,24 @@ class StreamService:
             session.out.put_nowait(_Abort(grpc.StatusCode.INTERNAL, "collector error; reconnect"))
             return
         session.out.put_nowait(_End())
+
+    async def _refuse(self, problem: Problem, session: StreamSession) -> _Abort:
+        """Log the problem; a refused batch is also recorded for the device page."""
+        log.warning("stream from %s refused: %s", session.device.agent_id, problem.message)
+        if problem.refused_seq is None:
+            return _Abort(grpc.StatusCode.INVALID_ARGUMENT, problem.message)
+        epoch = session.protocol.epoch or 0
+        await asyncio.to_thread(
+            record_refusal,
+            self._store,
+            customer_id=session.device.customer_id,
+            device_id=session.device_id,
+            epoch=epoch,
+            seq=problem.refused_seq,
+            reason=problem.message,
+        )
+        trailers = ((REFUSED_SEQ_KEY, str(problem.refused_seq)),)
+        return _Abort(grpc.StatusCode.INVALID_ARGUMENT, problem.message, trailers)
 
     async def _handle(self, msg: eus_pb2.AgentMessage, session: StreamSession) -> Problem | None:
         kind = msg.WhichOneof("body")
@@ -309,6 +334,14 @@ class StreamService:
         header = session.protocol.batch(batch)
         if isinstance(header, Problem):
             return header
+        unfit = validate(
+            batch,
+            now_ms=int(time.time() * 1000),
+            new_series=self._series.count_new(session.device_id, ((d.name, d.labels) for d in batch.series)),
+            limits=self._limits,
+        )
+        if unfit is not None:
+            return Problem(f"batch {batch.seq} refused: {unfit}", refused_seq=batch.seq)
         problem = self._define_series(batch, session)
         if problem is not None:
             return Problem(problem)

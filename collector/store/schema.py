@@ -11,9 +11,10 @@ from sqlalchemy import MetaData
 
 from collector.alerting import models as alerting_models
 from collector.functions import models as functions_models
+from collector.ingest import refusals as refusal_models
 from collector.snmp import models as snmp_models
 from collector.store import models
 
-MODEL_MODULES = (models, alerting_models, functions_models, snmp_models)
+MODEL_MODULES = (models, alerting_models, functions_models, snmp_models, refusal_models)
 
 metadata: MetaData = models.Base.metadata

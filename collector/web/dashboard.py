@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.enrolment import tokens_of
@@ -72,6 +73,7 @@ def device(device_id: int) -> ResponseReturnValue:
         dev = get_device_or_404(s, device_id)
         cust = s.get_one(Customer, dev.customer_id)
         site = s.get(Site, dev.site_id) if dev.site_id is not None else None
+        refusals = recent_refusals(s, dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
         cert_days = (as_utc(dev.cert_not_after) - datetime.now(UTC)).days
@@ -82,6 +84,7 @@ def device(device_id: int) -> ResponseReturnValue:
         site=site,
         cert_days=cert_days,
         cert_warn_days=CERT_WARN_DAYS,
+        refusals=refusals,
         charts=CHARTS.values(),
         ranges=RANGES.values(),
         range_key=range_key,
