@@ -219,8 +219,10 @@ class StreamService:
                     return
         except asyncio.CancelledError:
             raise
-        except (grpc.RpcError, grpc.aio.AioRpcError, grpc.aio.UsageError) as exc:
-            log.info("stream from %s ended: %s", session.device.agent_id, exc)
+        except (grpc.RpcError, grpc.aio.BaseError) as exc:
+            # The transport: the agent went away, or this side already ended the call
+            # (AbortError after a kick or refusal). Nothing to add to the status sent.
+            log.debug("stream from %s ended: %r", session.device.agent_id, exc)
         except Exception:  # a bug, not the network: it ends this stream, with its traceback
             log.exception("stream from %s failed", session.device.agent_id)
             session.out.put_nowait(_Abort(grpc.StatusCode.INTERNAL, "collector error; reconnect"))
@@ -379,6 +381,7 @@ class StreamService:
         """Record the device offline, then tell the bus (alerting tells crash from shutdown)."""
         goodbye = session.protocol.goodbye
         state = StreamState.OFFLINE_CLEAN if goodbye is not None else StreamState.OFFLINE_UNEXPECTED
+        log.info("stream from %s closed: %s", session.device.agent_id, goodbye or "without goodbye")
         self._presence.offline(session.device_id, state, session.peer, goodbye or "")
         if self._bus is not None:
             self._bus.publish(
