@@ -14,7 +14,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -28,11 +27,13 @@ from collector.ingest.validation import Limits, validate
 from collector.ingest.writer import IngestWriter, PendingBatch, RunInfo
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.agent_messages import Refusal, decode
+from collector.rpc.backpressure import Backpressure
 from collector.rpc.inflate import StreamInflater
 from collector.rpc.live import LiveStreams
 from collector.rpc.peer import peer_certificate
 from collector.rpc.presence import DeviceRef, Presence
-from collector.rpc.stream_protocol import REFUSED_SEQ_KEY, Problem, StreamProtocol
+from collector.rpc.stream_protocol import REFUSED_SEQ_KEY, Problem
+from collector.rpc.stream_session import Abort, End, StreamSession
 from collector.store.db import Store
 from collector.store.models import StreamState
 from eus.v1 import eus_pb2
@@ -42,88 +43,6 @@ log = logging.getLogger(__name__)
 MAX_LOCAL_SERIES_ID = 1 << 20
 MAX_SAMPLES_PER_BATCH = 1_000_000
 DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class _Abort:
-    code: grpc.StatusCode
-    message: str
-    trailers: tuple[tuple[str, str], ...] = ()
-
-
-class _End:
-    """The agent half-closed its side."""
-
-
-class StreamSession:
-    """One open stream: its protocol state, decoding state and outbound queue. Also the writer's sink."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, device: DeviceRef, peer: str) -> None:
-        self.loop = loop
-        self.device = device
-        self.device_id = device.device_id
-        self.peer = peer
-        self.out: asyncio.Queue[eus_pb2.CollectorMessage | _Abort | _End] = asyncio.Queue()
-        self.protocol = StreamProtocol()
-        self.inflater: StreamInflater | None = None  # set when Hello's deflate_stream is accepted
-        self.lut: npt.NDArray[np.uint32] = np.zeros(1024, dtype=np.uint32)  # local id -> global id
-        self._acked: dict[int, int] = {}
-
-    # -- CommitSink (writer thread) ---------------------------------------------------
-    def committed(self, epoch: int, hwm: int) -> None:
-        self.loop.call_soon_threadsafe(self._ack, epoch, hwm)
-
-    def failed(self, message: str) -> None:
-        self.loop.call_soon_threadsafe(self.out.put_nowait, _Abort(grpc.StatusCode.UNAVAILABLE, message))
-
-    # -- LiveStream (any thread) ------------------------------------------------------
-    def kick(self, code_name: str, message: str) -> None:
-        code = getattr(grpc.StatusCode, code_name)
-        self.loop.call_soon_threadsafe(self.out.put_nowait, _Abort(code, message))
-
-    def send(self, message: eus_pb2.CollectorMessage) -> None:
-        self.loop.call_soon_threadsafe(self.out.put_nowait, message)
-
-    # -- loop thread ------------------------------------------------------------------
-    def _ack(self, epoch: int, hwm: int) -> None:
-        if hwm <= self._acked.get(epoch, 0):
-            return
-        self._acked[epoch] = hwm
-        self.out.put_nowait(eus_pb2.CollectorMessage(ack=eus_pb2.Ack(epoch=epoch, seq=hwm)))
-
-
-class Backpressure:
-    """Stream handlers wait here, on an asyncio condition, while the writer's queue is full.
-
-    The writer reports freed room from its thread; the notification hops onto the loop, so a
-    waiting handler wakes once per commit instead of polling.
-    """
-
-    def __init__(self, writer: IngestWriter) -> None:
-        self._writer = writer
-        self._cond: asyncio.Condition | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        writer.on_room(self._room)
-
-    def _room(self) -> None:  # writer thread
-        loop, cond = self._loop, self._cond
-        if loop is not None and cond is not None and not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self._notify_all(cond), loop)
-
-    @staticmethod
-    async def _notify_all(cond: asyncio.Condition) -> None:
-        async with cond:
-            cond.notify_all()
-
-    async def wait(self) -> None:
-        """Return once the writer accepts more (at once when it is not saturated)."""
-        if not self._writer.saturated:
-            return
-        if self._cond is None:
-            self._loop = asyncio.get_running_loop()
-            self._cond = asyncio.Condition()
-        async with self._cond:
-            await self._cond.wait_for(lambda: not self._writer.saturated)
 
 
 class StreamService:
@@ -187,9 +106,9 @@ class StreamService:
         try:
             while True:
                 item = await session.out.get()
-                if isinstance(item, _End):
+                if isinstance(item, End):
                     return
-                if isinstance(item, _Abort):
+                if isinstance(item, Abort):
                     await context.abort(item.code, item.message, trailing_metadata=item.trailers)
                 assert isinstance(item, eus_pb2.CollectorMessage)
                 yield item
@@ -210,7 +129,7 @@ class StreamService:
             async for raw in requests:
                 msg = decode(raw, session.inflater)
                 if isinstance(msg, Refusal):
-                    session.out.put_nowait(_Abort(msg.code, msg.message))
+                    session.out.put_nowait(Abort(msg.code, msg.message))
                     return
                 self._live.seen(session.device_id)
                 problem = await self._handle(msg, session)
@@ -225,15 +144,15 @@ class StreamService:
             log.debug("stream from %s ended: %r", session.device.agent_id, exc)
         except Exception:  # a bug, not the network: it ends this stream, with its traceback
             log.exception("stream from %s failed", session.device.agent_id)
-            session.out.put_nowait(_Abort(grpc.StatusCode.INTERNAL, "collector error; reconnect"))
+            session.out.put_nowait(Abort(grpc.StatusCode.INTERNAL, "collector error; reconnect"))
             return
-        session.out.put_nowait(_End())
+        session.out.put_nowait(End())
 
-    async def _refuse(self, problem: Problem, session: StreamSession) -> _Abort:
+    async def _refuse(self, problem: Problem, session: StreamSession) -> Abort:
         """Log the problem; a refused batch is also recorded for the device page."""
         log.warning("stream from %s refused: %s", session.device.agent_id, problem.message)
         if problem.refused_seq is None:
-            return _Abort(grpc.StatusCode.INVALID_ARGUMENT, problem.message)
+            return Abort(grpc.StatusCode.INVALID_ARGUMENT, problem.message)
         epoch = session.protocol.epoch or 0
         await asyncio.to_thread(
             record_refusal,
@@ -245,7 +164,7 @@ class StreamService:
             reason=problem.message,
         )
         trailers = ((REFUSED_SEQ_KEY, str(problem.refused_seq)),)
-        return _Abort(grpc.StatusCode.INVALID_ARGUMENT, problem.message, trailers)
+        return Abort(grpc.StatusCode.INVALID_ARGUMENT, problem.message, trailers)
 
     async def _handle(self, msg: eus_pb2.AgentMessage, session: StreamSession) -> Problem | None:
         kind = msg.WhichOneof("body")

@@ -9,7 +9,7 @@ import numpy as np
 
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import IngestWriter, PendingBatch
-from collector.rpc.stream_service import Backpressure
+from collector.rpc.backpressure import Backpressure
 from collector.tsdb.db import TimeSeriesDB
 
 
