@@ -231,10 +231,11 @@ class Transport:
             refused = _refused_seq(exc)
             if refused is not None:
                 # The collector will never store this batch: set it aside as a gap and go on.
-                await asyncio.to_thread(
+                if await asyncio.to_thread(
                     self._spool.set_aside, refused, f"refused by the collector: {details}"
-                )
-                return 0.0
+                ):
+                    return 0.0
+                log.error("the collector refused batch %d, which this spool does not hold", refused)
             if code in _AUTH_CODES:
                 log.error(
                     "collector %s refused this agent: %s: %s (retrying every %.0f s)",

@@ -109,3 +109,10 @@ def test_goodbye_is_remembered(reason: str, expected: str) -> None:
     assert p.goodbye is None
     p.said_goodbye(reason)
     assert p.goodbye == expected
+
+
+def test_agent_and_collector_agree_on_the_refused_seq_trailer() -> None:
+    from agent.transport import REFUSED_SEQ_KEY as AGENT_KEY
+    from collector.rpc.stream_protocol import REFUSED_SEQ_KEY
+
+    assert AGENT_KEY == REFUSED_SEQ_KEY
