@@ -229,6 +229,49 @@ class Spool:
                 self._nbytes -= int(row[1])
             return int(row[0])
 
+    def set_aside(self, seq: int, reason: str) -> bool:
+        """Replace batch ``seq``, which the collector refused to store, by a gap reporting it.
+
+        Resending a refused batch would be refused forever; the gap keeps the seqs contiguous
+        and tells the collector (and a technician) what was lost and why. Its times are left
+        unset: they may be what the collector refused. False when ``seq`` is not held.
+        """
+        with self._lock:
+            with self.transaction() as db:
+                found = db.execute(
+                    "SELECT payload, n_samples, nbytes, gap_from_seq FROM batches WHERE seq = ?", (seq,)
+                ).fetchone()
+                if found is None:
+                    return False
+                payload, n_samples, nbytes, gap_from_seq = found
+                gap = eus_pb2.Gap(from_seq=seq, samples_dropped=int(n_samples), reason=reason[:500])
+                if gap_from_seq is not None:  # a gap row itself: keep what it reported
+                    old = eus_pb2.Batch.FromString(payload).gap
+                    gap.from_seq, gap.samples_dropped = old.from_seq, old.samples_dropped
+                replaced = eus_pb2.Batch(epoch=self._epoch, seq=seq, gap=gap).SerializeToString()
+                db.execute(
+                    "UPDATE batches SET payload = ?, n_samples = 0, nbytes = ?, first_ts_ms = NULL,"
+                    " last_ts_ms = NULL, gap_from_seq = ? WHERE seq = ?",
+                    (replaced, len(replaced), gap.from_seq, seq),
+                )
+                self._nbytes += len(replaced) - int(nbytes)
+            self._write_journal(
+                [
+                    {
+                        "epoch": self._epoch,
+                        "seq": seq,
+                        "samples": 0,
+                        "gap": {
+                            "from_seq": gap.from_seq,
+                            "samples_dropped": gap.samples_dropped,
+                            "reason": gap.reason,
+                        },
+                    }
+                ]
+            )
+        log.warning("batch %d set aside as a gap (%d samples): %s", seq, gap.samples_dropped, reason)
+        return True
+
     # ------------------------------------------------------------------ reading
 
     def read_after(self, seq: int, limit: int) -> list[SpooledBatch]:
@@ -239,6 +282,19 @@ class Spool:
                 (seq, limit),
             ).fetchall()
         return [SpooledBatch(int(s), bytes(p), int(n)) for s, p, n in rows]
+
+    def low_seq(self) -> int:
+        """The lowest seq this spool still accounts for (Hello's ``spool_low_seq``).
+
+        A gap row at the head accounts for every seq it replaced, from its ``gap_from_seq``:
+        announcing its own seq instead made the collector record those seqs a second time,
+        as restored or lost collector data. ``last_seq() + 1`` when the spool is empty.
+        """
+        with self._lock:
+            head = self._db.execute(
+                "SELECT COALESCE(gap_from_seq, seq) FROM batches ORDER BY seq LIMIT 1"
+            ).fetchone()
+            return int(head[0]) if head is not None else self._last_seq + 1
 
     def last_seq(self) -> int:
         """The last seq issued in this epoch (0 if none)."""

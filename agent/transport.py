@@ -49,6 +49,10 @@ CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
 # Every spool write and every ack wakes the write loop; this re-check is only a safety net.
 IDLE_RECHECK_S = 60.0
 _AUTH_CODES = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+# A collector stopping or unreachable: routine, logged at INFO.
+_ROUTINE_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+# Trailing metadata naming the batch the collector refused (collector.rpc.stream_protocol).
+REFUSED_SEQ_KEY = "eus-refused-seq"
 
 
 class StreamEnded(Exception):
@@ -73,6 +77,26 @@ class Backoff:
 
     def reset(self) -> None:
         self._attempt = 0
+
+
+def _refused_seq(exc: grpc.aio.AioRpcError) -> int | None:
+    """The seq of the batch an INVALID_ARGUMENT refused as unfit to store, if it names one."""
+    if exc.code() != grpc.StatusCode.INVALID_ARGUMENT:
+        return None
+    for key, value in exc.trailing_metadata() or ():
+        if key == REFUSED_SEQ_KEY and str(value).isdigit():
+            return int(value)
+    return None
+
+
+async def _status_error(call: grpc.aio.Call) -> grpc.aio.AioRpcError:
+    """The finished ``call``'s status as the error a read would have raised."""
+    return grpc.aio.AioRpcError(
+        await call.code(),
+        await call.initial_metadata(),
+        await call.trailing_metadata(),
+        await call.details(),
+    )
 
 
 def mtls_credentials(*, key_pem: bytes, cert_pem: bytes, ca_pem: bytes) -> grpc.ChannelCredentials:
@@ -204,6 +228,14 @@ class Transport:
         exc = task.exception()
         if isinstance(exc, grpc.aio.AioRpcError):
             code, details = exc.code(), exc.details() or ""
+            refused = _refused_seq(exc)
+            if refused is not None:
+                # The collector will never store this batch: set it aside as a gap and go on.
+                if await asyncio.to_thread(
+                    self._spool.set_aside, refused, f"refused by the collector: {details}"
+                ):
+                    return 0.0
+                log.error("the collector refused batch %d, which this spool does not hold", refused)
             if code in _AUTH_CODES:
                 log.error(
                     "collector %s refused this agent: %s: %s (retrying every %.0f s)",
@@ -213,13 +245,16 @@ class Transport:
                     self._backoff.max_s,
                 )
                 return self._backoff.max_s
-            self._problem(f"stream to {self.target} failed: {code.name}: {details}")
+            routine = code in _ROUTINE_CODES
+            self._problem(f"stream to {self.target} failed: {code.name}: {details}", routine=routine)
         elif isinstance(exc, StreamEnded):
-            self._problem(f"stream to {self.target} ended: {exc}")
+            self._problem(f"stream to {self.target} ended: {exc}", routine=True)
         elif exc is not None:
             log.error("stream to %s failed", self.target, exc_info=exc)
-        if self._stopping:
-            return 0.0 if time.monotonic() < self._stop_deadline else None
+        if self._stopping and time.monotonic() >= self._stop_deadline:
+            return None
+        # Backoff while draining too: a collector that is down stays down for the drain time,
+        # and retrying at once made ~70 attempts (and log lines) in 5 s.
         return self._backoff.next()
 
     def _cancel_session(self) -> None:
@@ -227,10 +262,11 @@ class Transport:
         if self._session_task is not None:
             self._session_task.cancel()
 
-    def _problem(self, message: str) -> None:
-        # Repeats of the same failure every backoff period would drown the log.
+    def _problem(self, message: str, *, routine: bool = False) -> None:
+        # Repeats of the same failure every backoff period would drown the log; a routine
+        # disconnect (the collector restarting, the network dropping) is not a warning.
         if message != self._last_problem:
-            log.warning("%s; reconnecting with backoff", message)
+            log.log(logging.INFO if routine else logging.WARNING, "%s; reconnecting with backoff", message)
         else:
             log.debug("%s", message)
         self._last_problem = message
@@ -283,6 +319,10 @@ class Transport:
             call = stub.Stream()
             try:
                 await self._converse(call)
+            except asyncio.InvalidStateError:
+                # A write raced the end of the call ("RPC already finished"): report the
+                # call's own status instead, as when a read had seen it first.
+                raise await _status_error(call) from None
             finally:
                 self.connected = False
                 if not call.done():
@@ -291,12 +331,12 @@ class Transport:
     async def _converse(
         self, call: grpc.aio.StreamStreamCall[eus_pb2.AgentMessage, eus_pb2.CollectorMessage]
     ) -> None:
-        stats = await asyncio.to_thread(self._spool.stats)
+        low = await asyncio.to_thread(self._spool.low_seq)
         hello = eus_pb2.Hello(
             agent_version=self._agent_version,
             spool_epoch=self._spool.epoch,
             agent_id=self._agent_id,
-            spool_low_seq=stats.first_seq if stats.rows else stats.last_seq + 1,
+            spool_low_seq=low,
             deflate_stream=True,
         )
         hello.host.CopyFrom(self._host)

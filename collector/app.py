@@ -18,26 +18,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-
 from collector.alerting.service import Alerting
 from collector.bus import BatchCommitted, Bus
 from collector.config import CollectorConfig
 from collector.functions.central import config_source as functions_config
 from collector.ingest.series import SeriesRegistry
+from collector.ingest.validation import Limits
 from collector.ingest.writer import IngestWriter
 from collector.inventory.ingest import InventoryIngest, customer_lookup
 from collector.pki import CertificateAuthority
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.enroll_service import EnrollLimits, EnrollmentService
 from collector.rpc.live import LiveStreams
+from collector.rpc.presence import Presence
 from collector.rpc.server import RpcServer, build_server
 from collector.rpc.stream_service import StreamService
 from collector.snmp.registry import AgentFileTargets
 from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.store.db import Store
-from collector.store.models import Device, StreamState
 from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
 from eus.atomic import write_atomic
@@ -80,6 +79,7 @@ class Collector:
         self.bus.subscribe(BatchCommitted, self.inventory.on_committed)
         self.alerting = Alerting(cfg, self.store, self.tsdb)
         self.alerting.subscribe(self.bus)
+        self.presence = Presence(self.store, self.live)
         self.stream_service = StreamService(
             self.store,
             self.writer,
@@ -88,6 +88,8 @@ class Collector:
             configs=self.configs,
             bus=self.bus,
             max_message_bytes=cfg.max_message_bytes,
+            limits=Limits(max_new_series=cfg.max_new_series_per_batch),
+            presence=self.presence,
         )
         self.enroll_service = EnrollmentService(
             self.store,
@@ -114,39 +116,6 @@ class Collector:
         before = datetime.now(UTC) - timedelta(hours=1, days=self.cfg.compact_after_days)
         compact(self.tsdb.cursor(), before)
 
-    def flush_last_seen(self) -> None:
-        seen = self.live.take_last_seen()
-        if not seen:
-            return
-        with self.store.session() as s:
-            for device_id, ts in seen.items():
-                s.execute(
-                    update(Device)
-                    .where(Device.id == device_id)
-                    .values(last_seen=datetime.fromtimestamp(ts, UTC))
-                )
-
-    def enforce_revocations(self) -> None:
-        live = self.live.device_ids()
-        if not live:
-            return
-        with self.store.session() as s:
-            revoked = s.scalars(
-                select(Device.id).where(Device.id.in_(live)).where(Device.revoked_at.is_not(None))
-            ).all()
-        for device_id in revoked:
-            if self.live.kick(device_id, "PERMISSION_DENIED", "agent was revoked"):
-                log.info("closed the stream of revoked device %s", device_id)
-
-    def _mark_stale_streams(self) -> None:
-        """Streams recorded as online belonged to the previous process: none is open now."""
-        with self.store.session() as s:
-            s.execute(
-                update(Device)
-                .where(Device.stream_state == StreamState.ONLINE.value)
-                .values(stream_state=StreamState.OFFLINE_UNEXPECTED.value)
-            )
-
     # -- lifecycle ---------------------------------------------------------------------
     def _start_web(self) -> None:
         from waitress.server import create_server
@@ -172,9 +141,12 @@ class Collector:
         sched = BackgroundScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
         )
-        sched.add_job(self.flush_last_seen, "interval", seconds=5, id="flush_last_seen")
+        sched.add_job(self.presence.flush_last_seen, "interval", seconds=5, id="flush_last_seen")
         sched.add_job(
-            self.enforce_revocations, "interval", seconds=self.cfg.revocation_poll_s, id="revocations"
+            self.presence.enforce_revocations,
+            "interval",
+            seconds=self.cfg.revocation_poll_s,
+            id="revocations",
         )
         sched.add_job(self.compact_samples, "interval", hours=1, id="compact_samples")
         # The admin CLI runs as its own process: it leaves push requests for the gateways it changed.
@@ -202,7 +174,7 @@ class Collector:
         )
 
     async def serve(self, stop: asyncio.Event) -> None:
-        self._mark_stale_streams()
+        self.presence.mark_stale_streams()
         self.bus.start()
         self.alerting.start()
         self.writer.start()
@@ -236,6 +208,9 @@ class Collector:
         log.info("collector stopping")
         self.stream_service.shutting_down = True
         if self.rpc is not None:
+            # End every stream with a status first: the handlers return on their own, so the
+            # server's grace period never has to cancel them (a CancelledError traceback each).
+            self.live.kick_all("UNAVAILABLE", "collector stopping")
             await self.rpc.stop(grace=3)
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
@@ -244,7 +219,7 @@ class Collector:
         self.writer.stop()
         self.bus.stop()
         self.alerting.stop()
-        self.flush_last_seen()
+        self.presence.flush_last_seen()
         self.tsdb.checkpoint()
         self.tsdb.close()
         self.store.dispose()

@@ -106,6 +106,9 @@ class CollectorConfig:
     store_url: str = setting("", secret=True)  # SQLAlchemy URL (may hold a password); "" = SQLite
     # gRPC's limit per message both ways; below 1 MiB a full batch or a CSR no longer fits.
     max_message_bytes: int = setting(16 * 1024 * 1024, low=1 << 20, high=(1 << 31) - 1)
+    # A batch creating more series than this for its device is refused (one batch could
+    # otherwise create 100,000 series).
+    max_new_series_per_batch: int = setting(10_000, low=1, high=10_000_000)
     agent_cert_days: int = setting(365, low=1, high=3650)  # the CA itself lives 3650 days
     offline_after_s: float = setting(30.0, low=1, coerce=to_seconds)
     revocation_poll_s: float = setting(2.0, low=0.1, high=3600, coerce=to_seconds)

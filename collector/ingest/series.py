@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -65,6 +65,12 @@ class SeriesRegistry:
             self._ids[key] = sid
             self._pending.append(SeriesRow(sid, device_id, name, key[2], unit[:50], monotonic))
             return sid
+
+    def count_new(self, device_id: int, defs: Iterable[tuple[str, Mapping[str, str]]]) -> int:
+        """How many of ``defs`` (name, labels) the device has no id for yet."""
+        keys = {(device_id, name, canonical_labels(labels)) for name, labels in defs}
+        with self._lock:
+            return sum(1 for k in keys if k not in self._ids)
 
     def take_pending(self) -> list[SeriesRow]:
         with self._lock:

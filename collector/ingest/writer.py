@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -198,6 +198,7 @@ class IngestWriter:
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self.extras = BatchExtras()  # function results, events, txn hooks, BatchCommitted
         self._stopping = False
+        self._room_listeners: list[Callable[[], None]] = []
         self.commits = 0
         self.rows_committed = 0
 
@@ -225,6 +226,14 @@ class IngestWriter:
     def saturated(self) -> bool:
         """True when producers should wait before submitting more."""
         return self._queued_rows >= self._max_queued
+
+    def on_room(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (on the writer thread) whenever a commit has freed queue room."""
+        self._room_listeners.append(listener)
+
+    def _room_freed(self) -> None:
+        for listener in self._room_listeners:
+            listener()
 
     def submit(self, batch: PendingBatch) -> None:
         """Queue a batch for the next commit (copying its columns) or, if it is a resend of
@@ -285,32 +294,72 @@ class IngestWriter:
         try:
             if group.batches or new_series:
                 self._write(group, new_series)
-        except Exception as exc:
-            self._series.requeue(new_series)
-            log.exception("ingest commit failed for %d batches", len(group.batches))
-            with self._cond:
-                self._pending_keys -= group.keys
-                self._queued_rows -= group.rows
-            for b in group.acks:
-                b.sink.failed(f"storage error: {type(exc).__name__}")
-            return
+            stored, failed = group.batches, dict[tuple[int, int, int], str]()
+        except Exception:
+            # Validation keeps unfit batches out, but whatever still breaks the shared
+            # transaction must not hold back every other stream: store them one by one.
+            log.warning(
+                "ingest commit of %d batches failed; committing them one by one",
+                len(group.batches),
+                exc_info=True,
+            )
+            stored, failed = self._one_by_one(group, new_series)
+        failed_sinks = {id(b.sink) for b in group.batches if (b.device_id, b.epoch, b.seq) in failed}
         marks: list[tuple[CommitSink, int, int]] = []
         with self._cond:
-            for b in group.batches:
+            for b in stored:
                 self.progress.get(b.device_id, b.epoch).commit(b.first_seq, b.seq)
             self._pending_keys -= group.keys
             self._queued_rows -= group.rows
             notified: set[tuple[int, int]] = set()
             for b in reversed(group.acks):  # one ack per stream and epoch: the final mark
-                if (id(b.sink), b.epoch) in notified:
+                if (id(b.sink), b.epoch) in notified or id(b.sink) in failed_sinks:
                     continue
                 notified.add((id(b.sink), b.epoch))
                 marks.append((b.sink, b.epoch, self.progress.hwm(b.device_id, b.epoch)))
-        self.extras.after_commit(group.batches)
-        self.commits += 1
-        self.rows_committed += group.rows
+        if stored:
+            self.extras.after_commit(stored)
+            self.commits += 1
+            self.rows_committed += sum(b.n for b in stored)
         for sink, epoch, hwm in marks:
             sink.committed(epoch, hwm)
+        told: set[int] = set()
+        for b in group.batches:
+            error = failed.get((b.device_id, b.epoch, b.seq))
+            if error is not None and id(b.sink) not in told:
+                told.add(id(b.sink))
+                b.sink.failed(f"storage error: {error} (batch {b.seq})")
+        self._room_freed()
+
+    def _one_by_one(
+        self, group: _Group, new_series: list[SeriesRow]
+    ) -> tuple[list[PendingBatch], dict[tuple[int, int, int], str]]:
+        """The new series in a transaction of their own, then each batch in its own.
+
+        Returns the batches stored, and the error (its type name) of each that failed.
+        """
+        try:
+            if new_series:
+                self._write(_Group(0), new_series)
+        except Exception as exc:
+            self._series.requeue(new_series)
+            log.exception("ingest could not store %d new series", len(new_series))
+            return [], {(b.device_id, b.epoch, b.seq): type(exc).__name__ for b in group.batches}
+        stored: list[PendingBatch] = []
+        failed: dict[tuple[int, int, int], str] = {}
+        for b in group.batches:
+            alone = _Group(b.n)
+            alone.add(b)
+            try:
+                self._write(alone, [])
+            except Exception as exc:
+                log.exception(
+                    "ingest could not store batch %d of device %d (epoch %d)", b.seq, b.device_id, b.epoch
+                )
+                failed[(b.device_id, b.epoch, b.seq)] = type(exc).__name__
+            else:
+                stored.append(b)
+        return stored, failed
 
     def _write(self, group: _Group, new_series: list[SeriesRow]) -> None:
         """One transaction: new series, samples, the batch records (the dedupe key), gaps, runs."""

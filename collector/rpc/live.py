@@ -67,6 +67,14 @@ class LiveStreams:
         stream.kick(code_name, message)
         return True
 
+    def kick_all(self, code_name: str, message: str) -> int:
+        """End every live stream with a gRPC status; returns how many."""
+        with self._lock:
+            streams = list(self._streams.values())
+        for stream in streams:
+            stream.kick(code_name, message)
+        return len(streams)
+
     def send(self, device_id: int, message: eus_pb2.CollectorMessage) -> bool:
         """Queue ``message`` on the device's live stream; False when it has none."""
         with self._lock:

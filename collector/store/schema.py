@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 from collector.alerting import models as alerting_models
 from collector.functions import models as functions_models
 from collector.helpdesk import models as helpdesk_models
+from collector.ingest import refusals as refusal_models
 from collector.notify import models as notify_models
 from collector.signin import models as signin_models
 from collector.snmp import models as snmp_models
@@ -25,6 +26,7 @@ MODEL_MODULES = (
     snmp_models,
     helpdesk_models,
     signin_models,
+    refusal_models,
 )
 
 metadata: MetaData = models.Base.metadata

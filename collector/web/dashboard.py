@@ -9,7 +9,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
+from collector.tsdb.gaps import recent_gaps
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.enrolment import tokens_of
 from collector.web.identity import current_user
@@ -21,7 +23,7 @@ from collector.web.permissions import (
     require,
     scope_to_customers,
 )
-from collector.web.resources import store
+from collector.web.resources import store, tsdb_cursor
 
 bp = Blueprint("dashboard", __name__)
 
@@ -71,6 +73,8 @@ def device(device_id: int) -> ResponseReturnValue:
         dev = get_device_or_404(s, device_id)
         cust = s.get_one(Customer, dev.customer_id)
         site = s.get(Site, dev.site_id) if dev.site_id is not None else None
+        refusals = recent_refusals(s, dev.id)
+    gaps = recent_gaps(tsdb_cursor(), dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
         cert_days = (dev.cert_not_after - datetime.now(UTC)).days
@@ -81,6 +85,8 @@ def device(device_id: int) -> ResponseReturnValue:
         site=site,
         cert_days=cert_days,
         cert_warn_days=CERT_WARN_DAYS,
+        refusals=refusals,
+        gaps=gaps,
         charts=CHARTS.values(),
         ranges=RANGES.values(),
         range_key=range_key,

@@ -220,3 +220,42 @@ def test_sigkill_loses_nothing_that_was_spooled(tmp_path: Path) -> None:
     assert all(len(b.series_id) == 50 and b.value[0] == 1.5 for b in stored)
     assert spool.append(batch(1)) == seqs[-1] + 1
     spool.close()
+
+
+def test_low_seq_accounts_for_the_seqs_a_head_gap_replaced(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "s.db")
+    assert spool.low_seq() == 1  # empty: the next seq
+    for i in range(3):
+        spool.append(batch(10, ts0=1_000 * (i + 1)))
+    assert spool.low_seq() == 1
+    one = spool.stats().nbytes // 3
+    spool.max_bytes = one * 2 + one // 2
+    spool.append(batch(10, ts0=4_000))  # seqs 1..2 become one gap row numbered 2
+    head = rows(spool)[0]
+    assert (head.seq, head.gap.from_seq) == (2, 1)
+    assert spool.stats().first_seq == 2
+    assert spool.low_seq() == 1  # Hello must not announce 2: seq 1 is in the gap, not lost
+    spool.ack(4)
+    assert spool.low_seq() == 5
+    spool.close()
+
+
+def test_a_refused_batch_is_set_aside_as_a_gap_without_its_times(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "s.db", journal_path=tmp_path / "j.jsonl")
+    spool.append(batch(3))
+    seq = spool.append(batch(5, ts0=1 << 62))
+    before = spool.stats()
+    assert spool.set_aside(seq, "refused by the collector: ts_ms[0]")
+    first, second = rows(spool)
+    assert not first.HasField("gap")
+    assert second.seq == seq and len(second.series_id) == 0
+    assert (second.gap.from_seq, second.gap.samples_dropped) == (seq, 5)
+    assert (second.gap.first_ts_ms, second.gap.last_ts_ms) == (0, 0)
+    assert second.gap.reason == "refused by the collector: ts_ms[0]"
+    assert spool.stats().rows == before.rows
+    assert spool.stats().nbytes < before.nbytes
+    assert spool.low_seq() == 1
+    assert not spool.set_aside(99, "not held")
+    journal = [json.loads(line) for line in (tmp_path / "j.jsonl").read_text().splitlines()]
+    assert journal[-1]["gap"]["from_seq"] == seq
+    spool.close()

@@ -103,7 +103,7 @@ def test_extras_are_stored_once_hooks_run_in_the_transaction_and_commits_are_pub
     assert cur.execute("SELECT command_id, ok FROM command_results").fetchall() == [("c1", True)]
     assert cur.execute("SELECT seq FROM batches").fetchall() == [(1,)]
     assert sink.acked == 1
-    assert sink.errors == ["storage error: RuntimeError"]
+    assert sink.errors == ["storage error: RuntimeError (batch 3)"]
     assert seen_in_txn[0] == 1
     assert [(p.device_id, p.seq, [f.id for f in p.functions]) for p in published] == [(3, 1, ["web"])]
     db.close()

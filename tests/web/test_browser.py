@@ -66,6 +66,16 @@ def test_device_page_renders_charts_in_chromium(live_server: str, tsdb: TimeSeri
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is not installed: run make test (it installs Debian's chromium)")
     seed_metrics(tsdb, seed.device_a)
+    now = aligned_now(10)
+    tsdb.cursor().execute(  # a loss the agent reported: shaded on every chart
+        "INSERT INTO gaps VALUES (?, 1, 5, 9, 50, ?, ?, 'spool max_bytes exceeded', ?)",
+        [
+            seed.device_a,
+            (now - timedelta(minutes=30)).replace(tzinfo=None),
+            (now - timedelta(minutes=20)).replace(tzinfo=None),
+            now.replace(tzinfo=None),
+        ],
+    )
 
     console_errors: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -93,6 +103,8 @@ def test_device_page_renders_charts_in_chromium(live_server: str, tsdb: TimeSeri
                 page.wait_for_selector(f"#chart-{metric}[data-rendered=true] .plot canvas", state="attached")
                 assert page.locator(f"#chart-{metric} .plot canvas").count() >= 1, metric
             assert page.locator(".chart[data-error]").count() == 0
+            assert page.locator(".chart[data-gaps='1']").count() == 5
+            assert page.locator("#data-gaps tbody tr").count() == 1
             assert page.locator("#chart-disk .u-legend .u-series").count() == 3  # x + two mounts
             page.screenshot(path=str(SCREENSHOT), full_page=True)
 

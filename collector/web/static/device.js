@@ -11,6 +11,7 @@
   var range = root.getAttribute("data-range") || "1h";
   var PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
   var HEIGHT = 220;
+  var GAP_FILL = "rgba(220, 38, 38, 0.15)";
   var plots = [];
 
   function formatBytes(v) {
@@ -83,6 +84,29 @@
     plotEl.appendChild(p);
   }
 
+  // Data the agent lost and reported (collector gaps): a band behind the lines, at least
+  // two pixels wide so a short loss stays visible.
+  function shadeGaps(spans) {
+    return function (u) {
+      if (spans.length === 0) {
+        return;
+      }
+      var ctx = u.ctx;
+      ctx.save();
+      ctx.fillStyle = GAP_FILL;
+      spans.forEach(function (span) {
+        var x0 = u.valToPos(span[0], "x", true);
+        var x1 = u.valToPos(span[1], "x", true);
+        var left = Math.max(u.bbox.left, Math.min(x0, x1));
+        var right = Math.min(u.bbox.left + u.bbox.width, Math.max(x0, x1, left + 2));
+        if (right > left) {
+          ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
+        }
+      });
+      ctx.restore();
+    };
+  }
+
   function draw(figure, plotEl, payload) {
     var unit = payload.unit;
     var nonEmpty = payload.series.filter(function (s) {
@@ -143,6 +167,7 @@
         })
       ),
     };
+    opts.hooks = { drawClear: [shadeGaps(payload.gaps || [])] };
     plotEl.textContent = "";
     var plot = new uPlot(opts, align(nonEmpty, payload.step), plotEl);
     var entry = { plot: plot, el: plotEl };
@@ -151,6 +176,7 @@
       observer.observe(plotEl);
     }
     fitWidth(entry);
+    figure.setAttribute("data-gaps", String((payload.gaps || []).length));
     figure.setAttribute("data-rendered", "true");
   }
 
