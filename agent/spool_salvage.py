@@ -57,6 +57,13 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
+def _one_line(report: str, limit: int = 160) -> str:
+    """SQLite's check reports span lines ("*** in database main ***", one per problem): the
+    reason must fit the one log line that names the file."""
+    words = " ".join(w for w in report.split() if w != "***")
+    return words if len(words) <= limit else words[: limit - 3] + "..."
+
+
 def damage(path: Path) -> str | None:
     """Why the spool file at ``path`` cannot be used, or None (also when it does not exist)."""
     if not path.exists():
@@ -73,7 +80,7 @@ def damage(path: Path) -> str | None:
             return f"tables missing: {', '.join(sorted(missing))}"
         problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
         if problems != ["ok"]:
-            return "; ".join(problems[:3])
+            return _one_line(problems[0])
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         for name in ("epoch", "last_seq", "schema_version"):
             int(meta[name])
