@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from alerting.smtp_server import SmtpServer
 from sqlalchemy import select, update
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
 from support.sms_emulator import SmsEmulator
+from support.waits import wait_for
 
 from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact, Message
 from collector.store.db import Store
@@ -155,7 +156,7 @@ def test_threshold_to_email_and_sms_with_latency(world: World) -> None:
     for i in range(12):
         set_threshold(world.store, rule, 1e9 if i % 2 == 0 else 0)
         want = 2 + i
-        wait_for(lambda n=want: len(world.sms.messages) >= n, 60, f"notification {want}")
+        wait_for(lambda: len(world.sms.messages) >= want, 60, f"notification {want}")  # noqa: B023 - waited on here
     time.sleep(1)
 
     log = [m for m in world.messages() if m.contact_id is not None]

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.procs import AgentProc, CollectorProc, eus, free_port, wait_for
+from support.procs import AgentProc, CollectorProc, eus
 from support.tsdb import query
-from support.units import unit_command, unit_env
+from support.units import start_unit, unit_command, unit_env
+from support.waits import free_port, wait_for
 
 from collector.startup_checks import EXIT_DAMAGED_FILE, RECOVERY
 
@@ -115,21 +116,6 @@ def agent_toml(path: Path, agent: AgentProc) -> Path:
     return path
 
 
-def start_agent_unit(config: Path, log_path: Path) -> subprocess.Popen[bytes]:
-    with log_path.open("ab") as log:
-        return subprocess.Popen(
-            unit_command(AGENT_UNIT, config), env=unit_env(AGENT_UNIT), stdout=log, stderr=subprocess.STDOUT
-        )
-
-
-def spooled_seqs(spool: Path) -> list[int]:
-    db = sqlite3.connect(f"file:{spool}?mode=ro", uri=True)
-    try:
-        return [int(s) for (s,) in db.execute("SELECT seq FROM batches ORDER BY seq")]
-    finally:
-        db.close()
-
-
 def integrity(path: Path) -> str:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -158,22 +144,22 @@ def test_the_agent_salvages_a_damaged_spool_and_the_collector_records_the_loss(t
     config = agent_toml(tmp_path / "agent.toml", agent)
     spool = agent.state_dir / "spool.sqlite3"
 
-    proc = start_agent_unit(config, agent.log_path)
+    proc = start_unit(AGENT_UNIT, config, agent.log_path)
     try:
         wait_for(lambda: len(agent.produced()) >= 120, 90, "120 spooled batches")
     finally:
         assert stop(proc) == 0, agent.log_tail()
     old = {(int(p["epoch"]), int(p["seq"])) for p in agent.produced()}
-    assert len(spooled_seqs(spool)) == len(old), "nothing was sent: every batch is still spooled"
+    assert len(agent.spooled_seqs()) == len(old), "nothing was sent: every batch is still spooled"
     overwrite(spool, spool.stat().st_size // 2 // PAGE * PAGE, 4 * PAGE)
     assert integrity(spool) != "ok"
 
     collector.start()
     offset = agent.log_path.stat().st_size
-    proc = start_agent_unit(config, agent.log_path)
+    proc = start_unit(AGENT_UNIT, config, agent.log_path)
     try:
         wait_for(lambda: "is damaged" in agent.log_tail(200), 60, "the agent's line about its spool")
-        wait_for(lambda: not spooled_seqs(spool), 90, "the collector to acknowledge the new spool")
+        wait_for(lambda: not agent.spooled_seqs(), 90, "the collector to acknowledge the new spool")
         assert proc.poll() is None, "the agent keeps running on its new spool"
     finally:
         assert stop(proc) == 0, agent.log_tail()

@@ -9,6 +9,7 @@ Environment= on top of a clean environment.
 from __future__ import annotations
 
 import shlex
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -62,3 +63,13 @@ def unit_env(name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
             env[key] = value
     env.update(extra or {})
     return env
+
+
+def start_unit(
+    name: str, config: Path, log_path: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start the unit's program as a process, its output appended to ``log_path`` (the journal)."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            unit_command(name, config), env=unit_env(name, extra_env), stdout=log, stderr=subprocess.STDOUT
+        )
