@@ -279,9 +279,9 @@ def open_spool(path: Path, *, clock: Callable[[], float] = time.time, **options:
     spool = Spool(path, clock=clock, **options)
     try:
         report = _salvage_into(aside, spool)
-    except sqlite3.DatabaseError as exc:  # nothing readable at all: the new spool starts empty
+    except (sqlite3.DatabaseError, OSError) as exc:  # nothing readable, or no room to copy it
         report = SalvageReport()
-        spool.append_gap(eus_pb2.Gap(reason=f"spool damaged; nothing readable in {aside.name} ({exc})"))
+        spool.append_gap(eus_pb2.Gap(reason=f"spool damaged; nothing salvaged from {aside.name} ({exc})"))
     log.error(
         "spool %s is damaged (%s): moved aside to %s; %d batches salvaged into a new spool "
         "(epoch %d), %d unreadable reported to the collector as a gap",
