@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -209,8 +208,10 @@ def test_collectors_really_run_on_their_interval_and_failures_do_not_stop_them(
     good = sink.runs("good")
     assert all(r.ok for r in good)
     assert not any(r.ok for r in sink.runs("bad"))
-    gaps = [(b.started_ms - a.started_ms) / 1000 for a, b in itertools.pairwise(good)]
-    assert all(0.1 <= gap <= 0.6 for gap in gaps), gaps
+    # Never ahead of its schedule (run i no earlier than i intervals after the first, with 0.1 s
+    # for the scheduler's own jitter); late is allowed, since a busy machine runs jobs late.
+    offsets = [(r.started_ms - good[0].started_ms) / 1000 for r in good]
+    assert all(offset >= 0.2 * i - 0.1 for i, offset in enumerate(offsets)), offsets
 
 
 def test_reschedule_changes_disables_and_reenables(
