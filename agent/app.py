@@ -27,7 +27,7 @@ from agent.extensions import Extension, ExtensionError, load_extensions
 from agent.hostfacts import host_facts
 from agent.runner import Runner
 from agent.series import SeriesRegistry
-from agent.spool import Spool
+from agent.spool_salvage import open_spool
 from agent.transport import Transport, mtls_credentials
 from eus.v1 import eus_pb2
 
@@ -76,7 +76,7 @@ class Agent:
         self.config = config
         self.identity = identity
         journal = Path(config.spool.journal_path) if config.spool.journal_path else None
-        self.spool = Spool(
+        self.spool = open_spool(
             config.spool_path,
             max_bytes=config.spool.max_bytes,
             max_age_s=config.spool.max_age_s,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from agent.collectors.base import SeriesKey
 from agent.spool import Spool
@@ -32,6 +33,17 @@ CREATE TABLE IF NOT EXISTS series (
 
 def _key_json(key: SeriesKey) -> str:
     return json.dumps([key.name, [list(kv) for kv in key.labels], key.unit, key.monotonic])
+
+
+def restore_definitions(spool: Spool, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Write series rows ``(id, key_json, name, labels, unit, monotonic)`` read from another spool
+    file, ids unchanged: batches salvaged from a damaged spool refer to them. Call before a
+    registry is built on ``spool``."""
+    with spool.transaction() as db:
+        db.execute(_SCHEMA)
+        db.executemany(
+            "INSERT INTO series (id, key_json, name, labels, unit, monotonic) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
 
 
 class SeriesRegistry:

@@ -209,6 +209,28 @@ class Spool:
             self._write_journal(journal)
         return seq
 
+    def append_gap(self, gap: eus_pb2.Gap) -> int:
+        """Durably store a loss found outside the bounds (a damaged spool's unreadable rows) as
+        one gap batch of its own; ``gap.from_seq`` is set to the seq it gets, which is returned."""
+        with self._lock:
+            with self.transaction() as db:
+                seq = self._last_seq + 1
+                gap.from_seq = seq
+                payload = eus_pb2.Batch(epoch=self._epoch, seq=seq, gap=gap).SerializeToString()
+                span = (gap.first_ts_ms, gap.last_ts_ms)
+                db.execute(
+                    "INSERT INTO batches (seq, epoch, payload, created_ms, n_samples, nbytes, first_ts_ms,"
+                    " last_ts_ms, gap_from_seq) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                    (seq, self._epoch, payload, self._now_ms(), len(payload), *span, seq),
+                )
+                db.execute("UPDATE meta SET value = ? WHERE key = 'last_seq'", (str(seq),))
+                self._last_seq = seq
+                self._rows += 1
+                self._nbytes += len(payload)
+            gap_record = {"from_seq": seq, "samples_dropped": gap.samples_dropped, "reason": gap.reason}
+            self._write_journal([{"epoch": self._epoch, "seq": seq, "samples": 0, "gap": gap_record}])
+        return seq
+
     def enforce_limits(self) -> None:
         """Apply the size and age bounds now (``append`` does it too)."""
         with self._lock:

@@ -36,6 +36,7 @@ from collector.rpc.stream_service import StreamService
 from collector.snmp.registry import AgentFileTargets
 from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
+from collector.startup_checks import refuse_damaged_files
 from collector.store.db import Store
 from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
@@ -229,6 +230,7 @@ class Collector:
 
 def run(cfg: CollectorConfig) -> int:
     """Run until SIGTERM or SIGINT; returns the process exit code."""
+    refuse_damaged_files(cfg)  # a damaged database: one line and exit 3, never a traceback loop
 
     async def main() -> None:
         stop = asyncio.Event()

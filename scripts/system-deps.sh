@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs, when missing. As root it installs them;
-# otherwise it stops with one line saying what to run. Usage: system-deps.sh test|demo|bench
+# otherwise it stops with one line saying what to run. Usage: system-deps.sh test|demo|bench|load
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -20,6 +20,9 @@ case "${1:-test}" in
     [ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
     have ping || need+=(iputils-ping)
     have snmpbulkwalk || need+=(snmp)
+    ;;
+  load)
+    have stress-ng || need+=(stress-ng)
     ;;
   demo) ;;
 esac

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
+from support.waits import Recording
 
 from agent.collectors import CollectorSettings, Registry, build_collectors
 from agent.collectors.base import Collector, Sample, SeriesKey
@@ -37,27 +36,30 @@ def boom() -> list[float]:
 
 
 class RecordingSink:
-    """Keeps every put; lets a test wait, bounded, for a condition on them."""
+    """The runner's sink: records every put; waiters wake on each one."""
 
     def __init__(self) -> None:
-        self.puts: list[tuple[list[Sample], int, RunRecord]] = []
-        self._cond = threading.Condition()
+        self.recording: Recording[tuple[list[Sample], int, RunRecord]] = Recording()
+
+    @property
+    def puts(self) -> list[tuple[list[Sample], int, RunRecord]]:
+        return self.recording.items()
 
     def put(self, samples: Sequence[Sample], ts_ms: int, run: RunRecord) -> None:
-        with self._cond:
-            self.puts.append((list(samples), ts_ms, run))
-            self._cond.notify_all()
+        self.recording.append((list(samples), ts_ms, run))
 
     def runs(self, name: str) -> list[RunRecord]:
-        with self._cond:
-            return [run for _, _, run in self.puts if run.collector == name]
+        return [run for _, _, run in self.puts if run.collector == name]
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-        with self._cond:
-            return self._cond.wait_for(predicate, timeout)
+        try:
+            self.recording.wait_for(lambda _: predicate(), timeout, "the runner's puts")
+        except AssertionError:
+            return False
+        return True
 
     def wait_runs(self, name: str, count: int, timeout: float = WAIT_S) -> bool:
-        return self.wait_for(lambda: sum(1 for _, _, r in self.puts if r.collector == name) >= count, timeout)
+        return self.wait_for(lambda: len(self.runs(name)) >= count, timeout)
 
 
 @pytest.fixture
@@ -200,13 +202,16 @@ def test_collectors_really_run_on_their_interval_and_failures_do_not_stop_them(
     runner.start()
     assert sink.wait_runs("good", 5)
     assert sink.wait_runs("bad", 5)
-    elapsed = time.monotonic() - started
-    assert 0.7 <= elapsed < WAIT_S  # five runs: at 0, 0.2, 0.4, 0.6, 0.8 s
+    # Five runs at 0, 0.2, 0.4, 0.6, 0.8 s: on their interval, not bunched up. (No upper bound
+    # beyond the waits' own: a busy machine may run them late.)
+    assert time.monotonic() - started >= 0.7
     good = sink.runs("good")
     assert all(r.ok for r in good)
     assert not any(r.ok for r in sink.runs("bad"))
-    gaps = [(b.started_ms - a.started_ms) / 1000 for a, b in itertools.pairwise(good)]
-    assert all(0.1 <= gap <= 0.6 for gap in gaps), gaps
+    # Never ahead of its schedule (run i no earlier than i intervals after the first, with 0.1 s
+    # for the scheduler's own jitter); late is allowed, since a busy machine runs jobs late.
+    offsets = [(r.started_ms - good[0].started_ms) / 1000 for r in good]
+    assert all(offset >= 0.2 * i - 0.1 for i, offset in enumerate(offsets)), offsets
 
 
 def test_reschedule_changes_disables_and_reenables(
@@ -220,10 +225,12 @@ def test_reschedule_changes_disables_and_reenables(
     assert sink.wait_runs("a", 4)
 
     runner.reschedule("a", 0)
-    time.sleep(0.3)  # a run already handed to a worker may still land
+    before = len(sink.runs("a"))
+    time.sleep(0.9)  # four of its old intervals: time for a wrong run to happen
+    # At most the one run already handed to a worker (one instance per job) may still land,
+    # however late a busy machine lets it.
     settled = len(sink.runs("a"))
-    time.sleep(0.6)
-    assert len(sink.runs("a")) == settled
+    assert settled <= before + 1
     assert len(sink.runs("b")) == 1
 
     runner.reschedule("a", 60.0)  # re-enabled: runs at once, then hourly-ish

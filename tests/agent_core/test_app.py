@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from support.waits import wait_for
 
 from agent.app import Agent
 from agent.cli import main
 from agent.collectors.base import Sample, SeriesKey
 from agent.config import Config, load
 from agent.enroll import Identity, write_identity
-from agent_core.fake_collector import FakeCollector, StreamServer, wait_until
+from agent_core.fake_collector import FakeCollector, StreamServer
 from agent_core.pki import TestCA
 from eus.v1 import eus_pb2
 
@@ -78,8 +79,8 @@ def test_agent_in_process_streams_applies_config_and_says_goodbye(
     agent = Agent(config, identity, collectors=[(ticking, 0.05)])
     agent.start()
     try:
-        wait_until(lambda: agent.runner.intervals["ticking"] == 0.02, what="the pushed interval")
-        wait_until(lambda: fake.hwm(agent.spool.epoch) >= 5, what="batches committed")
+        wait_for(lambda: agent.runner.intervals["ticking"] == 0.02, what="the pushed interval")
+        wait_for(lambda: fake.hwm(agent.spool.epoch) >= 5, what="batches committed")
     finally:
         drained = agent.stop("SIGTERM")
     assert drained
@@ -125,7 +126,7 @@ def test_eus_agent_run_sigkill_then_sigterm_loses_nothing(
 
     first = run_agent(state, EUS_AGENT_COLLECTOR_CPU_INTERVAL_S="0.2")
     try:
-        wait_until(
+        wait_for(
             lambda: len(journal(state)) >= 3, timeout=30, what="batches spooled while the collector is down"
         )
     finally:
@@ -138,7 +139,7 @@ def test_eus_agent_run_sigkill_then_sigterm_loses_nothing(
         try:
             epoch = spooled_before_kill[0]["epoch"]
             last = spooled_before_kill[-1]["seq"]
-            wait_until(
+            wait_for(
                 lambda: fake.hwm(epoch) >= last + 1, timeout=30, what="the spool and new batches delivered"
             )
         finally:

@@ -6,12 +6,13 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from support.waits import wait_for
+
 from agent.batcher import Batcher
 from agent.collectors.base import Sample, SeriesKey, labels
 from agent.runner import Runner, RunRecord
 from agent.series import SeriesRegistry
 from agent.spool import Spool
-from agent_core.fake_collector import wait_until
 from eus.v1 import eus_pb2
 
 CPU = SeriesKey("cpu.percent", labels(cpu="total"), "percent")
@@ -88,7 +89,7 @@ def test_interval_flush_and_close(spool: Spool, registry: SeriesRegistry) -> Non
     batcher.start()
     try:
         batcher.put([Sample(CPU, 1.0), Sample(RX, 2.0)], 7_000, run())
-        wait_until(lambda: spool.stats().rows == 1, timeout=5, what="the interval flush")
+        wait_for(lambda: spool.stats().rows == 1, timeout=5, what="the interval flush")
         (b,) = stored(spool)
         assert list(b.series_id) == registry.ids([CPU, RX])
         batcher.put([Sample(CPU, 3.0)], 8_000, run())
@@ -121,7 +122,7 @@ def test_with_the_real_runner(spool: Spool, registry: SeriesRegistry) -> None:
     batcher.start()
     runner.start()
     try:
-        wait_until(lambda: collector.runs >= 4, timeout=10, what="four runs")
+        wait_for(lambda: collector.runs >= 4, timeout=10, what="four runs")
     finally:
         runner.shutdown(wait=True)
         batcher.close()

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import grpc
 import pytest
+from support.waits import wait_for
 
 from agent.batcher import Batcher
 from agent.collectors.base import Sample, SeriesKey, labels
@@ -16,7 +17,7 @@ from agent.runner import RunRecord
 from agent.series import SeriesRegistry
 from agent.spool import Spool
 from agent.transport import Backoff, Transport, mtls_credentials
-from agent_core.fake_collector import FakeCollector, StreamLog, StreamServer, wait_until
+from agent_core.fake_collector import FakeCollector, StreamLog, StreamServer
 from agent_core.pki import TestCA
 from eus.v1 import eus_pb2
 
@@ -90,8 +91,8 @@ def test_hello_then_batches_in_order_and_acks_delete(
     spool_batches(spool, registry, 10)
     transport = make_transport(server.address)
     transport.start()
-    wait_until(lambda: fake.hwm(spool.epoch) == 10, what="all ten batches committed")
-    wait_until(lambda: spool.stats().rows == 0, what="acked rows deleted")
+    wait_for(lambda: fake.hwm(spool.epoch) == 10, what="all ten batches committed")
+    wait_for(lambda: spool.stats().rows == 0, what="acked rows deleted")
     (log,) = fake.streams
     check_stream(log, spool)
     batches = log.batches
@@ -104,7 +105,7 @@ def test_hello_then_batches_in_order_and_acks_delete(
     assert log.deflated == len(log.messages) - 1 == 10
 
     spool_batches(spool, registry, 3, wake=transport.wake)  # new data wakes the transport at once
-    wait_until(lambda: fake.hwm(spool.epoch) == 13, timeout=2, what="new batches sent")
+    wait_for(lambda: fake.hwm(spool.epoch) == 13, timeout=2, what="new batches sent")
     assert all(not b.series for b in fake.streams[0].batches[10:])  # defined once per stream
 
 
@@ -119,8 +120,8 @@ def test_reconnect_resends_from_the_collectors_mark_and_redefines_series(
     fake.cut_after_batches = 4  # the first stream commits 1..4, acks nothing, and is cut
     transport = make_transport(server.address)
     transport.start()
-    wait_until(lambda: fake.hwm(spool.epoch) == 10, what="everything committed after the reconnect")
-    wait_until(lambda: spool.stats().rows == 0, what="acked rows deleted")
+    wait_for(lambda: fake.hwm(spool.epoch) == 10, what="everything committed after the reconnect")
+    wait_for(lambda: spool.stats().rows == 0, what="acked rows deleted")
     first, second = fake.streams[:2]
     check_stream(first, spool)
     check_stream(second, spool)
@@ -145,7 +146,7 @@ def test_a_collector_that_does_not_accept_deflate_gets_plain_messages(
     spool_batches(spool, registry, 5)
     transport = make_transport(server.address)
     transport.start()
-    wait_until(lambda: fake.hwm(spool.epoch) == 5, what="all five batches committed")
+    wait_for(lambda: fake.hwm(spool.epoch) == 5, what="all five batches committed")
     (log,) = fake.streams
     check_stream(log, spool)
     assert log.deflated == 0 and [b.seq for b in log.batches] == [1, 2, 3, 4, 5]
@@ -162,13 +163,13 @@ def test_window_bounds_unacked_batches(
     fake.hold_acks = True
     transport = make_transport(server.address, window=4)
     transport.start()
-    wait_until(lambda: len(fake.streams) == 1 and len(fake.streams[0].batches) == 4, what="a full window")
+    wait_for(lambda: len(fake.streams) == 1 and len(fake.streams[0].batches) == 4, what="a full window")
     time.sleep(0.3)
     assert len(fake.streams[0].batches) == 4  # no more without acks
     fake.release_acks()
-    wait_until(lambda: fake.hwm(spool.epoch) == 20, what="the rest after acks")
+    wait_for(lambda: fake.hwm(spool.epoch) == 20, what="the rest after acks")
     assert fake.streams[0].max_unacked <= 4
-    wait_until(lambda: spool.stats().rows == 0, what="acked rows deleted")
+    wait_for(lambda: spool.stats().rows == 0, what="acked rows deleted")
 
 
 def test_backoff_while_the_collector_is_down_then_drain(
@@ -183,8 +184,8 @@ def test_backoff_while_the_collector_is_down_then_drain(
     assert not transport.connected and fake.attempts == 0
     spool_batches(spool, registry, 2)  # collecting goes on while down
     with StreamServer(ca, fake, port=server.port):
-        wait_until(lambda: fake.hwm(spool.epoch) == 7, timeout=15, what="drain after the collector is back")
-        wait_until(lambda: spool.stats().rows == 0, what="acked rows deleted")
+        wait_for(lambda: fake.hwm(spool.epoch) == 7, timeout=15, what="drain after the collector is back")
+        wait_for(lambda: spool.stats().rows == 0, what="acked rows deleted")
         assert transport.stop(drain_timeout_s=2)
     check_stream(fake.streams[0], spool)
 
@@ -200,11 +201,11 @@ def test_goodbye_after_draining_on_stop(
     transport.start()
     spool_batches(spool, registry, 3)
     transport.wake()
-    wait_until(lambda: fake.hwm(spool.epoch) == 3, what="first batches")
+    wait_for(lambda: fake.hwm(spool.epoch) == 3, what="first batches")
     spool_batches(spool, registry, 2)
     assert transport.stop(drain_timeout_s=5, reason="SIGTERM") is True
     (log,) = fake.streams
-    wait_until(lambda: log.ended, what="the stream to end")
+    wait_for(lambda: log.ended, what="the stream to end")
     assert log.messages[-1].WhichOneof("body") == "goodbye"
     assert log.goodbye is not None and log.goodbye.reason == "SIGTERM"
     assert [b.seq for b in log.batches] == [1, 2, 3, 4, 5]
@@ -222,7 +223,7 @@ def test_stop_gives_up_after_the_drain_timeout(
     spool_batches(spool, registry, 3)
     transport = make_transport(server.address)
     transport.start()
-    wait_until(lambda: len(fake.streams) == 1 and len(fake.streams[0].batches) == 3, what="batches sent")
+    wait_for(lambda: len(fake.streams) == 1 and len(fake.streams[0].batches) == 3, what="batches sent")
     started = time.monotonic()
     assert transport.stop(drain_timeout_s=0.5) is False
     assert time.monotonic() - started < 4
@@ -259,13 +260,14 @@ def test_refused_agent_is_logged_and_retried_at_max_backoff(
     spool_batches(spool, registry, 2)
     transport = make_transport(server.address, backoff_initial_s=0.01, backoff_max_s=0.4)
     transport.start()
-    time.sleep(1.0)
+    wait_for(lambda: fake.attempts >= 1, what="the first attempt")
+    time.sleep(1.0)  # time for the attempts a short backoff would make
     # At most every 0.4 s (backoff 0.01 with jitter would have made many more attempts).
-    assert 1 <= fake.attempts <= 4
+    assert fake.attempts <= 4
     assert any("PERMISSION_DENIED" in r.message and "was revoked" in r.message for r in caplog.records)
     assert not transport.connected and spool.stats().rows == 2
     fake.refuse = None  # reinstated: it keeps trying and gets through
-    wait_until(lambda: fake.hwm(spool.epoch) == 2, timeout=5, what="delivery after reinstatement")
+    wait_for(lambda: fake.hwm(spool.epoch) == 2, timeout=5, what="delivery after reinstatement")
 
 
 def test_collector_config_reaches_the_callback(
@@ -277,7 +279,7 @@ def test_collector_config_reaches_the_callback(
         server.address, on_config=lambda c: received.append(dict(c.collector_interval_s))
     )
     transport.start()
-    wait_until(lambda: bool(received), what="the config")
+    wait_for(lambda: bool(received), what="the config")
     assert received == [{"cpu": 5.0, "disk": 0.0}]
 
 

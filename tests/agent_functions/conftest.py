@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.waits import Recording
 
 from agent.functions.base import Resources
 from agent.functions.scheduler import Scheduler
@@ -20,18 +20,15 @@ from eus.v1 import eus_pb2
 class Recorder:
     """The scheduler's ``deliver``: keeps every result and runs commits like the extension."""
 
-    results: list[eus_pb2.FunctionResult] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    results: Recording[eus_pb2.FunctionResult] = field(default_factory=Recording)
 
     def __call__(self, result: eus_pb2.FunctionResult, commit: Callable[[], None] | None) -> None:
-        with self.lock:
-            self.results.append(result)
+        self.results.append(result)
         if commit is not None:
             commit()
 
     def of(self, fid: str) -> list[eus_pb2.FunctionResult]:
-        with self.lock:
-            return [r for r in self.results if r.id == fid]
+        return [r for r in self.results.items() if r.id == fid]
 
 
 def spec(kind: str, fid: str = "f", *, interval_s: float = 60, timeout_s: float = 5, **params: Any) -> Spec:

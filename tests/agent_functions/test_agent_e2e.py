@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
 from support.tsdb import query
+from support.waits import wait_for
 
 from agent_functions.targets import closed_port, silent_listener
 from collector.functions.central import add_spec

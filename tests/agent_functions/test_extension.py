@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from support.procs import wait_for
+from support.waits import wait_for
 
 from agent.batcher import Batcher
 from agent.extensions import load_extensions

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.procs import wait_for
+from support.waits import wait_for
 
 from agent_functions.conftest import Checker
 from agent_functions.targets import (

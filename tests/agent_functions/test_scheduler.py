@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.procs import wait_for
+from support.waits import wait_for
 
 from agent.functions.base import Resources
 from agent.functions.pool import DaemonPool

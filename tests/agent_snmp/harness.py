@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from support.procs import wait_for
+from support.waits import wait_for
 
 import agent.snmp
 from agent.batcher import Batcher

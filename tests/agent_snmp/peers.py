@@ -17,42 +17,32 @@ from pathlib import Path
 from typing import ClassVar
 
 import snmpsim_data  # type: ignore[import-untyped]
-from support.procs import BIN, wait_for
+from support.procs import BIN, ChildProcess
+from support.waits import free_udp_port, wait_for
 
 RECORDINGS = Path(snmpsim_data.__file__).parent / "data"
 FIXTURES = Path(__file__).parent / "fixtures"
 SNMPD = "/usr/sbin/snmpd"
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _as_nobody(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *argv] if os.geteuid() == 0 else argv
 
 
-class _Daemon:
-    proc: subprocess.Popen[bytes] | None = None
-    log_path: Path
+class _Daemon(ChildProcess):
+    """A peer started in its own session (runuser forks it), so it is stopped as a group."""
 
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15) -> int:
+        code = 0
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                code = self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+                code = self.proc.wait(10)
         self.proc = None
+        return code
 
 
 class Snmpd(_Daemon):

@@ -8,10 +8,10 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from support.procs import wait_for
+from support.waits import free_udp_port, wait_for
 
 from agent_snmp.harness import Harness, target
-from agent_snmp.peers import Snmpd, free_udp_port, snmptrap
+from agent_snmp.peers import Snmpd, snmptrap
 from eus.v1 import eus_pb2
 
 ENGINE_ID = "0x80001f8880aabbccdd"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import logging
-import socket
 import ssl
 import threading
 import time
@@ -24,12 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from support.waits import free_port
 
 
 def server_cert(directory: Path) -> tuple[Path, Path]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from support.procs import REPO, base_env, wait_for
+from support.procs import REPO, base_env
+from support.waits import wait_for
 
 
 def _csrf(html: str) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import requests
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
+from support.waits import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -28,7 +28,8 @@ from typing import Any
 import duckdb
 import pytest
 import requests
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
+from support.waits import wait_for
 
 from collector.inventory.store import changes, current_inventory, subjects
 

@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
 from support.tsdb import query
+from support.waits import wait_for
 
 FAST = {
     # Every collector every 0.3 s and a flush every 0.2 s: many small batches in flight.
@@ -18,6 +19,8 @@ FAST = {
     },
     "EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.2",
     "EUS_AGENT_TRANSPORT_BACKOFF_MAX_S": "2",
+    # A clean stop waits this long for the last acks: ample on a busy machine.
+    "EUS_AGENT_TRANSPORT_DRAIN_TIMEOUT_S": "30",
 }
 
 
@@ -52,8 +55,17 @@ def test_no_batch_lost_or_duplicated_across_crashes(tmp_path: Path) -> None:
             "agents stopped spooling"
         )
         assert all(a.alive for a in agents)
+        # The last seq each agent spooled while the collector was down (the newest epoch's).
+        marks = [
+            max(p["seq"] for p in a.produced() if p["epoch"] == a.produced()[-1]["epoch"]) for a in agents
+        ]
         collector.start()
-        time.sleep(3)
+        for a, mark in zip(agents, marks, strict=True):  # that backlog is acknowledged, however slowly
+
+            def acked(a: AgentProc = a, mark: int = mark) -> bool:
+                return min(a.spooled_seqs(), default=mark + 1) > mark
+
+            wait_for(acked, 120, f"{a.name}'s backlog to be acknowledged")
         for a in agents:  # a clean stop drains: the agent waits for the last acks
             assert a.stop() == 0, a.log_tail()
     finally:

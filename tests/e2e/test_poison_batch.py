@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
 from support.tsdb import query
+from support.waits import wait_for
 
 from agent.spool import Spool
 from eus.v1 import eus_pb2

@@ -3,10 +3,12 @@ each, and an agent stopping while the collector is down backs off instead of spi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
+from support.waits import wait_for
 
 FAST = {
     "EUS_AGENT_COLLECTOR_CPU_INTERVAL_S": "0.3",
@@ -22,6 +24,11 @@ def _since(path: Path, offset: int) -> str:
 
 
 @pytest.mark.slow
+def _says(log: Path, text: str, since: int = 0) -> Callable[[], bool]:
+    """A predicate: ``log`` holds ``text`` after byte ``since``."""
+    return lambda: text in _since(log, since)
+
+
 def test_clean_stops_and_disconnects_log_no_tracebacks(tmp_path: Path) -> None:
     data = tmp_path / "collector"
     eus(data, "init")
@@ -34,14 +41,14 @@ def test_clean_stops_and_disconnects_log_no_tracebacks(tmp_path: Path) -> None:
             a.enroll(collector, token)
             a.start()
         for a in agents:
-            wait_for(lambda a=a: "streaming to" in a.log_path.read_text(), 60, f"{a.name} to stream")
+            wait_for(_says(a.log_path, "streaming to"), 60, f"{a.name} to stream")
         marks = {a.name: a.log_path.stat().st_size for a in agents}
         assert collector.stop() == 0, collector.log_tail()
         collector_log = collector.log_path.read_text()
         assert "Traceback" not in collector_log, collector_log[-3000:]
         assert "CancelledError" not in collector_log
         for a in agents:  # the agents saw a routine disconnect
-            wait_for(lambda a=a: "reconnecting" in _since(a.log_path, marks[a.name]), 30, "the disconnect")
+            wait_for(_says(a.log_path, "reconnecting", marks[a.name]), 30, "the disconnect")
         # Agents stop while the collector is unreachable: they back off for the drain time.
         for a in agents:
             marks[a.name] = a.log_path.stat().st_size

@@ -18,7 +18,6 @@ import bz2
 import json
 import re
 import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +28,9 @@ import pytest
 import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from support.procs import BIN, AgentProc, CollectorProc, base_env, eus, wait_for
+from support.procs import BIN, AgentProc, CollectorProc, base_env, eus
 from support.tsdb import query
+from support.waits import free_udp_port, wait_for
 
 from collector.snmp import rates
 from collector.snmp.models import NetworkDevice
@@ -64,12 +64,6 @@ PRINTER = """\
 1.3.6.1.2.1.43.11.1.1.9.1.2|2|80
 1.3.6.1.2.1.43.12.1.1.4.1.1|4|black
 """
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def recording(path: Path) -> dict[str, str]:

@@ -21,8 +21,9 @@ import requests
 from agent_snmp.peers import Snmpd
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.procs import AgentProc, CollectorProc, eus
 from support.tsdb import query
+from support.waits import wait_for
 
 from collector.store.models import AuditEntry
 

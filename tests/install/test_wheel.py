@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.procs import REPO, base_env, free_port, wait_for
+from support.procs import REPO, base_env
+from support.waits import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from types import TracebackType
 
 from alerting.smtp_server import server_cert
 
-from support.procs import free_port, wait_for
+from support.waits import free_port, wait_for
 
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"

@@ -5,32 +5,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from support.waits import free_port, wait_for
+
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(predicate: object, timeout: float, what: str, interval: float = 0.1) -> None:
-    """Poll ``predicate()`` until true; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def base_env() -> dict[str, str]:
@@ -64,7 +50,7 @@ def eus(
     return proc
 
 
-class _Process:
+class ChildProcess:
     """A child process with a log file: stop it cleanly (SIGTERM) or crash it (SIGKILL)."""
 
     name = "process"
@@ -107,7 +93,7 @@ class _PortTaken(Exception):
     """The collector could not bind a port free_port() had found free."""
 
 
-class CollectorProc(_Process):
+class CollectorProc(ChildProcess):
     """An ``eus-collector`` process on fixed loopback ports (so agents find it after a restart)."""
 
     name = "collector"
@@ -190,7 +176,7 @@ class CollectorProc(_Process):
         return str(json.loads(self.endpoints_file.read_text())["ca_fingerprint"])
 
 
-class AgentProc(_Process):
+class AgentProc(ChildProcess):
     """An enrolled ``eus-agent`` with its own state directory and a journal of what it spooled."""
 
     def __init__(self, state_dir: Path, name: str, env: Mapping[str, str] | None = None) -> None:
@@ -243,6 +229,18 @@ class AgentProc(_Process):
         )
         log.close()
         return self
+
+    @property
+    def spool_path(self) -> Path:
+        return self.state_dir / "spool.sqlite3"
+
+    def spooled_seqs(self) -> list[int]:
+        """The seqs still in the spool (not yet acknowledged), read beside the running agent."""
+        db = sqlite3.connect(f"file:{self.spool_path}?mode=ro", uri=True)
+        try:
+            return [int(seq) for (seq,) in db.execute("SELECT seq FROM batches ORDER BY seq")]
+        finally:
+            db.close()
 
     def produced(self) -> list[dict[str, int]]:
         """Every batch the agent spooled, from its journal."""

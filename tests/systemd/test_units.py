@@ -16,14 +16,13 @@ import os
 import re
 import shutil
 import subprocess
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.units import UNIT_DIR, Unit, load_unit
 
 REPO = Path(__file__).resolve().parents[2]
-UNIT_DIR = REPO / "systemd"
 HOST_UNITS = Path("/usr/lib/systemd/system")
 
 COLLECTOR = "eus-collector.service"
@@ -45,29 +44,9 @@ EXPECTED = {
     },
 }
 
-Unit = dict[tuple[str, str], list[str]]
-
-
-def parse_unit(text: str) -> Unit:
-    """(section, key) -> every value in file order (keys such as SystemCallFilter= repeat)."""
-    unit: Unit = defaultdict(list)
-    section = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        assert not line.endswith("\\"), f"continuation lines are not expected: {raw!r}"
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
-            continue
-        key, sep, value = line.partition("=")
-        assert sep, f"not a key=value line: {raw!r}"
-        unit[(section, key.strip())].append(value.strip())
-    return unit
-
 
 def load(name: str) -> Unit:
-    return parse_unit((UNIT_DIR / name).read_text(encoding="utf-8"))
+    return load_unit(name)
 
 
 def one(unit: Unit, key: str, section: str = "Service") -> str:
@@ -198,6 +177,27 @@ def test_static_requirements(name: str) -> None:
     assert one(unit, "AmbientCapabilities") == want["caps"]
     assert one(unit, "KillSignal") == "SIGTERM"
     assert one(unit, "WantedBy", section="Install") == "multi-user.target"
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_a_crash_loop_ends_and_shows_as_failed(name: str) -> None:
+    """systemd refuses the start that exceeds StartLimitBurst within StartLimitIntervalSec: with
+    RestartSec between restarts, a program that dies at once must reach the burst inside it."""
+    unit = load(name)
+    interval = int(one(unit, "StartLimitIntervalSec", section="Unit"))
+    burst = int(one(unit, "StartLimitBurst", section="Unit"))
+    restart_sec = int(one(unit, "RestartSec"))
+    assert 2 <= burst <= 10
+    assert burst * restart_sec * 2 <= interval, "a loop with a few seconds of start-up still trips the limit"
+    # In [Service] these keys are the deprecated spellings that systemd ignores for the limit.
+    assert ("Service", "StartLimitIntervalSec") not in unit
+    assert ("Service", "StartLimitBurst") not in unit
+
+
+def test_a_damaged_database_is_not_restarted() -> None:
+    from collector.startup_checks import EXIT_DAMAGED_FILE
+
+    assert one(load(COLLECTOR), "RestartPreventExitStatus") == str(EXIT_DAMAGED_FILE)
 
 
 def test_collector_is_sealed_off() -> None:

@@ -1,0 +1,115 @@
+"""Before the collector opens its databases: refuse to start on a damaged one, in one line.
+
+A corrupt ``metrics.duckdb`` or ``eus.sqlite3`` used to end the process with a traceback,
+and systemd restarted it every 5 s forever. Nothing the collector could do at start repairs
+such a file, and guessing (starting empty, say) would hide the loss, so it names the file,
+says why and points to the README's recovery section, then exits with
+:data:`EXIT_DAMAGED_FILE`, a code the unit does not restart on (``RestartPreventExitStatus=``).
+
+Only damage is reported this way. A file another process holds, a permission problem or a
+file from a newer version is not damage, and goes on to fail as before, with its own message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlalchemy.engine import make_url
+
+from collector.config import CollectorConfig
+
+EXIT_DAMAGED_FILE = 3  # 2 is a configuration error (collector/cli.py)
+RECOVERY = 'see "Recovering from a damaged file" in the README'
+
+# SQLite's primary result codes for "this file is not (or no longer) a sound database".
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+# What DuckDB says when the file itself is bad; its exception classes alone do not tell
+# (a lock conflict is an IOException too, a checksum failure the base duckdb.Error).
+_DUCKDB_DAMAGE = (
+    "not a valid DuckDB database file",
+    "Could not read enough bytes",
+    "Corrupt database file",
+    "Corrupt WAL file",
+    "checksum",
+    "Failed to load metadata",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedFile:
+    path: Path
+    reason: str
+
+    def line(self) -> str:
+        """The one line the operator reads in ``systemctl status`` and the journal."""
+        return f"eus-collector: {self.path} is damaged ({self.reason}): {RECOVERY}"
+
+
+def _one_line(report: str, limit: int = 160) -> str:
+    """SQLite's check reports span lines ("*** in database main ***", one per problem): the
+    reason must fit the one log line that names the file."""
+    words = " ".join(w for w in report.split() if w != "***")
+    return words if len(words) <= limit else words[: limit - 3] + "..."
+
+
+def sqlite_damage(path: Path) -> str | None:
+    """Why the SQLite file at ``path`` is damaged, or None (also when absent or just busy)."""
+    if not path.exists():
+        return None
+    try:
+        # mode=ro: a check must never change the file (no WAL checkpoint into a damaged one).
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        return str(exc) if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) else None
+    finally:
+        db.close()
+    return None if problems == ["ok"] else _one_line(problems[0])
+
+
+def duckdb_damage(path: Path) -> str | None:
+    """Why the DuckDB file at ``path`` is damaged, or None (also when absent or locked)."""
+    if not path.exists():
+        return None
+    try:
+        # read_only: replays the WAL in memory and reads the catalogue, writes nothing.
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        message = str(exc)
+        damaged = isinstance(exc, duckdb.SerializationException | duckdb.InternalException) or any(
+            sign in message for sign in _DUCKDB_DAMAGE
+        )
+        return message.splitlines()[0] if damaged else None
+    con.close()
+    return None
+
+
+def damaged_files(cfg: CollectorConfig) -> list[DamagedFile]:
+    """Every damaged database of this collector (the relational store only when it is SQLite)."""
+    found: list[DamagedFile] = []
+    url = make_url(cfg.store_url_resolved)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        store = Path(str(url.database))
+        if (reason := sqlite_damage(store)) is not None:
+            found.append(DamagedFile(store, reason))
+    if (reason := duckdb_damage(cfg.tsdb_path)) is not None:
+        found.append(DamagedFile(cfg.tsdb_path, reason))
+    return found
+
+
+def refuse_damaged_files(cfg: CollectorConfig) -> None:
+    """Exit with one line per damaged file and :data:`EXIT_DAMAGED_FILE`; return when all are sound."""
+    damaged = damaged_files(cfg)
+    for item in damaged:
+        print(item.line(), file=sys.stderr, flush=True)
+    if damaged:
+        raise SystemExit(EXIT_DAMAGED_FILE)
