@@ -12,22 +12,20 @@ Its polls before the removal are still in DuckDB.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from agent_snmp.peers import Snmpd
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
+from support.dashboard import Dashboard
 from support.procs import AgentProc, CollectorProc, eus, wait_for
 from support.tsdb import query
 
 from collector.store.models import AuditEntry
 
 PASSWORD = "tech-password-snmp-2"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CONFIG_APPLIED = "collector config generation"  # logged by the agent for every AgentConfig
 
 
@@ -90,20 +88,6 @@ def restart(gateway: AgentProc) -> None:
     wait_for(lambda: configs() > before, 60, "the collector's configuration")
 
 
-class Dashboard:
-    def __init__(self, collector: CollectorProc) -> None:
-        self.base = f"http://127.0.0.1:{collector.web_port}"
-        self.http = requests.Session()
-        page = self.http.get(self.base + "/login", timeout=30).text
-        match = CSRF.search(page)
-        assert match
-        data = {"username": "tech", "password": PASSWORD, "csrf_token": match.group(1)}
-        assert "/login" not in self.http.post(self.base + "/login", data=data, timeout=30).url
-
-    def get(self, path: str) -> requests.Response:
-        return self.http.get(self.base + path, timeout=30)
-
-
 @pytest.mark.slow
 def test_a_target_removed_from_agent_toml_is_retired_and_comes_back_with_its_id(
     tmp_path: Path, collector: CollectorProc, snmpd: Snmpd
@@ -138,6 +122,7 @@ def test_a_target_removed_from_agent_toml_is_retired_and_comes_back_with_its_id(
         assert (gw["central"], gw["agent_toml"], gw["removed_from_agent_toml"]) == (1, 1, ["lab-sw"])
 
         web = Dashboard(collector)
+        web.login("tech", PASSWORD)
         customer_id = eus(data, "customer", "list").stdout.split("\t", 1)[0]
         listing = web.get(f"/customers/{customer_id}/snmp").text
         assert "Lab UPS" in listing and "Core router" in listing and "Lab switch" not in listing
