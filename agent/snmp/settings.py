@@ -31,7 +31,6 @@ let the gateway learn it by polling that device with the same user.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,13 +93,6 @@ class TargetSpec:
     @property
     def address(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-    def param_float(self, key: str, default: float) -> float:
-        try:
-            value = float(self.params.get(key, default))
-        except ValueError:
-            return default
-        return value if math.isfinite(value) else default
 
 
 def check_target(target: eus_pb2.SnmpTarget) -> TargetSpec:

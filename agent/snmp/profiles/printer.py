@@ -22,6 +22,7 @@ from agent.snmp.profiles.base import (
     sample,
     text,
 )
+from eus import snmp_target
 from eus.names import Label, Metric
 from eus.v1 import eus_pb2
 
@@ -37,8 +38,6 @@ COLORANT_VALUE = oid("1.3.6.1.2.1.43.12.1.1.4")
 MARKER_LIFE_COUNT = oid("1.3.6.1.2.1.43.10.2.1.4")
 
 RECEPTACLE = 4  # prtMarkerSuppliesClass receptacleThatIsFilled
-DEFAULT_WARN = 15.0
-DEFAULT_CRIT = 5.0
 SUPPLY_TYPES = {
     3: "toner",
     4: "waste toner",
@@ -95,8 +94,8 @@ def judge(
 
 def collect(data: PollData, target: TargetInfo) -> ProfileResult:
     out = ProfileResult()
-    warn = target.param_float("supply_warn_percent", DEFAULT_WARN)
-    crit = target.param_float("supply_crit_percent", DEFAULT_CRIT)
+    warn = target.param_float(snmp_target.SUPPLY_WARN, snmp_target.DEFAULT_SUPPLY_WARN)
+    crit = target.param_float(snmp_target.SUPPLY_CRIT, snmp_target.DEFAULT_SUPPLY_CRIT)
     rows = sorted(set(data.column(SUPPLY_LEVEL)) | set(data.column(SUPPLY_DESCR)))
     for index in rows:
         k = key(index)
