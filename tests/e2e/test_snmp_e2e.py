@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from support.dashboard import Dashboard
+from support.dashboard import Dashboard, technician_and_gateway
 from support.procs import BIN, AgentProc, CollectorProc, base_env, eus, wait_for
 from support.tsdb import query
 
@@ -223,12 +223,7 @@ def test_gateway_polls_what_the_technician_added_and_forwards_traps(
     tmp_path: Path, collector: CollectorProc, snmpsim: SnmpSim
 ) -> None:
     data = collector.data_dir
-    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
-    eus(data, *tech, stdin=PASSWORD)
-    token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
-    gateway = AgentProc(tmp_path / "gateway", "gateway", {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5"})
-    gateway.enroll(collector, token)
-    gateway.start()
+    gateway, _ = technician_and_gateway(collector, tmp_path / "gateway", PASSWORD)
     web = Dashboard(collector)
     web.login("tech", PASSWORD)
     trap_port = free_udp_port()

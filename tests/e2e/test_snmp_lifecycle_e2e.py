@@ -19,7 +19,7 @@ import pytest
 from agent_snmp.peers import Snmpd
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
-from support.dashboard import Dashboard
+from support.dashboard import Dashboard, technician_and_gateway
 from support.procs import AgentProc, CollectorProc, eus, wait_for
 from support.tsdb import query
 
@@ -93,15 +93,10 @@ def test_a_target_removed_from_agent_toml_is_retired_and_comes_back_with_its_id(
     tmp_path: Path, collector: CollectorProc, snmpd: Snmpd
 ) -> None:
     data = collector.data_dir
-    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
-    eus(data, *tech, stdin=PASSWORD)
-    token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
     config = tmp_path / "agent.toml"
     config.write_text(agent_toml(snmpd.port, "lab-sw", "lab-ups"))
-    env = {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5", "EUS_AGENT_CONFIG": str(config)}
-    gateway = AgentProc(tmp_path / "gateway", "gateway", env)
-    agent_id = gateway.enroll(collector, token)
-    gateway.start()
+    env = {"EUS_AGENT_CONFIG": str(config)}
+    gateway, agent_id = technician_and_gateway(collector, tmp_path / "gateway", PASSWORD, env)
     try:
         wait_for(
             lambda: {"Lab switch", "Lab UPS"} <= set(devices(data)), 120, "both file targets as devices", 1

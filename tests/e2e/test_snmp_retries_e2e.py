@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from agent_snmp.peers import CountingBlackHole
-from support.dashboard import Dashboard
-from support.procs import AgentProc, CollectorProc, eus, wait_for
+from support.dashboard import Dashboard, technician_and_gateway
+from support.procs import CollectorProc, wait_for
 from support.tsdb import query
 
 PASSWORD = "tech-password-snmp-3"
@@ -57,12 +57,7 @@ def test_a_device_saved_with_zero_retries_is_asked_once_per_poll(
     tmp_path: Path, collector: CollectorProc
 ) -> None:
     data = collector.data_dir
-    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
-    eus(data, *tech, stdin=PASSWORD)
-    token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
-    gateway = AgentProc(tmp_path / "gateway", "gateway", {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5"})
-    gateway.enroll(collector, token)
-    gateway.start()
+    gateway, _ = technician_and_gateway(collector, tmp_path / "gateway", PASSWORD)
     zero, two = CountingBlackHole(), CountingBlackHole()
     web = Dashboard(collector)
     web.login("tech", PASSWORD)

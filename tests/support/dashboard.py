@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from pathlib import Path
 
 import requests
 
-from support.procs import CollectorProc
+from support.procs import AgentProc, CollectorProc, eus
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -47,3 +49,17 @@ class Dashboard:
         match = re.search(r"/snmp/(\d+)$", resp.url)
         assert resp.status_code == 200 and match, resp.text[:2000]
         return int(match.group(1))
+
+
+def technician_and_gateway(
+    collector: CollectorProc, state_dir: Path, password: str, env: Mapping[str, str] | None = None
+) -> tuple[AgentProc, str]:
+    """Customer Acme's technician ``tech`` (with ``password``) and a gateway agent enrolled for
+    Acme and started (batches flushed every 0.5 s); returns the agent and its agent id."""
+    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
+    eus(collector.data_dir, *tech, stdin=password)
+    token = eus(collector.data_dir, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
+    gateway = AgentProc(state_dir, "gateway", {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5", **(env or {})})
+    agent_id = gateway.enroll(collector, token)
+    gateway.start()
+    return gateway, agent_id
