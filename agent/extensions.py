@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from agent.batcher import RunInfo
 from agent.collectors.base import Sample
 from eus.v1 import eus_pb2
 
@@ -33,15 +34,15 @@ class ReportSink(Protocol):
     samples of one run, the run's timestamp, and a record of the run (``agent.runner.RunRecord``).
     """
 
-    def put(self, samples: Sequence[Sample], ts_ms: int, run: Any) -> None: ...
+    def put(self, samples: Sequence[Sample], ts_ms: int, run: RunInfo) -> None: ...
 
     def put_report(
         self,
         *,
-        functions: Any = (),
-        inventory: Any = (),
-        events: Any = (),
-        command_results: Any = (),
+        functions: Sequence[eus_pb2.FunctionResult] = (),
+        inventory: Sequence[eus_pb2.InventoryReport] = (),
+        events: Sequence[eus_pb2.Event] = (),
+        command_results: Sequence[eus_pb2.CommandResult] = (),
     ) -> None: ...
 
     def flush(self) -> int: ...

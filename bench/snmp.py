@@ -29,9 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.batcher import Batcher
+from agent.batcher import Batcher, RunInfo
 from agent.collectors.base import Sample
-from agent.runner import RunRecord
 from agent.series import SeriesRegistry
 from agent.snmp.gateway import Gateway
 from agent.snmp.settings import TrapSettings, check_target
@@ -80,7 +79,7 @@ class CountingSink:
         self.polls = self.failed = self.values = 0
         self.polled: set[str] = set()  # devices with at least one good poll (warm-up)
 
-    def put(self, samples: Sequence[Sample], ts_ms: int, run: RunRecord) -> None:
+    def put(self, samples: Sequence[Sample], ts_ms: int, run: RunInfo) -> None:
         with self.lock:
             if run.ok:
                 self.polled.add(run.collector)

@@ -6,9 +6,12 @@ The framework (``agent.runner``), not the collector, times every run and records
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
+
+from eus.catalogue import CATALOGUE
+from eus.names import Label, Metric
 
 Labels = tuple[tuple[str, str], ...]  # sorted (key, value) pairs: hashable and canonical
 
@@ -26,6 +29,14 @@ class SeriesKey:
     labels: Labels = ()
     unit: str = ""  # "percent", "bytes", "seconds", "count", "ratio" ...
     monotonic: bool = False  # a counter: consumers use its rate
+
+
+def series_key(metric: Metric, labels: Mapping[Label, str] | None = None) -> SeriesKey:
+    """The key of one series of ``metric``: its unit and whether it is a counter come from
+    ``eus.catalogue``, so the agent cannot declare them differently from what the collector reads."""
+    spec = CATALOGUE[metric]
+    canonical = tuple(sorted((str(k), v) for k, v in (labels or {}).items()))
+    return SeriesKey(str(metric), canonical, str(spec.unit), spec.monotonic)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.base import Sample, SeriesKey, series_key
 from agent.collectors.psutil_facade import HostReader, PsutilReader
+from eus.names import Label, Metric
 
 
 @lru_cache(maxsize=1024)
 def _key(cpu: str) -> SeriesKey:
-    return SeriesKey("cpu.percent", labels(cpu=cpu), unit="percent")
+    return series_key(Metric.CPU_PERCENT, {Label.CPU: cpu})
 
 
 def cpu_samples(total: float, per_core: Sequence[float]) -> list[Sample]:

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.base import Sample, SeriesKey, series_key
 from agent.collectors.psutil_facade import DiskPartition, DiskUsage, HostReader, PsutilReader
+from eus.names import Label, Metric
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,12 @@ def mounts_by_device(partitions: Iterable[DiskPartition]) -> list[list[DiskParti
 
 @lru_cache(maxsize=1024)
 def _keys(mount: str, device: str, fstype: str) -> tuple[SeriesKey, SeriesKey, SeriesKey, SeriesKey]:
-    lbl = labels(mount=mount, device=device, fstype=fstype)
+    lbl = {Label.MOUNT: mount, Label.DEVICE: device, Label.FSTYPE: fstype}
     return (
-        SeriesKey("disk.total_bytes", lbl, unit="bytes"),
-        SeriesKey("disk.used_bytes", lbl, unit="bytes"),
-        SeriesKey("disk.free_bytes", lbl, unit="bytes"),
-        SeriesKey("disk.percent", lbl, unit="percent"),
+        series_key(Metric.DISK_TOTAL_BYTES, lbl),
+        series_key(Metric.DISK_USED_BYTES, lbl),
+        series_key(Metric.DISK_FREE_BYTES, lbl),
+        series_key(Metric.DISK_PERCENT, lbl),
     )
 
 

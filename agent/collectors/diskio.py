@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.base import Sample, SeriesKey, series_key
 from agent.collectors.psutil_facade import DiskIO, HostReader, PsutilReader
+from eus.names import Label, Metric
 
 # node_exporter's default device exclusion, plus mmcblk partitions.
 _IGNORED_DEVICE = re.compile(r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]+|nvme\d+n\d+p|mmcblk\d+p)\d+$")
@@ -25,12 +26,12 @@ def is_whole_disk(name: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _keys(disk: str) -> tuple[SeriesKey, SeriesKey, SeriesKey, SeriesKey]:
-    lbl = labels(disk=disk)
+    lbl = {Label.DISK: disk}
     return (
-        SeriesKey("diskio.read_bytes", lbl, unit="bytes", monotonic=True),
-        SeriesKey("diskio.write_bytes", lbl, unit="bytes", monotonic=True),
-        SeriesKey("diskio.read_ops", lbl, unit="count", monotonic=True),
-        SeriesKey("diskio.write_ops", lbl, unit="count", monotonic=True),
+        series_key(Metric.DISKIO_READ_BYTES, lbl),
+        series_key(Metric.DISKIO_WRITE_BYTES, lbl),
+        series_key(Metric.DISKIO_READ_OPS, lbl),
+        series_key(Metric.DISKIO_WRITE_OPS, lbl),
     )
 
 

@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey
+from agent.collectors.base import Sample, series_key
 from agent.collectors.psutil_facade import HostReader, PsutilReader
+from eus.names import Metric
 
-UPTIME = SeriesKey("host.uptime_seconds", unit="seconds")
-PROCESSES = SeriesKey("host.processes", unit="count")
+UPTIME = series_key(Metric.HOST_UPTIME_SECONDS)
+PROCESSES = series_key(Metric.HOST_PROCESSES)
 
 
 def host_samples(now: float, boot_time: float, pid_count: int) -> list[Sample]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.base import Sample, series_key
 from agent.collectors.psutil_facade import HostReader, PsutilReader
+from eus.names import Label, Metric
 
-_KEYS = tuple(SeriesKey("load.avg", labels(period=p)) for p in ("1m", "5m", "15m"))
+_KEYS = tuple(series_key(Metric.LOAD_AVG, {Label.PERIOD: p}) for p in ("1m", "5m", "15m"))
 
 
 def load_samples(loadavg: tuple[float, float, float]) -> list[Sample]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey
+from agent.collectors.base import Sample, series_key
 from agent.collectors.psutil_facade import HostReader, PsutilReader, VirtualMemory
+from eus.names import Metric
 
-TOTAL = SeriesKey("memory.total_bytes", unit="bytes")
-USED = SeriesKey("memory.used_bytes", unit="bytes")
-AVAILABLE = SeriesKey("memory.available_bytes", unit="bytes")
-PERCENT = SeriesKey("memory.percent", unit="percent")
+TOTAL = series_key(Metric.MEMORY_TOTAL_BYTES)
+USED = series_key(Metric.MEMORY_USED_BYTES)
+AVAILABLE = series_key(Metric.MEMORY_AVAILABLE_BYTES)
+PERCENT = series_key(Metric.MEMORY_PERCENT)
 
 
 def memory_samples(vm: VirtualMemory) -> list[Sample]:

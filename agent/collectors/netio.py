@@ -9,28 +9,28 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, labels
+from agent.collectors.base import Sample, SeriesKey, series_key
 from agent.collectors.psutil_facade import HostReader, NetIO, PsutilReader
+from eus.names import Label, Metric
 
 LOOPBACK = frozenset({"lo", "lo0"})  # Linux, BSD/macOS
 
-_FIELDS = (  # (metric, unit, NetIO field)
-    ("net.rx_bytes", "bytes", "bytes_recv"),
-    ("net.tx_bytes", "bytes", "bytes_sent"),
-    ("net.rx_packets", "count", "packets_recv"),
-    ("net.tx_packets", "count", "packets_sent"),
-    ("net.rx_errors", "count", "errin"),
-    ("net.tx_errors", "count", "errout"),
-    ("net.rx_drops", "count", "dropin"),
-    ("net.tx_drops", "count", "dropout"),
+_FIELDS = (  # (metric, NetIO field)
+    (Metric.NET_RX_BYTES, "bytes_recv"),
+    (Metric.NET_TX_BYTES, "bytes_sent"),
+    (Metric.NET_RX_PACKETS, "packets_recv"),
+    (Metric.NET_TX_PACKETS, "packets_sent"),
+    (Metric.NET_RX_ERRORS, "errin"),
+    (Metric.NET_TX_ERRORS, "errout"),
+    (Metric.NET_RX_DROPS, "dropin"),
+    (Metric.NET_TX_DROPS, "dropout"),
 )
-_FIELD_INDEX = tuple(NetIO._fields.index(field) for _, _, field in _FIELDS)
+_FIELD_INDEX = tuple(NetIO._fields.index(field) for _, field in _FIELDS)
 
 
 @lru_cache(maxsize=1024)
 def _keys(iface: str) -> tuple[SeriesKey, ...]:
-    lbl = labels(iface=iface)
-    return tuple(SeriesKey(name, lbl, unit=unit, monotonic=True) for name, unit, _ in _FIELDS)
+    return tuple(series_key(metric, {Label.IFACE: iface}) for metric, _ in _FIELDS)
 
 
 def netio_samples(per_nic: Mapping[str, NetIO]) -> list[Sample]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey
+from agent.collectors.base import Sample, series_key
 from agent.collectors.psutil_facade import HostReader, PsutilReader, SwapMemory
+from eus.names import Metric
 
-TOTAL = SeriesKey("swap.total_bytes", unit="bytes")
-USED = SeriesKey("swap.used_bytes", unit="bytes")
-PERCENT = SeriesKey("swap.percent", unit="percent")
+TOTAL = series_key(Metric.SWAP_TOTAL_BYTES)
+USED = series_key(Metric.SWAP_USED_BYTES)
+PERCENT = series_key(Metric.SWAP_PERCENT)
 
 
 def swap_samples(sw: SwapMemory) -> list[Sample]:

@@ -26,6 +26,7 @@ from agent.functions.params import ParamError, ParamReader
 from agent.functions.scheduler import Scheduler
 from agent.functions.spec import Defaults, Spec, from_proto, from_table
 from eus.atomic import write_atomic
+from eus.names import CommandKind
 from eus.settings import unknown_keys
 from eus.v1 import eus_pb2
 
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 SETTINGS = ("enabled", "interval_s", "timeout_s", "workers")
 PUSHED_FILE = "pushed.binpb"
-COMMAND_CHECK = "functions.check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +133,7 @@ class FunctionsExtension:
 
     def handle_command(self, command: eus_pb2.Command) -> eus_pb2.CommandResult | None:
         """``functions.check`` with ``args.id``: run that function now ("check again")."""
-        if command.kind != COMMAND_CHECK:
+        if command.kind != CommandKind.FUNCTIONS_CHECK:
             return None
         fid = command.args.get("id", "")
         spec = self.scheduler.spec(fid)

@@ -23,12 +23,11 @@ from agent.inventory.diff import BySource, diff, flatten, merge
 from agent.inventory.facade import HostIO, LocalHost
 from agent.inventory.settings import Settings
 from agent.inventory.sources import Source, for_platform
+from eus.names import CommandKind
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
 
-COMMAND_COLLECT = "inventory.collect"
-COMMAND_FULL = "inventory.full"
 _STOP_JOIN_S = 5.0
 
 
@@ -90,10 +89,10 @@ class InventoryExtension:
         """Nothing in AgentConfig concerns the inventory (yet)."""
 
     def handle_command(self, command: eus_pb2.Command) -> eus_pb2.CommandResult | None:
-        if command.kind not in (COMMAND_COLLECT, COMMAND_FULL):
+        if command.kind not in (CommandKind.INVENTORY_COLLECT, CommandKind.INVENTORY_FULL):
             return None
         try:
-            summary = self.run_now(full=command.kind == COMMAND_FULL)
+            summary = self.run_now(full=command.kind == CommandKind.INVENTORY_FULL)
         except Exception as exc:
             log.exception("inventory command %s failed", command.id)
             return self._result(command, ok=False, message=f"inventory failed: {type(exc).__name__}: {exc}")

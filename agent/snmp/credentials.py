@@ -17,13 +17,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from eus.snmp_target import WEAK_AUTH, WEAK_PRIV, credential_problems
 from eus.v1 import eus_pb2
 
-AUTH_PROTOCOLS = ("SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "MD5")
-PRIV_PROTOCOLS = ("AES", "AES-192", "AES-256", "AES-192-BLUMENTHAL", "AES-256-BLUMENTHAL", "DES")
-WEAK = frozenset({"MD5", "DES"})
-MIN_KEY = 8  # RFC 3414: shorter passphrases are refused by agents
-VERSIONS = ("3", "2c", "1")
+WEAK = WEAK_AUTH | WEAK_PRIV
 
 
 class CredentialError(ValueError):
@@ -75,60 +72,25 @@ class Credentials:
 
 
 def from_target(target: eus_pb2.SnmpTarget) -> Credentials:
-    """Validate a target's credentials; raises :class:`CredentialError` naming the problem."""
+    """Validate a target's credentials by the rules every side uses (``eus.snmp_target``);
+    raises :class:`CredentialError` naming every problem."""
+    problems = credential_problems(target)
+    if problems:
+        raise CredentialError(" ".join(p.message for p in problems))
     version = target.version.strip().lower() or "3"
-    if version not in VERSIONS:
-        raise CredentialError(f"version {target.version!r} is not one of 3, 2c, 1")
     if version != "3":
-        if not target.legacy:
-            raise CredentialError(
-                f"SNMPv{version} is refused without the legacy flag (the community travels in clear text)"
-            )
-        if not target.community:
-            raise CredentialError(f"SNMPv{version} needs a community")
         return Credentials(version=version, legacy=True, community=target.community)
-    return _v3(target)
-
-
-def _v3(target: eus_pb2.SnmpTarget) -> Credentials:
-    if not target.user:
-        raise CredentialError("SNMPv3 needs a user name")
-    if len(target.user) > 32:
-        raise CredentialError("the SNMPv3 user name is longer than 32 characters")
     auth, priv = target.auth_protocol.strip().upper(), target.priv_protocol.strip().upper()
-    if auth and auth not in AUTH_PROTOCOLS:
-        raise CredentialError(
-            f"auth protocol {target.auth_protocol!r} is not one of {', '.join(AUTH_PROTOCOLS)}"
-        )
-    if priv and priv not in PRIV_PROTOCOLS:
-        raise CredentialError(
-            f"privacy protocol {target.priv_protocol!r} is not one of {', '.join(PRIV_PROTOCOLS)}"
-        )
-    if priv and not auth:
-        raise CredentialError("privacy without authentication is not possible in SNMPv3")
-    if auth and len(target.auth_key) < MIN_KEY:
-        raise CredentialError(f"the authentication key must have at least {MIN_KEY} characters")
-    if priv and len(target.priv_key) < MIN_KEY:
-        raise CredentialError(f"the privacy key must have at least {MIN_KEY} characters")
-    creds = Credentials(
+    return Credentials(
         version="3",
         legacy=target.legacy,
-        user=target.user,
+        user=target.user.strip(),
         auth_protocol=auth,
         auth_key=target.auth_key if auth else "",
         priv_protocol=priv,
         priv_key=target.priv_key if priv else "",
         context=target.context,
     )
-    if not target.legacy:
-        if creds.security_level != "authPriv":
-            raise CredentialError(
-                f"SNMPv3 {creds.security_level} is refused without the legacy flag (authPriv is required)"
-            )
-        weak = sorted({auth, priv} & WEAK)
-        if weak:
-            raise CredentialError(f"{' and '.join(weak)} are refused without the legacy flag")
-    return creds
 
 
 def pysnmp_protocols(creds: Credentials) -> tuple[Any, Any]:

@@ -10,8 +10,8 @@ Trap listener: the pushed one when it is enabled, else the file's.
 File target list: once per process, when the first ``AgentConfig`` has been applied (the
 collector sends one after Hello to every agent it knows as a gateway), the extension
 reports the file's complete target list — ids and names, the empty list included — as an
-event of kind :data:`FILE_TARGETS_KIND`. That is how the collector learns a target was
-removed from the file (``collector/snmp/lifecycle.py``); the file is read once per
+event of kind :attr:`eus.names.EventKind.SNMP_FILE_TARGETS`. That is how the collector
+learns a target was removed from the file (``collector/snmp/lifecycle.py``); the file is read once per
 process, so the list cannot change before the next start.
 """
 
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from agent.extensions import ExtensionContext
 from agent.snmp.settings import SettingsError, SnmpSettings, TargetSpec, TrapSettings, check_target
+from eus.names import EventKind
 from eus.v1 import eus_pb2
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FILE_TARGETS_KIND = "snmp.file_targets"  # collector/snmp/lifecycle.py reads it
 SHOWN_IDS = 20  # target ids in the event's message; attrs carry them all
 
 
@@ -44,7 +44,7 @@ def file_targets_event(targets: tuple[eus_pb2.SnmpTarget, ...], ts_ms: int) -> e
         message = "no SNMP targets in agent.toml"
     return eus_pb2.Event(
         ts_ms=ts_ms,
-        kind=FILE_TARGETS_KIND,
+        kind=EventKind.SNMP_FILE_TARGETS,
         source="agent.toml",
         severity="info",
         message=message,

@@ -31,25 +31,14 @@ let the gateway learn it by polling that device with the same user.
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from agent.snmp.credentials import CredentialError, Credentials, from_target
+from eus import snmp_target
 from eus.settings import to_bool, to_int, to_seconds, unknown_keys
 from eus.v1 import eus_pb2
-
-DEFAULT_PORT = 161
-DEFAULT_INTERVAL_S = 60.0
-DEFAULT_TIMEOUT_S = 2.0
-DEFAULT_RETRIES = 1
-MIN_INTERVAL_S = 1.0
-MAX_TIMEOUT_S = 60.0
-MAX_RETRIES = 10
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-HEX_RE = re.compile(r"^(0x)?([0-9a-fA-F]{2}){5,32}$")
 
 _TARGET_FIELDS = {f.name for f in eus_pb2.SnmpTarget.DESCRIPTOR.fields}
 _SECTION_KEYS = {
@@ -106,48 +95,25 @@ class TargetSpec:
     def address(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
-    def param_float(self, key: str, default: float) -> float:
-        try:
-            value = float(self.params.get(key, default))
-        except ValueError:
-            return default
-        return value if math.isfinite(value) else default
-
 
 def check_target(target: eus_pb2.SnmpTarget) -> TargetSpec:
-    """Defaults applied and validated; raises :class:`SettingsError` naming the problem."""
-    where = f"SNMP target {target.id!r}" if target.id else "an SNMP target"
-    if not ID_RE.fullmatch(target.id):
-        raise SettingsError(f"{where}: id must be 1-128 letters, digits, '.', '_', ':' or '-'")
-    if not target.host.strip() or any(c.isspace() for c in target.host.strip()):
-        raise SettingsError(f"{where}: host is missing or malformed")
-    port = target.port or DEFAULT_PORT
-    if not 1 <= port <= 65535:
-        raise SettingsError(f"{where}: port {port} is not in 1..65535")
-    interval = target.interval_s or DEFAULT_INTERVAL_S
-    timeout = target.timeout_s or DEFAULT_TIMEOUT_S
-    if not math.isfinite(interval) or interval < MIN_INTERVAL_S:
-        raise SettingsError(f"{where}: interval_s must be at least {MIN_INTERVAL_S:g}")
-    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT_S:
-        raise SettingsError(f"{where}: timeout_s must be in (0, {MAX_TIMEOUT_S:g}]")
-    retries = target.retries or DEFAULT_RETRIES  # proto3: 0 means "not set"
-    if retries > MAX_RETRIES:
-        raise SettingsError(f"{where}: retries must be at most {MAX_RETRIES}")
-    try:
-        creds = from_target(target)
-    except CredentialError as exc:
-        raise SettingsError(f"{where}: {exc}") from None
+    """Defaults applied and validated by the rules every side uses (``eus.snmp_target``);
+    raises :class:`SettingsError` naming every problem."""
+    problems = snmp_target.problems(target)
+    if problems:
+        where = f"SNMP target {target.id!r}" if target.id else "an SNMP target"
+        raise SettingsError(f"{where}: " + " ".join(p.message for p in problems))
     return TargetSpec(
         id=target.id,
-        name=target.name or target.host,
+        name=target.name or target.host.strip(),
         host=target.host.strip(),
-        port=port,
-        interval_s=float(interval),
-        timeout_s=float(timeout),
-        retries=int(retries),
-        profiles=tuple(dict.fromkeys(p.strip().lower() for p in target.profiles if p.strip())),
+        port=snmp_target.port(target),
+        interval_s=snmp_target.interval_s(target),
+        timeout_s=snmp_target.timeout_s(target),
+        retries=snmp_target.retries(target),
+        profiles=snmp_target.profiles(target),
         params=dict(target.params),
-        credentials=creds,
+        credentials=from_target(target),
     )
 
 
@@ -220,11 +186,12 @@ def target_from_table(
 
 def _trap_user(table: Mapping[str, Any], where: str) -> eus_pb2.SnmpTarget:
     user = target_from_table(table, where, extra=frozenset({"engine_id"}))
-    engine_id = str(table.get("engine_id", "")).strip()
-    if engine_id:
-        if not HEX_RE.fullmatch(engine_id):
+    raw = str(table.get("engine_id", "")).strip()
+    if raw:
+        engine_id = snmp_target.engine_id(raw)
+        if engine_id is None:
             raise SettingsError(f"{where}.engine_id: must be 5-32 octets in hex")
-        user.params["engine_id"] = engine_id.lower().removeprefix("0x")
+        user.params["engine_id"] = engine_id
     user.version = "3"
     user.legacy = True  # a trap user's level is the sender's choice; the listener only verifies
     try:

@@ -19,6 +19,7 @@ from typing import Any
 from agent.snmp.oids import Oid, VarBind, dotted, oid
 from agent.snmp.profiles.base import pretty
 from agent.snmp.settings import TrapSettings
+from eus.names import EventKind
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def build_event(
         attrs.setdefault(dotted(name), pretty(value))
     return eus_pb2.Event(
         ts_ms=ts_ms,
-        kind="snmp.trap",
+        kind=EventKind.SNMP_TRAP,
         source=source,
         severity="warning" if trap_oid in WARNING_TRAPS else "info",
         message=TRAP_NAMES.get(

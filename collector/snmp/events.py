@@ -16,8 +16,8 @@ import duckdb
 from collector.snmp.links import norm_address
 from collector.snmp.models import NetworkDevice
 from collector.tsdb.timestamps import naive_utc
+from eus.names import EventKind
 
-TRAP_KIND = "snmp.trap"
 MAX_EVENTS = 1000
 DEFAULT_SPAN = timedelta(days=7)
 # Attributes the page shows as columns; the rest are the trap's varbinds.
@@ -67,7 +67,7 @@ def trap_events(
         "SELECT device_id, ts, kind, source, severity, message, attrs FROM events "
         "WHERE list_contains(?, device_id) AND kind = ? AND ts >= ?"
     )
-    params: list[object] = [sorted(gateway_ids), TRAP_KIND, start]
+    params: list[object] = [sorted(gateway_ids), EventKind.SNMP_TRAP.value, start]
     if target is not None:
         sql += " AND json_extract_string(attrs, '$.target') = ?"
         params.append(target)

@@ -13,21 +13,31 @@ from dataclasses import dataclass, field
 
 from collector.snmp.rates import latest_rate, with_uptime
 from collector.tsdb.queries import SeriesInfo
+from eus.names import Label, Metric
 
-COUNTERS = {
-    "snmp.if.in_octets": "in_bps",
-    "snmp.if.out_octets": "out_bps",
-    "snmp.if.in_errors": "in_errors_ps",
-    "snmp.if.out_errors": "out_errors_ps",
-    "snmp.if.in_discards": "in_discards_ps",
-    "snmp.if.out_discards": "out_discards_ps",
+COUNTERS: Mapping[str, str] = {  # metric -> the row's rate attribute
+    Metric.SNMP_IF_IN_OCTETS: "in_bps",
+    Metric.SNMP_IF_OUT_OCTETS: "out_bps",
+    Metric.SNMP_IF_IN_ERRORS: "in_errors_ps",
+    Metric.SNMP_IF_OUT_ERRORS: "out_errors_ps",
+    Metric.SNMP_IF_IN_DISCARDS: "in_discards_ps",
+    Metric.SNMP_IF_OUT_DISCARDS: "out_discards_ps",
 }
-GAUGES = {
-    "snmp.if.oper_status": "oper_status",
-    "snmp.if.admin_status": "admin_status",
-    "snmp.if.speed_bps": "speed_bps",
+OCTETS = frozenset({Metric.SNMP_IF_IN_OCTETS, Metric.SNMP_IF_OUT_OCTETS})
+GAUGES: Mapping[str, str] = {  # metric -> the row's attribute
+    Metric.SNMP_IF_OPER_STATUS: "oper_status",
+    Metric.SNMP_IF_ADMIN_STATUS: "admin_status",
+    Metric.SNMP_IF_SPEED_BPS: "speed_bps",
 }
-UPTIME = "snmp.sys.uptime_s"
+UPTIME = Metric.SNMP_SYS_UPTIME_S
+# What this module reads (metric -> label keys), checked by tests/test_vocabulary.py against what
+# the agent emits.
+_IF_LABELS = frozenset({Label.IF_INDEX, Label.IF_NAME})
+READS: Mapping[Metric, frozenset[Label]] = {
+    **{Metric(m): _IF_LABELS for m in (*COUNTERS, *GAUGES)},
+    **{m: _IF_LABELS | {Label.BITS} for m in OCTETS},
+    UPTIME: frozenset(),
+}
 OPER_STATUS = {
     1: "up",
     2: "down",
@@ -93,11 +103,11 @@ def interface_rows(
     uptime: Points = next((points.get(s.id, []) for s in series if s.name == UPTIME), [])
     counters: list[tuple[InterfaceRow, SeriesInfo]] = []
     for s in series:
-        index = s.labels.get("ifIndex")
+        index = s.labels.get(Label.IF_INDEX)
         if index is None or (s.name not in COUNTERS and s.name not in GAUGES):
             continue
         row = rows.setdefault(index, InterfaceRow(index))
-        row.name = row.name or s.labels.get("ifName", "")
+        row.name = row.name or s.labels.get(Label.IF_NAME, "")
         if s.name in GAUGES and points.get(s.id):
             setattr(row, GAUGES[s.name], points[s.id][-1][1])
         elif s.name in COUNTERS:
@@ -106,11 +116,11 @@ def interface_rows(
         pts = points.get(s.id, [])
         if not pts:
             continue
-        bits = 32 if s.labels.get("bits") == "32" else 64
-        if s.name.endswith("_octets"):
+        bits = 32 if s.labels.get(Label.BITS) == "32" else 64
+        octets = s.name in OCTETS
+        if octets:
             row.counter_bits = bits
-        row.totals[s.name.removeprefix("snmp.if.")] = pts[-1][1]
-        octets = s.name.endswith("_octets")
+        row.totals[s.name.removeprefix("snmp.if.")] = pts[-1][1]  # the page's keys: "in_octets" ...
         cap = row.speed_bps / 8 * HEADROOM if octets and row.speed_bps else None
         per_s = latest_rate(with_uptime(pts, uptime), bits=bits, max_rate=cap)
         if per_s is not None and octets:

@@ -1,12 +1,12 @@
 """A gateway's agent.toml targets over time: what its report of them means (pure).
 
 Whenever a gateway agent starts, its SNMP extension reports the complete list of the
-targets its own agent.toml configures, as an event of kind :data:`FILE_TARGETS_KIND` on
-the gateway (attrs: target id -> name; none at all is the empty list). The collector
-compares the list with the gateway's devices of origin ``agent-file``: a listed target
-without a device gets one, a retired device that is listed again comes back (same id),
-and a device that is no longer listed is retired. Centrally configured devices are never
-part of this.
+targets its own agent.toml configures, as an event of kind
+:attr:`eus.names.EventKind.SNMP_FILE_TARGETS` on the gateway (attrs: target id -> name;
+none at all is the empty list). The collector compares the list with the gateway's
+devices of origin ``agent-file``: a listed target without a device gets one, a retired
+device that is listed again comes back (same id), and a device that is no longer listed
+is retired. Centrally configured devices are never part of this.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from collector.bus import BatchCommitted
 from collector.snmp.models import NetworkDevice, parse_target_id
+from eus.names import EventKind
 
-FILE_TARGETS_KIND = "snmp.file_targets"  # agent/snmp/extension.py sends it
 MAX_FILE_TARGETS = 10_000  # a longer list is refused whole, never cut (cutting would retire)
 MAX_TARGET_ID = 100  # NetworkDevice.agent_target_id
 MAX_NAME = 200
@@ -28,7 +28,7 @@ def listed_targets(event: BatchCommitted) -> dict[str, str] | None:
 
     The newest report in the batch counts. Ids the collector can never hold as a file
     device (too long, or ``snmp-<n>``, the form of central ids) are left out."""
-    reports = [e for e in event.events if e.kind == FILE_TARGETS_KIND]
+    reports = [e for e in event.events if e.kind == EventKind.SNMP_FILE_TARGETS]
     if not reports:
         return None
     attrs = max(reports, key=lambda e: e.ts_ms).attrs

@@ -6,10 +6,12 @@ Secrets (community, USM keys, trap communities) are stored only as ciphertext ma
 
 A device removed from its gateway's agent.toml is *retired* (``retired_at``), not deleted:
 its history stays, and it comes back with the same id when the file lists it again.
-Retired devices are left out of every ORM SELECT of :class:`NetworkDevice` in any session
-(SQLAlchemy's documented global-criteria recipe: ``do_orm_execute`` adding
-``with_loader_criteria``), so no list, page or gateway configuration shows them; code that
-needs them asks with ``.execution_options(include_retired=True)``.
+Retired devices are left out of every ORM SELECT of :class:`NetworkDevice` in the store's
+sessions (SQLAlchemy's documented global-criteria recipe: :func:`hide_retired`, a
+``do_orm_execute`` hook adding ``with_loader_criteria``, which ``collector.store.db.Store``
+attaches to its session factory — not to every Session, at import), so no list, page or
+gateway configuration shows them; code that needs them asks with
+``.execution_options(include_retired=True)``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, ORMExecuteState, mapped_column, with_loader_criteria
 
 from collector.store.models import Base, utcnow
 from collector.store.utc import UtcDateTime
@@ -116,8 +118,7 @@ class SnmpPushRequest(Base):
     requested_by: Mapped[str] = mapped_column(String(100), default="")
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _hide_retired(state: ORMExecuteState) -> None:
+def hide_retired(state: ORMExecuteState) -> None:
     """Leave retired devices out of ORM SELECTs unless ``include_retired`` is set."""
     if (
         state.is_select

@@ -12,17 +12,34 @@ from dataclasses import dataclass, field
 
 from collector.functions.queries import FunctionState
 from collector.tsdb.queries import SeriesInfo
+from eus.names import Label, Metric
 
 Points = Sequence[tuple[float, float]]
 
-UPS_SERIES = (
-    "snmp.ups.battery_charge_percent",
-    "snmp.ups.runtime_s",
-    "snmp.ups.load_percent",
-    "snmp.ups.input_voltage_v",
-    "snmp.ups.output_voltage_v",
-    "snmp.ups.battery_status",
-)
+UPS_SERIES: Mapping[str, str] = {  # metric -> the page's key in UpsPanel.values
+    Metric.SNMP_UPS_BATTERY_CHARGE_PERCENT: "battery_charge_percent",
+    Metric.SNMP_UPS_RUNTIME_S: "runtime_s",
+    Metric.SNMP_UPS_LOAD_PERCENT: "load_percent",
+    Metric.SNMP_UPS_INPUT_VOLTAGE_V: "input_voltage_v",
+    Metric.SNMP_UPS_OUTPUT_VOLTAGE_V: "output_voltage_v",
+    Metric.SNMP_UPS_BATTERY_STATUS: "battery_status",
+}
+SUPPLY_FIELDS: Mapping[str, str] = {  # metric -> SupplyRow attribute
+    Metric.SNMP_PRINTER_SUPPLY_PERCENT: "percent",
+    Metric.SNMP_PRINTER_SUPPLY_LEVEL: "level",
+    Metric.SNMP_PRINTER_SUPPLY_CAPACITY: "capacity",
+}
+STORAGE_SIZE, STORAGE_USED = Metric.SNMP_HR_STORAGE_SIZE_BYTES, Metric.SNMP_HR_STORAGE_USED_BYTES
+CPU_LOAD = Metric.SNMP_HR_CPU_LOAD_PERCENT
+# What this module reads (metric -> label keys), checked by tests/test_vocabulary.py against what
+# the agent emits.
+READS: Mapping[Metric, frozenset[Label]] = {
+    **{Metric(m): frozenset() for m in UPS_SERIES},
+    **{Metric(m): frozenset({Label.INDEX, Label.DESCR, Label.COLOR}) for m in SUPPLY_FIELDS},
+    STORAGE_SIZE: frozenset({Label.INDEX, Label.DESCR}),
+    STORAGE_USED: frozenset({Label.INDEX, Label.DESCR}),
+    CPU_LOAD: frozenset({Label.INDEX}),
+}
 # upsBatteryStatus (UPS-MIB) and upsBasicBatteryStatus (PowerNet-MIB) share these codes.
 BATTERY_STATUS = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
 
@@ -57,7 +74,7 @@ class SupplyRow:
 
 @dataclass
 class UpsPanel:
-    values: dict[str, float] = field(default_factory=dict)  # series name without "snmp.ups."
+    values: dict[str, float] = field(default_factory=dict)  # by the keys of UPS_SERIES
     state: FunctionState | None = None
 
     @property
@@ -92,18 +109,13 @@ def supply_rows(
 ) -> list[SupplyRow]:
     """One row per printer supply (prtMarkerSuppliesIndex), with the gateway's verdict."""
     rows: dict[str, SupplyRow] = {}
-    fields = {
-        "snmp.printer.supply_percent": "percent",
-        "snmp.printer.supply_level": "level",
-        "snmp.printer.supply_capacity": "capacity",
-    }
     for s in series:
-        if s.name not in fields or "index" not in s.labels:
+        if s.name not in SUPPLY_FIELDS or Label.INDEX not in s.labels:
             continue
-        row = rows.setdefault(s.labels["index"], SupplyRow(s.labels["index"]))
-        row.descr = row.descr or s.labels.get("descr", "")
-        row.color = row.color or s.labels.get("color", "")
-        setattr(row, fields[s.name], _newest(points, s.id))
+        row = rows.setdefault(s.labels[Label.INDEX], SupplyRow(s.labels[Label.INDEX]))
+        row.descr = row.descr or s.labels.get(Label.DESCR, "")
+        row.color = row.color or s.labels.get(Label.COLOR, "")
+        setattr(row, SUPPLY_FIELDS[s.name], _newest(points, s.id))
     states = _by_id(functions)
     prefix = supply_id(target, "")
     for fid, state in states.items():  # a verdict without readings still shows
@@ -126,7 +138,7 @@ def ups_panel(
         if s.name in UPS_SERIES:
             value = _newest(points, s.id)
             if value is not None:
-                panel.values[s.name.removeprefix("snmp.ups.")] = value
+                panel.values[UPS_SERIES[s.name]] = value
     return panel if panel.values or panel.state else None
 
 
@@ -137,14 +149,14 @@ def host_resources(
     storage: dict[str, StorageRow] = {}
     cpus: list[tuple[str, float]] = []
     for s in series:
-        index = s.labels.get("index", "")
+        index = s.labels.get(Label.INDEX, "")
         value = _newest(points, s.id)
-        if s.name in ("snmp.hr.storage_size_bytes", "snmp.hr.storage_used_bytes"):
-            row = storage.setdefault(index, StorageRow(index, s.labels.get("descr", "")))
-            if s.name.endswith("size_bytes"):
+        if s.name in (STORAGE_SIZE, STORAGE_USED):
+            row = storage.setdefault(index, StorageRow(index, s.labels.get(Label.DESCR, "")))
+            if s.name == STORAGE_SIZE:
                 row.size_bytes = value
             else:
                 row.used_bytes = value
-        elif s.name == "snmp.hr.cpu_load_percent" and value is not None:
+        elif s.name == CPU_LOAD and value is not None:
             cpus.append((index, value))
     return sorted(storage.values(), key=lambda r: (len(r.index), r.index)), sorted(cpus)

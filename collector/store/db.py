@@ -6,18 +6,22 @@ works, so an operator who outgrows one box points ``store_url`` at PostgreSQL.
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from collector.store.models import AuditEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# ``do_orm_execute`` hooks of the areas, as "module:function", attached to every Store's session
+# factory when the Store is made (not to every Session when a module happens to be imported).
+SESSION_HOOKS: tuple[str, ...] = ("collector.snmp.models:hide_retired",)
 
 
 def make_engine(url: str) -> Engine:
@@ -56,6 +60,8 @@ class Store:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        for path in SESSION_HOOKS:
+            event.listen(self._sessions, "do_orm_execute", _hook(path))
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -68,6 +74,12 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _hook(path: str) -> Callable[[ORMExecuteState], None]:
+    module, name = path.split(":")
+    hook: Callable[[ORMExecuteState], None] = getattr(importlib.import_module(module), name)
+    return hook
 
 
 def audit(

@@ -16,6 +16,7 @@ import duckdb
 
 from collector.tsdb import queries
 from collector.tsdb.queries import Points, SeriesInfo, Window
+from eus.names import Label, Metric
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,13 @@ class Combine(enum.StrEnum):
 class Line:
     """One metric name drawn on a chart."""
 
-    metric: str
+    metric: Metric
     label: str = ""
     rate: bool = False  # a counter: draw its per-second rate
     combine: Combine = Combine.SUM
-    match: Mapping[str, str] = field(default_factory=dict)
+    match: Mapping[str, str] = field(default_factory=dict)  # label keys are eus.names.Label
     exclude: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    label_key: str = ""
+    label_key: Label | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +71,21 @@ class Chart:
 CHARTS: Mapping[str, Chart] = {
     c.key: c
     for c in (
-        Chart("cpu", "CPU", "percent", (Line("cpu.percent", "CPU", match={"cpu": "total"}),)),
-        Chart("memory", "Memory used", "percent", (Line("memory.percent", "memory used"),)),
+        Chart("cpu", "CPU", "percent", (Line(Metric.CPU_PERCENT, "CPU", match={Label.CPU: "total"}),)),
+        Chart("memory", "Memory used", "percent", (Line(Metric.MEMORY_PERCENT, "memory used"),)),
         Chart(
             "disk",
             "Disk used",
             "percent",
-            (Line("disk.percent", combine=Combine.EACH, label_key="mount"),),
+            (Line(Metric.DISK_PERCENT, combine=Combine.EACH, label_key=Label.MOUNT),),
         ),
         Chart(
             "net",
             "Network",
             "bytes/s",
             (
-                Line("net.rx_bytes", "received", rate=True, exclude={"iface": frozenset({"lo"})}),
-                Line("net.tx_bytes", "sent", rate=True, exclude={"iface": frozenset({"lo"})}),
+                Line(Metric.NET_RX_BYTES, "received", rate=True, exclude={Label.IFACE: frozenset({"lo"})}),
+                Line(Metric.NET_TX_BYTES, "sent", rate=True, exclude={Label.IFACE: frozenset({"lo"})}),
             ),
         ),
         Chart(
@@ -92,8 +93,8 @@ CHARTS: Mapping[str, Chart] = {
             "Disk I/O",
             "bytes/s",
             (
-                Line("diskio.read_bytes", "read", rate=True),
-                Line("diskio.write_bytes", "written", rate=True),
+                Line(Metric.DISKIO_READ_BYTES, "read", rate=True),
+                Line(Metric.DISKIO_WRITE_BYTES, "written", rate=True),
             ),
         ),
     )

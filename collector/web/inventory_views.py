@@ -30,11 +30,11 @@ from collector.web.auditing import record
 from collector.web.functions_views import agent_configs
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
 from collector.web.resources import store, tsdb_cursor
+from eus.names import CommandKind
 from eus.v1 import eus_pb2
 
 bp = Blueprint("inventory", __name__)
 
-COMMAND_COLLECT = "inventory.collect"
 COMMAND_TTL_S = 600
 PAGE_CHANGES = 200
 MAX_QUERY = 200
@@ -75,7 +75,7 @@ def collect_now(device_id: int) -> ResponseReturnValue:
     """Ask the agent for its inventory now (it answers with the differences)."""
     command = eus_pb2.Command(
         id=uuid.uuid4().hex,
-        kind=COMMAND_COLLECT,
+        kind=CommandKind.INVENTORY_COLLECT,
         expires_ms=int((time.time() + COMMAND_TTL_S) * 1000),
     )
     configs = agent_configs()

@@ -966,7 +966,7 @@ class SnmpTarget(_message.Message):
     name: _builtins.str
     host: _builtins.str
     port: _builtins.int
-    """default 161"""
+    """default 161 when absent (0 is refused, not "default")"""
     version: _builtins.str
     """"3" (default), "2c" or "1": v1/v2c only with legacy = true"""
     legacy: _builtins.bool
@@ -983,11 +983,11 @@ class SnmpTarget(_message.Message):
     context: _builtins.str
     """v3 context name"""
     interval_s: _builtins.float
-    """default 60"""
+    """default 60 when absent"""
     timeout_s: _builtins.float
-    """default 2"""
+    """default 2 when absent"""
     retries: _builtins.int
-    """default 1"""
+    """default 1 when absent; 0 = ask once, never again"""
     @_builtins.property
     def profiles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """empty = discover by sysObjectID and probing"""
@@ -1002,7 +1002,7 @@ class SnmpTarget(_message.Message):
         id: _builtins.str = ...,
         name: _builtins.str = ...,
         host: _builtins.str = ...,
-        port: _builtins.int = ...,
+        port: _builtins.int | None = ...,
         version: _builtins.str = ...,
         legacy: _builtins.bool = ...,
         community: _builtins.str = ...,
@@ -1012,17 +1012,32 @@ class SnmpTarget(_message.Message):
         priv_protocol: _builtins.str = ...,
         priv_key: _builtins.str = ...,
         context: _builtins.str = ...,
-        interval_s: _builtins.float = ...,
-        timeout_s: _builtins.float = ...,
-        retries: _builtins.int = ...,
+        interval_s: _builtins.float | None = ...,
+        timeout_s: _builtins.float | None = ...,
+        retries: _builtins.int | None = ...,
         profiles: _abc.Iterable[_builtins.str] | None = ...,
         params: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_interval_s", b"_interval_s", "_port", b"_port", "_retries", b"_retries", "_timeout_s", b"_timeout_s", "interval_s", b"interval_s", "port", b"port", "retries", b"retries", "timeout_s", b"timeout_s"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["auth_key", b"auth_key", "auth_protocol", b"auth_protocol", "community", b"community", "context", b"context", "host", b"host", "id", b"id", "interval_s", b"interval_s", "legacy", b"legacy", "name", b"name", "params", b"params", "port", b"port", "priv_key", b"priv_key", "priv_protocol", b"priv_protocol", "profiles", b"profiles", "retries", b"retries", "timeout_s", b"timeout_s", "user", b"user", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_interval_s", b"_interval_s", "_port", b"_port", "_retries", b"_retries", "_timeout_s", b"_timeout_s", "auth_key", b"auth_key", "auth_protocol", b"auth_protocol", "community", b"community", "context", b"context", "host", b"host", "id", b"id", "interval_s", b"interval_s", "legacy", b"legacy", "name", b"name", "params", b"params", "port", b"port", "priv_key", b"priv_key", "priv_protocol", b"priv_protocol", "profiles", b"profiles", "retries", b"retries", "timeout_s", b"timeout_s", "user", b"user", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__interval_s: _TypeAlias = _typing.Literal["interval_s"]  # noqa: Y015
+    _WhichOneofArgType__interval_s: _TypeAlias = _typing.Literal["_interval_s", b"_interval_s"]  # noqa: Y015
+    _WhichOneofReturnType__port: _TypeAlias = _typing.Literal["port"]  # noqa: Y015
+    _WhichOneofArgType__port: _TypeAlias = _typing.Literal["_port", b"_port"]  # noqa: Y015
+    _WhichOneofReturnType__retries: _TypeAlias = _typing.Literal["retries"]  # noqa: Y015
+    _WhichOneofArgType__retries: _TypeAlias = _typing.Literal["_retries", b"_retries"]  # noqa: Y015
+    _WhichOneofReturnType__timeout_s: _TypeAlias = _typing.Literal["timeout_s"]  # noqa: Y015
+    _WhichOneofArgType__timeout_s: _TypeAlias = _typing.Literal["_timeout_s", b"_timeout_s"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__interval_s) -> _WhichOneofReturnType__interval_s | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__port) -> _WhichOneofReturnType__port | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__retries) -> _WhichOneofReturnType__retries | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__timeout_s) -> _WhichOneofReturnType__timeout_s | None: ...
 
 Global___SnmpTarget: _TypeAlias = SnmpTarget  # noqa: Y015
 

@@ -15,40 +15,10 @@ from typing import Any
 
 from agent.collectors.base import Sample
 from agent.collectors.psutil_facade import SnapshotReader
+from eus.catalogue import spec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SNAPSHOTS = ("vm_debian12_virtio", "server_nvme_2nic")
-
-# The dashboard's contract: every metric name with its unit and whether it is a counter.
-CONTRACT: dict[str, tuple[str, bool]] = {
-    "cpu.percent": ("percent", False),
-    "load.avg": ("", False),
-    "memory.total_bytes": ("bytes", False),
-    "memory.used_bytes": ("bytes", False),
-    "memory.available_bytes": ("bytes", False),
-    "memory.percent": ("percent", False),
-    "swap.total_bytes": ("bytes", False),
-    "swap.used_bytes": ("bytes", False),
-    "swap.percent": ("percent", False),
-    "disk.total_bytes": ("bytes", False),
-    "disk.used_bytes": ("bytes", False),
-    "disk.free_bytes": ("bytes", False),
-    "disk.percent": ("percent", False),
-    "diskio.read_bytes": ("bytes", True),
-    "diskio.write_bytes": ("bytes", True),
-    "diskio.read_ops": ("count", True),
-    "diskio.write_ops": ("count", True),
-    "net.rx_bytes": ("bytes", True),
-    "net.tx_bytes": ("bytes", True),
-    "net.rx_packets": ("count", True),
-    "net.tx_packets": ("count", True),
-    "net.rx_errors": ("count", True),
-    "net.tx_errors": ("count", True),
-    "net.rx_drops": ("count", True),
-    "net.tx_drops": ("count", True),
-    "host.uptime_seconds": ("seconds", False),
-    "host.processes": ("count", False),
-}
 
 
 def load_snapshot(name: str) -> dict[str, Any]:
@@ -77,8 +47,10 @@ def render(samples: Iterable[Sample]) -> dict[str, float]:
 
 
 def assert_contract(samples: Iterable[Sample]) -> None:
-    """Every sample is a known metric with the contract's unit and counter flag."""
+    """Every sample is a catalogued metric with its unit, counter flag and labels."""
     for sample in samples:
-        assert sample.key.name in CONTRACT, sample.key.name
-        assert (sample.key.unit, sample.key.monotonic) == CONTRACT[sample.key.name], sample.key
+        known = spec(sample.key.name)
+        assert known is not None, sample.key.name
+        assert (sample.key.unit, sample.key.monotonic) == (known.unit, known.monotonic), sample.key
+        assert known.accepts(frozenset(k for k, _ in sample.key.labels)), sample.key
         assert isinstance(sample.value, float), sample

@@ -225,6 +225,33 @@ class BlackHole:
         self.sock.close()
 
 
+class CountingBlackHole(BlackHole):
+    """A black hole that counts the datagrams (SNMP requests, retries included) it swallows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sock.settimeout(0.2)
+        self.count = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.count += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        super().close()
+
+
 class VersionTap:
     """A UDP relay to ``127.0.0.1:<upstream>`` that records the SNMP version field
     (0 = v1, 1 = v2c, 3 = v3) of every request it forwards."""

@@ -11,7 +11,7 @@ from agent.extensions import ExtensionContext, ExtensionError
 from agent.snmp import create
 from agent.snmp.credentials import CredentialError, from_target, pysnmp_protocols
 from agent.snmp.extension import effective_targets, effective_traps
-from agent.snmp.settings import SettingsError, TrapSettings, check_target, parse
+from agent.snmp.settings import SettingsError, TrapSettings, check_target, parse, target_from_table
 from eus.v1 import eus_pb2
 
 V3: dict[str, Any] = {
@@ -30,19 +30,19 @@ def t(**fields: Any) -> eus_pb2.SnmpTarget:
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"version": "2c", "community": "public"}, "SNMPv2c is refused without the legacy flag"),
-        ({"version": "1", "community": "public"}, "SNMPv1 is refused without the legacy flag"),
-        ({"version": "2c", "legacy": True}, "SNMPv2c needs a community"),
-        ({"version": "4"}, "version '4' is not one of 3, 2c, 1"),
-        ({**V3, "user": ""}, "SNMPv3 needs a user name"),
-        ({**V3, "auth_protocol": "SHA-3"}, "auth protocol 'SHA-3' is not one of"),
-        ({**V3, "priv_protocol": "AES-512"}, "privacy protocol 'AES-512' is not one of"),
-        ({**V3, "auth_key": "short"}, "authentication key must have at least 8"),
-        ({**V3, "priv_key": "short"}, "privacy key must have at least 8"),
-        ({**V3, "auth_protocol": "", "auth_key": ""}, "privacy without authentication"),
-        ({**V3, "priv_protocol": "", "priv_key": ""}, "SNMPv3 authNoPriv is refused without the legacy flag"),
-        ({**V3, "auth_protocol": "MD5"}, "MD5 are refused without the legacy flag"),
-        ({**V3, "priv_protocol": "DES"}, "DES are refused without the legacy flag"),
+        ({"version": "2c", "community": "public"}, "SNMPv2c sends the community in clear text"),
+        ({"version": "1", "community": "public"}, "SNMPv1 sends the community in clear text"),
+        ({"version": "2c", "legacy": True}, "Community: required for SNMPv2c"),
+        ({"version": "4"}, "SNMP version: choose 3, 2c or 1"),
+        ({**V3, "user": ""}, "User: 1 to 32 characters"),
+        ({**V3, "auth_protocol": "SHA-3"}, "Authentication: choose one of"),
+        ({**V3, "priv_protocol": "AES-512"}, "Privacy: choose one of"),
+        ({**V3, "auth_key": "short"}, "Authentication key: 8 to 256 characters"),
+        ({**V3, "priv_key": "short"}, "Privacy key: 8 to 256 characters"),
+        ({**V3, "auth_protocol": "", "auth_key": ""}, "Privacy needs authentication"),
+        ({**V3, "priv_protocol": "", "priv_key": ""}, "authPriv. is insecure"),
+        ({**V3, "auth_protocol": "MD5"}, "MD5 is broken: .*legacy = true"),
+        ({**V3, "priv_protocol": "DES"}, "DES is broken: .*legacy = true"),
     ],
 )
 def test_weak_or_broken_credentials_are_refused_with_a_specific_reason(
@@ -112,6 +112,8 @@ def test_every_protocol_maps_to_a_distinct_pysnmp_service(auth: str, priv: str) 
 def test_target_defaults() -> None:
     spec = check_target(t(**V3))
     assert (spec.port, spec.interval_s, spec.timeout_s, spec.retries) == (161, 60.0, 2.0, 1)
+    assert check_target(t(**V3, retries=0)).retries == 0  # present: "ask once", not "not set"
+    assert check_target(target_from_table({**V3, "id": "a", "host": "h", "retries": 0}, "t")).retries == 0
     assert spec.name == "192.0.2.1"
     assert spec.address == "192.0.2.1:161"
     assert check_target(eus_pb2.SnmpTarget(id="x", host="fe80::1", **V3)).address == "[fe80::1]:161"
@@ -120,13 +122,18 @@ def test_target_defaults() -> None:
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"id": ""}, "id must be"),
-        ({"id": "a b"}, "id must be"),
-        ({"host": ""}, "host is missing"),
-        ({"port": 70000}, "port 70000"),
-        ({"interval_s": 0.5}, "interval_s must be at least 1"),
-        ({"timeout_s": 120}, "timeout_s must be in"),
-        ({"retries": 11}, "retries must be at most 10"),
+        ({"id": ""}, "Id: 1 to 128 letters"),
+        ({"id": "a b"}, "Id: 1 to 128 letters"),
+        ({"host": ""}, "Host: an IPv4 or IPv6 address or a DNS name"),
+        ({"host": "bad host!"}, "Host: an IPv4 or IPv6 address or a DNS name"),
+        ({"port": 70000}, "Port: from 1 to 65535"),
+        ({"port": 0}, "Port: from 1 to 65535"),
+        ({"interval_s": 0.5}, "Interval: from 1 to 86400"),
+        ({"timeout_s": 120}, "Timeout: from 0.1 to 60"),
+        ({"timeout_s": 0}, "Timeout: from 0.1 to 60"),
+        ({"retries": 11}, "Retries: from 0 to 10"),
+        ({"profiles": ["Bad Name"]}, "Profiles: up to 20 names"),
+        ({"params": {"supply_warn_percent": "x"}}, "Supply warning level: from 0 to 100"),
     ],
 )
 def test_bad_target_settings_are_named(fields: dict[str, Any], error: str) -> None:
@@ -169,7 +176,7 @@ def test_section_parsing_from_file_and_environment_values() -> None:
         ({"polling": 1}, r"unknown setting\(s\) polling"),
         ({"targets": "not json"}, "not a JSON array"),
         ({"targets": [{"id": "a", "host": "h", "colour": "red"}]}, r"unknown key\(s\) colour"),
-        ({"targets": [{"id": "a", "host": "h", "version": "2c", "community": "c"}]}, "legacy flag"),
+        ({"targets": [{"id": "a", "host": "h", "version": "2c", "community": "c"}]}, "legacy = true"),
         ({"targets": [{**V3, "id": "a", "host": "h"}, {**V3, "id": "a", "host": "h"}]}, "appears twice"),
         ({"targets": [{**V3, "id": "a", "host": "h", "port": "x"}]}, "port: must be a whole number"),
         ({"trap_enabled": True}, "needs trap_communities or trap_v3_users"),
@@ -188,7 +195,7 @@ def test_the_extension_refuses_a_bad_section_and_can_be_switched_off(tmp_path: A
     def ctx(settings: dict[str, Any]) -> ExtensionContext:
         return ExtensionContext(settings, tmp_path, reports=None, clock=lambda: 0.0)  # type: ignore[arg-type]
 
-    with pytest.raises(ExtensionError, match="legacy flag"):
+    with pytest.raises(ExtensionError, match="legacy = true"):
         create(ctx({"targets": [{"id": "a", "host": "h", "version": "1", "community": "c"}]}))
     assert create(ctx({"enabled": False})) is None
     assert create(ctx({})) is not None  # on by default: the collector may push targets
@@ -202,7 +209,7 @@ def test_pushed_targets_replace_file_targets_with_the_same_id_and_bad_ones_are_r
     ]
     specs, refused = effective_targets(file_targets, pushed)
     assert {s.id: s.host for s in specs} == {"snmp-1": "192.0.2.100", "snmp-2": "192.0.2.2"}
-    assert [(r.id, "legacy flag" in why) for r, why in refused] == [("snmp-3", True)]
+    assert [(r.id, "legacy = true" in why) for r, why in refused] == [("snmp-3", True)]
 
 
 def test_the_pushed_trap_listener_wins_only_when_enabled() -> None:

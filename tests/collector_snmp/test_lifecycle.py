@@ -13,7 +13,7 @@ from sqlalchemy import select
 from collector.bus import BatchCommitted
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.live import LiveStreams
-from collector.snmp.lifecycle import FILE_TARGETS_KIND, FilePlan, listed_targets, plan, retired_note
+from collector.snmp.lifecycle import FilePlan, listed_targets, plan, retired_note
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin
 from collector.snmp.registry import AgentFileTargets, retired_subjects
 from collector.snmp.secrets import SecretBox
@@ -21,6 +21,7 @@ from collector.snmp.service import request_push
 from collector.snmp.targets import SnmpTargets
 from collector.store.db import Store
 from collector.store.models import AuditEntry
+from eus.names import EventKind
 from eus.v1 import eus_pb2
 
 from .conftest import World
@@ -32,7 +33,9 @@ def batch(
     device_id: int, *lists: Mapping[str, str], functions: list[eus_pb2.FunctionResult] | None = None
 ) -> BatchCommitted:
     events = [
-        eus_pb2.Event(ts_ms=1000 + i, kind=FILE_TARGETS_KIND, source="agent.toml", attrs=dict(targets))
+        eus_pb2.Event(
+            ts_ms=1000 + i, kind=EventKind.SNMP_FILE_TARGETS, source="agent.toml", attrs=dict(targets)
+        )
         for i, targets in enumerate(lists)
     ]
     events.append(eus_pb2.Event(ts_ms=5, kind="snmp.trap", source="10.0.0.9", attrs={"lab-ups": "x"}))

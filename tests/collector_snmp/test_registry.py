@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from collector.bus import BatchCommitted
-from collector.snmp.models import NetworkDevice, Origin
+from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin
 from collector.snmp.registry import AgentFileTargets, reported_subjects
 from collector.store.db import Store
 from collector.store.models import AuditEntry
@@ -70,3 +72,29 @@ def test_new_subjects_become_agent_file_devices_once(store: Store, world: World)
         assert [(a.actor, a.customer_id) for a in audits] == [("agent:gw-a", world.customer_a),
                                                               ("agent:gw-b", world.customer_b)]  # fmt: skip
     assert registry.adopt(424242, [("x", "")]) == []  # an unknown gateway adopts nothing
+
+
+def test_the_store_hides_retired_devices_in_its_sessions_only(store: Store, world: World) -> None:
+    """The retired-device filter is attached to the store's session factory, not to every
+    SQLAlchemy Session when the models are imported."""
+    with store.session() as s:
+        for name, retired in (("listed", None), ("retired", datetime.now(UTC))):
+            s.add(
+                NetworkDevice(
+                    customer_id=world.customer_a,
+                    gateway_device_id=world.gateway_a,
+                    name=name,
+                    host="10.9.9.9",
+                    origin=Origin.AGENT_FILE.value,
+                    agent_target_id=name,
+                    retired_at=retired,
+                )
+            )
+    everything = select(NetworkDevice.name).order_by(NetworkDevice.name)
+    with store.session() as s:
+        assert [d.name for d in s.scalars(select(NetworkDevice))] == ["listed"]
+        included = s.scalars(select(NetworkDevice).execution_options(**{INCLUDE_RETIRED: True}))
+        assert sorted(d.name for d in included) == ["listed", "retired"]
+    with Session(store.engine) as other:  # not the store's factory: no hook
+        assert sorted(d.name for d in other.scalars(select(NetworkDevice))) == ["listed", "retired"]
+        assert list(other.scalars(everything)) == ["listed", "retired"]

@@ -25,9 +25,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
+from support.dashboard import Dashboard, technician_and_gateway
 from support.procs import BIN, AgentProc, CollectorProc, base_env, eus
 from support.tsdb import query
 from support.waits import free_udp_port, wait_for
@@ -44,7 +44,6 @@ V3 = {"user": "monuser", "auth_key": "authpass123", "priv_key": "privpass123"}
 ENGINE_ID = "8000000001020304"  # the v3 trap sender's engine id, as the supervisor enters it
 NEXUS_COUNTER = "1.3.6.1.2.1.31.1.1.1.6.436281344"  # ifHCInOctets of Ethernet1/19
 NEXUS_RATE = 125_000  # bytes per second the simulator adds to it
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PRINTER = """\
 1.3.6.1.2.1.1.1.0|4|HP LaserJet M404dn
 1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.11.2.3.9.1
@@ -158,40 +157,6 @@ def snmpsim(tmp_path: Path) -> Iterator[SnmpSim]:
         sim.stop()
 
 
-class Dashboard:
-    """The supervisor's browser, as plain HTTP."""
-
-    def __init__(self, collector: CollectorProc) -> None:
-        self.base = f"http://127.0.0.1:{collector.web_port}"
-        self.http = requests.Session()
-
-    def page(self, path: str) -> str:
-        resp = self.http.get(self.base + path, timeout=30)
-        assert resp.status_code == 200, (path, resp.status_code, resp.text[:500])
-        return resp.text
-
-    def submit(self, form_page: str, action: str, data: dict[str, str]) -> requests.Response:
-        match = CSRF.search(self.page(form_page))
-        assert match, form_page
-        return self.http.post(self.base + action, data={**data, "csrf_token": match.group(1)}, timeout=30)
-
-    def login(self, username: str, password: str) -> None:
-        resp = self.submit("/login", "/login", {"username": username, "password": password})
-        assert resp.status_code == 200 and "/login" not in resp.url, resp.text[:500]
-
-    def first_id(self, path: str, pattern: str) -> int:
-        match = re.search(pattern, self.page(path))
-        assert match, (path, pattern)
-        return int(match.group(1))
-
-    def add_device(self, customer_id: int, form: dict[str, str]) -> int:
-        path = f"/customers/{customer_id}/snmp/new"
-        resp = self.submit(path, path, form)
-        match = re.search(r"/snmp/(\d+)$", resp.url)
-        assert resp.status_code == 200 and match, resp.text[:2000]
-        return int(match.group(1))
-
-
 @dataclass(frozen=True)
 class Added:
     """The network devices the supervisor added (their ids in the collector)."""
@@ -252,13 +217,7 @@ def test_gateway_polls_what_a_supervisor_added_and_forwards_traps(
     tmp_path: Path, collector: CollectorProc, snmpsim: SnmpSim
 ) -> None:
     data = collector.data_dir
-    # a supervisor of Acme only: configuring devices is for supervisors and administrators
-    tech = ["user", "create", "tech", "--role", "supervisor", "--customer", "Acme", "--password-stdin"]
-    eus(data, *tech, stdin=PASSWORD)
-    token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
-    gateway = AgentProc(tmp_path / "gateway", "gateway", {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5"})
-    gateway.enroll(collector, token)
-    gateway.start()
+    gateway, _ = technician_and_gateway(collector, tmp_path / "gateway", PASSWORD)
     web = Dashboard(collector)
     web.login("tech", PASSWORD)
     trap_port = free_udp_port()

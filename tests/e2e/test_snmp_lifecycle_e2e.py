@@ -12,15 +12,14 @@ Its polls before the removal are still in DuckDB.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from agent_snmp.peers import Snmpd
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
+from support.dashboard import Dashboard, technician_and_gateway
 from support.procs import AgentProc, CollectorProc, eus
 from support.tsdb import query
 from support.waits import wait_for
@@ -28,7 +27,6 @@ from support.waits import wait_for
 from collector.store.models import AuditEntry
 
 PASSWORD = "tech-password-snmp-2"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CONFIG_APPLIED = "collector config generation"  # logged by the agent for every AgentConfig
 
 
@@ -91,34 +89,15 @@ def restart(gateway: AgentProc) -> None:
     wait_for(lambda: configs() > before, 60, "the collector's configuration")
 
 
-class Dashboard:
-    def __init__(self, collector: CollectorProc) -> None:
-        self.base = f"http://127.0.0.1:{collector.web_port}"
-        self.http = requests.Session()
-        page = self.http.get(self.base + "/login", timeout=30).text
-        match = CSRF.search(page)
-        assert match
-        data = {"username": "tech", "password": PASSWORD, "csrf_token": match.group(1)}
-        assert "/login" not in self.http.post(self.base + "/login", data=data, timeout=30).url
-
-    def get(self, path: str) -> requests.Response:
-        return self.http.get(self.base + path, timeout=30)
-
-
 @pytest.mark.slow
 def test_a_target_removed_from_agent_toml_is_retired_and_comes_back_with_its_id(
     tmp_path: Path, collector: CollectorProc, snmpd: Snmpd
 ) -> None:
     data = collector.data_dir
-    tech = ["user", "create", "tech", "--role", "technician", "--customer", "Acme", "--password-stdin"]
-    eus(data, *tech, stdin=PASSWORD)
-    token = eus(data, "token", "create", "--customer", "Acme", "--uses", "1").stdout.strip()
     config = tmp_path / "agent.toml"
     config.write_text(agent_toml(snmpd.port, "lab-sw", "lab-ups"))
-    env = {"EUS_AGENT_BATCH_FLUSH_INTERVAL_S": "0.5", "EUS_AGENT_CONFIG": str(config)}
-    gateway = AgentProc(tmp_path / "gateway", "gateway", env)
-    agent_id = gateway.enroll(collector, token)
-    gateway.start()
+    env = {"EUS_AGENT_CONFIG": str(config)}
+    gateway, agent_id = technician_and_gateway(collector, tmp_path / "gateway", PASSWORD, env)
     try:
         wait_for(
             lambda: {"Lab switch", "Lab UPS"} <= set(devices(data)), 120, "both file targets as devices", 1
@@ -139,6 +118,7 @@ def test_a_target_removed_from_agent_toml_is_retired_and_comes_back_with_its_id(
         assert (gw["central"], gw["agent_toml"], gw["removed_from_agent_toml"]) == (1, 1, ["lab-sw"])
 
         web = Dashboard(collector)
+        web.login("tech", PASSWORD)
         customer_id = eus(data, "customer", "list", "--no-headers").stdout.split("\t", 1)[0]
         listing = web.get(f"/customers/{customer_id}/snmp").text
         assert "Lab UPS" in listing and "Core router" in listing and "Lab switch" not in listing

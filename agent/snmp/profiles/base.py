@@ -7,8 +7,9 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from agent.collectors.base import Sample, SeriesKey
+from agent.collectors.base import Sample, series_key
 from agent.snmp.oids import IpAddress, Missing, Oid, PollData, Value, dotted
+from eus.names import Label, Metric
 from eus.v1 import eus_pb2
 
 
@@ -124,18 +125,10 @@ def pretty(value: Value) -> str:
     return text(value)
 
 
-def sample(
-    target: str,
-    name: str,
-    unit: str,
-    value: float,
-    labels: Mapping[str, str] | None = None,
-    *,
-    monotonic: bool = False,
-) -> Sample:
-    """One sample of a series about ``target`` (the label ``target`` is always set)."""
-    key = SeriesKey(name, tuple(sorted({**(labels or {}), "target": target}.items())), unit, monotonic)
-    return Sample(key, float(value))
+def sample(target: str, metric: Metric, value: float, labels: Mapping[Label, str] | None = None) -> Sample:
+    """One sample of a series about ``target`` (the label ``target`` is always set); the unit
+    and whether it is a counter come from ``eus.catalogue``."""
+    return Sample(series_key(metric, {**(labels or {}), Label.TARGET: target}), float(value))
 
 
 def item(kind: str, key: str, **attrs: str) -> eus_pb2.InventoryItem:

@@ -13,6 +13,7 @@ from agent.snmp.profiles.base import (
     sample,
     text,
 )
+from eus.names import Label, Metric
 
 HR_STORAGE_DESCR = oid("1.3.6.1.2.1.25.2.3.1.3")
 HR_STORAGE_UNITS = oid("1.3.6.1.2.1.25.2.3.1.4")
@@ -35,17 +36,17 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
         if not units or size is None:
             continue
         labels = {
-            "index": index_str(index),
-            "descr": text(lookup(data, HR_STORAGE_DESCR, index)) or index_str(index),
+            Label.INDEX: index_str(index),
+            Label.DESCR: text(lookup(data, HR_STORAGE_DESCR, index)) or index_str(index),
         }
-        out.samples.append(sample(target.id, "snmp.hr.storage_size_bytes", "bytes", size * units, labels))
+        out.samples.append(sample(target.id, Metric.SNMP_HR_STORAGE_SIZE_BYTES, size * units, labels))
         if used is not None:
-            out.samples.append(sample(target.id, "snmp.hr.storage_used_bytes", "bytes", used * units, labels))
+            out.samples.append(sample(target.id, Metric.SNMP_HR_STORAGE_USED_BYTES, used * units, labels))
     for index, value in sorted(data.column(HR_PROCESSOR_LOAD).items()):
         load = integer(value)
         if load is not None:
             out.samples.append(
-                sample(target.id, "snmp.hr.cpu_load_percent", "percent", load, {"index": index_str(index)})
+                sample(target.id, Metric.SNMP_HR_CPU_LOAD_PERCENT, load, {Label.INDEX: index_str(index)})
             )
     return out
 

@@ -22,6 +22,7 @@ from agent.snmp.profiles.base import (
     sample,
     text,
 )
+from eus.names import Label, Metric
 
 _IF = "1.3.6.1.2.1.2.2.1."
 _IFX = "1.3.6.1.2.1.31.1.1.1."
@@ -67,12 +68,15 @@ STATUS_AND_ERRORS = (
     IF_IN_DISCARDS,
     IF_OUT_DISCARDS,
 )
-STATUS_SERIES = ((IF_OPER_STATUS, "snmp.if.oper_status"), (IF_ADMIN_STATUS, "snmp.if.admin_status"))
+STATUS_SERIES = (
+    (IF_OPER_STATUS, Metric.SNMP_IF_OPER_STATUS),
+    (IF_ADMIN_STATUS, Metric.SNMP_IF_ADMIN_STATUS),
+)
 COUNT_SERIES = (
-    (IF_IN_ERRORS, "snmp.if.in_errors"),
-    (IF_OUT_ERRORS, "snmp.if.out_errors"),
-    (IF_IN_DISCARDS, "snmp.if.in_discards"),
-    (IF_OUT_DISCARDS, "snmp.if.out_discards"),
+    (IF_IN_ERRORS, Metric.SNMP_IF_IN_ERRORS),
+    (IF_OUT_ERRORS, Metric.SNMP_IF_OUT_ERRORS),
+    (IF_IN_DISCARDS, Metric.SNMP_IF_IN_DISCARDS),
+    (IF_OUT_DISCARDS, Metric.SNMP_IF_OUT_DISCARDS),
 )
 
 
@@ -112,25 +116,20 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
     polled = set(data.column(IF_OPER_STATUS)) | set(data.column(IF_HC_IN_OCTETS))
     polled |= set(data.column(IF_IN_OCTETS))
     for index in sorted(polled):
-        labels = {"ifIndex": index_str(index), "ifName": if_name(data, index)}
-        for direction, hc_col, col in (
-            ("in", IF_HC_IN_OCTETS, IF_IN_OCTETS),
-            ("out", IF_HC_OUT_OCTETS, IF_OUT_OCTETS),
+        labels = {Label.IF_INDEX: index_str(index), Label.IF_NAME: if_name(data, index)}
+        for series, hc_col, col in (
+            (Metric.SNMP_IF_IN_OCTETS, IF_HC_IN_OCTETS, IF_IN_OCTETS),
+            (Metric.SNMP_IF_OUT_OCTETS, IF_HC_OUT_OCTETS, IF_OUT_OCTETS),
         ):
-            series = f"snmp.if.{direction}_octets"
             if (hc_value := integer(lookup(data, hc_col, index))) is not None:
-                out.samples.append(sample(target.id, series, "bytes", hc_value, labels, monotonic=True))
+                out.samples.append(sample(target.id, series, hc_value, labels))
             elif (low := integer(lookup(data, col, index))) is not None:
-                bits32 = {**labels, "bits": "32"}
-                out.samples.append(sample(target.id, series, "bytes", low, bits32, monotonic=True))
-        for col, series in COUNT_SERIES:
+                out.samples.append(sample(target.id, series, low, {**labels, Label.BITS: "32"}))
+        for col, series in COUNT_SERIES + STATUS_SERIES:
             if (value := integer(lookup(data, col, index))) is not None:
-                out.samples.append(sample(target.id, series, "count", value, labels, monotonic=True))
-        for col, series in STATUS_SERIES:
-            if (value := integer(lookup(data, col, index))) is not None:
-                out.samples.append(sample(target.id, series, "", value, labels))
+                out.samples.append(sample(target.id, series, value, labels))
         if (speed := speed_bps(data, index)) is not None:
-            out.samples.append(sample(target.id, "snmp.if.speed_bps", "bits/s", speed, labels))
+            out.samples.append(sample(target.id, Metric.SNMP_IF_SPEED_BPS, speed, labels))
     described = set(data.column(IF_DESCR)) | set(data.column(IF_NAME))
     for index in sorted(described):
         if_type = integer(lookup(data, IF_TYPE, index))

@@ -22,6 +22,8 @@ from agent.snmp.profiles.base import (
     sample,
     text,
 )
+from eus import snmp_target
+from eus.names import Label, Metric
 from eus.v1 import eus_pb2
 
 _SUP = "1.3.6.1.2.1.43.11.1.1."
@@ -36,8 +38,6 @@ COLORANT_VALUE = oid("1.3.6.1.2.1.43.12.1.1.4")
 MARKER_LIFE_COUNT = oid("1.3.6.1.2.1.43.10.2.1.4")
 
 RECEPTACLE = 4  # prtMarkerSuppliesClass receptacleThatIsFilled
-DEFAULT_WARN = 15.0
-DEFAULT_CRIT = 5.0
 SUPPLY_TYPES = {
     3: "toner",
     4: "waste toner",
@@ -94,8 +94,8 @@ def judge(
 
 def collect(data: PollData, target: TargetInfo) -> ProfileResult:
     out = ProfileResult()
-    warn = target.param_float("supply_warn_percent", DEFAULT_WARN)
-    crit = target.param_float("supply_crit_percent", DEFAULT_CRIT)
+    warn = target.param_float(snmp_target.SUPPLY_WARN, snmp_target.DEFAULT_SUPPLY_WARN)
+    crit = target.param_float(snmp_target.SUPPLY_CRIT, snmp_target.DEFAULT_SUPPLY_CRIT)
     rows = sorted(set(data.column(SUPPLY_LEVEL)) | set(data.column(SUPPLY_DESCR)))
     for index in rows:
         k = key(index)
@@ -106,13 +106,13 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
         level = integer(lookup(data, SUPPLY_LEVEL, index))
         capacity = integer(lookup(data, SUPPLY_MAX, index))
         pct = percent(level, capacity)
-        labels = {"index": k, "descr": descr, "color": color}
+        labels = {Label.INDEX: k, Label.DESCR: descr, Label.COLOR: color}
         if pct is not None:
-            out.samples.append(sample(target.id, "snmp.printer.supply_percent", "percent", pct, labels))
+            out.samples.append(sample(target.id, Metric.SNMP_PRINTER_SUPPLY_PERCENT, pct, labels))
         if level is not None:
-            out.samples.append(sample(target.id, "snmp.printer.supply_level", "", level, labels))
+            out.samples.append(sample(target.id, Metric.SNMP_PRINTER_SUPPLY_LEVEL, level, labels))
         if capacity is not None:
-            out.samples.append(sample(target.id, "snmp.printer.supply_capacity", "", capacity, labels))
+            out.samples.append(sample(target.id, Metric.SNMP_PRINTER_SUPPLY_CAPACITY, capacity, labels))
         receptacle = integer(lookup(data, SUPPLY_CLASS, index)) == RECEPTACLE
         status, message = judge(descr, pct, level, capacity, receptacle=receptacle, warn=warn, crit=crit)
         metrics = {} if pct is None else {"percent": pct}
@@ -131,14 +131,7 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
         pages = integer(value)
         if pages is not None:
             out.samples.append(
-                sample(
-                    target.id,
-                    "snmp.printer.pages_total",
-                    "count",
-                    pages,
-                    {"index": key(index)},
-                    monotonic=True,
-                )
+                sample(target.id, Metric.SNMP_PRINTER_PAGES_TOTAL, pages, {Label.INDEX: key(index)})
             )
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agent.snmp.oids import PollData, oid
 from agent.snmp.profiles.base import Profile, ProfileResult, TargetInfo, integer, item, pretty, sample, text
 from agent.snmp.vendors import vendor
+from eus.names import Metric
 
 SYS_DESCR = oid("1.3.6.1.2.1.1.1.0")
 SYS_OBJECT_ID = oid("1.3.6.1.2.1.1.2.0")
@@ -30,7 +31,7 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
     out = ProfileResult()
     up = uptime_s(data)
     if up is not None:
-        out.samples.append(sample(target.id, "snmp.sys.uptime_s", "seconds", up))
+        out.samples.append(sample(target.id, Metric.SNMP_SYS_UPTIME_S, up))
     if data.scalar(SYS_DESCR) is not None or data.scalar(SYS_OBJECT_ID) is not None:
         soid = data.scalar(SYS_OBJECT_ID)
         out.inventory.append(

@@ -22,6 +22,7 @@ from agent.snmp.profiles.base import (
     sample,
     text,
 )
+from eus.names import Label, Metric
 from eus.v1 import eus_pb2
 
 _U = "1.3.6.1.2.1.33.1."
@@ -190,27 +191,28 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
     if state is None:
         return out
 
-    def emit(name: str, unit: str, value: float | None, **labels: str) -> None:
+    def emit(metric: Metric, value: float | None, labels: dict[Label, str] | None = None) -> None:
         if value is not None:
-            out.samples.append(sample(target.id, name, unit, value, labels))
+            out.samples.append(sample(target.id, metric, value, labels))
 
-    emit("snmp.ups.battery_charge_percent", "percent", state.charge)
-    emit("snmp.ups.runtime_s", "seconds", state.runtime_s)
-    emit("snmp.ups.battery_status", "", state.battery_status, mib=state.mib)
+    emit(Metric.SNMP_UPS_BATTERY_CHARGE_PERCENT, state.charge)
+    emit(Metric.SNMP_UPS_RUNTIME_S, state.runtime_s)
+    emit(Metric.SNMP_UPS_BATTERY_STATUS, state.battery_status, {Label.MIB: state.mib})
     if state.mib == "PowerNet-MIB":
-        emit("snmp.ups.load_percent", "percent", _num(data.scalar(APC_OUTPUT_LOAD)), line="1")
-        emit("snmp.ups.input_voltage_v", "volts", _num(data.scalar(APC_INPUT_VOLTAGE)), line="1")
-        emit("snmp.ups.output_voltage_v", "volts", _num(data.scalar(APC_OUTPUT_VOLTAGE)), line="1")
+        line1 = {Label.LINE: "1"}
+        emit(Metric.SNMP_UPS_LOAD_PERCENT, _num(data.scalar(APC_OUTPUT_LOAD)), line1)
+        emit(Metric.SNMP_UPS_INPUT_VOLTAGE_V, _num(data.scalar(APC_INPUT_VOLTAGE)), line1)
+        emit(Metric.SNMP_UPS_OUTPUT_VOLTAGE_V, _num(data.scalar(APC_OUTPUT_VOLTAGE)), line1)
         ident = {"model": text(data.scalar(APC_MODEL)), "firmware": text(data.scalar(APC_FIRMWARE))}
         ident |= {"serial": text(data.scalar(APC_SERIAL)), "manufacturer": "APC"}
     else:
-        for column, name, unit in (
-            (UPS_OUTPUT_LOAD, "snmp.ups.load_percent", "percent"),
-            (UPS_INPUT_VOLTAGE, "snmp.ups.input_voltage_v", "volts"),
-            (UPS_OUTPUT_VOLTAGE, "snmp.ups.output_voltage_v", "volts"),
+        for column, metric in (
+            (UPS_OUTPUT_LOAD, Metric.SNMP_UPS_LOAD_PERCENT),
+            (UPS_INPUT_VOLTAGE, Metric.SNMP_UPS_INPUT_VOLTAGE_V),
+            (UPS_OUTPUT_VOLTAGE, Metric.SNMP_UPS_OUTPUT_VOLTAGE_V),
         ):
             for index, value in sorted(data.column(column).items()):
-                emit(name, unit, _num(value), line=index_str(index))
+                emit(metric, _num(value), {Label.LINE: index_str(index)})
         ident = {"model": text(data.scalar(UPS_MODEL)), "firmware": text(data.scalar(UPS_SOFTWARE))}
         ident |= {"manufacturer": text(data.scalar(UPS_MANUFACTURER)), "name": text(data.scalar(UPS_NAME))}
     ident["mib"] = state.mib
