@@ -125,7 +125,12 @@ class Collector:
         from collector.web.settings import from_config
 
         secret_key = read_secret_key(self.cfg.data_dir)
-        app = create_app(self.store, self.tsdb, secret_key=secret_key, settings=from_config(self.cfg))
+        app = create_app(
+            self.store,
+            self.tsdb,
+            secret_key=secret_key,
+            settings=from_config(self.cfg, self.ca.ca_fingerprint),
+        )
         snmp_views.init_app(app, self.snmp)
         functions_views.init_app(app, self.configs)
         alerting_views.init_app(app, self.alerting.engine)

@@ -156,6 +156,16 @@ class CollectorConfig:
         return self.data_dir / "pki"
 
     @property
+    def enroll_address(self) -> str:
+        """``host:port`` agents enroll at: the advertised host, else the address the collector
+        listens on, else the first name in its server certificate (a name agents can verify)."""
+        host = self.advertised_stream_address.rpartition(":")[0].strip("[]")
+        if not host and self.listen_host not in {"0.0.0.0", "::", ""}:  # noqa: S104 - a comparison
+            host = self.listen_host
+        host = host or self.server_names[0]
+        return f"[{host}]:{self.enroll_port}" if ":" in host else f"{host}:{self.enroll_port}"
+
+    @property
     def store_url_resolved(self) -> str:
         return self.store_url or f"sqlite:///{self.data_dir / 'eus.sqlite3'}"
 

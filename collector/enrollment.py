@@ -264,3 +264,12 @@ def peer_address(peer: str) -> str:
     if kind == "ipv4":
         return rest.rpartition(":")[0]
     return peer
+
+
+def enroll_command(token: str, address: str, ca_fingerprint: str) -> str:
+    """The command that enrolls an agent, ready to run on Linux as printed: the token travels
+    through a pipe from the shell's own ``printf`` (never in a process's argv)."""
+    return (
+        f"printf '%s' '{token}' | eus-agent enroll --collector {address} "
+        f"--token-file - --ca-fingerprint {ca_fingerprint}"
+    )

@@ -25,7 +25,14 @@ from collector.cli.common import (
     print_rows,
     store_of,
 )
-from collector.enrollment import create_token, find_token, parse_ttl, revoke_token, token_status
+from collector.enrollment import (
+    create_token,
+    enroll_command,
+    find_token,
+    parse_ttl,
+    revoke_token,
+    token_status,
+)
 from collector.store.models import EnrollmentToken
 
 
@@ -47,8 +54,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     print(token)
     print(f"# customer {customer.name!r}, {uses}, expires {expires:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
     print(
-        f"# enrol with: eus-agent enroll --collector HOST:{cfg.enroll_port} --token {token} "
-        f"--ca-fingerprint {ca_fingerprint(cfg)}",
+        f"# on the machine to enroll: {enroll_command(token, cfg.enroll_address, ca_fingerprint(cfg))}",
         file=sys.stderr,
     )
     return 0

@@ -85,6 +85,10 @@ DEFAULTS: Mapping[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed.
     "TRUSTED_PROXIES": (),
+    # What the dashboard's enroll command names: the collector's enrolment address and its
+    # CA's fingerprint (the composition root passes both from the configuration and the CA).
+    "ENROLL_ADDRESS": "",
+    "CA_FINGERPRINT": "",
 }
 
 MIN_SECRET_KEY_LENGTH = 16

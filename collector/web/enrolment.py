@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.enrollment import create_token, parse_ttl, revoke_token, token_status
+from collector.enrollment import create_token, enroll_command, parse_ttl, revoke_token, token_status
 from collector.store.models import EnrollmentToken
 from collector.web.auditing import record
 from collector.web.identity import current_user
@@ -55,7 +55,9 @@ def create(customer_id: int) -> ResponseReturnValue:
         token, row = create_token(s, cust.name, uses=uses, ttl=ttl, actor=current_user().actor)
     # Rendered straight away, never redirected through the session: the plaintext exists
     # only in this one no-store response.
-    return render_template("token_created.html", customer=cust, token=token, row=row)
+    address, pin = current_app.config["ENROLL_ADDRESS"], current_app.config["CA_FINGERPRINT"]
+    command = enroll_command(token, address, pin) if address and pin else ""
+    return render_template("token_created.html", customer=cust, token=token, row=row, command=command)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

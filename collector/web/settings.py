@@ -8,8 +8,9 @@ from typing import Any
 from collector.config import CollectorConfig
 
 
-def from_config(cfg: CollectorConfig) -> dict[str, Any]:
-    """Flask settings for :func:`collector.web.create_app` from ``cfg``."""
+def from_config(cfg: CollectorConfig, ca_fingerprint: str = "") -> dict[str, Any]:
+    """Flask settings for :func:`collector.web.create_app` from ``cfg`` (and the CA's
+    fingerprint, which the enroll command on the dashboard pins)."""
     max_age_s = cfg.web_session_max_hours * 3600.0
     return {
         "TRUSTED_PROXIES": cfg.web_trusted_proxies,
@@ -17,4 +18,6 @@ def from_config(cfg: CollectorConfig) -> dict[str, Any]:
         "SESSION_MAX_AGE_S": max_age_s,
         # The cookie lasts as long as a session may; the server-side row ends it earlier.
         "PERMANENT_SESSION_LIFETIME": timedelta(seconds=max_age_s),
+        "ENROLL_ADDRESS": cfg.enroll_address,
+        "CA_FINGERPRINT": ca_fingerprint,
     }
