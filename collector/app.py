@@ -22,6 +22,7 @@ from collector.alerting.service import Alerting
 from collector.bus import BatchCommitted, Bus
 from collector.config import CollectorConfig
 from collector.functions.central import config_source as functions_config
+from collector.helpdesk.service import Helpdesk
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.validation import Limits
 from collector.ingest.writer import IngestWriter
@@ -78,7 +79,8 @@ class Collector:
         self.inventory = InventoryIngest(self.bus, customer_lookup(self.store))
         self.writer.extras.add_txn_hook("inventory", self.inventory.txn_hook)
         self.bus.subscribe(BatchCommitted, self.inventory.on_committed)
-        self.alerting = Alerting(cfg, self.store, self.tsdb)
+        self.helpdesk = Helpdesk(cfg, self.store)
+        self.alerting = Alerting(cfg, self.store, self.tsdb, hooks=(self.helpdesk.alert_hook,))
         self.alerting.subscribe(self.bus)
         self.presence = Presence(self.store, self.live)
         self.stream_service = StreamService(
@@ -158,6 +160,7 @@ class Collector:
         # The admin CLI runs as its own process: it leaves push requests for the gateways it changed.
         sched.add_job(self.snmp.push_requested, "interval", seconds=2, id="snmp_push_requested")
         self.alerting.add_jobs(sched)
+        self.helpdesk.add_jobs(sched)
         sched.start()
         self.scheduler = sched
 

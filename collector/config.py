@@ -136,6 +136,19 @@ class CollectorConfig:
     alert_offline_group_wait_s: float = setting(5.0, low=0, high=3600, coerce=to_seconds)
     notify_retry_base_s: float = setting(5.0, low=0.1, high=86400, coerce=to_seconds)
     notify_retry_budget_s: float = setting(3600.0, low=1, coerce=to_seconds)
+    # Helpdesk (collector.helpdesk.service). Mail to tickets: an IMAP mailbox over TLS, polled;
+    # "" host = no mail polling. Unknown senders: "ticket" (under "Unknown contacts") or "refuse".
+    helpdesk_imap_host: str = setting("")
+    helpdesk_imap_port: int = setting(993, low=1, high=65535)
+    helpdesk_imap_user: str = setting("")
+    helpdesk_imap_password: str = setting("", secret=True)
+    helpdesk_imap_folder: str = setting("INBOX")
+    helpdesk_imap_processed: str = setting("Processed")
+    helpdesk_imap_cafile: str = setting("")  # "" = the system trust store
+    helpdesk_imap_poll_s: float = setting(60.0, low=1, high=86400, coerce=to_seconds)
+    helpdesk_unknown_senders: str = setting("ticket", choices=("ticket", "refuse"))
+    helpdesk_acceptance_days: int = setting(7, low=1, high=90)
+    helpdesk_resolve_with_alert: bool = setting(False)
     # Dashboard sign-in (collector.web.settings). X-Forwarded-For is believed only from these
     # proxy addresses or networks; sessions end after this long idle or this long at all.
     web_trusted_proxies: tuple[str, ...] = setting(())

@@ -23,10 +23,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,13 @@ Transition: TypeAlias = Callable[[Lifecycle, float], tuple[Lifecycle, Step | Non
 """An action as a pure transition of (lifecycle, now)."""
 
 
+class TransitionHook(Protocol):
+    """Called in the transaction that records a lifecycle step of ``alert`` (the helpdesk
+    opens and notes tickets this way), so what it writes commits with the step or not at all."""
+
+    def __call__(self, session: Session, alert: Alert, rule: RuleDef, step: Step, now: float) -> None: ...
+
+
 class AlertEngine:
     """The one writer of alert state (see the module's docstring for its locking rule)."""
 
@@ -69,8 +76,10 @@ class AlertEngine:
         clock: Clock = time.time,
         settings: EngineSettings | None = None,
         wake: Callable[[], None] | None = None,
+        hooks: Sequence[TransitionHook] = (),
     ) -> None:
         self.store = store
+        self._hooks = tuple(hooks)
         self.clock = clock
         self.settings = settings or EngineSettings()
         self._wake = wake
@@ -369,6 +378,9 @@ class AlertEngine:
             s, rec.id, st, now=now, source_at=source_at, suppressed=self._suppression(rec, now), actor=actor
         )
         rec.last_step_id = tr.id
+        if not escalation:
+            for hook in self._hooks:
+                hook(s, row, rec.rule, st, now)
         announce(
             s,
             rec,

@@ -77,6 +77,17 @@ class RuleInput:
     device_id: int | None
     notify_contacts: bool
     escalate_after_s: float
+    ticket_priority: int | None = None  # None: critical alerts open P2 tickets; 0: never
+
+
+TICKET_CHOICES = {"": None, "0": 0, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def _ticket_priority(form: Mapping[str, str]) -> int | None:
+    raw = str(form.get("ticket_priority", "") or "")
+    if raw not in TICKET_CHOICES:
+        raise FormError("tickets: the default, never, or a priority from P1 to P4")
+    return TICKET_CHOICES[raw]
 
 
 def rule(form: Mapping[str, str]) -> RuleInput:
@@ -114,6 +125,7 @@ def rule(form: Mapping[str, str]) -> RuleInput:
         *scope,
         notify_contacts=checkbox(form.get("notify_contacts")),
         escalate_after_s=_float(form, "escalate_after_min", 0, 0, 7 * 24 * 60) * 60,
+        ticket_priority=_ticket_priority(form),
     )
 
 

@@ -34,6 +34,8 @@ class AlertRule(Base):
     severity: Mapped[str] = mapped_column(String(16), default="warning")
     notify_contacts: Mapped[bool] = mapped_column(Boolean, default=False)
     escalate_after_s: Mapped[float] = mapped_column(Float, default=0.0)  # 0: no escalation
+    # None: critical alerts open a P2 ticket; 0: never; 1..4: always, at that priority.
+    ticket_priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

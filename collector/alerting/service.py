@@ -6,10 +6,10 @@ jobs, and starts and stops it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from collector.alerting.engine import AlertEngine, EngineSettings
+from collector.alerting.engine import AlertEngine, EngineSettings, TransitionHook
 from collector.alerting.feeds import Feeds
 from collector.alerting.routing import parse_business_hours
 from collector.alerting.series import SeriesFacts
@@ -62,7 +62,13 @@ def senders(cfg: CollectorConfig) -> dict[str, Sender]:
 
 
 class Alerting:
-    def __init__(self, cfg: CollectorConfig, store: Store, tsdb: TimeSeriesDB) -> None:
+    def __init__(
+        self,
+        cfg: CollectorConfig,
+        store: Store,
+        tsdb: TimeSeriesDB,
+        hooks: Sequence[TransitionHook] = (),
+    ) -> None:
         self.worker = NotifyWorker(
             store,
             senders(cfg),
@@ -78,6 +84,7 @@ class Alerting:
                 hours=parse_business_hours(cfg.business_hours, cfg.business_timezone),
             ),
             wake=self.worker.wake,
+            hooks=hooks,
         )
         self.worker.on_dead = self.engine.channel_failed
         self.worker.on_delivered = self.engine.channel_delivered

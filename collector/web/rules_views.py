@@ -118,7 +118,14 @@ def rule_edit(rule_id: int) -> ResponseReturnValue:
             except forms.FormError as exc:
                 flash(f"Rule not saved: {exc}", "error")
                 return redirect(url_for("rules.rule_edit", rule_id=rule_id))
-            for key in ("name", "params", "severity", "notify_contacts", "escalate_after_s"):
+            for key in (
+                "name",
+                "params",
+                "severity",
+                "notify_contacts",
+                "escalate_after_s",
+                "ticket_priority",
+            ):
                 setattr(row, key, getattr(data, key))
             row.updated_at = datetime.now(UTC)
             record(

@@ -33,6 +33,7 @@ def rule_def(r: AlertRule) -> RuleDef:
         device_id=r.device_id,
         notify_contacts=r.notify_contacts,
         escalate_after_s=r.escalate_after_s,
+        ticket_priority=r.ticket_priority,
     )
 
 

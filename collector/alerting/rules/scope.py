@@ -25,6 +25,9 @@ class RuleDef:
     device_id: int | None = None
     notify_contacts: bool = False
     escalate_after_s: float = 0.0
+    # Tickets for this rule's alerts: None = the default (critical alerts open a P2 ticket),
+    # 0 = never, 1..4 = every firing alert opens a ticket at that priority.
+    ticket_priority: int | None = None
 
     @property
     def scope(self) -> Scope:
