@@ -35,6 +35,7 @@ from collector.web import (
     filters,
     functions_views,
     health,
+    helpdesk_settings_views,
     helpdesk_views,
     inventory_views,
     resources,
@@ -65,6 +66,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     helpdesk_views.bp,
     acceptance_views.bp,
     timesheet_views.bp,
+    helpdesk_settings_views.bp,
     two_factor.bp,
     account_security.bp,
     admin_security.bp,
@@ -140,6 +142,7 @@ def create_app(
             "can_enrol": can(user, Capability.ENROL_DEVICES),
             "can_manage_users": can(user, Capability.MANAGE_USERS),
             "can_manage_customers": can(user, Capability.MANAGE_CUSTOMERS),
+            "can_manage_helpdesk": can(user, Capability.MANAGE_HELPDESK),
             "can_configure_devices": can(user, Capability.CONFIGURE_DEVICES),
         }
 
