@@ -42,6 +42,7 @@ from collector.web import (
     rules_views,
     security,
     snmp_views,
+    support_log_views,
     timesheet_views,
     two_factor,
 )
@@ -67,6 +68,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     acceptance_views.bp,
     timesheet_views.bp,
     helpdesk_settings_views.bp,
+    support_log_views.bp,
     two_factor.bp,
     account_security.bp,
     admin_security.bp,

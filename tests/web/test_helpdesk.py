@@ -141,3 +141,19 @@ def test_the_weekly_timesheet_page_and_its_csv_show_the_same_scoped_totals(
     assert lines[0].startswith("customer,technician,2026-12-07,")
     assert lines[1] == "Acme Dental,tech,30,0,45,0,0,0,0,75,75"
     assert lines[-1] == "total,,30,0,45,0,0,0,0,75,75"
+
+
+def test_the_support_log_groups_a_customers_activity_by_session_and_is_scoped(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    number = open_ticket(store, seed.customer_a)
+    other = open_ticket(store, seed.customer_b, "Bravo only")
+    with store.session() as s:
+        t = tickets.by_number(s, number)
+        assert t is not None
+        tickets.add_message(s, t, "user:tech", "Checked the cable", datetime.now(UTC), public=False)
+    login("tech", PASSWORDS["tech"])
+    page = client.get(f"/customers/{seed.customer_a}/support-log").get_data(as_text=True)
+    assert "Checked the cable" in page and "EUS-000001" in page
+    assert "Bravo only" not in page and f"EUS-{other:06d}" not in page
+    assert client.get(f"/customers/{seed.customer_b}/support-log").status_code == 404
