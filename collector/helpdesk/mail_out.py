@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.alerting.models import Contact
-from collector.helpdesk.models import Ticket
+from collector.alerting.models import Contact, UserChannel
+from collector.helpdesk.models import Ticket, TicketWatcher
 from collector.helpdesk.numbers import format_number, tagged
 from collector.notify import message_log
 
@@ -24,6 +25,16 @@ def requester(session: Session, ticket: Ticket) -> str:
         if contact is not None and contact.email:
             return contact.email
     return ticket.requester_address
+
+
+def watcher_addresses(session: Session, ticket: Ticket) -> list[str]:
+    """The alert e-mail of every staff member watching the ticket."""
+    rows = session.scalars(
+        select(UserChannel.email)
+        .join(TicketWatcher, TicketWatcher.user_id == UserChannel.user_id)
+        .where(TicketWatcher.ticket_id == ticket.id, UserChannel.email != "")
+    )
+    return [a.lower() for a in rows]
 
 
 def recipients(ticket: Ticket, requester: str) -> list[str]:

@@ -26,6 +26,7 @@ from collector.helpdesk.models import (
     TicketEntry,
     TicketPause,
     TicketRule,
+    TicketWatcher,
     TimeEntry,
 )
 from collector.helpdesk.numbers import format_number
@@ -327,3 +328,31 @@ def assign(session: Session, ticket: Ticket, assignee: User | None, actor: str, 
     audit(
         session, actor, "ticket.assign", format_number(ticket.number), customer_id=ticket.customer_id, to=name
     )
+
+
+def set_people(
+    session: Session,
+    ticket: Ticket,
+    *,
+    notify_also: list[str],
+    watchers: list[int],
+    actor: str,
+    now: datetime,
+) -> None:
+    """Others to notify (addresses that get every public message) and watchers (staff who get
+    every update); in the history and the audit log."""
+    bad = [a for a in notify_also if "@" not in a or len(a) > 300]
+    if bad:
+        raise TicketError(f"not an email address: {bad[0][:60]!r}")
+    ticket.notify_also = ",".join(dict.fromkeys(a.strip().lower() for a in notify_also if a.strip()))
+    current = {
+        w.user_id for w in session.scalars(select(TicketWatcher).where(TicketWatcher.ticket_id == ticket.id))
+    }
+    for user_id in set(watchers) - current:
+        session.add(TicketWatcher(ticket_id=ticket.id, user_id=user_id))
+    for w in session.scalars(select(TicketWatcher).where(TicketWatcher.ticket_id == ticket.id)):
+        if w.user_id not in watchers:
+            session.delete(w)
+    text = f"others to notify: {ticket.notify_also or 'nobody'}; watchers: {len(set(watchers))}"
+    _entry(session, ticket, "status", actor, text, now=now)
+    audit(session, actor, "ticket.people", format_number(ticket.number), customer_id=ticket.customer_id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.helpdesk.calendar import CalendarError, parse_calendar
-from collector.helpdesk.models import Calendar, Rota, SlaPolicy, SlaTarget, TicketRule
+from collector.helpdesk.models import Calendar, Rota, RotaOverride, SlaPolicy, SlaTarget, TicketRule
 from collector.store.models import Customer, User
 from collector.web.auditing import record
 from collector.web.permissions import Capability, require
@@ -58,6 +58,7 @@ def _page(
             policies=policies,
             targets=targets,
             rota=s.scalars(select(Rota).order_by(Rota.id)).first(),
+            overrides=s.scalars(select(RotaOverride).order_by(RotaOverride.start)).all(),
             rules=s.scalars(select(TicketRule).order_by(TicketRule.position, TicketRule.id)).all(),
             customers=s.scalars(select(Customer).order_by(Customer.name)).all(),
             users=s.scalars(select(User).where(User.active.is_(True)).order_by(User.username)).all(),
@@ -188,6 +189,46 @@ def save_rota() -> ResponseReturnValue:
         s.add(row)
         record(s, "helpdesk.rota.save", "rota", members=members, period_days=row.period_days)
     flash("On-call rota saved.", "info")
+    return redirect(url_for("helpdesk_settings.settings"))
+
+
+@bp.post("/helpdesk/rota/overrides")
+@require(Capability.MANAGE_HELPDESK)
+def add_override() -> ResponseReturnValue:
+    form = dict(request.form)
+    try:
+        start = _handover({"tz": form.get("tz", ""), "handover": form.get("start", "")})
+        end = _handover({"tz": form.get("tz", ""), "handover": form.get("end", "")})
+        if end <= start:
+            raise Refused("the override must end after it starts")
+        responsible = int(form["responsible_id"]) if form.get("responsible_id", "").isdigit() else None
+        backup = int(form["backup_id"]) if form.get("backup_id", "").isdigit() else None
+        if responsible is None and backup is None:
+            raise Refused("choose who takes over: the responsible person, the backup or both")
+    except Refused as exc:
+        return _refused("override", exc)
+    with store().session() as s:
+        rota = s.scalars(select(Rota).order_by(Rota.id)).first()
+        if rota is None:
+            return _page(s, {"override": form}, "save the rota first", 400)
+        row = RotaOverride(
+            rota_id=rota.id, start=start, end=end, responsible_id=responsible, backup_id=backup
+        )
+        s.add(row)
+        s.flush()
+        record(s, "helpdesk.rota.override", f"rota_override:{row.id}", start=start, end=end)
+    flash("Override added.", "info")
+    return redirect(url_for("helpdesk_settings.settings"))
+
+
+@bp.post("/helpdesk/rota/overrides/<int:override_id>/delete")
+@require(Capability.MANAGE_HELPDESK)
+def delete_override(override_id: int) -> ResponseReturnValue:
+    with store().session() as s:
+        row = s.get(RotaOverride, override_id)
+        if row is not None:
+            record(s, "helpdesk.rota.override_delete", f"rota_override:{row.id}")
+            s.delete(row)
     return redirect(url_for("helpdesk_settings.settings"))
 
 

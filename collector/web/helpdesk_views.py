@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from collector.helpdesk import lifecycle, mail_out, tickets, watch
 from collector.helpdesk.acceptance import Claim, make_token
 from collector.helpdesk.lifecycle import Action, Status
-from collector.helpdesk.models import Ticket, TicketAttachment, TicketEntry, TimeEntry
+from collector.helpdesk.models import Ticket, TicketAttachment, TicketEntry, TicketWatcher, TimeEntry
 from collector.helpdesk.numbers import format_number
 from collector.helpdesk.sla import SlaClock
 from collector.store.models import Customer, Device, User
@@ -208,6 +209,7 @@ def ticket(number: int) -> ResponseReturnValue:
             select(TimeEntry).where(TimeEntry.ticket_id == t.id).order_by(TimeEntry.started_at)
         ).all()
         staff = s.scalars(select(User).where(User.active.is_(True)).order_by(User.username)).all()
+        watching = set(s.scalars(select(TicketWatcher.user_id).where(TicketWatcher.ticket_id == t.id)))
         device = s.get(Device, t.device_id) if t.device_id else None
     by_entry: dict[int, list[TicketAttachment]] = {}
     for a in attachments:
@@ -228,6 +230,7 @@ def ticket(number: int) -> ResponseReturnValue:
         users={u.id: u.username for u in staff},
         device=device,
         actions=actions,
+        watching=watching,
         now=at,
     )
 
@@ -286,17 +289,28 @@ def reply(number: int) -> ResponseReturnValue:
     user = current_user()
     body = request.form.get("body", "").strip()
     public = request.form.get("visibility") == "public"
+    files = [
+        (f.filename or "attachment", f.mimetype or "application/octet-stream", f.read())
+        for f in request.files.getlist("attachments")
+        if f.filename
+    ]
     at = now()
     try:
         with store().session() as s:
             t = _ticket_or_404(s, number, user)
-            entry = tickets.add_message(s, t, user.actor, body, at, public=public)
+            entry = tickets.add_message(s, t, user.actor, body, at, public=public, attachments=files)
+            watchers = mail_out.watcher_addresses(s, t)
             if public:
+                to = mail_out.recipients(t, mail_out.requester(s, t))
+                to += [a for a in watchers if a not in to]
+            else:
+                to = watchers  # internal notes reach the watching staff only
+            if to:
                 mail_out.queue(
                     s,
                     t,
                     event=f"reply:{entry.id}",
-                    addresses=mail_out.recipients(t, mail_out.requester(s, t)),
+                    addresses=to,
                     contact_id=t.requester_contact_id,
                     body=body,
                     now=at,
@@ -344,3 +358,39 @@ def assign(number: int) -> ResponseReturnValue:
             abort(400)
         tickets.assign(s, t, assignee, user.actor, now())
     return redirect(url_for("helpdesk.ticket", number=number))
+
+
+@bp.post("/tickets/<int:number>/people")
+@require(Capability.WORK_TICKETS)
+def people(number: int) -> ResponseReturnValue:
+    user = current_user()
+    notify_also = [a.strip() for a in request.form.get("notify_also", "").split(",") if a.strip()]
+    watchers = [int(w) for w in request.form.getlist("watchers") if w.isdigit()]
+    try:
+        with store().session() as s:
+            t = _ticket_or_404(s, number, user)
+            known = set(s.scalars(select(User.id).where(User.id.in_(watchers), User.active.is_(True))))
+            tickets.set_people(
+                s, t, notify_also=notify_also, watchers=sorted(known), actor=user.actor, now=now()
+            )
+    except tickets.TicketError as exc:
+        flash(str(exc).capitalize() + ".", "error")
+    return redirect(url_for("helpdesk.ticket", number=number))
+
+
+@bp.get("/tickets/<int:number>/attachments/<int:attachment_id>")
+@require(Capability.VIEW_DASHBOARD)
+def attachment(number: int, attachment_id: int) -> ResponseReturnValue:
+    with store().session() as s:
+        t = _ticket_or_404(s, number, current_user())
+        row = s.get(TicketAttachment, attachment_id)
+        entry = s.get(TicketEntry, row.entry_id) if row is not None else None
+        if row is None or entry is None or entry.ticket_id != t.id:
+            abort(404)
+        data, name = row.data, row.filename
+    # Always a download, never rendered here: an attachment is whatever a sender mailed.
+    return Response(
+        data,
+        mimetype="application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )

@@ -3,6 +3,7 @@ what was typed), scoping (another customer's ticket is a 404), and the acceptanc
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime
 
@@ -11,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.alerting.models import Contact
+from collector.alerting.models import Contact, UserChannel
 from collector.helpdesk import tickets
 from collector.helpdesk.acceptance import Claim, make_token
-from collector.helpdesk.models import Ticket
+from collector.helpdesk.models import Ticket, TicketAttachment
 from collector.notify.models import Message
 from collector.store.db import Store
 from collector.web import acceptance_views
@@ -157,3 +158,55 @@ def test_the_support_log_groups_a_customers_activity_by_session_and_is_scoped(
     assert "Checked the cable" in page and "EUS-000001" in page
     assert "Bravo only" not in page and f"EUS-{other:06d}" not in page
     assert client.get(f"/customers/{seed.customer_b}/support-log").status_code == 404
+
+
+def test_attachments_people_and_who_gets_which_mail(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    with store.session() as s:
+        contact = Contact(customer_id=seed.customer_a, name="Ann", email="ann@acme.example")
+        s.add(contact)
+        s.add(UserChannel(user_id=seed.supervisor, email="super@msp.test"))
+        s.flush()
+        contact_id = contact.id
+    number = open_ticket(store, seed.customer_a, contact=contact_id)
+    login("tech", PASSWORDS["tech"])
+    token = csrf_token(client, f"/tickets/{number}")
+    refused = client.post(
+        f"/tickets/{number}/people", data={"csrf_token": token, "notify_also": "boss"}, follow_redirects=True
+    )
+    assert "Not an email address: &#39;boss&#39;" in refused.get_data(as_text=True)
+    client.post(
+        f"/tickets/{number}/people",
+        data={"csrf_token": token, "notify_also": "boss@acme.example", "watchers": [str(seed.supervisor)]},
+    )
+    client.post(
+        f"/tickets/{number}/reply",
+        data={
+            "csrf_token": token,
+            "body": "Photo of the jam attached",
+            "visibility": "public",
+            "attachments": (io.BytesIO(b"\x89PNG-bytes"), "jam.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    client.post(
+        f"/tickets/{number}/reply", data={"csrf_token": token, "body": "internal only", "visibility": "note"}
+    )
+    with store.session() as s:
+        sent = sorted(
+            (m.address, m.body.split("\n")[0])
+            for m in s.scalars(select(Message).where(Message.kind == "ticket"))
+        )
+        attachment_id = s.scalars(select(TicketAttachment.id)).one()
+    assert sent == [
+        ("ann@acme.example", "Photo of the jam attached"),
+        ("boss@acme.example", "Photo of the jam attached"),
+        ("super@msp.test", "Photo of the jam attached"),
+        ("super@msp.test", "internal only"),
+    ]
+    download = client.get(f"/tickets/{number}/attachments/{attachment_id}")
+    assert download.status_code == 200 and download.data == b"\x89PNG-bytes"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    other = open_ticket(store, seed.customer_b, "Bravo")
+    assert client.get(f"/tickets/{other}/attachments/{attachment_id}").status_code == 404

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from collector.helpdesk import tickets
-from collector.helpdesk.models import Calendar, Rota, SlaPolicy, SlaTarget, TicketRule
+from collector.helpdesk.models import Calendar, Rota, RotaOverride, SlaPolicy, SlaTarget, TicketRule
 from collector.store.db import Store
 from collector.store.models import AuditEntry
 
@@ -76,6 +76,27 @@ def test_a_supervisor_sets_up_calendar_policy_rota_and_rule(
         },
     )
     assert rota.status_code == 302
+    override = client.post(
+        "/helpdesk/rota/overrides",
+        data={
+            "csrf_token": token,
+            "start": "2026-12-24T18:00",
+            "end": "2026-12-27T09:00",
+            "tz": "Europe/Budapest",
+            "responsible_id": str(seed.supervisor),
+        },
+    )
+    assert override.status_code == 302
+    backwards = client.post(
+        "/helpdesk/rota/overrides",
+        data={
+            "csrf_token": token,
+            "start": "2026-12-27T09:00",
+            "end": "2026-12-24T18:00",
+            "responsible_id": "1",
+        },
+    )
+    assert backwards.status_code == 400 and "must end after it starts" in backwards.get_data(as_text=True)
     rule = client.post(
         "/helpdesk/rules",
         data={
@@ -97,6 +118,8 @@ def test_a_supervisor_sets_up_calendar_policy_rota_and_rule(
         r = s.scalars(select(Rota)).one()
         assert (r.members, r.period_days, r.ack_timeout_minutes) == (f"{seed.tech},{seed.supervisor}", 7, 15)
         assert s.scalars(select(TicketRule)).one().name == "P1 to super"
+        o = s.scalars(select(RotaOverride)).one()
+        assert (o.responsible_id, o.start) == (seed.supervisor, datetime(2026, 12, 24, 17, 0, tzinfo=UTC))
         t = tickets.open_ticket(
             s,
             tickets.NewTicket(customer_id=seed.customer_a, title="Down", priority=1),
@@ -109,6 +132,7 @@ def test_a_supervisor_sets_up_calendar_policy_rota_and_rule(
         "helpdesk.calendar.save",
         "helpdesk.policy.save",
         "helpdesk.rota.save",
+        "helpdesk.rota.override",
         "helpdesk.rule.create",
     }
     queue = client.get("/tickets").get_data(as_text=True)

@@ -73,6 +73,8 @@ def url_params(seed: Seed) -> dict[str, Any]:
         "token_id": seed.token_a,
         **dict.fromkeys(("alert_id", "rule_id", "window_id", "contact_id"), 1),  # alerting
         "number": 1,  # a ticket
+        "attachment_id": 1,
+        "override_id": 1,
         "session_id": 1,  # a sign-in session
         "token": "not-a-signed-link",  # the acceptance link (public)
     }
