@@ -22,6 +22,7 @@ from support.sms_emulator import SmsEmulator
 from support.waits import wait_for
 
 from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact
+from collector.helpdesk.models import Ticket, TicketEntry
 from collector.notify.models import Message
 from collector.store.db import Store
 from collector.store.models import Customer
@@ -180,6 +181,14 @@ def test_threshold_to_email_and_sms_with_latency(world: World) -> None:
     out.write_text(json.dumps({"n": len(latencies), "p50_s": p50, "p99_s": p99, "max_s": latencies[-1]}))
     print(f"alert delivery latency: n={len(latencies)} p50={p50 * 1000:.0f} ms p99={p99 * 1000:.0f} ms")
     assert p99 < 30, "deliveries took far longer than any loaded machine explains"
+
+    # The critical alert opened exactly one ticket; every re-fire and resolution is on it.
+    with world.store.session() as s:
+        (ticket,) = s.scalars(select(Ticket)).all()
+        notes = [e.body for e in s.scalars(select(TicketEntry).where(TicketEntry.ticket_id == ticket.id))]
+    assert (ticket.source, ticket.priority, ticket.title) == ("alert", 2, "Process count")
+    assert sum(n.startswith("Fired again") for n in notes) == 6
+    assert sum(n.startswith("Alert resolved") for n in notes) == 6
 
 
 def _ts(value: datetime) -> float:
