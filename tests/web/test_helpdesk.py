@@ -15,7 +15,8 @@ from sqlalchemy import select
 from collector.alerting.models import Contact, UserChannel
 from collector.helpdesk import tickets
 from collector.helpdesk.acceptance import Claim, make_token
-from collector.helpdesk.models import Ticket, TicketAttachment
+from collector.helpdesk.lifecycle import Action
+from collector.helpdesk.models import Ticket, TicketAttachment, TicketEntry
 from collector.notify.models import Message
 from collector.store.db import Store
 from collector.web import acceptance_views
@@ -210,3 +211,26 @@ def test_attachments_people_and_who_gets_which_mail(
     assert download.headers["Content-Disposition"].startswith("attachment;")
     other = open_ticket(store, seed.customer_b, "Bravo")
     assert client.get(f"/tickets/{other}/attachments/{attachment_id}").status_code == 404
+
+
+def test_rejecting_from_the_link_reopens_with_the_reason(app: Flask, store: Store, seed: Seed) -> None:
+    number = open_ticket(store, seed.customer_a)
+    with store.session() as s:
+        t = tickets.by_number(s, number)
+        assert t is not None
+        tickets.transition(s, t, Action.RESOLVE, "user:tech", datetime.now(UTC))
+        link = f"/accept/{make_token(SECRET_KEY.encode(), Claim(t.id, 0, t.resolutions))}"
+    anonymous = app.test_client()
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', anonymous.get(link).get_data(as_text=True))
+    assert form_token
+    empty = anonymous.post(link, data={"csrf_token": form_token.group(1), "decision": "reject", "reason": ""})
+    assert empty.status_code == 400 and "tell us what is still wrong" in empty.get_data(as_text=True)
+    done = anonymous.post(
+        link, data={"csrf_token": form_token.group(1), "decision": "reject", "reason": "still jams"}
+    )
+    assert "is open again" in done.get_data(as_text=True)
+    with store.session() as s:
+        t = tickets.by_number(s, number)
+        assert t is not None and t.status == "reopened"
+        history = [e.body for e in s.scalars(select(TicketEntry).where(TicketEntry.ticket_id == t.id))]
+    assert "resolved → reopened: still jams" in history
