@@ -64,27 +64,14 @@ def clocks(
     targets = policy.targets.get(ticket.priority)
     if targets is None:
         return None
-    opened = ticket.created_at
     paused = tickets.pauses(session, ticket)
-    response = sla.clock(
-        policy.calendar,
-        opened,
-        targets[0],
-        now,
-        met=ticket.first_response_at,
-        pauses=paused,
-        warn_at=policy.warn_at,
-    )
-    resolution = sla.clock(
-        policy.calendar,
-        opened,
-        targets[1],
-        now,
-        met=ticket.resolved_at,
-        pauses=paused,
-        warn_at=policy.warn_at,
-    )
-    return response, resolution
+
+    def one(target: timedelta, met: datetime | None) -> sla.SlaClock:
+        return sla.clock(
+            policy.calendar, ticket.created_at, target, now, met=met, pauses=paused, warn_at=policy.warn_at
+        )
+
+    return one(targets[0], ticket.first_response_at), one(targets[1], ticket.resolved_at)
 
 
 def _staff_for(staff: Iterable[StaffInfo], customer_id: int, roles: Iterable[str]) -> list[StaffInfo]:
