@@ -66,23 +66,9 @@ def clocks(
         return None
     opened = ticket.created_at
     paused = tickets.pauses(session, ticket)
-    response = sla.clock(
-        policy.calendar,
-        opened,
-        targets[0],
-        now,
-        met=ticket.first_response_at,
-        pauses=paused,
-        warn_at=policy.warn_at,
-    )
-    resolution = sla.clock(
-        policy.calendar,
-        opened,
-        targets[1],
-        now,
-        met=ticket.resolved_at,
-        pauses=paused,
-        warn_at=policy.warn_at,
+    response, resolution = (
+        sla.clock(policy.calendar, opened, target, now, met=met, pauses=paused, warn_at=policy.warn_at)
+        for target, met in zip(targets, (ticket.first_response_at, ticket.resolved_at), strict=True)
     )
     return response, resolution
 
