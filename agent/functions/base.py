@@ -56,14 +56,21 @@ def worst(*statuses: int) -> int:
 
 
 def fmt_s(seconds: float) -> str:
-    """Durations for messages: ``0.04 ms``, ``12 ms``, ``1.5 s``, ``42 s``."""
+    """Durations for messages, from latencies to file ages: ``0.04 ms``, ``12 ms``, ``1.5 s``,
+    ``42 s``, ``5 min``, ``2.0 h``, ``3.5 days``."""
     if seconds < 0.01:
         return f"{seconds * 1000:.2f} ms"
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 10:
         return f"{seconds:.1f} s"
-    return f"{seconds:.0f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 class Resources:
