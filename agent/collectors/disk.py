@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from agent.collectors import register
 from agent.collectors.base import Sample, SeriesKey, series_key
-from agent.collectors.psutil_facade import DiskPartition, DiskUsage, HostReader, PsutilReader
+from agent.collectors.psutil_facade import DiskPartition, DiskUsage, ReadsHost
 from eus.names import Label, Metric
 
 log = logging.getLogger(__name__)
@@ -73,14 +73,8 @@ def disk_samples(part: DiskPartition, usage: DiskUsage) -> list[Sample]:
 
 
 @register("disk", default_interval_s=60.0)
-class DiskCollector:
+class DiskCollector(ReadsHost):
     """Filesystem space; slow-moving, so it runs once a minute by default."""
-
-    name = "disk"
-    default_interval_s = 60.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         samples: list[Sample] = []

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from agent.collectors import register
 from agent.collectors.base import Sample, SeriesKey, series_key
-from agent.collectors.psutil_facade import DiskIO, HostReader, PsutilReader
+from agent.collectors.psutil_facade import DiskIO, ReadsHost
 from eus.names import Label, Metric
 
 # node_exporter's default device exclusion, plus mmcblk partitions.
@@ -53,14 +53,8 @@ def diskio_samples(per_disk: Mapping[str, DiskIO]) -> list[Sample]:
 
 
 @register("diskio", default_interval_s=10.0)
-class DiskIOCollector:
+class DiskIOCollector(ReadsHost):
     """Block device counters; consumers take their rate."""
-
-    name = "diskio"
-    default_interval_s = 10.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         return diskio_samples(self._reader.disk_io_counters())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.collectors import register
 from agent.collectors.base import Sample, series_key
-from agent.collectors.psutil_facade import HostReader, PsutilReader, VirtualMemory
+from agent.collectors.psutil_facade import ReadsHost, VirtualMemory
 from eus.names import Metric
 
 TOTAL = series_key(Metric.MEMORY_TOTAL_BYTES)
@@ -24,14 +24,8 @@ def memory_samples(vm: VirtualMemory) -> list[Sample]:
 
 
 @register("memory", default_interval_s=10.0)
-class MemoryCollector:
+class MemoryCollector(ReadsHost):
     """Physical memory. ``available`` (not ``free``) is what new work can get without swapping."""
-
-    name = "memory"
-    default_interval_s = 10.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         return memory_samples(self._reader.virtual_memory())
