@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, series_key
+from agent.collectors.base import Sample, SeriesKey, samples_of, series_key
 from agent.collectors.psutil_facade import DiskPartition, DiskUsage, ReadsHost
 from eus.names import Label, Metric
 
@@ -64,12 +64,7 @@ def _keys(mount: str, device: str, fstype: str) -> tuple[SeriesKey, SeriesKey, S
 def disk_samples(part: DiskPartition, usage: DiskUsage) -> list[Sample]:
     """Samples for one filesystem."""
     total, used, free, percent = _keys(part.mountpoint, part.device, part.fstype)
-    return [
-        Sample(total, float(usage.total)),
-        Sample(used, float(usage.used)),
-        Sample(free, float(usage.free)),
-        Sample(percent, float(usage.percent)),
-    ]
+    return samples_of((total, used, free, percent), (usage.total, usage.used, usage.free, usage.percent))
 
 
 @register("disk", default_interval_s=60.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, series_key
+from agent.collectors.base import Sample, samples_of, series_key
 from agent.collectors.psutil_facade import ReadsHost
 from eus.names import Label, Metric
 
@@ -12,7 +12,7 @@ _KEYS = tuple(series_key(Metric.LOAD_AVG, {Label.PERIOD: p}) for p in ("1m", "5m
 
 def load_samples(loadavg: tuple[float, float, float]) -> list[Sample]:
     """Samples for one ``getloadavg()`` reading, in 1m, 5m, 15m order."""
-    return [Sample(key, float(value)) for key, value in zip(_KEYS, loadavg, strict=True)]
+    return samples_of(_KEYS, loadavg)
 
 
 @register("load", default_interval_s=10.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, series_key
+from agent.collectors.base import Sample, samples_of, series_key
 from agent.collectors.psutil_facade import ReadsHost, VirtualMemory
 from eus.names import Metric
 
@@ -15,12 +15,7 @@ PERCENT = series_key(Metric.MEMORY_PERCENT)
 
 def memory_samples(vm: VirtualMemory) -> list[Sample]:
     """Samples for one ``virtual_memory()`` reading."""
-    return [
-        Sample(TOTAL, float(vm.total)),
-        Sample(USED, float(vm.used)),
-        Sample(AVAILABLE, float(vm.available)),
-        Sample(PERCENT, float(vm.percent)),
-    ]
+    return samples_of((TOTAL, USED, AVAILABLE, PERCENT), (vm.total, vm.used, vm.available, vm.percent))
 
 
 @register("memory", default_interval_s=10.0)

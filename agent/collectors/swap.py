@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, series_key
+from agent.collectors.base import Sample, samples_of, series_key
 from agent.collectors.psutil_facade import ReadsHost, SwapMemory
 from eus.names import Metric
 
@@ -14,7 +14,7 @@ PERCENT = series_key(Metric.SWAP_PERCENT)
 
 def swap_samples(sw: SwapMemory) -> list[Sample]:
     """Samples for one ``swap_memory()`` reading."""
-    return [Sample(TOTAL, float(sw.total)), Sample(USED, float(sw.used)), Sample(PERCENT, float(sw.percent))]
+    return samples_of((TOTAL, USED, PERCENT), (sw.total, sw.used, sw.percent))
 
 
 @register("swap", default_interval_s=10.0)
