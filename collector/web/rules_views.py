@@ -53,7 +53,6 @@ def rules() -> ResponseReturnValue:
         severities=[s.value for s in Severity],
         can_edit=can(user, Capability.EDIT_ALERTING),
         can_edit_global=can(user, Capability.EDIT_GLOBAL_RULES),
-        customer_names={c.id: c.name for c in scope["customers"]},
         **scope,
     )
 
@@ -181,7 +180,6 @@ def windows() -> ResponseReturnValue:
     return render_template(
         "maintenance_list.html",
         windows=rows,
-        customer_names={c.id: c.name for c in scope["customers"]},
         **scope,
     )
 
