@@ -18,6 +18,7 @@ from collector.alerting.domain import Severity
 from collector.alerting.models import AlertRule, MaintenanceWindow
 from collector.alerting.rules import RULE_KINDS
 from collector.web.auditing import record
+from collector.web.forms import add_row
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
     Capability,
@@ -67,9 +68,7 @@ def rule_create() -> ResponseReturnValue:
             abort(403)
         with store().session() as s:
             check_in_customer(s, data.customer_id, data.site_id, data.device_id)
-            row = AlertRule(**{k: getattr(data, k) for k in data.__slots__})
-            s.add(row)
-            s.flush()
+            row = add_row(s, AlertRule, data)
             record(
                 s,
                 "alert_rule.create",
@@ -194,9 +193,7 @@ def window_create() -> ResponseReturnValue:
             abort(404)
         with store().session() as s:
             check_in_customer(s, data.customer_id, data.site_id, data.device_id)
-            row = MaintenanceWindow(**{k: getattr(data, k) for k in data.__slots__}, created_by=user.actor)
-            s.add(row)
-            s.flush()
+            row = add_row(s, MaintenanceWindow, data, created_by=user.actor)
             record(
                 s,
                 "maintenance.create",
