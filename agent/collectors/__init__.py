@@ -63,8 +63,9 @@ class Registry:
     ) -> Callable[[F], F]:
         """Decorator: register a collector class or zero-argument factory under ``name``.
 
-        For a class, its ``name`` and ``default_interval_s`` attributes must agree with the
-        registration, so the dashboard's collector names cannot drift from the registry's.
+        A class gets ``name`` and ``default_interval_s`` attributes from the registration; one
+        that states them must agree with it, so the dashboard's collector names cannot drift
+        from the registry's.
         """
         if default_interval_s <= 0:
             raise ValueError(f"collector {name!r}: default_interval_s must be positive")
@@ -73,7 +74,11 @@ class Registry:
             if name in self._entries:
                 raise ValueError(f"collector {name!r} is already registered")
             if isinstance(factory, type):
-                declared = (getattr(factory, "name", name), getattr(factory, "default_interval_s", None))
+                # A class that does not state its name and interval takes them from here.
+                for attr, value in (("name", name), ("default_interval_s", default_interval_s)):
+                    if not hasattr(factory, attr):
+                        setattr(factory, attr, value)
+                declared = (getattr(factory, "name", None), getattr(factory, "default_interval_s", None))
                 if declared != (name, default_interval_s):
                     raise ValueError(
                         f"collector class {factory.__qualname__} declares name/interval {declared},"

@@ -47,6 +47,11 @@ class Sample:
     value: float
 
 
+def samples_of(keys: Iterable[SeriesKey], values: Iterable[float]) -> list[Sample]:
+    """One sample per key, in order: ``values`` are one reading's fields for ``keys``."""
+    return [Sample(key, float(value)) for key, value in zip(keys, values, strict=True)]
+
+
 class Collector(Protocol):
     """A named source of samples. One file per collector under ``agent/collectors``."""
 

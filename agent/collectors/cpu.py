@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from agent.collectors import register
 from agent.collectors.base import Sample, SeriesKey, series_key
-from agent.collectors.psutil_facade import HostReader, PsutilReader
+from agent.collectors.psutil_facade import HostReader, ReadsHost
 from eus.names import Label, Metric
 
 
@@ -24,14 +24,11 @@ def cpu_samples(total: float, per_core: Sequence[float]) -> list[Sample]:
 
 
 @register("cpu", default_interval_s=10.0)
-class CpuCollector:
+class CpuCollector(ReadsHost):
     """CPU busy percent averaged over the time since the previous run."""
 
-    name = "cpu"
-    default_interval_s = 10.0
-
     def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
+        super().__init__(reader)
         # cpu_percent(interval=None) measures since its previous call and answers 0.0 the first
         # time: prime both views now so the first run reports the time since construction.
         self._reader.cpu_percent(percpu=False)

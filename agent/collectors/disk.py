@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, series_key
-from agent.collectors.psutil_facade import DiskPartition, DiskUsage, HostReader, PsutilReader
+from agent.collectors.base import Sample, SeriesKey, samples_of, series_key
+from agent.collectors.psutil_facade import DiskPartition, DiskUsage, ReadsHost
 from eus.names import Label, Metric
 
 log = logging.getLogger(__name__)
@@ -64,23 +64,12 @@ def _keys(mount: str, device: str, fstype: str) -> tuple[SeriesKey, SeriesKey, S
 def disk_samples(part: DiskPartition, usage: DiskUsage) -> list[Sample]:
     """Samples for one filesystem."""
     total, used, free, percent = _keys(part.mountpoint, part.device, part.fstype)
-    return [
-        Sample(total, float(usage.total)),
-        Sample(used, float(usage.used)),
-        Sample(free, float(usage.free)),
-        Sample(percent, float(usage.percent)),
-    ]
+    return samples_of((total, used, free, percent), (usage.total, usage.used, usage.free, usage.percent))
 
 
 @register("disk", default_interval_s=60.0)
-class DiskCollector:
+class DiskCollector(ReadsHost):
     """Filesystem space; slow-moving, so it runs once a minute by default."""
-
-    name = "disk"
-    default_interval_s = 60.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         samples: list[Sample] = []

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from agent.collectors import register
-from agent.collectors.base import Sample, SeriesKey, series_key
-from agent.collectors.psutil_facade import DiskIO, HostReader, PsutilReader
+from agent.collectors.base import Sample, SeriesKey, samples_of, series_key
+from agent.collectors.psutil_facade import DiskIO, ReadsHost
 from eus.names import Label, Metric
 
 # node_exporter's default device exclusion, plus mmcblk partitions.
@@ -42,25 +42,13 @@ def diskio_samples(per_disk: Mapping[str, DiskIO]) -> list[Sample]:
         if not is_whole_disk(disk):
             continue
         io = per_disk[disk]
-        read_bytes, write_bytes, read_ops, write_ops = _keys(disk)
-        samples += [
-            Sample(read_bytes, float(io.read_bytes)),
-            Sample(write_bytes, float(io.write_bytes)),
-            Sample(read_ops, float(io.read_count)),
-            Sample(write_ops, float(io.write_count)),
-        ]
+        samples += samples_of(_keys(disk), (io.read_bytes, io.write_bytes, io.read_count, io.write_count))
     return samples
 
 
 @register("diskio", default_interval_s=10.0)
-class DiskIOCollector:
+class DiskIOCollector(ReadsHost):
     """Block device counters; consumers take their rate."""
-
-    name = "diskio"
-    default_interval_s = 10.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         return diskio_samples(self._reader.disk_io_counters())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from agent.collectors import register
 from agent.collectors.base import Sample, series_key
-from agent.collectors.psutil_facade import HostReader, PsutilReader
+from agent.collectors.psutil_facade import HostReader, ReadsHost
 from eus.names import Metric
 
 UPTIME = series_key(Metric.HOST_UPTIME_SECONDS)
@@ -20,14 +20,11 @@ def host_samples(now: float, boot_time: float, pid_count: int) -> list[Sample]:
 
 
 @register("host", default_interval_s=10.0)
-class HostCollector:
+class HostCollector(ReadsHost):
     """Uptime and process count. Counts PIDs only: walking the process table costs ~0.1 ms each."""
 
-    name = "host"
-    default_interval_s = 10.0
-
     def __init__(self, reader: HostReader | None = None, clock: Callable[[], float] = time.time) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
+        super().__init__(reader)
         self._clock = clock
 
     def collect(self) -> list[Sample]:

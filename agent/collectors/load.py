@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, series_key
-from agent.collectors.psutil_facade import HostReader, PsutilReader
+from agent.collectors.base import Sample, samples_of, series_key
+from agent.collectors.psutil_facade import ReadsHost
 from eus.names import Label, Metric
 
 _KEYS = tuple(series_key(Metric.LOAD_AVG, {Label.PERIOD: p}) for p in ("1m", "5m", "15m"))
@@ -12,18 +12,12 @@ _KEYS = tuple(series_key(Metric.LOAD_AVG, {Label.PERIOD: p}) for p in ("1m", "5m
 
 def load_samples(loadavg: tuple[float, float, float]) -> list[Sample]:
     """Samples for one ``getloadavg()`` reading, in 1m, 5m, 15m order."""
-    return [Sample(key, float(value)) for key, value in zip(_KEYS, loadavg, strict=True)]
+    return samples_of(_KEYS, loadavg)
 
 
 @register("load", default_interval_s=10.0)
-class LoadCollector:
+class LoadCollector(ReadsHost):
     """Run-queue load averages as the kernel reports them (psutil emulates them on Windows)."""
-
-    name = "load"
-    default_interval_s = 10.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         return load_samples(self._reader.getloadavg())

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, series_key
-from agent.collectors.psutil_facade import HostReader, PsutilReader, VirtualMemory
+from agent.collectors.base import Sample, samples_of, series_key
+from agent.collectors.psutil_facade import ReadsHost, VirtualMemory
 from eus.names import Metric
 
 TOTAL = series_key(Metric.MEMORY_TOTAL_BYTES)
@@ -15,23 +15,12 @@ PERCENT = series_key(Metric.MEMORY_PERCENT)
 
 def memory_samples(vm: VirtualMemory) -> list[Sample]:
     """Samples for one ``virtual_memory()`` reading."""
-    return [
-        Sample(TOTAL, float(vm.total)),
-        Sample(USED, float(vm.used)),
-        Sample(AVAILABLE, float(vm.available)),
-        Sample(PERCENT, float(vm.percent)),
-    ]
+    return samples_of((TOTAL, USED, AVAILABLE, PERCENT), (vm.total, vm.used, vm.available, vm.percent))
 
 
 @register("memory", default_interval_s=10.0)
-class MemoryCollector:
+class MemoryCollector(ReadsHost):
     """Physical memory. ``available`` (not ``free``) is what new work can get without swapping."""
-
-    name = "memory"
-    default_interval_s = 10.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         return memory_samples(self._reader.virtual_memory())

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from agent.collectors import register
 from agent.collectors.base import Sample, SeriesKey, series_key
-from agent.collectors.psutil_facade import HostReader, NetIO, PsutilReader
+from agent.collectors.psutil_facade import NetIO, ReadsHost
 from eus.names import Label, Metric
 
 LOOPBACK = frozenset({"lo", "lo0"})  # Linux, BSD/macOS
@@ -47,14 +47,8 @@ def netio_samples(per_nic: Mapping[str, NetIO]) -> list[Sample]:
 
 
 @register("netio", default_interval_s=10.0)
-class NetIOCollector:
+class NetIOCollector(ReadsHost):
     """Network interface counters; consumers take their rate."""
-
-    name = "netio"
-    default_interval_s = 10.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         return netio_samples(self._reader.net_io_counters())

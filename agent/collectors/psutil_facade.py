@@ -271,3 +271,15 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+class ReadsHost:
+    """Base of the collectors that read the host through this facade: the real psutil by
+    default, a captured snapshot (:class:`HostReader`) in tests. ``name`` and
+    ``default_interval_s`` come from the collector's ``@register`` line."""
+
+    name: str
+    default_interval_s: float
+
+    def __init__(self, reader: HostReader | None = None) -> None:
+        self._reader: HostReader = reader if reader is not None else PsutilReader()

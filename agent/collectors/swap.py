@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.collectors import register
-from agent.collectors.base import Sample, series_key
-from agent.collectors.psutil_facade import HostReader, PsutilReader, SwapMemory
+from agent.collectors.base import Sample, samples_of, series_key
+from agent.collectors.psutil_facade import ReadsHost, SwapMemory
 from eus.names import Metric
 
 TOTAL = series_key(Metric.SWAP_TOTAL_BYTES)
@@ -14,18 +14,12 @@ PERCENT = series_key(Metric.SWAP_PERCENT)
 
 def swap_samples(sw: SwapMemory) -> list[Sample]:
     """Samples for one ``swap_memory()`` reading."""
-    return [Sample(TOTAL, float(sw.total)), Sample(USED, float(sw.used)), Sample(PERCENT, float(sw.percent))]
+    return samples_of((TOTAL, USED, PERCENT), (sw.total, sw.used, sw.percent))
 
 
 @register("swap", default_interval_s=10.0)
-class SwapCollector:
+class SwapCollector(ReadsHost):
     """Swap space in use."""
-
-    name = "swap"
-    default_interval_s = 10.0
-
-    def __init__(self, reader: HostReader | None = None) -> None:
-        self._reader: HostReader = reader if reader is not None else PsutilReader()
 
     def collect(self) -> list[Sample]:
         return swap_samples(self._reader.swap_memory())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -55,15 +56,24 @@ def worst(*statuses: int) -> int:
     return max(statuses, key=lambda s: rank[s])
 
 
+# Duration units for messages: (below this many seconds, seconds per unit, format), in order.
+_DURATION_STEPS = (
+    (0.01, 0.001, "{:.2f} ms"),
+    (1.0, 0.001, "{:.0f} ms"),
+    (10.0, 1.0, "{:.1f} s"),
+    (120.0, 1.0, "{:.0f} s"),
+    (7200.0, 60.0, "{:.0f} min"),
+    (172800.0, 3600.0, "{:.1f} h"),
+    (math.inf, 86400.0, "{:.1f} days"),
+)
+
+
 def fmt_s(seconds: float) -> str:
-    """Durations for messages: ``0.04 ms``, ``12 ms``, ``1.5 s``, ``42 s``."""
-    if seconds < 0.01:
-        return f"{seconds * 1000:.2f} ms"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    return f"{seconds:.0f} s"
+    """Durations for messages, from latencies to file ages: ``0.04 ms``, ``12 ms``, ``1.5 s``,
+    ``42 s``, ``5 min``, ``2.0 h``, ``3.5 days``."""
+    # The last step also takes what compares with nothing (NaN).
+    _, unit, form = next((step for step in _DURATION_STEPS if seconds < step[0]), _DURATION_STEPS[-1])
+    return form.format(seconds / unit)
 
 
 class Resources:

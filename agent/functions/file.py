@@ -21,7 +21,7 @@ import stat
 import time
 from dataclasses import dataclass
 
-from agent.functions.base import CRITICAL, OK, WARNING, CheckContext, CheckKind, Outcome
+from agent.functions.base import CRITICAL, OK, WARNING, CheckContext, CheckKind, Outcome, fmt_s
 from agent.functions.params import ParamError, ParamReader
 
 _MAGIC = ("*", "?", "[")
@@ -48,16 +48,6 @@ def parse(p: ParamReader) -> FileParams:
     return FileParams(path, max_age, warn_age, p.integer("min_size_bytes", 0, low=0))
 
 
-def human_age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
 def human_size(size: int) -> str:
     value = float(size)
     for unit in ("B", "kB", "MB", "GB"):
@@ -74,13 +64,13 @@ def evaluate(p: FileParams, path: str | None, mtime_s: float, size: int, now_s: 
         return Outcome(CRITICAL, f"{what} {p.path}")
     age = max(0.0, now_s - mtime_s)
     metrics = {"age_s": age, "size_bytes": float(size)}
-    found = f"{path} modified {human_age(age)} ago ({human_size(size)})"
+    found = f"{path} modified {fmt_s(age)} ago ({human_size(size)})"
     if age > p.max_age_s:
-        return Outcome(CRITICAL, f"{found}, older than {human_age(p.max_age_s)}", metrics)
+        return Outcome(CRITICAL, f"{found}, older than {fmt_s(p.max_age_s)}", metrics)
     if size < p.min_size_bytes:
         return Outcome(CRITICAL, f"{found}, smaller than {human_size(p.min_size_bytes)}", metrics)
     if p.warn_age_s is not None and age > p.warn_age_s:
-        return Outcome(WARNING, f"{found}, older than {human_age(p.warn_age_s)}", metrics)
+        return Outcome(WARNING, f"{found}, older than {fmt_s(p.warn_age_s)}", metrics)
     return Outcome(OK, found, metrics)
 
 

@@ -8,10 +8,12 @@ Empty slots ("No Module Installed") are not modules.
 from __future__ import annotations
 
 from agent.inventory.facade import HostIO
-from agent.inventory.model import Item, NotApplicable, ParseError, item
+from agent.inventory.model import Item, NotApplicable, ParseError, memory_module
 
 DMIDECODE = ("dmidecode", "--type", "17")
 NO_SMBIOS = "No SMBIOS nor DMI entry point found"
+# Where a "Memory Device" record keeps the attributes of MEMORY_MODULE_ATTRS.
+_MODULE_FIELDS = ("Type", "Speed", "Manufacturer", "Serial Number", "Part Number")
 _UNITS = {"bytes": 1, "kB": 1024, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 
@@ -60,18 +62,7 @@ def parse(text: str) -> list[Item]:
         bank = rec.get("Bank Locator", "")
         # Laptops repeat "DIMM 0" in BANK 0 and BANK 1: the bank makes the slot unique.
         key = f"{bank}/{locator}" if locators.count(locator) > 1 and bank else locator
-        out.append(
-            item(
-                "memory_module",
-                key,
-                size_bytes=str(size),
-                type=rec.get("Type"),
-                speed=rec.get("Speed"),
-                manufacturer=rec.get("Manufacturer"),
-                serial=rec.get("Serial Number"),
-                part=rec.get("Part Number"),
-            )
-        )
+        out.append(memory_module(key, size, rec, _MODULE_FIELDS))
     return out
 
 

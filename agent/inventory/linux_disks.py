@@ -7,11 +7,10 @@ port is not a change while swapping it for another is.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from agent.inventory.facade import HostIO
-from agent.inventory.model import Item, ParseError, item, meaningful
+from agent.inventory.model import Item, ParseError, item, json_output, meaningful
 
 LSBLK = ("lsblk", "--json", "--bytes", "--nodeps", "--output", "NAME,TYPE,MODEL,SERIAL,SIZE,ROTA")
 _SKIP_PREFIXES = ("zram", "ram", "loop")
@@ -39,11 +38,7 @@ def _size(value: Any, where: str) -> int:
 
 
 def parse(text: str) -> list[Item]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ParseError(f"lsblk output is not JSON: {exc}") from None
-    devices = data.get("blockdevices") if isinstance(data, dict) else None
+    devices = json_output(text, "lsblk", dict).get("blockdevices")
     if not isinstance(devices, list):
         raise ParseError("lsblk output has no 'blockdevices' list")
     out: list[Item] = []

@@ -8,12 +8,11 @@ so they are left out too.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from agent.inventory.facade import HostIO
-from agent.inventory.model import Item, ParseError, SourceError, item
+from agent.inventory.model import Item, ParseError, SourceError, item, json_output
 
 IP_ADDR = ("ip", "-json", "addr", "show")
 SYS_NET = "/sys/class/net"
@@ -37,12 +36,7 @@ def _addresses(entries: Any, where: str) -> str:
 def parse(text: str, devices: Mapping[str, int | None]) -> list[Item]:
     """``devices`` maps the names of device-backed interfaces to their speed in Mb/s (None
     when the link is down or the driver does not say)."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ParseError(f"ip output is not JSON: {exc}") from None
-    if not isinstance(data, list):
-        raise ParseError("ip -json addr output is not a list of interfaces")
+    data = json_output(text, "ip -json addr", list)
     out: list[Item] = []
     for number, iface in enumerate(data):
         if not isinstance(iface, dict) or not isinstance(iface.get("ifname"), str):

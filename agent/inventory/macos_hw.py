@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import re
 from typing import Any
 
 from agent.inventory.facade import HostIO
-from agent.inventory.model import Item, NotApplicable, ParseError, item
+from agent.inventory.model import Item, NotApplicable, ParseError, item, json_output, memory_module
 
 SYSTEM_PROFILER = (
     "system_profiler",
@@ -21,6 +20,9 @@ SYSTEM_PROFILER = (
 )
 _UNITS = {"KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 _CHASSIS = (("MacBook", "Laptop"), ("iMac", "All in One"), ("Mac mini", "Desktop"), ("Mac Studio", "Desktop"))
+
+# Where a system_profiler DIMM entry keeps the attributes of MEMORY_MODULE_ATTRS.
+_MODULE_FIELDS = ("dimm_type", "dimm_speed", "dimm_manufacturer", "dimm_serial_number", "dimm_part_number")
 
 
 def _first(data: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -66,28 +68,13 @@ def _memory_modules(memory: dict[str, Any]) -> list[Item]:
     for entry in memory.get("_items", []) or []:
         if not isinstance(entry, dict) or not size_bytes(entry.get("dimm_size")):
             continue  # Apple silicon reports one soldered package without slots
-        out.append(
-            item(
-                "memory_module",
-                str(entry.get("_name", "")),
-                size_bytes=size_bytes(entry.get("dimm_size")),
-                type=entry.get("dimm_type"),
-                speed=entry.get("dimm_speed"),
-                manufacturer=entry.get("dimm_manufacturer"),
-                serial=entry.get("dimm_serial_number"),
-                part=entry.get("dimm_part_number"),
-            )
-        )
+        key = str(entry.get("_name", ""))
+        out.append(memory_module(key, size_bytes(entry.get("dimm_size")), entry, _MODULE_FIELDS))
     return out
 
 
 def parse(text: str, *, arch: str = "") -> list[Item]:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ParseError(f"system_profiler output is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ParseError("system_profiler output is not a JSON object")
+    data = json_output(text, "system_profiler", dict)
     hardware = _first(data, "SPHardwareDataType")
     if hardware is None:
         raise ParseError("system_profiler output has no SPHardwareDataType report")

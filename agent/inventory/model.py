@@ -10,8 +10,10 @@ collector as an UNKNOWN function, the second is silence.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 ItemId = tuple[str, str]
 Snapshot = dict[ItemId, dict[str, str]]
@@ -84,6 +86,32 @@ def item(kind: str, key: str, **attrs: object) -> Item:
         raise ParseError(f"{kind}: an item without a key")
     kept = {name: text for name, value in attrs.items() if (text := meaningful(value))}
     return Item(kind, key, kept)
+
+
+JsonShape = TypeVar("JsonShape", dict[str, Any], list[Any])
+
+
+def json_output(text: str, tool: str, shape: type[JsonShape]) -> JsonShape:
+    """A tool's JSON output, which must be an object (``dict``) or a list (``list``) at the
+    top; :class:`ParseError` naming ``tool`` for anything else."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ParseError(f"{tool} output is not JSON: {exc}") from None
+    if not isinstance(data, shape):
+        raise ParseError(f"{tool} output is not a {'JSON object' if shape is dict else 'list'}")
+    return data
+
+
+# A memory module's attributes, in the order each source lists the fields it reads them from.
+MEMORY_MODULE_ATTRS = ("type", "speed", "manufacturer", "serial", "part")
+
+
+def memory_module(key: str, size: object, record: Mapping[str, Any], fields: tuple[str, ...]) -> Item:
+    """The ``memory_module`` item for the slot ``key``: ``fields`` name, in the order of
+    :data:`MEMORY_MODULE_ATTRS`, where ``record`` holds each attribute."""
+    attrs = {attr: record.get(name) for attr, name in zip(MEMORY_MODULE_ATTRS, fields, strict=True)}
+    return item("memory_module", key, size_bytes=size, **attrs)
 
 
 def snapshot(items: Iterable[Item]) -> Snapshot:

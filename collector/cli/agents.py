@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from collector.cli.common import CliError, add_group, add_list_options, auditor, column, print_rows, store_of
+from collector.cli.commands import add_command, add_group
+from collector.cli.common import CliError, add_list_options, auditor, column, print_rows, store_of
 from collector.store.models import Device
 
 
@@ -65,15 +66,15 @@ def cmd_agent_list(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add ``agent`` (``sub``: argparse's subparsers action)."""
     ag = add_group(sub, "agent", "enrolled agents")
-    sp = ag.add_parser(
+    sp = add_command(
+        ag,
         "revoke",
-        help="refuse an agent's certificate and close its stream",
-        description="Revoke an agent: its stream is closed and every reconnection refused.",
+        cmd_agent_revoke,
+        "refuse an agent's certificate and close its stream",
+        "Revoke an agent: its stream is closed and every reconnection refused.",
     )
     sp.add_argument("id", help="agent id (UUID) or device number")
-    sp.set_defaults(func=cmd_agent_revoke)
-    sp = ag.add_parser(
-        "list", help="agents, their customers and connection state", description="List agents."
+    sp = add_command(
+        ag, "list", cmd_agent_list, "agents, their customers and connection state", "List agents."
     )
     add_list_options(sp)
-    sp.set_defaults(func=cmd_agent_list)

@@ -92,10 +92,3 @@ def print_rows(
         print("\t".join(header for header, _ in columns))
     for row in rows:
         print("\t".join(str(cell(row)) for _, cell in columns).rstrip("\t"))
-
-
-def add_group(sub: Any, name: str, help_text: str, dest: str = "sub") -> Any:
-    """A command group (``eus NAME COMMAND``) under ``sub``; returns its subparsers action."""
-    return sub.add_parser(name, help=help_text, description=help_text.capitalize() + ".").add_subparsers(
-        dest=dest, required=True, metavar="COMMAND"
-    )

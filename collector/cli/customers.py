@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from collector.accounts import customers
-from collector.cli.common import add_group, add_list_options, auditor, column, print_rows, store_of
+from collector.cli.commands import add_command, add_group
+from collector.cli.common import add_list_options, auditor, column, print_rows, store_of
 from collector.store.models import Device, Site
 
 
@@ -86,28 +87,24 @@ CUSTOMER_HELP = "customer name (case does not matter) or number"
 def register(sub: Any) -> None:
     """Add ``customer`` and ``site`` (``sub``: argparse's subparsers action)."""
     cust = add_group(sub, "customer", "customers (tenants)")
-    sp = cust.add_parser("create", help="a new customer", description="Create a customer.")
+    sp = add_command(cust, "create", cmd_customer_create, "a new customer", "Create a customer.")
     sp.add_argument("name", help="unique, ignoring case")
-    sp.set_defaults(func=cmd_customer_create)
-    sp = cust.add_parser("list", help="customers with their agents and sites", description="List customers.")
+    sp = add_command(
+        cust, "list", cmd_customer_list, "customers with their agents and sites", "List customers."
+    )
     add_list_options(sp)
-    sp.set_defaults(func=cmd_customer_list)
-    sp = cust.add_parser("rename", help="give a customer a new name", description="Rename a customer.")
+    sp = add_command(cust, "rename", cmd_customer_rename, "give a customer a new name", "Rename a customer.")
     sp.add_argument("customer", help=CUSTOMER_HELP)
     sp.add_argument("name", help="the new name, unique ignoring case")
-    sp.set_defaults(func=cmd_customer_rename)
 
     site = add_group(sub, "site", "customers' sites")
-    sp = site.add_parser("create", help="a new site of a customer", description="Create a site.")
+    sp = add_command(site, "create", cmd_site_create, "a new site of a customer", "Create a site.")
     sp.add_argument("--customer", required=True, help=CUSTOMER_HELP)
     sp.add_argument("name", help="unique within the customer, ignoring case")
-    sp.set_defaults(func=cmd_site_create)
-    sp = site.add_parser("list", help="sites, by customer", description="List sites.")
+    sp = add_command(site, "list", cmd_site_list, "sites, by customer", "List sites.")
     sp.add_argument("--customer", help=f"only this customer's: {CUSTOMER_HELP}")
     add_list_options(sp)
-    sp.set_defaults(func=cmd_site_list)
-    sp = site.add_parser("rename", help="give a site a new name", description="Rename a site.")
+    sp = add_command(site, "rename", cmd_site_rename, "give a site a new name", "Rename a site.")
     sp.add_argument("--customer", required=True, help=CUSTOMER_HELP)
     sp.add_argument("site", help="site name (case does not matter) or number")
     sp.add_argument("name", help="the new name, unique within the customer ignoring case")
-    sp.set_defaults(func=cmd_site_rename)

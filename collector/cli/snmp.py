@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.accounts.customers import find as find_customer
-from collector.cli.common import add_group, add_list_options, column, print_rows, store_of
+from collector.cli.commands import add_command, add_group
+from collector.cli.common import add_list_options, column, print_rows, store_of
 from collector.cli.snmp_devices import (
     cmd_device_add,
     cmd_device_assign,
@@ -119,31 +120,31 @@ def register(sub: Any) -> None:
     """Add ``snmp`` to the admin CLI's subcommands (``sub``: argparse's subparsers action)."""
     snmp = add_group(sub, "snmp", "SNMP devices and gateways")
     dev = add_group(snmp, "device", "SNMP devices", dest="action")
-    sp = dev.add_parser("add", help="add a device polled by a gateway agent", allow_abbrev=False)
+    sp = add_command(dev, "add", cmd_device_add, "add a device polled by a gateway agent", allow_abbrev=False)
     _device_options(sp)
-    sp.set_defaults(func=cmd_device_add)
-    sp = dev.add_parser("list", help="devices, one line each (or --json)", allow_abbrev=False)
+    sp = add_command(dev, "list", cmd_device_list, "devices, one line each (or --json)", allow_abbrev=False)
     sp.add_argument("--customer", help="only this customer's (name or number)")
     sp.add_argument("--gateway", help="only those polled by this agent")
     sp.add_argument("--all", action="store_true", help="also devices removed from their gateway's agent.toml")
     add_list_options(sp)
-    sp.set_defaults(func=cmd_device_list)
-    sp = dev.add_parser("show", help="every setting of one device (never a secret)", allow_abbrev=False)
+    sp = add_command(
+        dev, "show", cmd_device_show, "every setting of one device (never a secret)", allow_abbrev=False
+    )
     sp.add_argument("id", help="the SNMP device's number")
     sp.add_argument("--json", action="store_true", help="print a JSON object instead of 'key: value' lines")
-    sp.set_defaults(func=cmd_device_show)
-    sp = dev.add_parser("remove", help="delete a device added centrally", allow_abbrev=False)
+    sp = add_command(dev, "remove", cmd_device_remove, "delete a device added centrally", allow_abbrev=False)
     sp.add_argument("id", help="the SNMP device's number")
-    sp.set_defaults(func=cmd_device_remove)
-    sp = dev.add_parser("assign", help="move a device to another gateway or site", allow_abbrev=False)
+    sp = add_command(
+        dev, "assign", cmd_device_assign, "move a device to another gateway or site", allow_abbrev=False
+    )
     sp.add_argument("id", help="the SNMP device's number")
     sp.add_argument("--gateway", help="the agent that polls it from now on")
     where = sp.add_mutually_exclusive_group()
     where.add_argument("--site", help="site name or number")
     where.add_argument("--no-site", action="store_true", help="no site")
-    sp.set_defaults(func=cmd_device_assign)
     gw = add_group(snmp, "gateway", "agents acting as SNMP gateways", dest="action")
-    sp = gw.add_parser("list", help="gateways, their devices and trap listeners", allow_abbrev=False)
+    sp = add_command(
+        gw, "list", cmd_gateway_list, "gateways, their devices and trap listeners", allow_abbrev=False
+    )
     sp.add_argument("--customer", help="only this customer's (name or number)")
     add_list_options(sp)
-    sp.set_defaults(func=cmd_gateway_list)

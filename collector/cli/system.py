@@ -8,7 +8,8 @@ from typing import Any
 
 from collector.accounts import users
 from collector.accounts.errors import NotFound
-from collector.cli.common import add_group, auditor, ca_fingerprint, config, open_store, store_of
+from collector.cli.commands import add_command, add_group
+from collector.cli.common import auditor, ca_fingerprint, config, open_store, store_of
 from collector.store.models import Role
 
 
@@ -51,19 +52,20 @@ def cmd_ca_fingerprint(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``init``, ``migrate`` and ``ca`` (``sub``: argparse's subparsers action)."""
-    sp = sub.add_parser(
+    sp = add_command(
+        sub,
         "init",
-        help="create the data directory, CA and (optionally) the first administrator",
-        description="Create the data directory, the relational store and the CA; idempotent.",
+        cmd_init,
+        "create the data directory, CA and (optionally) the first administrator",
+        "Create the data directory, the relational store and the CA; idempotent.",
     )
     sp.add_argument("--admin", metavar="USERNAME", help="first administrator (password printed once)")
-    sp.set_defaults(func=cmd_init)
-    sub.add_parser(
-        "migrate", help="upgrade the relational schema", description="Upgrade the relational schema."
-    ).set_defaults(func=cmd_migrate)
+    add_command(sub, "migrate", cmd_migrate, "upgrade the relational schema")
     ca = add_group(sub, "ca", "the collector's certificate authority")
-    ca.add_parser(
+    add_command(
+        ca,
         "fingerprint",
-        help="the CA's SHA-256 fingerprint, for eus-agent enroll --ca-fingerprint",
-        description="Print the CA's SHA-256 fingerprint (agents pin it at enrolment).",
-    ).set_defaults(func=cmd_ca_fingerprint)
+        cmd_ca_fingerprint,
+        "the CA's SHA-256 fingerprint, for eus-agent enroll --ca-fingerprint",
+        "Print the CA's SHA-256 fingerprint (agents pin it at enrolment).",
+    )

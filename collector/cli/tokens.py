@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 
 from collector.accounts import customers
+from collector.cli.commands import add_command, add_group
 from collector.cli.common import (
     CliError,
     actor,
-    add_group,
     add_list_options,
     auditor,
     ca_fingerprint,
@@ -109,26 +109,27 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add ``token`` (``sub``: argparse's subparsers action)."""
     tok = add_group(sub, "token", "enrolment tokens")
-    sp = tok.add_parser(
+    sp = add_command(
+        tok,
         "create",
-        help="a token that enrols agents into one customer",
-        description="Make a token (printed once, on standard output) and the enrol command line.",
+        cmd_token_create,
+        "a token that enrols agents into one customer",
+        "Make a token (printed once, on standard output) and the enrol command line.",
     )
     sp.add_argument("--customer", required=True, help="customer name (case does not matter) or number")
     sp.add_argument("--uses", type=int, default=None, help="how many agents may use it (default unlimited)")
     sp.add_argument("--ttl", default="24h", help="lifetime, e.g. 30m, 24h, 7d (default 24h)")
-    sp.set_defaults(func=cmd_token_create)
-    sp = tok.add_parser(
-        "list", help="tokens that can still enrol (--all: every one)", description="List tokens."
+    sp = add_command(
+        tok, "list", cmd_token_list, "tokens that can still enrol (--all: every one)", "List tokens."
     )
     sp.add_argument("--customer", help="only this customer's (name or number)")
     sp.add_argument("--all", action="store_true", help="also revoked, expired and used-up tokens")
     add_list_options(sp)
-    sp.set_defaults(func=cmd_token_list)
-    sp = tok.add_parser(
+    sp = add_command(
+        tok,
         "revoke",
-        help="refuse every later use of a token",
-        description="Revoke a token; agents it enrolled stay.",
+        cmd_token_revoke,
+        "refuse every later use of a token",
+        "Revoke a token; agents it enrolled stay.",
     )
     sp.add_argument("token", help="the token's number or prefix from 'eus token list', or the token itself")
-    sp.set_defaults(func=cmd_token_revoke)

@@ -13,7 +13,8 @@ import sys
 from typing import Any
 
 from collector.accounts import customers, users
-from collector.cli.common import CliError, add_group, add_list_options, auditor, column, print_rows, store_of
+from collector.cli.commands import add_command, add_group
+from collector.cli.common import CliError, add_list_options, auditor, column, print_rows, store_of
 from collector.store.models import Role
 
 
@@ -110,7 +111,7 @@ STDIN_HELP = "read the password from the first line of standard input (else one 
 def register(sub: Any) -> None:
     """Add ``user`` (``sub``: argparse's subparsers action)."""
     us = add_group(sub, "user", "dashboard users")
-    sp = us.add_parser("create", help="a new dashboard user", description="Create a dashboard user.")
+    sp = add_command(us, "create", cmd_user_create, "a new dashboard user", "Create a dashboard user.")
     sp.add_argument("username", help="1 to 64 letters, digits, '.', '_', '@' or '-'; unique ignoring case")
     sp.add_argument(
         "--role",
@@ -120,22 +121,20 @@ def register(sub: Any) -> None:
     sp.add_argument("--customer", action="append", metavar="CUSTOMER", help="grant a customer (repeatable)")
     sp.add_argument("--all-customers", action="store_true", help="see every customer, present and future")
     sp.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
-    sp.set_defaults(func=cmd_user_create)
-    sp = us.add_parser("list", help="users, their roles and customers", description="List dashboard users.")
+    sp = add_command(us, "list", cmd_user_list, "users, their roles and customers", "List dashboard users.")
     add_list_options(sp)
-    sp.set_defaults(func=cmd_user_list)
     for name, func, what in (
         ("disable", cmd_user_disable, "refuse a user's logins and end their sessions"),
         ("enable", cmd_user_enable, "let a disabled user log in again"),
     ):
-        sp = us.add_parser(name, help=what, description=what.capitalize() + ".")
+        sp = add_command(us, name, func, what, what.capitalize() + ".")
         sp.add_argument("username", help="the user name (case does not matter)")
-        sp.set_defaults(func=func)
-    sp = us.add_parser(
+    sp = add_command(
+        us,
         "reset-password",
-        help="give a user a new password (their sessions end)",
-        description="Set a new password; the user's dashboard sessions end.",
+        cmd_user_reset_password,
+        "give a user a new password (their sessions end)",
+        "Set a new password; the user's dashboard sessions end.",
     )
     sp.add_argument("username", help="the user name (case does not matter)")
     sp.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
-    sp.set_defaults(func=cmd_user_reset_password)

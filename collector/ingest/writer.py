@@ -19,8 +19,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -379,12 +380,13 @@ class IngestWriter:
                         "monotonic": pa.array([s.monotonic for s in new_series], pa.bool_()),
                     }
                 )
-                cur.register("incoming_series", series)
-                cur.execute(
+                _insert_from(
+                    cur,
+                    "incoming_series",
+                    series,
                     "INSERT INTO series (id, device_id, name, labels, unit, monotonic) "
-                    "SELECT id, device_id, name, labels, unit, monotonic FROM incoming_series"
+                    "SELECT id, device_id, name, labels, unit, monotonic FROM incoming_series",
                 )
-                cur.unregister("incoming_series")
             if group.rows:
                 n = group.rows
                 samples = pa.table(  # zero-copy views of the filled prefix
@@ -394,9 +396,12 @@ class IngestWriter:
                         "value": pa.array(group.values[:n]),
                     }
                 )
-                cur.register("incoming_samples", samples)
-                cur.execute("INSERT INTO samples SELECT series_id, ts, value FROM incoming_samples")
-                cur.unregister("incoming_samples")
+                _insert_from(
+                    cur,
+                    "incoming_samples",
+                    samples,
+                    "INSERT INTO samples SELECT series_id, ts, value FROM incoming_samples",
+                )
             if fresh:
                 batches = pa.table(
                     {
@@ -406,13 +411,14 @@ class IngestWriter:
                         "samples": pa.array([b.n for b in fresh], pa.uint32()),
                     }
                 )
-                cur.register("incoming_batches", batches)
-                cur.execute(
+                _insert_from(
+                    cur,
+                    "incoming_batches",
+                    batches,
                     "INSERT INTO batches SELECT device_id, epoch, seq, samples, to_timestamp(?)::TIMESTAMP "
                     "FROM incoming_batches",
                     [now],
                 )
-                cur.unregister("incoming_batches")
             gaps = [(b, b.gap) for b in fresh if b.gap is not None]
             if gaps:  # rare: one per spool overflow
                 cur.executemany(
@@ -459,3 +465,15 @@ class IngestWriter:
         except Exception:
             cur.execute("ROLLBACK")
             raise
+
+
+def _insert_from(
+    cur: duckdb.DuckDBPyConnection, view: str, table: pa.Table, sql: str, params: list[Any] | None = None
+) -> None:
+    """Run the INSERT ``sql`` reading the Arrow ``table`` as ``view``: bulk and zero-copy where
+    ``executemany`` manages ~2.5 k rows/s. The view is gone again when this returns."""
+    cur.register(view, table)
+    try:
+        cur.execute(sql, params or [])
+    finally:
+        cur.unregister(view)

@@ -21,7 +21,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -53,7 +52,7 @@ from collector.web.permissions import (
     visible_customer_ids,
     visible_customers,
 )
-from collector.web.resources import store
+from collector.web.resources import required_service, store
 from collector.web.security import safe_next
 
 bp = Blueprint("alerting", __name__)
@@ -154,10 +153,7 @@ def init_app(app: Flask, engine: AlertEngine) -> None:
 
 
 def _engine() -> AlertEngine:
-    engine: AlertEngine | None = current_app.extensions.get(EXTENSION_KEY)
-    if engine is None:
-        abort(503, "alerting is not running in this process")
-    return engine
+    return required_service(EXTENSION_KEY, AlertEngine, "alerting is not running in this process")
 
 
 def _actor() -> Actor:

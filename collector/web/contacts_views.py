@@ -22,6 +22,7 @@ from collector.alerting.routing import contact_channels
 from collector.notify import message_log
 from collector.store.models import Customer
 from collector.web.auditing import record
+from collector.web.forms import add_row
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
     Capability,
@@ -70,9 +71,7 @@ def contact_create() -> ResponseReturnValue:
         if not may_edit_alerting(user, data.customer_id):
             abort(403)
         with store().session() as s:
-            row = Contact(**{k: getattr(data, k) for k in data.__slots__})
-            s.add(row)
-            s.flush()
+            row = add_row(s, Contact, data)
             record(s, "contact.create", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
     except forms.FormError as exc:
         flash(f"Contact not saved: {exc}", "error")

@@ -5,8 +5,12 @@ What an account field may hold is :mod:`collector.accounts.rules`, shared with t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
+
+Row = TypeVar("Row")
 
 
 class FormError(ValueError):
@@ -26,3 +30,12 @@ def ids(form: MultiDict[str, str], name: str, allowed: Iterable[int]) -> set[int
             raise FormError(f"{name}: unknown id {value}.")
         chosen.add(value)
     return chosen
+
+
+def add_row(session: Session, model: type[Row], data: Any, **extra: Any) -> Row:
+    """Add the row that a validated form's fields (a slotted dataclass, plus ``extra``) make,
+    flushed so that the audit line which follows can name its id."""
+    row = model(**{name: getattr(data, name) for name in data.__slots__}, **extra)
+    session.add(row)
+    session.flush()
+    return row

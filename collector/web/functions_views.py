@@ -16,7 +16,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -34,7 +33,7 @@ from collector.snmp.registry import retired_subjects
 from collector.web.auditing import remote_address
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import optional_service, store, tsdb_cursor
 from eus.values import checkbox
 
 bp = Blueprint("functions", __name__)
@@ -50,8 +49,7 @@ def init_app(app: Flask, configs: AgentConfigs) -> None:
 
 
 def agent_configs() -> AgentConfigs | None:
-    configs: AgentConfigs | None = current_app.extensions.get(AGENT_CONFIGS_KEY)
-    return configs
+    return optional_service(AGENT_CONFIGS_KEY, AgentConfigs)
 
 
 def _push(device_id: int) -> bool:

@@ -211,14 +211,16 @@ def visible_customers(session: Session, user: CurrentUser | None = None) -> list
 
 
 def visible_scope(session: Session, user: CurrentUser | None = None) -> dict[str, Any]:
-    """The customers, sites and devices the user may see (the choices of a scoped form)."""
+    """The customers, sites and devices the user may see (the choices of a scoped form), and
+    ``customer_names`` by id, for the lists beside such a form."""
     customers = visible_customers(session, user)
     ids = [c.id for c in customers]
     sites = session.scalars(select(Site).where(Site.customer_id.in_(ids)).order_by(Site.name)).all()
     devices = session.scalars(
         select(Device).where(Device.customer_id.in_(ids)).order_by(Device.hostname)
     ).all()
-    return {"customers": customers, "sites": sites, "devices": devices}
+    names = {c.id: c.name for c in customers}
+    return {"customers": customers, "sites": sites, "devices": devices, "customer_names": names}
 
 
 class OutOfScope(ValueError):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import duckdb
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
 from collector.web.throttle import LoginThrottle
 
 EXTENSION_KEY = "eus"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +47,21 @@ def store() -> Store:
 def tsdb_cursor() -> duckdb.DuckDBPyConnection:
     """This thread's DuckDB cursor (waitress runs each request on a worker thread)."""
     return resources().tsdb.cursor()
+
+
+def optional_service(key: str, kind: type[T]) -> T | None:
+    """The service a view area's ``init_app`` attached under ``key``; None where this process
+    runs without it (the dashboard then shows what it can)."""
+    found = current_app.extensions.get(key)
+    if found is not None and not isinstance(found, kind):
+        raise TypeError(f"app.extensions[{key!r}] is a {type(found).__name__}, not a {kind.__name__}")
+    return found
+
+
+def required_service(key: str, kind: type[T], unavailable: str) -> T:
+    """The service attached under ``key``; a 503 saying ``unavailable`` where there is none,
+    so a view that cannot work without it never half-runs."""
+    found = optional_service(key, kind)
+    if found is None:
+        abort(503, unavailable)
+    return found

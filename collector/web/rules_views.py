@@ -18,6 +18,7 @@ from collector.alerting.domain import Severity
 from collector.alerting.models import AlertRule, MaintenanceWindow
 from collector.alerting.rules import RULE_KINDS
 from collector.web.auditing import record
+from collector.web.forms import add_row
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
     Capability,
@@ -53,7 +54,6 @@ def rules() -> ResponseReturnValue:
         severities=[s.value for s in Severity],
         can_edit=can(user, Capability.EDIT_ALERTING),
         can_edit_global=can(user, Capability.EDIT_GLOBAL_RULES),
-        customer_names={c.id: c.name for c in scope["customers"]},
         **scope,
     )
 
@@ -68,9 +68,7 @@ def rule_create() -> ResponseReturnValue:
             abort(403)
         with store().session() as s:
             check_in_customer(s, data.customer_id, data.site_id, data.device_id)
-            row = AlertRule(**{k: getattr(data, k) for k in data.__slots__})
-            s.add(row)
-            s.flush()
+            row = add_row(s, AlertRule, data)
             record(
                 s,
                 "alert_rule.create",
@@ -188,7 +186,6 @@ def windows() -> ResponseReturnValue:
     return render_template(
         "maintenance_list.html",
         windows=rows,
-        customer_names={c.id: c.name for c in scope["customers"]},
         **scope,
     )
 
@@ -203,9 +200,7 @@ def window_create() -> ResponseReturnValue:
             abort(404)
         with store().session() as s:
             check_in_customer(s, data.customer_id, data.site_id, data.device_id)
-            row = MaintenanceWindow(**{k: getattr(data, k) for k in data.__slots__}, created_by=user.actor)
-            s.add(row)
-            s.flush()
+            row = add_row(s, MaintenanceWindow, data, created_by=user.actor)
             record(
                 s,
                 "maintenance.create",

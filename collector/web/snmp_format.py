@@ -18,24 +18,24 @@ HEALTH_CLASSES = {
 
 def bitrate(value: float | None) -> str:
     """``123456.0`` -> ``123.5 kbit/s`` (SI steps, as link speeds are quoted); None -> ``—``."""
-    if value is None:
-        return "—"
-    step = 0
-    while abs(value) >= 1000 and step < len(_RATE_UNITS) - 1:
-        value /= 1000
-        step += 1
-    return f"{value:.0f} {_RATE_UNITS[step]}" if step == 0 else f"{value:.1f} {_RATE_UNITS[step]}"
+    return _scaled(value, 1000, _RATE_UNITS)
 
 
 def size(value: float | None) -> str:
     """``1536`` -> ``1.5 KiB``; None -> ``—``."""
+    return _scaled(value, 1024, _BYTE_UNITS)
+
+
+def _scaled(value: float | None, base: int, units: tuple[str, ...]) -> str:
+    """``value`` divided by ``base`` until it is below it (or the units run out): whole numbers
+    in the first unit, one decimal in the others."""
     if value is None:
         return "—"
     step = 0
-    while abs(value) >= 1024 and step < len(_BYTE_UNITS) - 1:
-        value /= 1024
+    while abs(value) >= base and step < len(units) - 1:
+        value /= base
         step += 1
-    return f"{value:.0f} {_BYTE_UNITS[step]}" if step == 0 else f"{value:.1f} {_BYTE_UNITS[step]}"
+    return f"{value:.0f} {units[step]}" if step == 0 else f"{value:.1f} {units[step]}"
 
 
 def per_second(value: float | None) -> str:

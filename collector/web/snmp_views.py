@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ from collector.web.permissions import (
     scope_to_customers,
     visible_customers,
 )
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import optional_service, required_service, store, tsdb_cursor
 from collector.web.snmp_format import FILTERS
 
 bp = Blueprint("snmp", __name__)
@@ -59,10 +59,7 @@ def init_app(app: Flask, targets: SnmpTargets) -> None:
 
 
 def _targets() -> SnmpTargets:
-    targets: SnmpTargets | None = current_app.extensions.get(EXTENSION_KEY)
-    if targets is None:
-        abort(503, "the SNMP gateway is not set up in this process")
-    return targets
+    return required_service(EXTENSION_KEY, SnmpTargets, "the SNMP gateway is not set up in this process")
 
 
 def get_network_device_or_404(session: Session, device_id: int) -> NetworkDevice:
@@ -156,7 +153,7 @@ def devices(customer_id: int) -> ResponseReturnValue:
 
 def _community_count(gateway: SnmpGateway) -> str:
     """How many trap communities a gateway accepts (never which)."""
-    targets: SnmpTargets | None = current_app.extensions.get(EXTENSION_KEY)
+    targets = optional_service(EXTENSION_KEY, SnmpTargets)
     if not gateway.trap_communities_enc:
         return "none"
     if targets is None:

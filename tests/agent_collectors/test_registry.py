@@ -121,3 +121,29 @@ def test_register_checks_a_class_declares_the_registered_name_and_interval() -> 
         registry.register("other", default_interval_s=15.0)(Declared)
     with pytest.raises(ValueError, match="declares name/interval"):
         Registry().register("declared", default_interval_s=10.0)(Declared)
+
+
+def test_a_class_without_name_and_interval_takes_them_from_its_registration() -> None:
+    registry = Registry()
+
+    class Undeclared:
+        name: str  # annotated for the type checker only, as agent.collectors.psutil_facade.ReadsHost
+        default_interval_s: float
+
+        def collect(self) -> list[Sample]:
+            return []
+
+    registry.register("undeclared", default_interval_s=20.0)(Undeclared)
+    made = registry.entries()["undeclared"].factory()
+    assert (made.name, made.default_interval_s) == ("undeclared", 20.0)
+
+
+def test_every_standard_collector_answers_to_its_registered_name_and_interval() -> None:
+    build_collectors({})  # imports agent.collectors.all
+    for reg in default_registry.entries().values():
+        factory = reg.factory
+        assert isinstance(factory, type)
+        assert (getattr(factory, "name", None), getattr(factory, "default_interval_s", None)) == (
+            reg.name,
+            reg.default_interval_s,
+        )

@@ -152,6 +152,19 @@ def function(
     )
 
 
+def column_samples(
+    data: PollData, column: Oid, target: str, metric: Metric, key: Callable[[Oid], str] | None = None
+) -> list[Sample]:
+    """One sample per row of the integer ``column``, labelled ``index`` with ``key(row index)``
+    (the dotted index by default); rows without a number have no sample."""
+    label = key or index_str
+    return [
+        sample(target, metric, number, {Label.INDEX: label(index)})
+        for index, value in sorted(data.column(column).items())
+        if (number := integer(value)) is not None
+    ]
+
+
 def index_str(index: Oid) -> str:
     return dotted(index)
 

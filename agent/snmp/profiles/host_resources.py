@@ -7,6 +7,7 @@ from agent.snmp.profiles.base import (
     Profile,
     ProfileResult,
     TargetInfo,
+    column_samples,
     index_str,
     integer,
     lookup,
@@ -42,12 +43,7 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
         out.samples.append(sample(target.id, Metric.SNMP_HR_STORAGE_SIZE_BYTES, size * units, labels))
         if used is not None:
             out.samples.append(sample(target.id, Metric.SNMP_HR_STORAGE_USED_BYTES, used * units, labels))
-    for index, value in sorted(data.column(HR_PROCESSOR_LOAD).items()):
-        load = integer(value)
-        if load is not None:
-            out.samples.append(
-                sample(target.id, Metric.SNMP_HR_CPU_LOAD_PERCENT, load, {Label.INDEX: index_str(index)})
-            )
+    out.samples.extend(column_samples(data, HR_PROCESSOR_LOAD, target.id, Metric.SNMP_HR_CPU_LOAD_PERCENT))
     return out
 
 

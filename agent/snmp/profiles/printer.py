@@ -15,6 +15,7 @@ from agent.snmp.profiles.base import (
     Profile,
     ProfileResult,
     TargetInfo,
+    column_samples,
     function,
     index_str,
     integer,
@@ -127,12 +128,9 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
                 metrics=metrics,
             )
         )
-    for index, value in sorted(data.column(MARKER_LIFE_COUNT).items()):
-        pages = integer(value)
-        if pages is not None:
-            out.samples.append(
-                sample(target.id, Metric.SNMP_PRINTER_PAGES_TOTAL, pages, {Label.INDEX: key(index)})
-            )
+    out.samples.extend(
+        column_samples(data, MARKER_LIFE_COUNT, target.id, Metric.SNMP_PRINTER_PAGES_TOTAL, key=key)
+    )
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from collector.store.migrations.columns import create_indexes, drop_tables
+
 revision = "0101_functions"
 down_revision = "0001"
 branch_labels = None
@@ -34,13 +36,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("device_id", "spec_id"),
     )
-    with op.batch_alter_table("function_specs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_function_specs_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_function_specs_device_id"), ["device_id"], unique=False)
+    create_indexes("function_specs", "customer_id", "device_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("function_specs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_function_specs_device_id"))
-        batch_op.drop_index(batch_op.f("ix_function_specs_customer_id"))
-    op.drop_table("function_specs")
+    drop_tables("function_specs")

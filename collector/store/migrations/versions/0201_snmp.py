@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from collector.store.migrations.columns import create_indexes, drop_tables
+
 revision = "0201_snmp"
 down_revision = "0001"
 branch_labels = None
@@ -49,11 +51,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["site_id"], ["sites.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("snmp_devices", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_snmp_devices_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_snmp_devices_gateway_device_id"), ["gateway_device_id"], unique=False
-        )
+    create_indexes("snmp_devices", "customer_id", "gateway_device_id")
 
     op.create_table(
         "snmp_gateways",
@@ -70,8 +68,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("snmp_gateways")
-    with op.batch_alter_table("snmp_devices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_snmp_devices_gateway_device_id"))
-        batch_op.drop_index(batch_op.f("ix_snmp_devices_customer_id"))
-    op.drop_table("snmp_devices")
+    drop_tables("snmp_gateways", "snmp_devices")

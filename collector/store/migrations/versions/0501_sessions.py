@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from collector.store.migrations.columns import create_indexes, drop_tables
+
 revision = "0501_sessions"
 down_revision = "0001"
 branch_labels = None
@@ -31,8 +33,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("id_hash"),
     )
-    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
+    create_indexes("web_sessions", "user_id")
     op.create_table(
         "totp_credentials",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -52,8 +53,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_recovery_codes_user_id"), ["user_id"], unique=False)
+    create_indexes("recovery_codes", "user_id")
     op.create_table(
         "signin_settings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,11 +65,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("signin_settings")
-    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_recovery_codes_user_id"))
-    op.drop_table("recovery_codes")
-    op.drop_table("totp_credentials")
-    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
-    op.drop_table("web_sessions")
+    drop_tables("signin_settings", "recovery_codes", "totp_credentials", "web_sessions")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from collector.store.migrations.columns import create_indexes, drop_tables
+
 revision = "0601_presence"
 down_revision = "0001"
 branch_labels = None
@@ -32,10 +34,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("device_id", "epoch", "seq"),
     )
-    with op.batch_alter_table("refused_batches", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_refused_batches_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_refused_batches_device_id"), ["device_id"], unique=False)
+    create_indexes("refused_batches", "customer_id", "device_id")
 
 
 def downgrade() -> None:
-    op.drop_table("refused_batches")
+    drop_tables("refused_batches")
