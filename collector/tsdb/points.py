@@ -54,15 +54,18 @@ def load(
         params=params,
     ).to_arrow_table()
     parts = [raw.cast(SCHEMA)]
-    block_where = (
-        where
-        + (["last_ts >= $lo"] if lo is not None else [])
-        + (["first_ts < $hi"] if hi is not None else [])
+    # One query per series, so DuckDB finds its blocks through the series_id index instead
+    # of scanning every block's row (fleet scale: 1.5 M blocks a month).
+    block_where = (["last_ts >= $lo"] if lo is not None else []) + (
+        ["first_ts < $hi"] if hi is not None else []
     )
-    rows = cur.execute(
-        f"SELECT series_id, data FROM sample_blocks WHERE {' AND '.join(block_where)}",  # noqa: S608
-        params,
-    ).fetchall()
+    rows: list[tuple[int, bytes]] = []
+    for sid in ids:
+        found = cur.execute(
+            f"SELECT data FROM sample_blocks WHERE {' AND '.join(['series_id = $sid', *block_where])}",  # noqa: S608
+            {k: v for k, v in params.items() if k != "ids"} | {"sid": sid},
+        ).fetchall()
+        rows.extend((sid, data) for (data,) in found)
     lo_us = _us(lo) if lo is not None else None
     hi_us = _us(hi) if hi is not None else None
     for sid, data in rows:

@@ -5,6 +5,9 @@ as a parameter and drain every result with ``fetchall()``. Every samples query i
 in time by a :class:`Window`, and answers in time buckets so a chart never receives more
 points than it can draw.
 
+Ranges longer than a few hours, in steps of whole 5-min or 1-h buckets, are answered from
+the per-series rollups (``collector.tsdb.rollups``) rather than from samples.
+
 Timestamps in DuckDB are naive ``TIMESTAMP`` values in UTC; the functions here accept
 aware or naive datetimes and answer in unix seconds (the start of each bucket).
 """
@@ -17,8 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import numpy as np
 
+from collector.tsdb import rollups
+from collector.tsdb.buckets import Buckets
 from collector.tsdb.points import points as both_tiers
+from collector.tsdb.txn import us
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,12 @@ def _group(rows: Iterable[tuple[int, int, float]], series_ids: Sequence[int]) ->
     return out
 
 
+def _from_buckets(b: Buckets, values: np.ndarray, window: Window) -> Points:
+    """The buckets inside ``window`` (the one before it was read only for the increase)."""
+    keep = b.ts >= us(window.start)
+    return Points((b.ts[keep] // 1_000_000).tolist(), values[keep].tolist())
+
+
 _AVERAGE_SQL = """
 SELECT series_id, (epoch_ms(ts) // $step_ms) * $step_s AS t, avg(value) AS v
 FROM {points}
@@ -126,6 +139,10 @@ def bucket_average(
     """The mean of each series in each bucket of ``window``; empty buckets are absent."""
     if not series_ids:
         return {}
+    source = rollups.resolution(window.start, window.end, window.step_s)
+    if source is not None:
+        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+        return {sid: _from_buckets(b, b.mean(), window) for sid, b in got.items()}
     start, end = _naive_utc(window.start), _naive_utc(window.end)
     with both_tiers(cur, series_ids, start, end) as view:
         rows = cur.execute(
@@ -165,10 +182,16 @@ def bucket_rate(
     """The per-second rate of each counter series, averaged in each bucket of ``window``.
 
     Samples up to ``lookback`` (default: two buckets, at least a minute) before the window
-    are read so the first bucket has a predecessor to diff against.
+    are read so the first bucket has a predecessor to diff against. Answered from rollups
+    (long ranges), it is each bucket's counter increase (a drop counts as a restart from
+    zero, so the increase after a reset is kept) divided by the step.
     """
     if not series_ids:
         return {}
+    source = rollups.resolution(window.start, window.end, window.step_s)
+    if source is not None:
+        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+        return {sid: _from_buckets(b, b.increase() / window.step_s, window) for sid, b in got.items()}
     if lookback is None:
         lookback = timedelta(seconds=max(2 * window.step_s, 60))
     since, end = _naive_utc(window.start - lookback), _naive_utc(window.end)
