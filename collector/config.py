@@ -36,9 +36,8 @@ class CollectorConfig:
     agent_cert_days: int = 365
     offline_after_s: float = 30.0
     revocation_poll_s: float = 2.0
-    # Closed UTC days older than this many days are compacted into sample_blocks (1: today
-    # and yesterday stay raw).
-    compact_after_days: int = 0  # 0: each UTC day is compacted an hour after it ends
+    # Raw samples are kept this many days longer before compaction (1: yesterday stays raw).
+    compact_after_days: int = 0  # 0: compacted within minutes (compact_every_s below)
     # Alert delivery (collector.alerting.service). Secrets are kept out of repr and logs.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -60,6 +59,20 @@ class CollectorConfig:
     alert_offline_group_wait_s: float = 5.0
     notify_retry_base_s: float = 5.0
     notify_retry_budget_s: float = 3600.0
+    # Time-series storage (collector.tsdb; ARCHITECTURE.md "Storage"). Compaction runs every
+    # compact_every_s on whole compact_window_s windows (a divisor of an hour) ending a minute
+    # ago, compact_slice_series series per transaction, so the raw tier holds minutes, not a day.
+    compact_every_s: int = 300
+    compact_window_s: int = 900
+    compact_slice_series: int = 4096
+    # Retention in days per tier (0 = forever), applied hourly.
+    retention_samples_days: int = 30  # raw samples and compacted blocks
+    retention_rollup_5m_days: int = 180
+    retention_rollup_1h_days: int = 730
+    retention_collector_runs_days: int = 30
+    # DuckDB's memory limit and threads (0 = DuckDB's default: 80 % of RAM, one per core).
+    duckdb_memory_limit_mb: int = 512
+    duckdb_threads: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
