@@ -107,9 +107,10 @@ class Collector:
 
     # -- periodic jobs (scheduler threads) ---------------------------------------------
     def compact_samples(self) -> None:
-        """Compact the raw samples of whole windows that ended a minute (and ``compact_after_days``)
-        ago into per-series blocks and rollups (ARCHITECTURE.md "Storage"; BENCHMARKS.md)."""
-        before = datetime.now(UTC) - timedelta(minutes=1, days=self.cfg.compact_after_days)
+        """Compact the raw samples of whole windows that ended ``compact_lag_s`` (and
+        ``compact_after_days``) ago into per-series blocks and rollups (ARCHITECTURE.md "Storage")."""
+        lag = timedelta(seconds=self.cfg.compact_lag_s, days=self.cfg.compact_after_days)
+        before = datetime.now(UTC) - lag
         settings = CompactionSettings(
             window_s=self.cfg.compact_window_s, slice_series=self.cfg.compact_slice_series
         )

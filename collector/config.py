@@ -60,10 +60,11 @@ class CollectorConfig:
     notify_retry_base_s: float = 5.0
     notify_retry_budget_s: float = 3600.0
     # Time-series storage (collector.tsdb; ARCHITECTURE.md "Storage"). Compaction runs every
-    # compact_every_s on whole compact_window_s windows (a divisor of an hour) ending a minute
-    # ago, compact_slice_series series per transaction, so the raw tier holds minutes, not a day.
+    # compact_every_s on whole compact_window_s windows (a divisor of an hour) ended
+    # compact_lag_s ago, compact_slice_series series per transaction: the raw tier holds minutes.
     compact_every_s: int = 300
     compact_window_s: int = 900
+    compact_lag_s: int = 60  # a window is compacted this long after it ends (late arrivals)
     compact_slice_series: int = 4096
     # Retention in days per tier (0 = forever), applied hourly.
     retention_samples_days: int = 30  # raw samples and compacted blocks

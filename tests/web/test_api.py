@@ -103,7 +103,7 @@ def test_diskio_and_empty_device(tech: FlaskClient, tsdb: TimeSeriesDB, seed: Se
     ("query", "message"),
     [
         ("metric=bogus&range=1h", "unknown metric"),
-        ("metric=cpu&range=7d", "unknown range"),
+        ("metric=cpu&range=90d", "unknown range"),
         ("metric=cpu", "unknown range"),
         ("range=1h", "unknown metric"),
         ("metric=%27%3B+DROP+TABLE+samples&range=1h", "unknown metric"),
