@@ -9,7 +9,7 @@ therefore bounded by one slice-hour, not by the fleet or the day, and a killed r
 nothing: each slice committed or did not, and the next run takes what is left. Then
 ``collector.tsdb.merging`` folds the blocks of closed hours into hour blocks and of closed
 days into one day block per series, byte for byte what compacting the whole day at once
-gives.
+gives; and the collector runs before the cutoff are summarised (``collector.tsdb.run_summary``).
 
 A sample that arrives after its window was compacted (late) becomes a block of its own,
 merged into its hour or day on a later run; the 5-min buckets it falls in are recomputed
@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import duckdb
 import numpy as np
 
-from collector.tsdb import blocks, buckets, merging, tables
+from collector.tsdb import blocks, buckets, merging, run_summary, tables
 from collector.tsdb.txn import at, insert, naive, transaction, us
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,7 @@ def compact(cur: duckdb.DuckDBPyConnection, before: datetime, settings: Settings
                     cur, lo_sid, lo_sid + cfg.slice_series, hour, end, window_s=cfg.window_s
                 )
     merged = merging.merge(cur, cutoff, cfg.merge_samples)
+    run_summary.summarise(cur, cutoff)
     if moved or merged:
         log.info("compacted %d raw samples before %s; merged %d block groups", moved, cutoff, merged)
     return moved

@@ -27,7 +27,7 @@ class Retention:
     samples_days: int = 30  # raw samples and their compacted blocks
     rollup_5m_days: int = 180
     rollup_1h_days: int = 730
-    collector_runs_days: int = 30  # one row per agent-side collector run
+    collector_runs_days: int = 30  # agent-side collector runs and their 5-min summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,12 @@ TIERS: tuple[Tier, ...] = (
         "rollup_1h_days",
     ),
     Tier("collector runs", "collector_runs", "started < $cut", "collector_runs_days"),
+    Tier(
+        "collector run summaries",
+        "collector_run_summary",
+        "bucket + INTERVAL 300 SECOND <= $cut",
+        "collector_runs_days",
+    ),
 )
 
 

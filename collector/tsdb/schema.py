@@ -175,6 +175,24 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX rollup_blocks_series ON rollup_blocks (series_id);
         """,
     ),
+    (
+        51,
+        """
+        -- collector_runs summarised per device, collector and 5 minutes once compacted
+        -- (collector.tsdb.run_summary): ~30 rows become one. A run that arrives late for a
+        -- summarised bucket adds a second row for it; readers add them up.
+        CREATE TABLE collector_run_summary (
+            device_id    INTEGER NOT NULL,
+            collector    VARCHAR NOT NULL,
+            bucket       TIMESTAMP NOT NULL,
+            runs         UINTEGER NOT NULL,
+            failures     UINTEGER NOT NULL,
+            duration_sum DOUBLE NOT NULL,
+            duration_max DOUBLE NOT NULL,
+            last_error   VARCHAR NOT NULL    -- the bucket's last failure's error, '' when none
+        );
+        """,
+    ),
 ]
 
 

@@ -30,6 +30,8 @@ def _seed(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("INSERT INTO samples VALUES (1, ?, 1.0)", [ts])
         cur.execute("INSERT INTO sample_blocks VALUES (1, ?, ?, 2, 'x')", [ts - timedelta(hours=1), ts])
         cur.execute("INSERT INTO collector_runs VALUES (1, 'cpu', ?, 0.1, true, '')", [ts])
+        bucket = ts - timedelta(seconds=300) + US  # ends on the cut, then a microsecond after it
+        cur.execute("INSERT INTO collector_run_summary VALUES (1, 'cpu', ?, 30, 0, 0.1, 0.01, '')", [bucket])
     for step, days in ((300, 180), (3600, 730)):
         last_bucket_end = NOW - timedelta(days=days)
         # A bucket covers [start, start + step): the first is wholly before the cut, the second not.
@@ -44,6 +46,7 @@ def _left(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
         ("samples", "true"),
         ("sample_blocks", "true"),
         ("collector_runs", "true"),
+        ("collector_run_summary", "true"),
         ("rollup_blocks", "step_s = 300"),
         ("rollup_blocks", "step_s = 3600"),
     ):
@@ -62,6 +65,7 @@ def test_each_tier_drops_exactly_what_is_past_its_age(cur: duckdb.DuckDBPyConnec
         "5-min rollups": 1,
         "1-h rollups": 1,
         "collector runs": 1,
+        "collector run summaries": 1,
     }
     assert set(_left(cur).values()) == {1}
     assert retention.apply(cur, retention.Retention(), NOW) == dict.fromkeys(deleted, 0)
