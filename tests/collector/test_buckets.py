@@ -103,3 +103,11 @@ def test_a_rewritten_bucket_replaces_the_older_copy() -> None:
     assert got.ts.tolist() == [0, step, 2 * step]
     assert got.sum.tolist() == [1.0, 12.0, 3.0]
     assert len(buckets.newest([])) == 0
+
+
+def test_sums_of_decimals_are_the_exact_decimal_sum() -> None:
+    ts = np.array([0, 1, 2], dtype=np.int64)
+    b = buckets.from_samples(ts, np.array([0.1, 0.2, 0.4]), FIVE_MIN)
+    assert 0.1 + 0.2 + 0.4 != 0.7  # summing floats drifts
+    assert b.sum.tolist() == [0.7]
+    assert buckets.combine(b, HOUR).sum.tolist() == [0.7]
