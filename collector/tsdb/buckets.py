@@ -152,10 +152,17 @@ def newest(parts: Sequence[Buckets]) -> Buckets:
 
 
 def encode(b: Buckets) -> bytes:
-    """The stored form: each column as a lossless block; timestamps only once."""
-    cols = [getattr(b, f.name) for f in fields(Buckets)][1:]
+    """The stored form: lossless blocks (``collector.tsdb.blocks``) of timestamps with counts,
+    of first/min/max/last interleaved bucket by bucket (neighbours differ by about one
+    sample's change, so their deltas are small even for counters), of sums and increases."""
     zeros = np.zeros(len(b), dtype=np.int64)
-    frames = [blocks.encode(b.ts if i == 0 else zeros, col) for i, col in enumerate(cols)]
+    quad = np.stack([b.first, b.min, b.max, b.last], axis=1).reshape(-1)
+    frames = [
+        blocks.encode(b.ts, b.count),
+        blocks.encode(np.zeros(quad.shape[0], dtype=np.int64), quad),
+        blocks.encode(zeros, b.sum),
+        blocks.encode(zeros, b.inc),
+    ]
     out = [_HEADER.pack(_VERSION, len(frames))]
     for frame in frames:
         out.append(_LENGTH.pack(len(frame)))
@@ -165,19 +172,16 @@ def encode(b: Buckets) -> bytes:
 
 def decode(data: bytes) -> Buckets:
     """The buckets stored by :func:`encode`."""
-    version, ncols = _HEADER.unpack_from(data)
-    if version != _VERSION or ncols != 7:
-        raise ValueError(f"unknown rollup block version {version} with {ncols} columns")
+    version, nframes = _HEADER.unpack_from(data)
+    if version != _VERSION or nframes != 4:
+        raise ValueError(f"unknown rollup block version {version} with {nframes} frames")
     pos = _HEADER.size
-    cols: list[F64] = []
-    ts: I64 | None = None
-    for i in range(ncols):
+    decoded: list[tuple[I64, F64]] = []
+    for _ in range(nframes):
         (length,) = _LENGTH.unpack_from(data, pos)
         pos += _LENGTH.size
-        t, v = blocks.decode(data[pos : pos + length])
+        decoded.append(blocks.decode(data[pos : pos + length]))
         pos += length
-        if i == 0:
-            ts = t
-        cols.append(v)
-    assert ts is not None
-    return Buckets(ts, *cols)
+    (ts, count), (_, quad), (_, sums), (_, inc) = decoded
+    q = quad.reshape(-1, 4)
+    return Buckets(ts, count, q[:, 1].copy(), q[:, 2].copy(), sums, q[:, 0].copy(), q[:, 3].copy(), inc)
