@@ -24,8 +24,10 @@ from collector.tsdb import blocks
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
-_VERSION = 1
-_HEADER = struct.Struct("<BI")  # version, column count
+_VERSION = 1  # compressed: four lossless blocks
+_PLAIN = 2  # a few buckets as plain little-endian arrays
+_PLAIN_UP_TO = 16  # buckets: compaction writes ~3 per window, folded into one block hourly
+_HEADER = struct.Struct("<BI")  # version, frames (compressed) or buckets (plain)
 _LENGTH = struct.Struct("<I")
 
 
@@ -154,7 +156,14 @@ def newest(parts: Sequence[Buckets]) -> Buckets:
 def encode(b: Buckets) -> bytes:
     """The stored form: lossless blocks (``collector.tsdb.blocks``) of timestamps with counts,
     of first/min/max/last interleaved bucket by bucket (neighbours differ by about one
-    sample's change, so their deltas are small even for counters), of sums and increases."""
+    sample's change, so their deltas are small even for counters), of sums and increases.
+    A handful of buckets (one compaction window's) are stored plain: compressing them would
+    cost compaction ten times the time for bytes that live an hour until folded."""
+    if len(b) <= _PLAIN_UP_TO:
+        return _HEADER.pack(_PLAIN, len(b)) + b"".join(
+            np.ascontiguousarray(getattr(b, f.name)).astype("<f8" if i else "<i8").tobytes()
+            for i, f in enumerate(fields(Buckets))
+        )
     zeros = np.zeros(len(b), dtype=np.int64)
     quad = np.stack([b.first, b.min, b.max, b.last], axis=1).reshape(-1)
     frames = [
@@ -173,6 +182,14 @@ def encode(b: Buckets) -> bytes:
 def decode(data: bytes) -> Buckets:
     """The buckets stored by :func:`encode`."""
     version, nframes = _HEADER.unpack_from(data)
+    if version == _PLAIN:
+        cols = [
+            np.frombuffer(
+                data, dtype="<f8" if i else "<i8", count=nframes, offset=_HEADER.size + 8 * nframes * i
+            )
+            for i in range(8)
+        ]
+        return Buckets(cols[0].astype(np.int64), *(c.astype(np.float64) for c in cols[1:]))
     if version != _VERSION or nframes != 4:
         raise ValueError(f"unknown rollup block version {version} with {nframes} frames")
     pos = _HEADER.size

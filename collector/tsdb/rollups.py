@@ -43,25 +43,34 @@ def resolution(start: datetime, end: datetime, step_s: int) -> int | None:
 
 def _stored(cur: duckdb.DuckDBPyConnection, sid: int, step_s: int, lo_us: int, hi_us: int) -> Buckets:
     rows = cur.execute(
-        "SELECT data FROM rollup_blocks WHERE series_id = ? AND step_s = ? AND last_ts >= ? AND first_ts < ? "
-        "ORDER BY written",
+        "SELECT written, data FROM rollup_blocks "
+        "WHERE series_id = ? AND step_s = ? AND last_ts >= ? AND first_ts < ?",
         [sid, step_s, at(lo_us), at(hi_us)],
     ).fetchall()
-    b = buckets.newest([buckets.decode(bytes(data)) for (data,) in rows])
+    rows.sort(key=lambda r: int(r[0]))  # a bucket written again (late samples): the newer wins
+    b = buckets.newest([buckets.decode(bytes(data)) for _, data in rows])
     return b.take((b.ts >= lo_us) & (b.ts < hi_us))
 
 
 def _raw(
     cur: duckdb.DuckDBPyConnection, ids: Sequence[int], lo: datetime, hi: datetime
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    table = cur.sql(
-        "SELECT series_id, epoch_us(ts) AS t, value FROM samples "
-        "WHERE series_id IN (SELECT unnest($ids::UINTEGER[])) AND ts >= $lo AND ts < $hi",
-        params={"ids": list(ids), "lo": lo, "hi": hi},
-    ).to_arrow_table()
-    sid = table.column("series_id").to_numpy().astype(np.int64)
-    ts = table.column("t").to_numpy().astype(np.int64)
-    values = table.column("value").to_numpy().astype(np.float64)
+    """Each series' raw samples in [lo, hi), ascending (the raw tier holds minutes)."""
+    if len(ids) == 1:  # an equality filter scans the raw tier's series column ~3x faster
+        got = cur.execute(
+            "SELECT series_id, epoch_us(ts) AS t, value FROM samples "
+            "WHERE series_id = ? AND ts >= ? AND ts < ?",
+            [ids[0], lo, hi],
+        ).fetchnumpy()
+    else:
+        got = cur.execute(
+            "SELECT series_id, epoch_us(ts) AS t, value FROM samples "
+            "WHERE series_id IN (SELECT unnest(?::UINTEGER[])) AND ts >= ? AND ts < ?",
+            [list(ids), lo, hi],
+        ).fetchnumpy()
+    sid = np.asarray(got["series_id"], dtype=np.int64)
+    ts = np.asarray(got["t"], dtype=np.int64)
+    values = np.asarray(got["value"], dtype=np.float64)
     order = np.lexsort((ts, sid))
     sid, ts, values = sid[order], ts[order], values[order]
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
