@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from collector.tsdb import blocks
+from collector.tsdb.txn import naive
 
 SCHEMA = pa.schema([("series_id", pa.uint32()), ("ts", pa.timestamp("us")), ("value", pa.float64())])
 _names = itertools.count()
@@ -100,6 +102,66 @@ def load(
             )
         )
     return pa.concat_tables(parts)
+
+
+Arrays = dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
+
+
+def raw_arrays(cur: duckdb.DuckDBPyConnection, ids: Sequence[int], lo: datetime, hi: datetime) -> Arrays:
+    """Each series' raw-tier samples in [lo, hi) as (int64 µs, values), ascending."""
+    lo, hi = naive(lo), naive(hi)
+    if len(ids) == 1:  # an equality filter scans the raw tier's series column ~3x faster
+        got = cur.execute(
+            "SELECT series_id, epoch_us(ts) AS t, value FROM samples "
+            "WHERE series_id = ? AND ts >= ? AND ts < ?",
+            [int(ids[0]), lo, hi],
+        ).fetchnumpy()
+    else:
+        got = cur.execute(
+            "SELECT series_id, epoch_us(ts) AS t, value FROM samples "
+            "WHERE series_id IN (SELECT unnest(?::UINTEGER[])) AND ts >= ? AND ts < ?",
+            [[int(i) for i in ids], lo, hi],
+        ).fetchnumpy()
+    return _split(
+        np.asarray(got["series_id"], dtype=np.int64),
+        np.asarray(got["t"], dtype=np.int64),
+        np.asarray(got["value"], dtype=np.float64),
+    )
+
+
+def _split(sid: npt.NDArray[np.int64], ts: npt.NDArray[np.int64], values: npt.NDArray[np.float64]) -> Arrays:
+    order = np.lexsort((ts, sid))
+    sid, ts, values = sid[order], ts[order], values[order]
+    out: Arrays = {}
+    for s in np.unique(sid).tolist():
+        a, b = np.searchsorted(sid, [s, s + 1])
+        out[int(s)] = (ts[a:b], values[a:b])
+    return out
+
+
+def arrays(
+    cur: duckdb.DuckDBPyConnection, series_ids: Sequence[int], start: datetime, end: datetime
+) -> Arrays:
+    """Like :func:`load`, as numpy arrays per series (ascending): no Arrow, no SQL view, for
+    readers that aggregate in numpy (a chart line)."""
+    ids = [int(i) for i in series_ids]
+    lo, hi = naive(start), naive(end)
+    raw = raw_arrays(cur, ids, lo, hi)
+    parts_s, parts_t, parts_v = [], [], []
+    for sid, (t, v) in raw.items():
+        parts_s.append(np.full(t.shape[0], sid, dtype=np.int64))
+        parts_t.append(t)
+        parts_v.append(v)
+    lo_us, hi_us = _us(lo), _us(hi)
+    for sid, data in _blocks(cur, ids, {"ids": ids, "lo": lo, "hi": hi}):
+        t, v = blocks.decode(bytes(data))
+        keep = (t >= lo_us) & (t < hi_us)
+        parts_s.append(np.full(int(keep.sum()), sid, dtype=np.int64))
+        parts_t.append(t[keep])
+        parts_v.append(v[keep])
+    if not parts_s:
+        return {}
+    return _split(np.concatenate(parts_s), np.concatenate(parts_t), np.concatenate(parts_v))
 
 
 @contextmanager

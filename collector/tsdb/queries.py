@@ -6,7 +6,9 @@ in time by a :class:`Window`, and answers in time buckets so a chart never recei
 points than it can draw.
 
 Ranges longer than a few hours, in steps of whole 5-min or 1-h buckets, are answered from
-the per-series rollups (``collector.tsdb.rollups``) rather than from samples.
+the per-series rollups (``collector.tsdb.rollups``); shorter ones from each series' own
+samples (``collector.tsdb.points.arrays``), bucketed in numpy: a chart line costs a couple
+of indexed lookups instead of a view and an SQL aggregate over it.
 
 Timestamps in DuckDB are naive ``TIMESTAMP`` values in UTC; the functions here accept
 aware or naive datetimes and answer in unix seconds (the start of each bucket).
@@ -24,7 +26,7 @@ import numpy as np
 
 from collector.tsdb import rollups
 from collector.tsdb.buckets import Buckets
-from collector.tsdb.points import points as both_tiers
+from collector.tsdb.points import arrays
 from collector.tsdb.txn import us
 
 
@@ -77,13 +79,6 @@ class Window:
         return int((self.end - self.start).total_seconds()) // self.step_s
 
 
-def _naive_utc(dt: datetime) -> datetime:
-    """DuckDB ``TIMESTAMP`` columns hold naive UTC; bind datetimes the same way."""
-    if dt.tzinfo is None:
-        return dt
-    return dt.astimezone(UTC).replace(tzinfo=None)
-
-
 def find_series(
     cur: duckdb.DuckDBPyConnection,
     device_id: int,
@@ -109,28 +104,20 @@ def find_series(
     return found
 
 
-def _group(rows: Iterable[tuple[int, int, float]], series_ids: Sequence[int]) -> dict[int, Points]:
-    out = {sid: Points([], []) for sid in series_ids}
-    for sid, t, v in rows:
-        points = out[int(sid)]
-        points.t.append(int(t))
-        points.v.append(float(v))
-    return out
-
-
 def _from_buckets(b: Buckets, values: np.ndarray, window: Window) -> Points:
     """The buckets inside ``window`` (the one before it was read only for the increase)."""
     keep = b.ts >= us(window.start)
     return Points((b.ts[keep] // 1_000_000).tolist(), values[keep].tolist())
 
 
-_AVERAGE_SQL = """
-SELECT series_id, (epoch_ms(ts) // $step_ms) * $step_s AS t, avg(value) AS v
-FROM {points}
-WHERE ts >= $start AND ts < $end
-GROUP BY ALL
-ORDER BY series_id, t
-"""
+def _bucket_means(ms: np.ndarray, values: np.ndarray, step_s: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket starts in unix seconds, mean of ``values`` in each) for ``ms`` ascending."""
+    if ms.shape[0] == 0:
+        return ms[:0], values[:0]
+    keys = ms // (step_s * 1000) * step_s
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    counts = np.diff(np.append(starts, ms.shape[0]))
+    return keys[starts], np.add.reduceat(values, starts) / counts
 
 
 def bucket_average(
@@ -143,33 +130,11 @@ def bucket_average(
     if source is not None:
         got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
         return {sid: _from_buckets(b, b.mean(), window) for sid, b in got.items()}
-    start, end = _naive_utc(window.start), _naive_utc(window.end)
-    with both_tiers(cur, series_ids, start, end) as view:
-        rows = cur.execute(
-            _AVERAGE_SQL.format(points=view),
-            {"start": start, "end": end, "step_s": window.step_s, "step_ms": window.step_s * 1000},
-        ).fetchall()
-    return _group(rows, series_ids)
-
-
-# Per series, each sample's increase over the previous one divided by the time between
-# them. A negative increase is a counter reset (agent or host restart, wrap): that pair
-# says nothing about the rate and is dropped, as is a pair with no elapsed time.
-_RATE_SQL = """
-WITH diffs AS (
-    SELECT series_id, ts,
-           value - lag(value) OVER w AS dv,
-           epoch_ms(ts) - lag(epoch_ms(ts)) OVER w AS dt_ms
-    FROM {points}
-    WHERE ts >= $lookback AND ts < $end
-    WINDOW w AS (PARTITION BY series_id ORDER BY ts)
-)
-SELECT series_id, (epoch_ms(ts) // $step_ms) * $step_s AS t, avg(dv * 1000.0 / dt_ms) AS v
-FROM diffs
-WHERE ts >= $start AND dv >= 0 AND dt_ms > 0
-GROUP BY ALL
-ORDER BY series_id, t
-"""
+    out = {sid: Points([], []) for sid in series_ids}
+    for sid, (ts, values) in arrays(cur, series_ids, window.start, window.end).items():
+        t, v = _bucket_means(ts // 1000, values, window.step_s)
+        out[sid] = Points(t.tolist(), v.tolist())
+    return out
 
 
 def bucket_rate(
@@ -194,19 +159,18 @@ def bucket_rate(
         return {sid: _from_buckets(b, b.increase() / window.step_s, window) for sid, b in got.items()}
     if lookback is None:
         lookback = timedelta(seconds=max(2 * window.step_s, 60))
-    since, end = _naive_utc(window.start - lookback), _naive_utc(window.end)
-    with both_tiers(cur, series_ids, since, end) as view:
-        rows = cur.execute(
-            _RATE_SQL.format(points=view),
-            {
-                "lookback": since,
-                "start": _naive_utc(window.start),
-                "end": end,
-                "step_s": window.step_s,
-                "step_ms": window.step_s * 1000,
-            },
-        ).fetchall()
-    return _group(rows, series_ids)
+    start_ms = us(window.start) // 1000
+    out = {sid: Points([], []) for sid in series_ids}
+    for sid, (ts, values) in arrays(cur, series_ids, window.start - lookback, window.end).items():
+        # Each sample's increase over the previous one divided by the time between them. A
+        # negative increase is a counter reset (agent or host restart, wrap): that pair says
+        # nothing about the rate and is dropped, as is a pair with no elapsed time.
+        ms = ts // 1000
+        dv, dt = np.diff(values), np.diff(ms)
+        keep = (ms[1:] >= start_ms) & (dv >= 0) & (dt > 0)
+        t, v = _bucket_means(ms[1:][keep], dv[keep] * 1000.0 / dt[keep], window.step_s)
+        out[sid] = Points(t.tolist(), v.tolist())
+    return out
 
 
 def sum_points(series: Iterable[Points]) -> Points:

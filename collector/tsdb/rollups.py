@@ -19,6 +19,7 @@ import numpy as np
 
 from collector.tsdb import buckets
 from collector.tsdb.buckets import Buckets
+from collector.tsdb.points import raw_arrays
 from collector.tsdb.txn import at, naive, us
 
 RAW_UP_TO = timedelta(hours=6)
@@ -52,34 +53,6 @@ def _stored(cur: duckdb.DuckDBPyConnection, sid: int, step_s: int, lo_us: int, h
     return b.take((b.ts >= lo_us) & (b.ts < hi_us))
 
 
-def _raw(
-    cur: duckdb.DuckDBPyConnection, ids: Sequence[int], lo: datetime, hi: datetime
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Each series' raw samples in [lo, hi), ascending (the raw tier holds minutes)."""
-    if len(ids) == 1:  # an equality filter scans the raw tier's series column ~3x faster
-        got = cur.execute(
-            "SELECT series_id, epoch_us(ts) AS t, value FROM samples "
-            "WHERE series_id = ? AND ts >= ? AND ts < ?",
-            [ids[0], lo, hi],
-        ).fetchnumpy()
-    else:
-        got = cur.execute(
-            "SELECT series_id, epoch_us(ts) AS t, value FROM samples "
-            "WHERE series_id IN (SELECT unnest(?::UINTEGER[])) AND ts >= ? AND ts < ?",
-            [list(ids), lo, hi],
-        ).fetchnumpy()
-    sid = np.asarray(got["series_id"], dtype=np.int64)
-    ts = np.asarray(got["t"], dtype=np.int64)
-    values = np.asarray(got["value"], dtype=np.float64)
-    order = np.lexsort((ts, sid))
-    sid, ts, values = sid[order], ts[order], values[order]
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for s in np.unique(sid).tolist():
-        a, b = np.searchsorted(sid, [s, s + 1])
-        out[int(s)] = (ts[a:b], values[a:b])
-    return out
-
-
 def read(
     cur: duckdb.DuckDBPyConnection,
     series_ids: Sequence[int],
@@ -107,7 +80,7 @@ def read(
         covered[sid] = int(five.ts[-1]) + _FIVE_MIN_US if len(five) else edge
         parts[sid] = got
     raw_from = min(covered.values(), default=hi_us)
-    raw = _raw(cur, series_ids, at(raw_from), naive(end)) if raw_from < hi_us else {}
+    raw = raw_arrays(cur, series_ids, at(raw_from), naive(end)) if raw_from < hi_us else {}
     out: dict[int, Buckets] = {}
     for sid in series_ids:
         ts, values = raw.get(sid, (np.zeros(0, np.int64), np.zeros(0, np.float64)))
