@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,29 +31,23 @@ from typing import Any
 import duckdb
 
 from bench.fleet_data import (
-    FLEET_SERIES,
+    RANGES,
     SERIES_PER_DEVICE,
     DeviceDay,
+    chart_devices,
     day_start,
     device_day,
     insert_day,
     insert_series,
-    series_id,
+    percentiles,
     vm_body,
 )
 from bench.procs import dir_bytes
 from bench.vm import VictoriaMetrics
-from collector.snmp.readings import latest_points
-from collector.tsdb import compaction, queries
+from collector.tsdb import compaction
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Window
 
-RANGES = (
-    ("1h", timedelta(hours=1), 10),
-    ("24h", timedelta(days=1), 300),
-    ("7d", timedelta(days=7), 1800),
-    ("30d", timedelta(days=30), 7200),
-)
 TIERS = (
     ("raw samples", "samples", "true"),
     ("compacted samples", "sample_blocks", "true"),
@@ -64,12 +56,6 @@ TIERS = (
     ("collector runs", "collector_runs", "true"),
     ("batches", "batches", "true"),
     ("series", "series", "true"),
-)
-CPU = next(
-    k for k, s in enumerate(FLEET_SERIES) if s.name == "cpu.percent" and dict(s.labels)["cpu"] == "total"
-)
-RX = next(
-    k for k, s in enumerate(FLEET_SERIES) if s.name == "net.rx_bytes" and dict(s.labels)["iface"] == "eth0"
 )
 
 
@@ -142,36 +128,20 @@ def post(vm: VictoriaMetrics, body: bytes) -> None:
         conn.close()
 
 
-def in_child(code: str, *argv: str) -> tuple[float, int, str]:
-    """Run ``code`` in a fresh interpreter: (wall seconds, peak RSS bytes, stdout)."""
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", code, *argv], stdout=subprocess.PIPE)
-    assert proc.stdout is not None
-    out = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"child failed ({status}): {code[:80]}")
-    return time.monotonic() - started, usage.ru_maxrss * 1024, out
-
-
-_OPEN = """
-import sys, time
-t = time.monotonic()
-from collector.tsdb.db import TimeSeriesDB
-db = TimeSeriesDB(sys.argv[1], memory_limit_mb=int(sys.argv[2]), threads=int(sys.argv[3]))
-db.cursor().execute("SELECT count(*) FROM series").fetchall()
-print(time.monotonic() - t)
-"""
-_COMPACT = """
-import sys, time
-from datetime import datetime
-from collector.tsdb import compaction
-from collector.tsdb.db import TimeSeriesDB
-db = TimeSeriesDB(sys.argv[1], memory_limit_mb=int(sys.argv[2]), threads=int(sys.argv[3]))
-t = time.monotonic()
-moved = compaction.compact(db.cursor(), datetime.fromisoformat(sys.argv[4]))
-print(moved, time.monotonic() - t)
-"""
+def in_child(task: str, args: argparse.Namespace, db_path: Path, *rest: str) -> dict[str, Any]:
+    """``bench.fleet_child`` in a fresh interpreter: its JSON answer, with ``hwm_mb``."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.fleet_child",
+        task,
+        str(db_path),
+        str(args.memory_mb),
+        str(args.threads),
+    ]
+    done = subprocess.run([*cmd, *rest], check=True, capture_output=True, text=True)
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
 
 
 def tier_bytes(db_path: Path, samples: int) -> dict[str, dict[str, float]]:
@@ -193,30 +163,10 @@ def tier_bytes(db_path: Path, samples: int) -> dict[str, dict[str, float]]:
     return out
 
 
-def percentiles(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
-    """p50 and p95 in milliseconds of each call, run once each in order (after one warm-up)."""
-    calls[0]()
-    times = []
-    for call in calls:
-        t = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return {"p50_ms": statistics.median(times), "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))]}
-
-
 def vm_get(vm: VictoriaMetrics, path: str, args: dict[str, object]) -> None:
     status, body = vm.get(f"{path}?{urllib.parse.urlencode(args)}")
     if status != 200:
         raise RuntimeError(f"VictoriaMetrics {path}: HTTP {status} {body[:200]!r}")
-
-
-def _eus_chart(
-    cur: duckdb.DuckDBPyConnection, device: int, window: Window, rate: bool
-) -> Callable[[], object]:
-    if rate:
-        return lambda: queries.bucket_rate(cur, [series_id(device, RX)], window)
-    return lambda: queries.bucket_average(cur, [series_id(device, CPU)], window)
 
 
 def _vm_chart(vm: VictoriaMetrics, device: int, window: Window, rate: bool) -> Callable[[], object]:
@@ -234,40 +184,22 @@ def _vm_chart(vm: VictoriaMetrics, device: int, window: Window, rate: bool) -> C
     return lambda: vm_get(vm, "/api/v1/query_range", args)
 
 
-def measure_reads(
-    args: argparse.Namespace, db_path: Path, now: datetime, vm: VictoriaMetrics | None
-) -> dict[str, Any]:
-    """p50/p95 of the chart reads per range and of "latest of every device", EUS beside VM."""
-    tsdb = TimeSeriesDB(db_path, memory_limit_mb=args.memory_mb, threads=args.threads)
-    cur = tsdb.cursor()
-    rng = random.Random(7)
+def vm_reads(args: argparse.Namespace, now: datetime, vm: VictoriaMetrics) -> dict[str, Any]:
+    """The same questions as ``fleet_child.reads``, asked of VictoriaMetrics over HTTP."""
     out: dict[str, Any] = {}
-    for key, span, step in RANGES:
+    for (key, span, step), picks in zip(RANGES, chart_devices(args.devices, args.queries), strict=True):
         if span > timedelta(days=args.days):
             continue
         window = Window.last(span, step, now=now.replace(tzinfo=UTC))
-        devices = [rng.randint(1, args.devices) for _ in range(args.queries)]
-        for rate, what in ((False, "cpu, one series"), (True, "net rate, one counter")):
-            row = {"eus": percentiles([_eus_chart(cur, d, window, rate) for d in devices])}
-            if vm is not None:
-                row["vm"] = percentiles([_vm_chart(vm, d, window, rate) for d in devices])
-            out[f"chart {key} ({what})"] = row
-    cpu_ids = [series_id(d, CPU) for d in range(1, args.devices + 1)]
-    ten_min = timedelta(minutes=10)
-
-    def latest() -> object:
-        return latest_points(cur, cpu_ids, window=ten_min, per_series=1, now=now)
-
-    row = {"eus": percentiles([latest] * args.queries)}
-    if vm is not None:
-        at = now.replace(tzinfo=UTC).timestamp()
-        vm_args = {"query": 'last_over_time(cpu_percent{cpu="total"}[10m])', "time": at}
-        row["vm"] = percentiles([lambda: vm_get(vm, "/api/v1/query", vm_args)] * args.queries)
-    out[f"latest value of {args.devices} devices"] = row
-    with open(f"/proc/{os.getpid()}/status") as fh:
-        hwm = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
-    out["bench process peak RSS after reads (MB)"] = hwm / 2**20
-    tsdb.close()
+        out[f"chart {key} (cpu, one series)"] = percentiles([_vm_chart(vm, d, window, False) for d in picks])
+        out[f"chart {key} (net rate, one counter)"] = percentiles(
+            [_vm_chart(vm, d, window, True) for d in picks]
+        )
+    at = now.replace(tzinfo=UTC).timestamp()
+    vm_args = {"query": 'last_over_time(cpu_percent{cpu="total"}[10m])', "time": at}
+    out[f"latest value of {args.devices} devices"] = percentiles(
+        [lambda: vm_get(vm, "/api/v1/query", vm_args)] * args.queries
+    )
     return out
 
 
@@ -289,10 +221,8 @@ def report(result: dict[str, Any]) -> str:
     vm_disk = result.get("vm_disk_bytes")
     vm_cell = f"{vm_disk / result['samples']:.3f}" if vm_disk else ""
     lines.append(f"| all tables, bytes/sample | {total / result['samples']:.3f} | {vm_cell} |")
+    lines.append(f"| peak RSS of a process serving the reads below | {result['reads_rss_mb']:.0f} MB | |")
     for name, r in result["reads"].items():
-        if not isinstance(r, dict):
-            lines.append(f"| {name} | {r:.0f} | |")
-            continue
         vm = r.get("vm")
         vm_txt = f"{vm['p50_ms']:.1f} / {vm['p95_ms']:.1f} ms" if vm else ""
         lines.append(
@@ -341,25 +271,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         fleet.close()
         log("compacting yesterday in a separate process")
         midnight = day_start(now, 0)
-        _, rss, out = in_child(
-            _COMPACT, str(db_path), str(args.memory_mb), str(args.threads), midnight.isoformat()
-        )
-        moved, inner = out.split()
-        result["compaction"] = {"moved": int(moved), "seconds": float(inner), "peak_rss_mb": rss / 2**20}
+        got = in_child("compact", args, db_path, midnight.isoformat())
+        result["compaction"] = {
+            "moved": got["moved"],
+            "seconds": got["seconds"],
+            "peak_rss_mb": got["hwm_mb"],
+        }
         fleet = Fleet.reopen(fleet)
         fleet.store_day(
             args.days - 1, compact_before=now - timedelta(minutes=1)
         )  # today, as the job leaves it
         fleet.close()
         result["samples"] = fleet.samples
-        _, rss, out = in_child(_OPEN, str(db_path), str(args.memory_mb), str(args.threads))
-        result["open_s"], result["open_rss_mb"] = float(out), rss / 2**20
+        got = in_child("open", args, db_path)
+        result["open_s"], result["open_rss_mb"] = got["open_s"], got["hwm_mb"]
         result["tiers"] = tier_bytes(db_path, result["samples"])
         if vm is not None:
             vm.force_flush()
             result["vm_disk_bytes"] = dir_bytes(vm_dir)
         log("timing reads")
-        result["reads"] = measure_reads(args, db_path, now, vm)
+        got = in_child(
+            "reads", args, db_path, now.isoformat(), str(args.devices), str(args.days), str(args.queries)
+        )
+        result["reads"] = {k: {"eus": v} for k, v in got["reads"].items()}
+        result["reads_rss_mb"] = got["hwm_mb"]
+        if vm is not None:
+            for k, v in vm_reads(args, now, vm).items():
+                result["reads"][k]["vm"] = v
     finally:
         if vm is not None:
             vm.__exit__(None, None, None)

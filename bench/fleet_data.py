@@ -16,7 +16,10 @@ every-5-minute job leaves.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,6 +66,20 @@ FLEET_SERIES = _pick()
 SERIES_PER_DEVICE = len(FLEET_SERIES)
 _COLS = np.array([s.local_id - 1 for s in FLEET_SERIES])
 _MONOTONIC = np.array([s.monotonic for s in FLEET_SERIES])
+
+
+RANGES = (
+    ("1h", timedelta(hours=1), 10),
+    ("24h", timedelta(days=1), 300),
+    ("7d", timedelta(days=7), 1800),
+    ("30d", timedelta(days=30), 7200),
+)
+CPU = next(
+    k for k, s in enumerate(FLEET_SERIES) if s.name == "cpu.percent" and dict(s.labels)["cpu"] == "total"
+)
+RX = next(
+    k for k, s in enumerate(FLEET_SERIES) if s.name == "net.rx_bytes" and dict(s.labels)["iface"] == "eth0"
+)
 
 
 def series_id(device: int, k: int) -> int:
@@ -204,6 +221,24 @@ def vm_body(device: int, day: DeviceDay, until_ms: int) -> Iterator[bytes]:
             )
             + "\n"
         ).encode()
+
+
+def percentiles(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
+    """p50 and p95 in milliseconds of each call, run once each in order (after one warm-up)."""
+    calls[0]()
+    times = []
+    for call in calls:
+        t = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))]}
+
+
+def chart_devices(devices: int, queries_n: int) -> list[list[int]]:
+    """The devices each range's chart reads ask for (the same for EUS and VictoriaMetrics)."""
+    rng = random.Random(7)
+    return [[rng.randint(1, devices) for _ in range(queries_n)] for _ in RANGES]
 
 
 def day_start(now: datetime, days_ago: int) -> datetime:
