@@ -7,8 +7,8 @@ day block per series; a late block joins its hour or day the same way on the nex
 encodes again, so a day block is byte-identical to compacting the whole day at once.
 
 Rollups: a day's 5-min blocks are folded into one once there are ``_FOLD_AT`` of them (about
-hourly) and when the day is closed; a closed day also gets its 1-h block, recomputed from
-its 5-min buckets whenever those change.
+hourly) and when the day is closed; a closed day's 1-h buckets, recomputed from its 5-min
+ones whenever those change, join the series' 1-h block of the month.
 
 Every group of series is merged in its own transaction, sized by ``max_samples``, so memory
 stays bounded and a killed merge is simply redone.
@@ -109,46 +109,75 @@ def merge_samples(cur: duckdb.DuckDBPyConnection, cutoff: datetime, max_samples:
     return merged
 
 
+# A closed day needs folding when it has several 5-min blocks, or when no 1-h block (one per
+# series and month) reaches into it yet.
 _ROLLUP_CANDIDATES = """
 WITH five AS (
     SELECT series_id, date_trunc('day', first_ts) AS d, count(*) AS c
     FROM rollup_blocks WHERE step_s = 300 GROUP BY ALL
 ), hourly AS (
-    SELECT DISTINCT series_id, date_trunc('day', first_ts) AS d FROM rollup_blocks WHERE step_s = 3600
+    SELECT series_id, first_ts, last_ts FROM rollup_blocks WHERE step_s = 3600
 )
 SELECT five.series_id, five.d, 1
-FROM five LEFT JOIN hourly ON hourly.series_id = five.series_id AND hourly.d = five.d
+FROM five LEFT JOIN hourly
+    ON hourly.series_id = five.series_id
+    AND hourly.first_ts < five.d + INTERVAL 1 DAY AND hourly.last_ts >= five.d
 WHERE (five.d < $day AND (five.c > 1 OR hourly.series_id IS NULL)) OR five.c >= $fold
 ORDER BY five.d, five.series_id
 """
 
+_IN_GROUP = "series_id >= ? AND series_id <= ? AND series_id IN (SELECT unnest(?::UINTEGER[])) AND step_s = ?"
+
+
+def _fetch(
+    cur: duckdb.DuckDBPyConnection, ids: list[int], step_s: int, lo: datetime, hi: datetime
+) -> dict[int, list[tuple[int, buckets.Buckets]]]:
+    """(written, buckets) of each series' rollup blocks of ``step_s`` starting in [lo, hi)."""
+    rows = cur.execute(
+        f"SELECT series_id, written, data FROM rollup_blocks "  # noqa: S608
+        f"WHERE {_IN_GROUP} AND first_ts >= ? AND first_ts < ?",
+        [min(ids), max(ids), ids, step_s, lo, hi],
+    ).fetchall()
+    rows.sort(key=lambda r: (int(r[0]), int(r[1])))
+    by_series: dict[int, list[tuple[int, buckets.Buckets]]] = {}
+    for sid, written, data in rows:
+        by_series.setdefault(int(sid), []).append((int(written), buckets.decode(bytes(data))))
+    return by_series
+
+
+def _month(day: datetime) -> tuple[datetime, datetime]:
+    start = day.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
 
 def _merge_rollup_group(cur: duckdb.DuckDBPyConnection, day: datetime, closed: bool, ids: list[int]) -> None:
-    steps = "(300, 3600)" if closed else "(300)"
-    where = (
-        f"series_id >= ? AND series_id <= ? AND series_id IN (SELECT unnest(?::UINTEGER[])) "
-        f"AND step_s IN {steps} AND first_ts >= ? AND first_ts < ?"
-    )
-    params = [min(ids), max(ids), ids, day, day + timedelta(days=1)]
+    """One block of the day's 5-min buckets per series; when the day is closed, its 1-h buckets
+    join the series' block of the month (a 30-day chart reads one or two blocks)."""
+    month = _month(day)
     with transaction(cur):
-        rows = cur.execute(
-            f"SELECT series_id, written, data FROM rollup_blocks WHERE {where} AND step_s = 300 "  # noqa: S608
-            "ORDER BY series_id, written",
-            params,
-        ).fetchall()
-        by_series: dict[int, list[tuple[int, buckets.Buckets]]] = {}
-        for sid, written, data in rows:
-            by_series.setdefault(int(sid), []).append((int(written), buckets.decode(bytes(data))))
+        fives = _fetch(cur, ids, 300, day, day + timedelta(days=1))
+        if not fives:  # gone since the candidates were listed (retention)
+            return
+        months = _fetch(cur, ids, 3600, *month) if closed else {}
         out: list[list[object]] = [[] for _ in tables.ROLLUP_BLOCKS]
-        for sid, parts in by_series.items():
+        for sid, parts in fives.items():
             five = buckets.newest([b for _, b in parts])
             written = max(w for w, _ in parts)
-            results = [(300, five)] + ([(3600, buckets.combine(five, 3_600_000_000))] if closed else [])
+            results = [(300, five)]
+            if closed:
+                earlier = months.get(sid, [])
+                hourly = buckets.newest([*(b for _, b in earlier), buckets.combine(five, 3_600_000_000)])
+                results.append((3600, hourly))
+                written = max([written, *(w for w, _ in earlier)])
             for step_s, b in results:
                 row = (sid, step_s, int(b.ts[0]), int(b.ts[-1]), len(b), written, buckets.encode(b))
                 for col, v in zip(out, row, strict=True):
                     col.append(v)
-        cur.execute(f"DELETE FROM rollup_blocks WHERE {where}", params)  # noqa: S608
+        delete = f"DELETE FROM rollup_blocks WHERE {_IN_GROUP} AND first_ts >= ? AND first_ts < ?"  # noqa: S608
+        touched = list(fives)
+        cur.execute(delete, [min(touched), max(touched), touched, 300, day, day + timedelta(days=1)])
+        if closed:
+            cur.execute(delete, [min(touched), max(touched), touched, 3600, *month])
         insert(cur, "rollup_blocks", tables.ROLLUP_BLOCKS, out)
 
 

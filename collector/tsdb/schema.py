@@ -161,7 +161,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         -- one series' blocks through these ART indexes instead of scanning every block.
         CREATE INDEX sample_blocks_series ON sample_blocks (series_id);
         -- Per-series rollups (collector.tsdb.buckets): step_s 300 blocks hold one UTC day of
-        -- 5-min buckets, step_s 3600 blocks one closed UTC day of 1-h buckets. Until a day's
+        -- 5-min buckets, step_s 3600 blocks one month's 1-h buckets (closed days). Until a day's
         -- blocks are merged a bucket may be in two blocks: the greater ``written`` wins.
         CREATE TABLE rollup_blocks (
             series_id UINTEGER NOT NULL,

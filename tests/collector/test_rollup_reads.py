@@ -94,3 +94,20 @@ def test_a_rate_from_rollups_is_the_increase_over_the_step(cur: duckdb.DuckDBPyC
     # 0:00-0:05 +60; 0:05-0:10 reset to 10 then +60 = 70; 0:10-0:15 +30.
     assert got.t[:3] == [int(T0.timestamp()) + k * 300 for k in range(3)]
     assert got.v[:3] == [60 / 300, 70 / 300, 30 / 300]
+
+
+def test_hour_rollups_are_one_block_per_series_and_month(cur: duckdb.DuckDBPyConnection) -> None:
+    start = datetime(2026, 10, 28, tzinfo=UTC)
+    for day in range(6):  # 28 Oct - 2 Nov, one day at a time as the job would see them
+        for minute in range(0, 1440, 7):
+            t = start + timedelta(days=day, minutes=minute)
+            cur.execute("INSERT INTO samples VALUES (3, ?, ?)", [t.replace(tzinfo=None), float(minute % 50)])
+        compaction.compact(cur, start + timedelta(days=day + 1, minutes=20))
+    months = cur.execute(
+        "SELECT first_ts, n FROM rollup_blocks WHERE step_s = 3600 ORDER BY first_ts"
+    ).fetchall()
+    assert [(t.month, n) for t, n in months] == [(10, 4 * 24), (11, 2 * 24)]
+    w = Window(start, start + timedelta(days=9), 7200)
+    got = queries.bucket_average(cur, [3], w)[3]
+    assert len(got.t) == 6 * 12
+    assert got.v[0] == pytest.approx(sum(m % 50 for m in range(0, 120, 7)) / len(range(0, 120, 7)))
