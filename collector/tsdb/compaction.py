@@ -163,6 +163,8 @@ def compact(cur: duckdb.DuckDBPyConnection, before: datetime, settings: Settings
     """Compact every raw sample before ``before`` (rounded down to a window); merge closed
     hours and days. Returns the raw samples moved."""
     cfg = settings or Settings()
+    if cfg.window_s <= 0 or 3600 % cfg.window_s:
+        raise ValueError(f"the compaction window must divide an hour, not {cfg.window_s} s")
     cutoff = window_floor(before, cfg.window_s)
     bounds = cur.execute(
         "SELECT min(series_id), max(series_id) FROM samples WHERE ts < ?", [cutoff]

@@ -179,3 +179,9 @@ def test_compaction_leaves_the_open_window_raw(cur: duckdb.DuckDBPyConnection) -
     _insert(cur, np.array([1, 1]), np.array([base - 1, base + 60_000_000]), np.array([1.0, 2.0]))
     assert compaction.compact(cur, now) == 1  # the window ending 10:00 is whole; 10:00-10:15 is not
     assert cur.execute("SELECT epoch_us(ts) FROM samples").fetchall() == [(base + 60_000_000,)]
+
+
+@pytest.mark.parametrize("window_s", [0, 7, 1000, 7200])
+def test_a_window_must_divide_an_hour(cur: duckdb.DuckDBPyConnection, window_s: int) -> None:
+    with pytest.raises(ValueError, match="divide an hour"):
+        compaction.compact(cur, DAY, Settings(window_s=window_s))
