@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DATA ?= ./var
 
-.PHONY: demo test test-under-load lint pytest bench bench-ingest bench-snmp bench-footprint bench-install gen setup clean
+.PHONY: demo test test-under-load lint pytest bench bench-ingest bench-snmp bench-footprint bench-install bench-fleet gen setup clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "EUS needs Python 3.11 or newer"; exit 1; }
@@ -59,6 +59,11 @@ bench-snmp: $(STAMP)
 bench-footprint: $(STAMP)
 	scripts/system-deps.sh bench
 	$(BIN)/python -m bench.agent_footprint
+
+# Storage at fleet scale (hours on 2 cores); CI size: python -m bench.fleet --devices 20 --days 2
+bench-fleet: $(STAMP)
+	scripts/system-deps.sh bench
+	$(BIN)/python -m bench.fleet --devices 1000 --days 30 $(BENCH_ARGS)
 
 bench-install: $(STAMP)
 	$(BIN)/python -m bench.install_size

@@ -39,6 +39,8 @@ from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.startup_checks import refuse_damaged_files
 from collector.store.db import Store
+from collector.tsdb import retention
+from collector.tsdb.compaction import Settings as CompactionSettings
 from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
 from eus.atomic import write_atomic
@@ -65,7 +67,9 @@ class Collector:
         self.store = Store(cfg.store_url_resolved)
         self.store.migrate()
         self.ca = CertificateAuthority(cfg.pki_dir, cfg.server_names)
-        self.tsdb = TimeSeriesDB(cfg.tsdb_path)
+        self.tsdb = TimeSeriesDB(
+            cfg.tsdb_path, memory_limit_mb=cfg.duckdb_memory_limit_mb, threads=cfg.duckdb_threads
+        )
         self.series = SeriesRegistry(self.tsdb.cursor())
         self.writer = IngestWriter(self.tsdb, self.series)
         self.live = LiveStreams()
@@ -114,10 +118,24 @@ class Collector:
 
     # -- periodic jobs (scheduler threads) ---------------------------------------------
     def compact_samples(self) -> None:
-        """Compact the UTC days that ended more than ``compact_after_days`` days and an hour ago
-        into per-series blocks (1.8 B/sample instead of ~10 in the raw tier; BENCHMARKS.md)."""
-        before = datetime.now(UTC) - timedelta(hours=1, days=self.cfg.compact_after_days)
-        compact(self.tsdb.cursor(), before)
+        """Compact the raw samples of whole windows that ended ``compact_lag_s`` (and
+        ``compact_after_days``) ago into per-series blocks and rollups (ARCHITECTURE.md "Storage")."""
+        lag = timedelta(seconds=self.cfg.compact_lag_s, days=self.cfg.compact_after_days)
+        before = datetime.now(UTC) - lag
+        settings = CompactionSettings(
+            window_s=self.cfg.compact_window_s, slice_series=self.cfg.compact_slice_series
+        )
+        compact(self.tsdb.cursor(), before, settings)
+
+    def apply_retention(self) -> None:
+        """Delete what each time-series tier holds past its configured age."""
+        keep = retention.Retention(
+            samples_days=self.cfg.retention_samples_days,
+            rollup_5m_days=self.cfg.retention_rollup_5m_days,
+            rollup_1h_days=self.cfg.retention_rollup_1h_days,
+            collector_runs_days=self.cfg.retention_collector_runs_days,
+        )
+        retention.apply(self.tsdb.cursor(), keep, datetime.now(UTC))
 
     # -- lifecycle ---------------------------------------------------------------------
     def _start_web(self) -> None:
@@ -156,7 +174,10 @@ class Collector:
             seconds=self.cfg.revocation_poll_s,
             id="revocations",
         )
-        sched.add_job(self.compact_samples, "interval", hours=1, id="compact_samples")
+        sched.add_job(
+            self.compact_samples, "interval", seconds=self.cfg.compact_every_s, id="compact_samples"
+        )
+        sched.add_job(self.apply_retention, "interval", hours=1, id="retention")
         # The admin CLI runs as its own process: it leaves push requests for the gateways it changed.
         sched.add_job(self.snmp.push_requested, "interval", seconds=2, id="snmp_push_requested")
         self.alerting.add_jobs(sched)

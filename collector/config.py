@@ -112,8 +112,8 @@ class CollectorConfig:
     agent_cert_days: int = setting(365, low=1, high=3650)  # the CA itself lives 3650 days
     offline_after_s: float = setting(30.0, low=1, coerce=to_seconds)
     revocation_poll_s: float = setting(2.0, low=0.1, high=3600, coerce=to_seconds)
-    # Closed UTC days older than this many days are compacted into sample_blocks (1: today
-    # and yesterday stay raw; 0: each UTC day is compacted an hour after it ends).
+    # Raw samples are kept this many days longer before compaction (1: yesterday stays raw;
+    # 0: compacted within minutes, compact_every_s below).
     compact_after_days: int = setting(0, low=0, high=3650)
     # Alert delivery (collector.alerting.service). Secrets are kept out of repr and errors.
     smtp_host: str = setting("")
@@ -136,6 +136,21 @@ class CollectorConfig:
     alert_offline_group_wait_s: float = setting(5.0, low=0, high=3600, coerce=to_seconds)
     notify_retry_base_s: float = setting(5.0, low=0.1, high=86400, coerce=to_seconds)
     notify_retry_budget_s: float = setting(3600.0, low=1, coerce=to_seconds)
+    # Time-series storage (collector.tsdb; ARCHITECTURE.md "Storage"). Compaction runs every
+    # compact_every_s on whole compact_window_s windows (a divisor of an hour) ended
+    # compact_lag_s ago, compact_slice_series series per transaction: the raw tier holds minutes.
+    compact_every_s: int = setting(300, low=1, high=86400)
+    compact_window_s: int = setting(900, low=1, high=3600)
+    compact_lag_s: int = setting(60, low=0, high=3600)  # late arrivals: a window waits this long
+    compact_slice_series: int = setting(4096, low=64, high=1_000_000)
+    # Retention in days per tier (0 = forever), applied hourly.
+    retention_samples_days: int = setting(30, low=0, high=36500)  # raw samples and compacted blocks
+    retention_rollup_5m_days: int = setting(180, low=0, high=36500)
+    retention_rollup_1h_days: int = setting(730, low=0, high=36500)
+    retention_collector_runs_days: int = setting(30, low=0, high=36500)
+    # DuckDB's memory limit and threads (0 = DuckDB's default: 80 % of RAM, one per core).
+    duckdb_memory_limit_mb: int = setting(512, low=0, high=1_048_576)
+    duckdb_threads: int = setting(2, low=0, high=256)
     # Helpdesk (collector.helpdesk.service). Mail to tickets: an IMAP mailbox over TLS, polled;
     # "" host = no mail polling. Unknown senders: "ticket" (under "Unknown contacts") or "refuse".
     helpdesk_imap_host: str = setting("")

@@ -71,6 +71,13 @@ def _scaled(values: F64) -> tuple[int, I64] | None:
     return None
 
 
+def decimal_digits(values: npt.ArrayLike) -> int | None:
+    """The fewest decimals (<= 6) that write every value exactly, or None (NaN, inf, more)."""
+    v = np.ascontiguousarray(values, dtype=np.float64)
+    found = _scaled(v) if v.shape[0] else (0, None)
+    return None if found is None else found[0]
+
+
 def encode(ts_us: npt.ArrayLike, values: npt.ArrayLike) -> bytes:
     """One block of a series: timestamps (int64 microseconds, ascending) and their values."""
     ts = np.ascontiguousarray(ts_us, dtype=np.int64)

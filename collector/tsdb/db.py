@@ -17,9 +17,17 @@ from collector.tsdb import schema
 class TimeSeriesDB:
     """Owns the DuckDB connection; hands each thread its own cursor."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, memory_limit_mb: int = 0, threads: int = 0) -> None:
+        """Open (and migrate) the file. ``memory_limit_mb`` and ``threads``: 0 = DuckDB's own
+        default (80 % of the machine's memory, one thread per core; ARCHITECTURE.md says why
+        the collector sets both)."""
         self.path = str(path)
-        self._conn = duckdb.connect(self.path)
+        config: dict[str, str | bool | int | float | list[str]] = {}
+        if memory_limit_mb > 0:
+            config["memory_limit"] = f"{memory_limit_mb}MB"
+        if threads > 0:
+            config["threads"] = threads
+        self._conn = duckdb.connect(self.path, config=config)
         self._local = threading.local()
         schema.migrate(self._conn)
 
@@ -32,6 +40,7 @@ class TimeSeriesDB:
         return cur
 
     def checkpoint(self) -> None:
+        """Write the WAL into the database file."""
         self.cursor().execute("CHECKPOINT").fetchall()
 
     def close(self) -> None:

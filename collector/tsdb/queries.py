@@ -5,6 +5,11 @@ as a parameter and drain every result with ``fetchall()``. Every samples query i
 in time by a :class:`Window`, and answers in time buckets so a chart never receives more
 points than it can draw.
 
+Ranges longer than a few hours, in steps of whole 5-min or 1-h buckets, are answered from
+the per-series rollups (``collector.tsdb.rollups``); shorter ones from each series' own
+samples (``collector.tsdb.points.arrays``), bucketed in numpy: a chart line costs a couple
+of indexed lookups instead of a view and an SQL aggregate over it.
+
 Timestamps in DuckDB are naive ``TIMESTAMP`` values in UTC; the functions here accept
 aware or naive datetimes and answer in unix seconds (the start of each bucket).
 """
@@ -17,9 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import numpy as np
 
-from collector.tsdb.points import points as both_tiers
-from collector.tsdb.timestamps import naive_utc
+from collector.tsdb import rollups
+from collector.tsdb.buckets import Buckets
+from collector.tsdb.points import arrays
+from collector.tsdb.txn import us
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,22 +104,20 @@ def find_series(
     return found
 
 
-def _group(rows: Iterable[tuple[int, int, float]], series_ids: Sequence[int]) -> dict[int, Points]:
-    out = {sid: Points([], []) for sid in series_ids}
-    for sid, t, v in rows:
-        points = out[int(sid)]
-        points.t.append(int(t))
-        points.v.append(float(v))
-    return out
+def _from_buckets(b: Buckets, values: np.ndarray, window: Window) -> Points:
+    """The buckets inside ``window`` (the one before it was read only for the increase)."""
+    keep = b.ts >= us(window.start)
+    return Points((b.ts[keep] // 1_000_000).tolist(), values[keep].tolist())
 
 
-_AVERAGE_SQL = """
-SELECT series_id, (epoch_ms(ts) // $step_ms) * $step_s AS t, avg(value) AS v
-FROM {points}
-WHERE ts >= $start AND ts < $end
-GROUP BY ALL
-ORDER BY series_id, t
-"""
+def _bucket_means(ms: np.ndarray, values: np.ndarray, step_s: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket starts in unix seconds, mean of ``values`` in each) for ``ms`` ascending."""
+    if ms.shape[0] == 0:
+        return ms[:0], values[:0]
+    keys = ms // (step_s * 1000) * step_s
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    counts = np.diff(np.append(starts, ms.shape[0]))
+    return keys[starts], np.add.reduceat(values, starts) / counts
 
 
 def bucket_average(
@@ -120,33 +126,15 @@ def bucket_average(
     """The mean of each series in each bucket of ``window``; empty buckets are absent."""
     if not series_ids:
         return {}
-    start, end = naive_utc(window.start), naive_utc(window.end)
-    with both_tiers(cur, series_ids, start, end) as view:
-        rows = cur.execute(
-            _AVERAGE_SQL.format(points=view),
-            {"start": start, "end": end, "step_s": window.step_s, "step_ms": window.step_s * 1000},
-        ).fetchall()
-    return _group(rows, series_ids)
-
-
-# Per series, each sample's increase over the previous one divided by the time between
-# them. A negative increase is a counter reset (agent or host restart, wrap): that pair
-# says nothing about the rate and is dropped, as is a pair with no elapsed time.
-_RATE_SQL = """
-WITH diffs AS (
-    SELECT series_id, ts,
-           value - lag(value) OVER w AS dv,
-           epoch_ms(ts) - lag(epoch_ms(ts)) OVER w AS dt_ms
-    FROM {points}
-    WHERE ts >= $lookback AND ts < $end
-    WINDOW w AS (PARTITION BY series_id ORDER BY ts)
-)
-SELECT series_id, (epoch_ms(ts) // $step_ms) * $step_s AS t, avg(dv * 1000.0 / dt_ms) AS v
-FROM diffs
-WHERE ts >= $start AND dv >= 0 AND dt_ms > 0
-GROUP BY ALL
-ORDER BY series_id, t
-"""
+    source = rollups.resolution(window.start, window.end, window.step_s)
+    if source is not None:
+        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+        return {sid: _from_buckets(b, b.mean(), window) for sid, b in got.items()}
+    out = {sid: Points([], []) for sid in series_ids}
+    for sid, (ts, values) in arrays(cur, series_ids, window.start, window.end).items():
+        t, v = _bucket_means(ts // 1000, values, window.step_s)
+        out[sid] = Points(t.tolist(), v.tolist())
+    return out
 
 
 def bucket_rate(
@@ -159,25 +147,30 @@ def bucket_rate(
     """The per-second rate of each counter series, averaged in each bucket of ``window``.
 
     Samples up to ``lookback`` (default: two buckets, at least a minute) before the window
-    are read so the first bucket has a predecessor to diff against.
+    are read so the first bucket has a predecessor to diff against. Answered from rollups
+    (long ranges), it is each bucket's counter increase (a drop counts as a restart from
+    zero, so the increase after a reset is kept) divided by the step.
     """
     if not series_ids:
         return {}
+    source = rollups.resolution(window.start, window.end, window.step_s)
+    if source is not None:
+        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+        return {sid: _from_buckets(b, b.increase() / window.step_s, window) for sid, b in got.items()}
     if lookback is None:
         lookback = timedelta(seconds=max(2 * window.step_s, 60))
-    since, end = naive_utc(window.start - lookback), naive_utc(window.end)
-    with both_tiers(cur, series_ids, since, end) as view:
-        rows = cur.execute(
-            _RATE_SQL.format(points=view),
-            {
-                "lookback": since,
-                "start": naive_utc(window.start),
-                "end": end,
-                "step_s": window.step_s,
-                "step_ms": window.step_s * 1000,
-            },
-        ).fetchall()
-    return _group(rows, series_ids)
+    start_ms = us(window.start) // 1000
+    out = {sid: Points([], []) for sid in series_ids}
+    for sid, (ts, values) in arrays(cur, series_ids, window.start - lookback, window.end).items():
+        # Each sample's increase over the previous one divided by the time between them. A
+        # negative increase is a counter reset (agent or host restart, wrap): that pair says
+        # nothing about the rate and is dropped, as is a pair with no elapsed time.
+        ms = ts // 1000
+        dv, dt = np.diff(values), np.diff(ms)
+        keep = (ms[1:] >= start_ms) & (dv >= 0) & (dt > 0)
+        t, v = _bucket_means(ms[1:][keep], dv[keep] * 1000.0 / dt[keep], window.step_s)
+        out[sid] = Points(t.tolist(), v.tolist())
+    return out
 
 
 def sum_points(series: Iterable[Points]) -> Points:

@@ -3,7 +3,7 @@
 Each migration has a unique number and is applied once, in number order among those not
 yet applied (the applied set, not a high-water mark, so areas developed side by side can
 take numbers from their own ranges: 2-9 ingest, 10-19 functions and inventory, 20-29
-SNMP, 30-39 alerting, 40+ next).
+SNMP, 30-39 alerting, 50-59 storage at fleet scale, 40+ next).
 
 ``samples`` is the one long narrow table (series id, real timestamp, value) that every
 metric lands in, appended in batches through Arrow. ``batches`` holds one row per
@@ -151,6 +151,45 @@ MIGRATIONS: list[tuple[int, str]] = [
             last_full   TIMESTAMP,            -- the last complete report
             last_report TIMESTAMP NOT NULL,
             PRIMARY KEY (device_id, subject)
+        );
+        """,
+    ),
+    (
+        50,
+        """
+        -- Storage at fleet scale (collector.tsdb.compaction, merging, rollups): a chart reads
+        -- one series' blocks through these ART indexes instead of scanning every block.
+        CREATE INDEX sample_blocks_series ON sample_blocks (series_id);
+        -- Per-series rollups (collector.tsdb.buckets): step_s 300 blocks hold one UTC day of
+        -- 5-min buckets, step_s 3600 blocks one month's 1-h buckets (closed days). Until a day's
+        -- blocks are merged a bucket may be in two blocks: the greater ``written`` wins.
+        CREATE TABLE rollup_blocks (
+            series_id UINTEGER NOT NULL,
+            step_s    UINTEGER NOT NULL,
+            first_ts  TIMESTAMP NOT NULL,   -- the first bucket's start
+            last_ts   TIMESTAMP NOT NULL,   -- the last bucket's start
+            n         UINTEGER NOT NULL,    -- buckets
+            written   UBIGINT NOT NULL,     -- microseconds since the epoch when computed
+            data      BLOB NOT NULL
+        );
+        CREATE INDEX rollup_blocks_series ON rollup_blocks (series_id);
+        """,
+    ),
+    (
+        51,
+        """
+        -- collector_runs summarised per device, collector and 5 minutes once compacted
+        -- (collector.tsdb.run_summary): ~30 rows become one. A run that arrives late for a
+        -- summarised bucket adds a second row for it; readers add them up.
+        CREATE TABLE collector_run_summary (
+            device_id    INTEGER NOT NULL,
+            collector    VARCHAR NOT NULL,
+            bucket       TIMESTAMP NOT NULL,
+            runs         UINTEGER NOT NULL,
+            failures     UINTEGER NOT NULL,
+            duration_sum DOUBLE NOT NULL,
+            duration_max DOUBLE NOT NULL,
+            last_error   VARCHAR NOT NULL    -- the bucket's last failure's error, '' when none
         );
         """,
     ),

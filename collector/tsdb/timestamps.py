@@ -19,3 +19,13 @@ def naive_utc(value: datetime) -> datetime:
 def naive_from_epoch(seconds: float) -> datetime:
     """Epoch seconds as naive UTC, to the microsecond (no float detour through the local zone)."""
     return EPOCH + timedelta(microseconds=round(seconds * 1_000_000))
+
+
+def us(value: datetime) -> int:
+    """Microseconds since the epoch of a (naive UTC or aware) datetime."""
+    return (naive_utc(value) - EPOCH) // timedelta(microseconds=1)
+
+
+def at(t_us: int) -> datetime:
+    """The naive UTC datetime of ``t_us`` microseconds since the epoch."""
+    return EPOCH + timedelta(microseconds=int(t_us))

@@ -37,6 +37,9 @@ RANGES: Mapping[str, TimeRange] = {
     for r in (
         TimeRange("1h", "1 hour", timedelta(hours=1), 10),
         TimeRange("24h", "24 hours", timedelta(hours=24), 300),
+        # Longer ranges read rollups (collector.tsdb.rollups): 5-min up to 7 days, 1-h beyond.
+        TimeRange("7d", "7 days", timedelta(days=7), 1800),
+        TimeRange("30d", "30 days", timedelta(days=30), 7200),
     )
 }
 DEFAULT_RANGE = "1h"

@@ -1,5 +1,6 @@
 """Crash the collector and an agent mid-stream, keep the collector down for a minute:
-every batch each agent spooled must be in DuckDB exactly once."""
+every batch each agent spooled must be in DuckDB exactly once, while compaction moves
+samples into blocks and rollups every second."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.procs import AgentProc, CollectorProc, eus
-from support.tsdb import query
+from support.tsdb import points_of_device, query
 from support.waits import wait_for
 
 FAST = {
@@ -22,6 +23,8 @@ FAST = {
     # A clean stop waits this long for the last acks: ample on a busy machine.
     "EUS_AGENT_TRANSPORT_DRAIN_TIMEOUT_S": "30",
 }
+# Compaction every second on 1-s windows, so it runs (and is killed) beside ingest.
+COMPACT_OFTEN = {"EUS_COMPACT_EVERY_S": "1", "EUS_COMPACT_WINDOW_S": "1", "EUS_COMPACT_LAG_S": "0"}
 
 
 @pytest.mark.slow
@@ -29,7 +32,7 @@ def test_no_batch_lost_or_duplicated_across_crashes(tmp_path: Path) -> None:
     data = tmp_path / "collector"
     eus(data, "init")
     eus(data, "customer", "create", "Acme")
-    collector = CollectorProc(data).start()
+    collector = CollectorProc(data, COMPACT_OFTEN).start()
     agents = [AgentProc(tmp_path / f"agent{i}", f"agent{i}", FAST) for i in range(3)]
     ids = {}
     try:
@@ -89,17 +92,14 @@ def test_no_batch_lost_or_duplicated_across_crashes(tmp_path: Path) -> None:
         assert not lost, f"{a.name}: {len(lost)} spooled batch(es) missing from DuckDB, e.g. {lost[:5]}"
         assert not unexpected, f"{a.name}: DuckDB holds batches the agent never spooled: {unexpected[:5]}"
         assert len(stored) == len(expected)
-        rows, distinct = query(
-            data,
-            "SELECT count(*), count(DISTINCT (x.series_id, x.ts)) "
-            "FROM samples x JOIN series s ON s.id = x.series_id WHERE s.device_id = ?",
-            [device],
-        )[0]
+        rows, distinct = points_of_device(data, device)
         assert rows == sum(e[2] for e in expected), (
             f"{a.name}: {rows} rows stored for {sum(e[2] for e in expected)} sampled"
         )
         assert rows == distinct, f"{a.name}: duplicated samples"
     assert len({e for a in agents for e in (int(p["epoch"]) for p in a.produced())}) >= 3
+    assert query(data, "SELECT count(*) > 0 FROM sample_blocks") == [(True,)], "compaction never ran"
+    assert query(data, "SELECT count(*) > 0 FROM rollup_blocks") == [(True,)]
 
 
 def _devices(data: Path) -> list[tuple[str, int]]:

@@ -103,7 +103,7 @@ def test_diskio_and_empty_device(tech: FlaskClient, tsdb: TimeSeriesDB, seed: Se
     ("query", "message"),
     [
         ("metric=bogus&range=1h", "unknown metric"),
-        ("metric=cpu&range=7d", "unknown range"),
+        ("metric=cpu&range=90d", "unknown range"),
         ("metric=cpu", "unknown range"),
         ("range=1h", "unknown metric"),
         ("metric=%27%3B+DROP+TABLE+samples&range=1h", "unknown metric"),
@@ -121,3 +121,29 @@ def test_garbage_parameters_are_400(tech: FlaskClient, seed: Seed, query: str, m
 
 def test_non_integer_device_id_is_404(tech: FlaskClient) -> None:
     assert tech.get("/api/devices/abc/series?metric=cpu&range=1h").status_code == 404
+
+
+def test_seven_and_thirty_days_come_from_rollups_after_compaction(
+    tech: FlaskClient, tsdb: TimeSeriesDB, seed: Seed
+) -> None:
+    from collector.tsdb import compaction
+
+    cur = tsdb.cursor()
+    now = aligned_now(7200)
+    add_series(cur, 1, seed.device_a, "memory.percent", unit="percent")
+    add_series(cur, 2, seed.device_a, "diskio.read_bytes", {"disk": "sda"}, unit="bytes", monotonic=True)
+    old = now - timedelta(days=20)  # only the 30-day chart reaches it
+    add_samples(cur, 1, [(old, 10.0), (old + timedelta(minutes=1), 30.0), (now - timedelta(days=2), 50.0)])
+    counter = [(old + timedelta(minutes=m), v) for m, v in ((0, 100.0), (10, 400.0), (20, 50.0), (30, 350.0))]
+    add_samples(cur, 2, counter)  # +300, a reset to 50 (+50), +300: 650 in the first 2-h bucket
+    compaction.compact(cur, now)
+    assert cur.execute("SELECT count(*) FROM samples").fetchall() == [(0,)]
+
+    week = tech.get(series_url(seed.device_a, "memory", "7d")).get_json()
+    assert (week["step"], week["series"][0]["v"]) == (1800, [50.0])
+    month = tech.get(series_url(seed.device_a, "memory", "30d")).get_json()
+    assert (month["step"], month["series"][0]["v"]) == (7200, [20.0, 50.0])
+    io = tech.get(series_url(seed.device_a, "diskio", "30d")).get_json()
+    read = io["series"][0]
+    assert read["t"] == [int(old.timestamp())]
+    assert read["v"] == [650 / 7200]

@@ -1,0 +1,310 @@
+"""Storage at fleet scale: N devices x 50 series x D days, EUS beside VictoriaMetrics.
+
+    python -m bench.fleet --devices 20 --days 2          # CI size, a few minutes
+    make bench-fleet                                     # 1,000 devices x 30 days
+
+Builds the time-series database through the product's own code paths (``bench.fleet_data``),
+loads VictoriaMetrics with the same samples, then measures in one run: opening the
+database (time, RSS), compacting one whole day of raw samples in a separate process (time,
+peak RSS), bytes per sample per tier and in total (every table), and p50/p95 of the chart
+reads at 1 h / 24 h / 7 d / 30 d and of "latest value of every device", each beside the
+same question asked of VictoriaMetrics. Not measured here (yet): the dashboard pages over
+HTTP. Results are printed as Markdown and written to ``<work>/fleet.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from bench.fleet_data import (
+    RANGES,
+    SERIES_PER_DEVICE,
+    DeviceDay,
+    chart_devices,
+    day_start,
+    device_day,
+    insert_day,
+    insert_series,
+    percentiles,
+    vm_body,
+)
+from bench.procs import dir_bytes
+from bench.vm import VictoriaMetrics
+from collector.tsdb import compaction
+from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.queries import Window
+
+TIERS = (
+    ("raw samples", "samples", "true"),
+    ("compacted samples", "sample_blocks", "true"),
+    ("5-min rollups", "rollup_blocks", "step_s = 300"),
+    ("1-h rollups", "rollup_blocks", "step_s = 3600"),
+    ("collector runs", "collector_runs", "true"),
+    ("batches", "batches", "true"),
+    ("series", "series", "true"),
+)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class Fleet:
+    """Stores the fleet's days one after another, and the same samples in VictoriaMetrics."""
+
+    def __init__(
+        self, args: argparse.Namespace, db_path: Path, now: datetime, vm: VictoriaMetrics | None
+    ) -> None:
+        self.args, self.now, self.vm = args, now, vm
+        self.first = day_start(now, args.days - 1)
+        self.now_ms = int(now.replace(tzinfo=UTC).timestamp() * 1000)
+        self.samples = 0
+        self._base: dict[int, DeviceDay] = {}
+        self.tsdb = TimeSeriesDB(db_path, memory_limit_mb=args.memory_mb, threads=args.threads)
+        insert_series(self.tsdb.cursor(), args.devices)
+
+    def _device_day(self, device: int, d: int) -> DeviceDay:
+        base = self._base.get(device) or device_day(
+            device, int(self.first.replace(tzinfo=UTC).timestamp() * 1000)
+        )
+        if self.args.devices <= 100:  # ~7 MB a device: cached for small fleets, rebuilt for large
+            self._base[device] = base
+        return base.shifted(d)
+
+    def store_day(self, d: int, *, compact_before: datetime | None) -> None:
+        """Day ``d`` (0 = the first) of every device; compacted up to ``compact_before`` as
+        devices come in (the job's cadence does not change what it leaves), or left raw."""
+        cur = self.tsdb.cursor()
+        started = time.monotonic()
+        for device in range(1, self.args.devices + 1):
+            day = self._device_day(device, d)
+            self.samples += insert_day(cur, device, day, self.now_ms, epoch=device)
+            if self.vm is not None:
+                post(self.vm, b"".join(vm_body(device, day, self.now_ms)))
+            if compact_before is not None and device % self.args.slice_devices == 0:
+                compaction.compact(cur, compact_before)
+        if compact_before is not None:
+            compaction.compact(cur, compact_before)
+        log(f"day {d + 1}/{self.args.days} stored in {time.monotonic() - started:.1f} s")
+
+    @classmethod
+    def reopen(cls, old: Fleet) -> Fleet:
+        """The same fleet on the database file again (after another process used it)."""
+        new = cls.__new__(cls)
+        new.__dict__.update(old.__dict__)
+        new.tsdb = TimeSeriesDB(old.tsdb.path, memory_limit_mb=old.args.memory_mb, threads=old.args.threads)
+        return new
+
+    def close(self) -> None:
+        self.tsdb.checkpoint()
+        self.tsdb.close()
+
+
+def post(vm: VictoriaMetrics, body: bytes) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", vm.port, timeout=300)
+    try:
+        conn.request("POST", "/api/v1/import", body=body)
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status not in {200, 204}:
+            raise RuntimeError(f"VictoriaMetrics import: HTTP {resp.status}")
+    finally:
+        conn.close()
+
+
+def in_child(task: str, args: argparse.Namespace, db_path: Path, *rest: str) -> dict[str, Any]:
+    """``bench.fleet_child`` in a fresh interpreter: its JSON answer, with ``hwm_mb``."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.fleet_child",
+        task,
+        str(db_path),
+        str(args.memory_mb),
+        str(args.threads),
+    ]
+    done = subprocess.run([*cmd, *rest], check=True, capture_output=True, text=True)
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def tier_bytes(db_path: Path, samples: int) -> dict[str, dict[str, float]]:
+    """Each tier copied alone into a fresh file: its bytes on disk and bytes per sample."""
+    out: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, table, where in TIERS:
+            target = Path(tmp) / "tier.duckdb"
+            con = duckdb.connect(str(target))
+            con.execute(f"ATTACH '{db_path}' AS src (READ_ONLY)")
+            con.execute(f"CREATE TABLE t AS SELECT * FROM src.{table} WHERE {where}")
+            rows = int(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+            con.execute("DETACH src")
+            con.execute("CHECKPOINT")
+            con.close()
+            size = target.stat().st_size if rows else 0
+            out[name] = {"rows": rows, "bytes": size, "bytes_per_sample": size / samples}
+            target.unlink()
+    return out
+
+
+def vm_get(vm: VictoriaMetrics, path: str, args: dict[str, object]) -> None:
+    status, body = vm.get(f"{path}?{urllib.parse.urlencode(args)}")
+    if status != 200:
+        raise RuntimeError(f"VictoriaMetrics {path}: HTTP {status} {body[:200]!r}")
+
+
+def _vm_chart(vm: VictoriaMetrics, device: int, window: Window, rate: bool) -> Callable[[], object]:
+    step = window.step_s
+    if rate:
+        query = f'rate(net_rx_bytes{{device="{device}",iface="eth0"}}[{step}s])'
+    else:
+        query = f'avg_over_time(cpu_percent{{device="{device}",cpu="total"}}[{step}s])'
+    args = {
+        "query": query,
+        "start": window.start.timestamp(),
+        "end": window.end.timestamp(),
+        "step": f"{step}s",
+    }
+    return lambda: vm_get(vm, "/api/v1/query_range", args)
+
+
+def vm_reads(args: argparse.Namespace, now: datetime, vm: VictoriaMetrics) -> dict[str, Any]:
+    """The same questions as ``fleet_child.reads``, asked of VictoriaMetrics over HTTP."""
+    out: dict[str, Any] = {}
+    for (key, span, step), picks in zip(RANGES, chart_devices(args.devices, args.queries), strict=True):
+        if span > timedelta(days=args.days):
+            continue
+        window = Window.last(span, step, now=now.replace(tzinfo=UTC))
+        out[f"chart {key} (cpu, one series)"] = percentiles([_vm_chart(vm, d, window, False) for d in picks])
+        out[f"chart {key} (net rate, one counter)"] = percentiles(
+            [_vm_chart(vm, d, window, True) for d in picks]
+        )
+    at = now.replace(tzinfo=UTC).timestamp()
+    vm_args = {"query": 'last_over_time(cpu_percent{cpu="total"}[10m])', "time": at}
+    out[f"latest value of {args.devices} devices"] = percentiles(
+        [lambda: vm_get(vm, "/api/v1/query", vm_args)] * args.queries
+    )
+    return out
+
+
+def report(result: dict[str, Any]) -> str:
+    size = f"{result['devices']} devices x {SERIES_PER_DEVICE} series x {result['days']} days"
+    lines = [f"## bench/fleet: {size}", ""]
+    lines.append(f"{result['samples']:,} samples; `{result['command']}`; {result['date']}")
+    lines.append(f"load average before: {result['load']:.2f}")
+    lines += ["", "| measure | EUS | VictoriaMetrics |", "|---|---|---|"]
+    lines.append(
+        f"| open the time-series DB | {result['open_s']:.2f} s, {result['open_rss_mb']:.0f} MB RSS | |"
+    )
+    c = result["compaction"]
+    day = f"{c['seconds']:.1f} s, peak RSS {c['peak_rss_mb']:.0f} MB"
+    lines.append(f"| compact one day ({c['moved']:,} raw samples) | {day} | |")
+    for name, tier in result["tiers"].items():
+        lines.append(f"| {name}: rows, bytes/sample | {tier['rows']:,}, {tier['bytes_per_sample']:.3f} | |")
+    total = sum(t["bytes"] for t in result["tiers"].values())
+    vm_disk = result.get("vm_disk_bytes")
+    vm_cell = f"{vm_disk / result['samples']:.3f}" if vm_disk else ""
+    lines.append(f"| all tables, bytes/sample | {total / result['samples']:.3f} | {vm_cell} |")
+    lines.append(f"| peak RSS of a process serving the reads below | {result['reads_rss_mb']:.0f} MB | |")
+    for name, r in result["reads"].items():
+        vm = r.get("vm")
+        vm_txt = f"{vm['p50_ms']:.1f} / {vm['p95_ms']:.1f} ms" if vm else ""
+        lines.append(
+            f"| {name}, p50 / p95 | {r['eus']['p50_ms']:.1f} / {r['eus']['p95_ms']:.1f} ms | {vm_txt} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--devices", type=int, default=20)
+    p.add_argument("--days", type=int, default=2)
+    p.add_argument("--hours-today", type=float, default=12.0, help="how far into today 'now' is")
+    p.add_argument("--queries", type=int, default=30)
+    p.add_argument("--slice-devices", type=int, default=50, help="devices inserted between compactions")
+    p.add_argument("--memory-mb", type=int, default=512)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-vm", action="store_true")
+    p.add_argument("--work", type=Path, default=None)
+    args = p.parse_args(argv)
+    if args.days < 2:
+        p.error("--days must be at least 2 (yesterday's compaction is measured)")
+    work = args.work or Path(tempfile.mkdtemp(prefix="eus-fleet-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db_path = work / "metrics.duckdb"
+    db_path.unlink(missing_ok=True)
+    now = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0) + timedelta(
+        hours=args.hours_today
+    )
+    result: dict[str, Any] = {
+        "devices": args.devices,
+        "days": args.days,
+        "command": "python -m bench.fleet " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": os.getloadavg()[0],
+    }
+    vm_dir = work / "vm"
+    shutil.rmtree(vm_dir, ignore_errors=True)
+    vm = None if args.no_vm else VictoriaMetrics(vm_dir, work / "vm.log").__enter__()
+    try:
+        log(f"building {args.devices} devices x {SERIES_PER_DEVICE} series x {args.days} days in {work}")
+        fleet = Fleet(args, db_path, now, vm)
+        for d in range(args.days - 2):  # every day before yesterday: compacted
+            fleet.store_day(d, compact_before=fleet.first + timedelta(days=d + 1))
+        fleet.store_day(args.days - 2, compact_before=None)  # yesterday: raw, to measure its compaction
+        fleet.close()
+        log("compacting yesterday in a separate process")
+        midnight = day_start(now, 0)
+        got = in_child("compact", args, db_path, midnight.isoformat())
+        result["compaction"] = {
+            "moved": got["moved"],
+            "seconds": got["seconds"],
+            "peak_rss_mb": got["hwm_mb"],
+        }
+        fleet = Fleet.reopen(fleet)
+        fleet.store_day(
+            args.days - 1, compact_before=now - timedelta(minutes=1)
+        )  # today, as the job leaves it
+        fleet.close()
+        result["samples"] = fleet.samples
+        got = in_child("open", args, db_path)
+        result["open_s"], result["open_rss_mb"] = got["open_s"], got["hwm_mb"]
+        result["tiers"] = tier_bytes(db_path, result["samples"])
+        if vm is not None:
+            vm.force_flush()
+            result["vm_disk_bytes"] = dir_bytes(vm_dir)
+        log("timing reads")
+        got = in_child(
+            "reads", args, db_path, now.isoformat(), str(args.devices), str(args.days), str(args.queries)
+        )
+        result["reads"] = {k: {"eus": v} for k, v in got["reads"].items()}
+        result["reads_rss_mb"] = got["hwm_mb"]
+        if vm is not None:
+            for k, v in vm_reads(args, now, vm).items():
+                result["reads"][k]["vm"] = v
+    finally:
+        if vm is not None:
+            vm.__exit__(None, None, None)
+    (work / "fleet.json").write_text(json.dumps(result, indent=2))
+    print(report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

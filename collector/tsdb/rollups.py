@@ -1,0 +1,91 @@
+"""The read path for long ranges: per-series rollup buckets instead of samples.
+
+A chart over more than a few hours asks for buckets of 5 min or more. For each series this
+reads, through the ``series_id`` index, only that series' rollup blocks: its 1-h blocks
+(closed days) when the step is a whole number of hours, then its 5-min blocks after the
+last 1-h bucket, then its raw samples after the last 5-min bucket (the raw tier holds the
+last minutes, not yet compacted), and combines them into buckets of the chart's step
+(``collector.tsdb.buckets``). Which resolution a chart uses is decided by
+:func:`resolution`, pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+
+from collector.tsdb import buckets
+from collector.tsdb.buckets import Buckets
+from collector.tsdb.points import raw_arrays
+from collector.tsdb.txn import at, naive, us
+
+RAW_UP_TO = timedelta(hours=6)
+FIVE_MIN_UP_TO = timedelta(days=7)
+_FIVE_MIN_US = 300_000_000
+_HOUR_US = 3_600_000_000
+
+
+def resolution(start: datetime, end: datetime, step_s: int) -> int | None:
+    """The rollup step (300 or 3600 s) to read a chart of ``step_s`` buckets from, or None: raw.
+
+    Raw samples up to ~6 h, 5-min rollups up to ~7 d, 1-h beyond; a step that is not a
+    whole number of rollup buckets is read from samples whatever the range.
+    """
+    span = end - start
+    if span <= RAW_UP_TO or step_s % 300:
+        return None
+    if span > FIVE_MIN_UP_TO and step_s % 3600 == 0:
+        return 3600
+    return 300
+
+
+def _stored(cur: duckdb.DuckDBPyConnection, sid: int, step_s: int, lo_us: int, hi_us: int) -> Buckets:
+    rows = cur.execute(
+        "SELECT written, data FROM rollup_blocks "
+        "WHERE series_id = ? AND step_s = ? AND last_ts >= ? AND first_ts < ?",
+        [sid, step_s, at(lo_us), at(hi_us)],
+    ).fetchall()
+    rows.sort(key=lambda r: int(r[0]))  # a bucket written again (late samples): the newer wins
+    b = buckets.newest([buckets.decode(bytes(data)) for _, data in rows])
+    return b.take((b.ts >= lo_us) & (b.ts < hi_us))
+
+
+def read(
+    cur: duckdb.DuckDBPyConnection,
+    series_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    step_s: int,
+    source_s: int,
+) -> dict[int, Buckets]:
+    """Buckets of ``step_s`` for each series over [start - step_s, end) from rollups of
+    ``source_s`` (one bucket before ``start`` so the first bucket's increase is known)."""
+    step_us = step_s * 1_000_000
+    lo_us, hi_us = us(start) - step_us, us(end)
+    parts: dict[int, list[Buckets]] = {}
+    covered: dict[int, int] = {}
+    for sid in series_ids:
+        got: list[Buckets] = []
+        edge = lo_us
+        if source_s == 3600:
+            hourly = _stored(cur, sid, 3600, edge, hi_us)
+            got.append(hourly)
+            edge = int(hourly.ts[-1]) + _HOUR_US if len(hourly) else edge
+        five = _stored(cur, sid, 300, edge, hi_us)
+        got.append(five)
+        covered[sid] = int(five.ts[-1]) + _FIVE_MIN_US if len(five) else edge
+        parts[sid] = got
+    raw_from = min(covered.values(), default=hi_us)
+    raw = raw_arrays(cur, series_ids, at(raw_from), naive(end)) if raw_from < hi_us else {}
+    out: dict[int, Buckets] = {}
+    for sid in series_ids:
+        ts, values = raw.get(sid, (np.zeros(0, np.int64), np.zeros(0, np.float64)))
+        keep = ts >= covered[sid]
+        recent = buckets.from_samples(ts[keep], values[keep], _FIVE_MIN_US)
+        joined = buckets.newest([*parts[sid], recent])  # disjoint parts, in time order
+        out[sid] = buckets.combine(joined, step_us)
+    return out
