@@ -5,7 +5,7 @@
     eus-agent collect-once [--config FILE] [--collector NAME]
 
 Exit codes: 0 success; 1 unexpected failure (or, for collect-once, a collector failed);
-2 usage, configuration, identity or enrolment refused.
+2 usage, configuration, identity or enrollment refused.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sub.add_parser("run", help="collect, spool and stream to the collector until SIGTERM"))
     enroll = with_config(sub.add_parser("enroll", help="obtain a client certificate with a one-time token"))
     enroll.add_argument(
-        "--collector", required=True, metavar="HOST:PORT", help="the collector's enrolment port"
+        "--collector", required=True, metavar="HOST:PORT", help="the collector's enrollment port"
     )
     token = enroll.add_mutually_exclusive_group(required=True)
-    token.add_argument("--token", metavar="TOKEN", help="enrolment token from `eus token create`")
+    token.add_argument("--token", metavar="TOKEN", help="enrollment token from `eus token create`")
     token.add_argument(
         "--token-file", type=Path, metavar="FILE", help="read the token from FILE ('-' = stdin)"
     )
@@ -86,7 +86,7 @@ def _enroll(config: Config, args: argparse.Namespace) -> int:
     else:
         token = args.token
     if not token:
-        print("eus-agent: the enrolment token is empty", file=sys.stderr)
+        print("eus-agent: the enrollment token is empty", file=sys.stderr)
         return EXIT_USAGE
     try:
         identity = enroll(

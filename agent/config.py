@@ -8,7 +8,7 @@ exists) has these sections; every key is optional::
 
     [agent]
     state_dir = "/var/lib/eus-agent"   # identity, spool database
-    stream_address = ""                # "host:port"; overrides the address from enrolment
+    stream_address = ""                # "host:port"; overrides the address from enrollment
     log_level = "INFO"
 
     [spool]

@@ -1,8 +1,8 @@
-"""Enrolment: trade a one-time token for a client certificate, and the identity it leaves behind.
+"""Enrollment: trade a one-time token for a client certificate, and the identity it leaves behind.
 
 ``eus-agent enroll --collector HOST:PORT --token T --ca-fingerprint SHA256``:
 
-1. Read the certificate chain [server leaf, CA] that the enrolment port presents, with the
+1. Read the certificate chain [server leaf, CA] that the enrollment port presents, with the
    stdlib ``ssl`` module and no verification, and pick the certificate whose SHA-256 (of its
    DER encoding) equals the pinned fingerprint. Nothing matches -> refuse.
 2. Generate an EC P-256 key locally (``cryptography`` is imported here only, never by
@@ -36,7 +36,7 @@ IDENTITY_FILE = "identity.json"
 
 
 class EnrollmentError(Exception):
-    """Enrolment was refused or could not be done; the message is meant for the operator."""
+    """Enrollment was refused or could not be done; the message is meant for the operator."""
 
 
 class NotEnrolled(Exception):
@@ -141,7 +141,7 @@ def fetch_chain(host: str, port: int, timeout_s: float = 10.0) -> list[bytes]:
                 sslobj: Any = getattr(tls, "_sslobj")  # noqa: B009 - private attribute, deliberate
                 chain = list(sslobj.get_unverified_chain() or [])
     except (OSError, ssl.SSLError) as exc:
-        raise EnrollmentError(f"cannot reach the collector's enrolment port {host}:{port}: {exc}") from None
+        raise EnrollmentError(f"cannot reach the collector's enrollment port {host}:{port}: {exc}") from None
     # 3.13 returns DER bytes; 3.11 returns _ssl.Certificate objects.
     return [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
 
@@ -156,7 +156,7 @@ def pick_pinned(chain_der: list[bytes], fingerprint: str) -> bytes:
             return ssl.DER_cert_to_PEM_cert(der).encode("ascii")
         seen.append(digest)
     raise EnrollmentError(
-        f"refusing to enrol: no certificate presented by the collector matches the pinned fingerprint {want}"
+        f"refusing to enroll: no certificate presented by the collector matches the pinned fingerprint {want}"
         f" (seen: {', '.join(seen) or 'none'})"
     )
 
@@ -218,7 +218,7 @@ def enroll(
     host: eus_pb2.HostFacts,
     timeout_s: float = 15.0,
 ) -> Identity:
-    """Enrol with the collector's enrolment port at ``collector`` (HOST:PORT); see the module doc.
+    """Enroll with the collector's enrollment port at ``collector`` (HOST:PORT); see the module doc.
 
     Raises :class:`EnrollmentError` with a one-line, operator-facing message on any refusal.
     Files are written only after the collector issued the certificate.
@@ -234,7 +234,7 @@ def enroll(
         try:
             response = stub.Enroll(request, timeout=timeout_s)
         except grpc.RpcError as exc:
-            raise EnrollmentError(f"enrolment refused: {rpc_error_text(exc)}") from None
+            raise EnrollmentError(f"enrollment refused: {rpc_error_text(exc)}") from None
     if not response.agent_id or not response.certificate_pem:
         raise EnrollmentError("the collector's answer has no agent id or certificate")
     stream_address = resolve_stream_address(response.stream_address, target_host)

@@ -2,7 +2,7 @@
 
     python -m bench.agent_footprint [--minutes 10] [--sample-s 10] [--warmup-s 60] [--keep]
 
-Starts a real collector, enrols a real ``eus-agent`` with the default configuration (host
+Starts a real collector, enrolls a real ``eus-agent`` with the default configuration (host
 metrics every 10 s, inventory hourly) plus 10 functions at the default 60 s, and streams it
 through a byte-counting TCP proxy to the collector; starts ``prometheus-node-exporter`` and
 scrapes it every 10 s like Prometheus would (gzip accepted). Every ``--sample-s`` it reads

@@ -140,7 +140,7 @@ def bench_eus(args: argparse.Namespace, work: Path, t0_ms: int, per_agent: int) 
     eus(data, "init")
     eus(data, "customer", "create", "Bench")
     token = eus(data, "token", "create", "--customer", "Bench", "--uses", str(args.agents)).strip()
-    # Every simulated agent enrols from this one address with one token: lift the flood limits.
+    # Every simulated agent enrolls from this one address with one token: lift the flood limits.
     flood = str(max(args.agents, 10))
     env = {
         "EUS_MAX_MESSAGE_BYTES": str(64 << 20),

@@ -1,4 +1,4 @@
-"""Real processes for the bench: the ``eus`` CLI, an ``eus-collector``, enrolment over the real RPC.
+"""Real processes for the bench: the ``eus`` CLI, an ``eus-collector``, enrollment over the real RPC.
 
 A small equivalent of ``tests/support/procs.py`` (the bench must not depend on the tests).
 """
@@ -139,7 +139,7 @@ class Identity:
 
 
 def enroll(port: int, ca_pem: bytes, token: str, hostname: str) -> Identity:
-    """Enrol like an agent does: a fresh key, a CSR, the Enrollment RPC over server-only TLS."""
+    """Enroll like an agent does: a fresh key, a CSR, the Enrollment RPC over server-only TLS."""
     key = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()

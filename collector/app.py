@@ -222,7 +222,7 @@ class Collector:
         self._start_scheduler()
         self._write_endpoints()
         log.info(
-            "collector ready: stream port %d (mTLS), enrolment port %d, web http://%s:%d/, CA sha256 %s",
+            "collector ready: stream port %d (mTLS), enrollment port %d, web http://%s:%d/, CA sha256 %s",
             self.rpc.stream_port,
             self.rpc.enroll_port,
             self.cfg.web_host,

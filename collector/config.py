@@ -95,13 +95,13 @@ class CollectorConfig:
     data_dir: Path = setting(Path("/var/lib/eus-collector"))
     listen_host: str = setting("0.0.0.0", coerce=_host)  # noqa: S104 - a collector serves agents on the network
     stream_port: int = setting(7443, low=1, high=65535)  # mutual TLS: agent streams
-    enroll_port: int = setting(7444, low=1, high=65535)  # server TLS only: enrolment with a token
+    enroll_port: int = setting(7444, low=1, high=65535)  # server TLS only: enrollment with a token
     web_host: str = setting("127.0.0.1", coerce=_host)
     web_port: int = setting(8080, low=1, high=65535)
     web_threads: int = setting(8, low=1)
     # Names and addresses written into the collector's server certificate.
     server_names: tuple[str, ...] = setting(("localhost", "127.0.0.1"), coerce=_names)
-    # Address agents are told to stream to after enrolment ("" = the host they enrolled at).
+    # Address agents are told to stream to after enrollment ("" = the host they enrolled at).
     advertised_stream_address: str = setting("", coerce=_address)
     store_url: str = setting("", secret=True)  # SQLAlchemy URL (may hold a password); "" = SQLite
     # gRPC's limit per message both ways; below 1 MiB a full batch or a CSR no longer fits.
@@ -169,7 +169,7 @@ class CollectorConfig:
     web_trusted_proxies: tuple[str, ...] = setting(())
     web_session_idle_minutes: float = setting(30.0, low=1, high=7 * 24 * 60)
     web_session_max_hours: float = setting(12.0, low=0.1, high=24 * 90)
-    # Enrolment attempts allowed per minute from one address and for one token, and how many
+    # Enrollment attempts allowed per minute from one address and for one token, and how many
     # attempt records are kept (the oldest go first).
     enroll_limit_per_address: int = setting(10, low=1, high=100_000)
     enroll_limit_per_token: int = setting(20, low=1, high=100_000)

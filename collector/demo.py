@@ -1,7 +1,7 @@
 """``make demo``: the whole system on embedded defaults, on this machine.
 
 Initialises a data directory (collector state, a demo customer, an administrator whose
-password is printed), starts ``eus-collector``, enrols a local ``eus-agent`` against it
+password is printed), starts ``eus-collector``, enrolls a local ``eus-agent`` against it
 with a one-use token and the pinned CA fingerprint, starts the agent, and prints the
 dashboard URL. Ctrl-C (or SIGTERM) stops the agent, then the collector, cleanly.
 """
@@ -46,7 +46,7 @@ def _port(preferred: int) -> int:
 
 
 def prepare(data: Path) -> tuple[str, str]:
-    """Create or refresh the demo state; returns (admin password, enrolment token)."""
+    """Create or refresh the demo state; returns (admin password, enrollment token)."""
     cfg = load(overrides={"data_dir": data / "collector"})
     cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = Store(cfg.store_url_resolved)

@@ -1,4 +1,4 @@
-"""Enrolment tokens and agent enrolment: the decisions, apart from the RPC plumbing.
+"""Enrollment tokens and agent enrollment: the decisions, apart from the RPC plumbing.
 
 A token is bound to one customer, stored only as its SHA-256 (tokens are 192 random
 bits, so a fast hash is enough), limited in uses and lifetime. Every attempt, refused
@@ -27,7 +27,7 @@ TOKEN_PREFIX = "eus_"  # noqa: S105 - a public marker, not a secret
 
 
 class EnrollmentRefused(Exception):
-    """Enrolment was refused; ``reason`` is a stable code, ``str(exc)`` the message for the agent."""
+    """Enrollment was refused; ``reason`` is a stable code, ``str(exc)`` the message for the agent."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -128,12 +128,12 @@ def enroll(
         select(EnrollmentToken).where(EnrollmentToken.token_hash == hash_token(token))
     ).one_or_none()
     if row is None:
-        raise EnrollmentRefused("unknown-token", "unknown enrolment token")
+        raise EnrollmentRefused("unknown-token", "unknown enrollment token")
     if row.revoked_at is not None:
-        raise EnrollmentRefused("revoked-token", "enrolment token was revoked")
+        raise EnrollmentRefused("revoked-token", "enrollment token was revoked")
     expires = row.expires_at
     if expires <= now:
-        raise EnrollmentRefused("expired-token", f"enrolment token expired at {expires:%Y-%m-%d %H:%M} UTC")
+        raise EnrollmentRefused("expired-token", f"enrollment token expired at {expires:%Y-%m-%d %H:%M} UTC")
     # Consume a use atomically: two agents racing for the last use cannot both win.
     consumed = session.execute(
         update(EnrollmentToken)
@@ -144,7 +144,7 @@ def enroll(
     if getattr(consumed, "rowcount", 0) != 1:
         raise EnrollmentRefused(
             "used-token",
-            "enrolment token already used" if row.max_uses == 1 else "enrolment token has no uses left",
+            "enrollment token already used" if row.max_uses == 1 else "enrollment token has no uses left",
         )
     customer = session.get(Customer, row.customer_id)
     assert customer is not None

@@ -1,7 +1,7 @@
 """The collector's certificate authority: it signs the server certificate and agents' CSRs.
 
 Files under ``<data_dir>/pki``: ``ca.key`` and ``server.key`` (mode 0600), ``ca.crt``,
-``server.crt``. Agents pin the CA by its SHA-256 fingerprint at enrolment.
+``server.crt``. Agents pin the CA by its SHA-256 fingerprint at enrollment.
 """
 
 from __future__ import annotations

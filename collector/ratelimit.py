@@ -1,7 +1,7 @@
 """A sliding-window rate limit per key, in memory, with a bounded number of keys.
 
 :func:`decide` is the pure rule (at most ``limit`` attempts in any ``window_s``);
-:class:`RateLimiter` keeps the timestamps behind a lock. Used by enrolment, where one
+:class:`RateLimiter` keeps the timestamps behind a lock. Used by enrollment, where one
 address or one token must not be able to make the collector work (or write) without end.
 """
 

@@ -153,7 +153,7 @@ kind = "http"
 url = "http://127.0.0.1:{ne_port}/"
 body_match = "Node Exporter"
 
-[functions.enrolment-certificate]
+[functions.enrollment-certificate]
 kind = "tls"
 host = "127.0.0.1"
 port = {collector.enroll_port}
@@ -204,7 +204,7 @@ def enroll_agent(workdir: Path, collector: Collector, state: Path) -> str:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"enrolment failed: {done.stderr}")
+        raise RuntimeError(f"enrollment failed: {done.stderr}")
     return str(json.loads((state / "identity.json").read_text())["agent_id"])
 
 

@@ -28,7 +28,7 @@ def admin_parser() -> argparse.ArgumentParser:
     """The ``eus`` parser with every command group's subcommands."""
     p = argparse.ArgumentParser(
         prog="eus",
-        description="EUS administration: customers, users, enrolment tokens, agents, SNMP devices.",
+        description="EUS administration: customers, users, enrollment tokens, agents, SNMP devices.",
         epilog="'eus COMMAND --help' describes each command.",
     )
     add_common_options(p)

@@ -1,5 +1,5 @@
 """``eus init``, ``eus migrate`` and ``eus ca fingerprint``: the data directory, its schema
-and the certificate authority agents pin at enrolment."""
+and the certificate authority agents pin at enrollment."""
 
 from __future__ import annotations
 
@@ -67,5 +67,5 @@ def register(sub: Any) -> None:
         "fingerprint",
         cmd_ca_fingerprint,
         "the CA's SHA-256 fingerprint, for eus-agent enroll --ca-fingerprint",
-        "Print the CA's SHA-256 fingerprint (agents pin it at enrolment).",
+        "Print the CA's SHA-256 fingerprint (agents pin it at enrollment).",
     )

@@ -1,4 +1,4 @@
-"""``eus token create|list|revoke``: enrolment tokens, made and revoked by
+"""``eus token create|list|revoke``: enrollment tokens, made and revoked by
 :mod:`collector.enrollment` as the dashboard's customer page does. Only a token's prefix
 is ever listed; the token itself is printed once, when it is made."""
 
@@ -108,19 +108,19 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``token`` (``sub``: argparse's subparsers action)."""
-    tok = add_group(sub, "token", "enrolment tokens")
+    tok = add_group(sub, "token", "enrollment tokens")
     sp = add_command(
         tok,
         "create",
         cmd_token_create,
-        "a token that enrols agents into one customer",
-        "Make a token (printed once, on standard output) and the enrol command line.",
+        "a token that enrolls agents into one customer",
+        "Make a token (printed once, on standard output) and the enroll command line.",
     )
     sp.add_argument("--customer", required=True, help="customer name (case does not matter) or number")
     sp.add_argument("--uses", type=int, default=None, help="how many agents may use it (default unlimited)")
     sp.add_argument("--ttl", default="24h", help="lifetime, e.g. 30m, 24h, 7d (default 24h)")
     sp = add_command(
-        tok, "list", cmd_token_list, "tokens that can still enrol (--all: every one)", "List tokens."
+        tok, "list", cmd_token_list, "tokens that can still enroll (--all: every one)", "List tokens."
     )
     sp.add_argument("--customer", help="only this customer's (name or number)")
     sp.add_argument("--all", action="store_true", help="also revoked, expired and used-up tokens")

@@ -1,1 +1,1 @@
-"""The collector's gRPC surface: thin servicers over the enrolment and ingest logic."""
+"""The collector's gRPC surface: thin servicers over the enrollment and ingest logic."""

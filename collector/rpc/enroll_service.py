@@ -78,7 +78,7 @@ class EnrollmentService(eus_pb2_grpc.EnrollmentServicer):
             decision = limiter.attempt(key)
             if not decision.allowed:
                 if decision.first_refusal:
-                    log.warning("enrolment attempts from %s over the per-%s limit: refusing", address, name)
+                    log.warning("enrollment attempts from %s over the per-%s limit: refusing", address, name)
                 return name
         return ""
 
@@ -95,12 +95,12 @@ class EnrollmentService(eus_pb2_grpc.EnrollmentServicer):
         peer = context.peer()
         if self._limited(peer, request.token):
             await context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many enrolment attempts: try again in a minute"
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many enrollment attempts: try again in a minute"
             )
         try:
             enrolled = await asyncio.to_thread(self._enroll, request, host, peer)
         except EnrollmentRefused as exc:
-            log.warning("enrolment refused from %s (%s): %s", peer, host.hostname, exc)
+            log.warning("enrollment refused from %s (%s): %s", peer, host.hostname, exc)
             await asyncio.to_thread(self._record_refusal, request, host, peer, str(exc))
             await context.abort(_STATUS[exc.reason], str(exc))
             raise  # unreachable: abort raises

@@ -16,7 +16,7 @@ def peer_certificate(context: Any) -> PeerCert | None:
     """The client certificate gRPC verified during the TLS handshake, if any.
 
     On the mutual-TLS port every call has one (the handshake fails otherwise); on the
-    enrolment port there is none, so a stream attempted there is refused.
+    enrollment port there is none, so a stream attempted there is refused.
     """
     auth = context.auth_context()
     cns = auth.get("x509_common_name") or []

@@ -56,7 +56,7 @@ class Presence:
             if dev.revoked_at is not None:
                 return Denied(f"agent {agent_id} was revoked")
             if dev.cert_serial and dev.cert_serial != serial_hex:
-                return Denied("this certificate was superseded; enrol again")
+                return Denied("this certificate was superseded; enroll again")
             return DeviceRef(dev.id, dev.customer_id, dev.agent_id)
 
     def online(self, device_id: int, hello: eus_pb2.Hello, peer: str) -> None:

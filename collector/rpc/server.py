@@ -1,9 +1,9 @@
-"""Builds the gRPC server: the mutual-TLS stream port and the enrolment port.
+"""Builds the gRPC server: the mutual-TLS stream port and the enrollment port.
 
 gRPC decides client-certificate verification per port, not per method, so the
 collector listens twice on one server: the stream port *requires* a client certificate
-signed by our CA; the enrolment port serves the same services with server-only TLS (an
-agent has no certificate before it enrols), and the stream servicer refuses any call
+signed by our CA; the enrollment port serves the same services with server-only TLS (an
+agent has no certificate before it enrolls), and the stream servicer refuses any call
 there that carries no verified certificate. Both ports answer the standard health service.
 """
 

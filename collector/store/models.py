@@ -84,7 +84,7 @@ class Device(Base):
 
 
 class EnrollmentToken(Base):
-    """A token that enrols agents into one customer. Only its SHA-256 is stored."""
+    """A token that enrolls agents into one customer. Only its SHA-256 is stored."""
 
     __tablename__ = "enrollment_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +100,7 @@ class EnrollmentToken(Base):
 
 
 class EnrollmentAttempt(Base):
-    """Every enrolment attempt and its outcome (feeds the Installation Trouble-Shooter)."""
+    """Every enrollment attempt and its outcome (feeds the Installation Trouble-Shooter)."""
 
     __tablename__ = "enrollment_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,7 +30,7 @@ from collector.web import (
     auth,
     contacts_views,
     dashboard,
-    enrolment,
+    enrollment,
     errors,
     filters,
     functions_views,
@@ -54,7 +54,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     auth.bp,
     health.bp,
     dashboard.bp,
-    enrolment.bp,
+    enrollment.bp,
     api.bp,
     admin.bp,
     audit_view.bp,
@@ -89,7 +89,7 @@ DEFAULTS: Mapping[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed.
     "TRUSTED_PROXIES": (),
-    # What the dashboard's enroll command names: the collector's enrolment address and its
+    # What the dashboard's enroll command names: the collector's enrollment address and its
     # CA's fingerprint (the composition root passes both from the configuration and the CA).
     "ENROLL_ADDRESS": "",
     "CA_FINGERPRINT": "",
@@ -141,7 +141,7 @@ def create_app(
         return {
             "user": user,
             "can_view_audit": can(user, Capability.VIEW_AUDIT),
-            "can_enrol": can(user, Capability.ENROL_DEVICES),
+            "can_enroll": can(user, Capability.ENROLL_DEVICES),
             "can_manage_users": can(user, Capability.MANAGE_USERS),
             "can_manage_customers": can(user, Capability.MANAGE_CUSTOMERS),
             "can_manage_helpdesk": can(user, Capability.MANAGE_HELPDESK),

@@ -13,7 +13,7 @@ from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.tsdb.gaps import recent_gaps
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
-from collector.web.enrolment import tokens_of
+from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
 from collector.web.permissions import (
     Capability,
@@ -51,7 +51,7 @@ def customer(customer_id: int) -> ResponseReturnValue:
         devices = s.scalars(
             select(Device).where(Device.customer_id == cust.id).order_by(Device.hostname)
         ).all()
-        tokens = tokens_of(s, cust.id) if can(current_user(), Capability.ENROL_DEVICES) else []
+        tokens = tokens_of(s, cust.id) if can(current_user(), Capability.ENROLL_DEVICES) else []
     site_names = {site.id: site.name for site in sites}
     return render_template(
         "customer.html",

@@ -54,7 +54,7 @@ class Capability(enum.StrEnum):
     MANAGE_OWN_ACCOUNT = "manage-own-account"  # one's own sessions and second factor
     WORK_TICKETS = "work-tickets"  # open, reply to, move on, assign and log time on tickets
     VIEW_AUDIT = "view-audit"
-    ENROL_DEVICES = "enrol-devices"  # enrolment tokens for the customers one may see
+    ENROLL_DEVICES = "enroll-devices"  # enrollment tokens for the customers one may see
     CONFIGURE_DEVICES = "configure-devices"  # SNMP devices, trap listeners, central functions
     EDIT_ALERTING = "edit-alerting"  # alert rules and contacts of the customers one may see
     EDIT_GLOBAL_RULES = "edit-global-rules"  # alert rules of no customer: they apply to all
@@ -84,7 +84,7 @@ _TECHNICIAN = frozenset(
 )
 _SUPERVISOR = _TECHNICIAN | {
     Capability.VIEW_AUDIT,
-    Capability.ENROL_DEVICES,
+    Capability.ENROLL_DEVICES,
     Capability.CONFIGURE_DEVICES,
     Capability.EDIT_ALERTING,
     Capability.MANAGE_HELPDESK,

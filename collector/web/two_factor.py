@@ -3,7 +3,7 @@
 ``verify`` is the second step of signing in (public: the user has no session yet, only the
 pending marker of :mod:`collector.web.signin_flow`). ``setup`` shows a QR code and the
 secret, and a code from the app confirms it; the recovery codes are shown once, then.
-When an administrator requires a second factor, :func:`require_enrolment` sends users
+When an administrator requires a second factor, :func:`require_enrollment` sends users
 without one to ``setup`` before anything else.
 """
 
@@ -26,7 +26,7 @@ from collector.web.signin_flow import count_failure, pending_matches, pending_us
 bp = Blueprint("two_factor", __name__)
 
 # What a user who must still set up a second factor may reach.
-ENROLMENT_ENDPOINTS = frozenset(
+ENROLLMENT_ENDPOINTS = frozenset(
     {"two_factor.setup", "two_factor.confirm", "auth.logout", "auth.login", "static", "health.healthz"}
 )
 
@@ -132,10 +132,10 @@ def disable() -> ResponseReturnValue:
     return redirect(url_for("two_factor.setup"))
 
 
-def require_enrolment() -> BaseResponse | None:
+def require_enrollment() -> BaseResponse | None:
     """``before_request``: while a second factor is required, users without one set it up first."""
     user = optional_user()
-    if user is None or request.endpoint in ENROLMENT_ENDPOINTS:
+    if user is None or request.endpoint in ENROLLMENT_ENDPOINTS:
         return None
     with store().session() as s:
         missing = second_factor.totp_required(s) and second_factor.confirmed_credential(s, user.id) is None
@@ -146,5 +146,5 @@ def require_enrolment() -> BaseResponse | None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the enrolment guard; it must run after the login guard."""
-    app.before_request(require_enrolment)
+    """Register the enrollment guard; it must run after the login guard."""
+    app.before_request(require_enrollment)

@@ -26,8 +26,8 @@ if _version_not_supported:
 
 
 class EnrollmentStub:
-    """---------------------------------------------------------------- enrolment
-    Served on the collector's enrolment port: server-authenticated TLS only (the
+    """---------------------------------------------------------------- enrollment
+    Served on the collector's enrollment port: server-authenticated TLS only (the
     agent has no certificate yet). The token is the credential.
     """
 
@@ -45,8 +45,8 @@ class EnrollmentStub:
 
 
 class EnrollmentServicer:
-    """---------------------------------------------------------------- enrolment
-    Served on the collector's enrolment port: server-authenticated TLS only (the
+    """---------------------------------------------------------------- enrollment
+    Served on the collector's enrollment port: server-authenticated TLS only (the
     agent has no certificate yet). The token is the credential.
     """
 
@@ -73,8 +73,8 @@ def add_EnrollmentServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Enrollment:
-    """---------------------------------------------------------------- enrolment
-    Served on the collector's enrolment port: server-authenticated TLS only (the
+    """---------------------------------------------------------------- enrollment
+    Served on the collector's enrollment port: server-authenticated TLS only (the
     agent has no certificate yet). The token is the credential.
     """
 

@@ -30,8 +30,8 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class EnrollmentStub:
-    """---------------------------------------------------------------- enrolment
-    Served on the collector's enrolment port: server-authenticated TLS only (the
+    """---------------------------------------------------------------- enrollment
+    Served on the collector's enrollment port: server-authenticated TLS only (the
     agent has no certificate yet). The token is the credential.
     """
 
@@ -43,8 +43,8 @@ class EnrollmentStub:
 
 @_typing.type_check_only
 class EnrollmentAsyncStub(EnrollmentStub):
-    """---------------------------------------------------------------- enrolment
-    Served on the collector's enrolment port: server-authenticated TLS only (the
+    """---------------------------------------------------------------- enrollment
+    Served on the collector's enrollment port: server-authenticated TLS only (the
     agent has no certificate yet). The token is the credential.
     """
 
@@ -52,8 +52,8 @@ class EnrollmentAsyncStub(EnrollmentStub):
     Enroll: _aio.UnaryUnaryMultiCallable[_eus_pb2.EnrollRequest, _eus_pb2.EnrollResponse]  # type: ignore[assignment]
 
 class EnrollmentServicer(metaclass=_abc_1.ABCMeta):
-    """---------------------------------------------------------------- enrolment
-    Served on the collector's enrolment port: server-authenticated TLS only (the
+    """---------------------------------------------------------------- enrollment
+    Served on the collector's enrollment port: server-authenticated TLS only (the
     agent has no certificate yet). The token is the credential.
     """
 

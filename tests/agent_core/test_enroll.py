@@ -1,4 +1,4 @@
-"""Enrolment against a real gRPC server presenting [leaf, CA] over TLS."""
+"""Enrollment against a real gRPC server presenting [leaf, CA] over TLS."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_the_chain_is_read_leaf_first(ca: TestCA, enrollment: tuple[FakeEnrollme
     assert x509.load_der_x509_certificate(chain[0]) == x509.load_pem_x509_certificate(ca.server_cert_pem)
 
 
-def test_enrol_writes_the_identity(
+def test_enroll_writes_the_identity(
     ca: TestCA, enrollment: tuple[FakeEnrollment, int], tmp_path: Path
 ) -> None:
     servicer, port = enrollment
@@ -114,13 +114,13 @@ def test_wrong_fingerprint_is_refused_before_any_request(
     with pytest.raises(EnrollmentError) as refused:
         enroll(f"127.0.0.1:{port}", "tok", other.fingerprint, tmp_path, agent_version="1", host=HOST)
     message = str(refused.value)
-    assert "refusing to enrol" in message and other.fingerprint in message
+    assert "refusing to enroll" in message and other.fingerprint in message
     assert ca.fingerprint in message and fingerprint(ca.server_cert_pem) in message  # what was seen
     assert servicer.requests == []
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("reason", ["enrolment token already used", "enrolment token expired"])
+@pytest.mark.parametrize("reason", ["enrollment token already used", "enrollment token expired"])
 def test_cli_reports_refusal_on_one_line_with_exit_2(
     *,
     ca: TestCA,
@@ -149,7 +149,7 @@ def test_cli_reports_refusal_on_one_line_with_exit_2(
     assert not (tmp_path / "state" / "identity.json").exists()
 
 
-def test_cli_enrols_with_a_token_file(
+def test_cli_enrolls_with_a_token_file(
     ca: TestCA,
     enrollment: tuple[FakeEnrollment, int],
     tmp_path: Path,

@@ -1,4 +1,4 @@
-"""Enrolment under a flood: limited per address and per token, and the attempt record bounded.
+"""Enrollment under a flood: limited per address and per token, and the attempt record bounded.
 
 The flood runs against a real collector process over loopback TLS; the per-token limit,
 which needs many addresses, is checked on the servicer's own decision.

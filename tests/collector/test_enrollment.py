@@ -1,4 +1,4 @@
-"""Enrolment decisions on a real SQLite store and a real CA (no RPC)."""
+"""Enrollment decisions on a real SQLite store and a real CA (no RPC)."""
 
 from __future__ import annotations
 

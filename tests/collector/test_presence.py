@@ -51,7 +51,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     ("agent_id", "serial", "expected"),
     [
         ("ok", "aa", DeviceRef(1, 1, "ok")),
-        ("ok", "bb", Denied("this certificate was superseded; enrol again")),
+        ("ok", "bb", Denied("this certificate was superseded; enroll again")),
         ("gone", "", Denied("agent gone was revoked")),
         ("nobody", "aa", Denied("unknown agent nobody")),
         ("legacy", "anything", DeviceRef(3, 1, "legacy")),  # no serial recorded: not checked

@@ -1,4 +1,4 @@
-"""The sliding-window rate limit (pure rule and keeper) and the enrolment record's bound."""
+"""The sliding-window rate limit (pure rule and keeper) and the enrollment record's bound."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def test_stream_without_a_certificate_from_our_ca_is_refused(collector: Collecto
         key, cert = foreign_ca_client(victim.agent_id)
     # The mutual-TLS port refuses in the handshake.
     expect_refused(open_stream(collector, key, cert), grpc.StatusCode.UNAVAILABLE)
-    # The enrolment port completes TLS without a client certificate, then refuses the call.
+    # The enrollment port completes TLS without a client certificate, then refuses the call.
     err = expect_refused(
         open_stream(collector, key, cert, port=collector.enroll_port),
         grpc.StatusCode.UNAUTHENTICATED,
@@ -128,19 +128,19 @@ def test_reused_and_expired_tokens_are_refused_with_a_clear_message(collector: C
     with pytest.raises(grpc.RpcError) as info:
         rawclient.enroll(collector.enroll_port, ca_pem(collector), once, csr_pem(new_key()))
     assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert info.value.details() == "enrolment token already used"
+    assert info.value.details() == "enrollment token already used"
 
     short = token(collector, "--ttl", "1s")
     time.sleep(1.5)
     with pytest.raises(grpc.RpcError) as info:
         rawclient.enroll(collector.enroll_port, ca_pem(collector), short, csr_pem(new_key()))
     assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert "enrolment token expired" in (info.value.details() or "")
+    assert "enrollment token expired" in (info.value.details() or "")
 
     with pytest.raises(grpc.RpcError) as info:
         rawclient.enroll(collector.enroll_port, ca_pem(collector), "eus_not-a-token", csr_pem(new_key()))
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    assert info.value.details() == "unknown enrolment token"
+    assert info.value.details() == "unknown enrollment token"
 
     with pytest.raises(grpc.RpcError) as info:
         rawclient.enroll(collector.enroll_port, ca_pem(collector), token(collector), b"garbage")

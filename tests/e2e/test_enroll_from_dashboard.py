@@ -56,7 +56,7 @@ def test_the_command_copied_from_the_dashboard_enrolls_an_agent_that_shows_onlin
             page.wait_for_selector("#copy-status:has-text('Copied')")
             command = page.evaluate("navigator.clipboard.readText()")
             assert command == page.inner_text("#enroll-command")
-            assert "HOST" not in command and "CA-SHA256" not in command and "ENROL-PORT" not in command
+            assert "HOST" not in command and "CA-SHA256" not in command and "ENROLL-PORT" not in command
             page.screenshot(path=str(ARTIFACTS / "enroll-command.png"), full_page=True)
 
             env = base_env() | {

@@ -223,7 +223,7 @@ def test_gateway_polls_what_a_supervisor_added_and_forwards_traps(
     trap_port = free_udp_port()
     try:
         customer_id = web.first_id("/", r'href="/customers/(\d+)"')
-        wait_for(lambda: 'href="/devices/' in web.page("/"), 60, "the gateway to enrol")
+        wait_for(lambda: 'href="/devices/' in web.page("/"), 60, "the gateway to enroll")
         added = add_devices(web, customer_id, web.first_id("/", r'href="/devices/(\d+)"'), snmpsim.port)
         listener = {"gateway_device_id": str(added.gateway), "trap_enabled": "1", "trap_host": "127.0.0.1"}
         listener |= {"trap_port": str(trap_port), "trap_communities": "public"}

@@ -64,7 +64,7 @@ def test_a_device_saved_with_zero_retries_is_asked_once_per_poll(
     web.login("tech", PASSWORD)
     try:
         customer_id = web.first_id("/", r'href="/customers/(\d+)"')
-        wait_for(lambda: 'href="/devices/' in web.page("/"), 60, "the gateway to enrol")
+        wait_for(lambda: 'href="/devices/' in web.page("/"), 60, "the gateway to enroll")
         gateway_id = web.first_id("/", r'href="/devices/(\d+)"')
         once = web.add_device(customer_id, device_form(gateway_id, "Down, no retries", zero.port, "0"))
         thrice = web.add_device(customer_id, device_form(gateway_id, "Down, two retries", two.port, "2"))

@@ -219,7 +219,7 @@ class AgentProc(ChildProcess):
             check=False,
         )
         if proc.returncode != 0:
-            raise AssertionError(f"enrolment failed: {proc.stderr}{proc.stdout}")
+            raise AssertionError(f"enrollment failed: {proc.stderr}{proc.stdout}")
         return str(json.loads((self.state_dir / "identity.json").read_text())["agent_id"])
 
     def start(self) -> AgentProc:

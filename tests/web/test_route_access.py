@@ -192,7 +192,7 @@ def test_with_every_capability_no_route_answers_403(
 
 def test_the_role_table() -> None:
     """What each role may do: technicians look, handle alerts and work tickets; supervisors
-    also configure devices, edit alerting, run the helpdesk's settings, enrol and read the
+    also configure devices, edit alerting, run the helpdesk's settings, enroll and read the
     audit; administrators also manage users and customers and edit global rules."""
     c = Capability
     technician = {
@@ -205,7 +205,7 @@ def test_the_role_table() -> None:
     }
     supervisor = technician | {
         c.VIEW_AUDIT,
-        c.ENROL_DEVICES,
+        c.ENROLL_DEVICES,
         c.CONFIGURE_DEVICES,
         c.EDIT_ALERTING,
         c.MANAGE_HELPDESK,

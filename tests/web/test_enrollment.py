@@ -1,4 +1,4 @@
-"""Enrolment tokens from the customer page: supervisors and up, tenant-scoped, audited."""
+"""Enrollment tokens from the customer page: supervisors and up, tenant-scoped, audited."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_technician_cannot_make_tokens(client: FlaskClient, login: LoginFn, seed
     login("tech", PASSWORDS["tech"])
     page = f"/customers/{seed.customer_a}"
     token = csrf_token(client, page)
-    assert "Enrolment tokens" not in client.get(page).get_data(as_text=True)
+    assert "Enrollment tokens" not in client.get(page).get_data(as_text=True)
     assert client.post(f"{page}/tokens", data={"csrf_token": token}).status_code == 403
     assert client.post(f"/tokens/{seed.token_a}/revoke", data={"csrf_token": token}).status_code == 403
 

@@ -1,4 +1,4 @@
-"""Enrolment tokens from the customer page: create one (shown once) and revoke one.
+"""Enrollment tokens from the customer page: create one (shown once) and revoke one.
 
 Tokens are made by :func:`collector.enrollment.create_token`, the same code the admin
 CLI uses, so the format, hashing and the ``token.create`` audit row are identical.
@@ -20,7 +20,7 @@ from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_customer_or_404, get_owned_or_404, require
 from collector.web.resources import store
 
-bp = Blueprint("enrolment", __name__)
+bp = Blueprint("enrollment", __name__)
 
 MAX_USES = 10_000
 
@@ -38,7 +38,7 @@ def tokens_of(session: Session, customer_id: int, limit: int = 20) -> list[tuple
 
 
 @bp.post("/customers/<int:customer_id>/tokens")
-@require(Capability.ENROL_DEVICES)
+@require(Capability.ENROLL_DEVICES)
 def create(customer_id: int) -> ResponseReturnValue:
     raw_uses = request.form.get("uses", "").strip()
     raw_ttl = request.form.get("ttl", "24h").strip()
@@ -61,7 +61,7 @@ def create(customer_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
-@require(Capability.ENROL_DEVICES)
+@require(Capability.ENROLL_DEVICES)
 def revoke(token_id: int) -> ResponseReturnValue:
     with store().session() as s:
         row = get_owned_or_404(s, EnrollmentToken, token_id)
