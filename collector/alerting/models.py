@@ -41,6 +41,17 @@ class AlertRule(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class InstalledDefault(Base):
+    """A default rule once installed (``collector.alerting.defaults``): never installed again."""
+
+    __tablename__ = "alert_installed_defaults"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_rules.id", ondelete="SET NULL"), nullable=True
+    )
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class Alert(Base):
     """One alert identity (rule family + target), kept across restarts and episodes."""
 

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from collector.alerting.defaults import install_defaults
 from collector.alerting.engine import AlertEngine, EngineSettings, TransitionHook
 from collector.alerting.feeds import Feeds
 from collector.alerting.routing import parse_business_hours
@@ -69,6 +70,8 @@ class Alerting:
         tsdb: TimeSeriesDB,
         hooks: Sequence[TransitionHook] = (),
     ) -> None:
+        self.store = store
+        self.install_defaults = cfg.alert_default_rules
         self.worker = NotifyWorker(
             store,
             senders(cfg),
@@ -102,6 +105,10 @@ class Alerting:
         scheduler.add_job(self.feeds.run_forecasts, "interval", seconds=300, id="alerting_forecast")
 
     def start(self) -> None:
+        if self.install_defaults:
+            added = install_defaults(self.store)
+            if added:
+                log.info("alerting: default rules installed: %s", ", ".join(added))
         n = self.engine.load()
         log.info("alerting: %d open alert(s) loaded", n)
         self.worker.start()
