@@ -20,7 +20,7 @@ from collector.alerting.domain import Severity
 from collector.alerting.models import AlertRule, MaintenanceWindow
 from collector.alerting.rules import RULE_KINDS
 from collector.store.models import Customer, Device, Site
-from collector.web import metric_picker
+from collector.web import metric_picker, rule_overlap
 from collector.web.auditing import record
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
@@ -55,6 +55,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
         # Global rules apply to every customer's devices, so everyone may read them.
         rows = s.scalars(scope_to_customers(stmt, AlertRule.customer_id, user, with_global=True)).all()
         scope = visible_scope(s, user)
+        in_force = rule_overlap.in_force(rule_overlap.rule_defs(s), scope)
     counts = metric_picker.held(tsdb_cursor(), _visible_devices(scope, user))
     page = render_template(
         "rules_list.html",
@@ -68,6 +69,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
         device_names={d.id: d.hostname or d.agent_id for d in scope["devices"]},
         metrics=metric_picker.picker(counts),
         ticket_choices=forms.TICKET_LABELS,
+        in_force=in_force,
         form=form or {"kind": "threshold", "op": ">", "for": "5m"},
         **scope,
     )
@@ -132,10 +134,14 @@ def rule_create() -> ResponseReturnValue:
                 family=row.family,
                 params=row.params,
             )
+            s.flush()
+            silences = rule_overlap.silenced_message(s, row.id, visible_scope(s, user))
     except (forms.FormError, OutOfScope) as exc:
         flash(f"Rule not saved: {exc}", "error")
         return _list_page(dict(request.form.items()), 400)
     flash(f"Rule “{data.name}” saved.", "info")
+    if silences:
+        flash(silences, "warning")
     return redirect(url_for("rules.rules"))
 
 
