@@ -110,6 +110,8 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
         "threshold",
         {"metric": Metric.SNMP_UPS_BATTERY_STATUS, "op": ">=", "warning": 3, "critical": 4, "for_s": 60},
     ),
+    # No mapping of its own: the standard traps (linkDown, UPS on battery ...) at their severity.
+    DefaultRule("snmp-trap", "SNMP trap received", "snmp_trap", {"hold_s": 3600}),
     DefaultRule(
         "ups-runtime",
         "UPS runtime low",
