@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from collector.alerting import channel_settings
 from collector.alerting.defaults import install_defaults
 from collector.alerting.engine import AlertEngine, EngineSettings, TransitionHook
 from collector.alerting.feeds import Feeds
@@ -71,10 +72,11 @@ class Alerting:
         hooks: Sequence[TransitionHook] = (),
     ) -> None:
         self.store = store
+        self.cfg = cfg
         self.install_defaults = cfg.alert_default_rules
         self.worker = NotifyWorker(
             store,
-            senders(cfg),
+            senders(channel_settings.effective(cfg, channel_settings.stored(store))),
             policy=RetryPolicy(base_s=cfg.notify_retry_base_s, budget_s=cfg.notify_retry_budget_s),
         )
         self.engine = AlertEngine(
@@ -92,6 +94,14 @@ class Alerting:
         self.worker.on_dead = self.engine.channel_failed
         self.worker.on_delivered = self.engine.channel_delivered
         self.feeds = Feeds(self.engine, SeriesFacts(tsdb), offline_after_s=cfg.offline_after_s)
+
+    def channels(self) -> CollectorConfig:
+        """The configuration with the dashboard's channel settings applied."""
+        return channel_settings.effective(self.cfg, channel_settings.stored(self.store))
+
+    def reload_channels(self) -> None:
+        """Send through the channel settings just saved on the dashboard (next message on)."""
+        self.worker.set_senders(senders(self.channels()))
 
     def subscribe(self, bus: Bus) -> None:
         bus.subscribe(BatchCommitted, self.feeds.on_batch)

@@ -1,4 +1,4 @@
-"""alerting: which default rules were installed once (a deleted default stays deleted)
+"""alerting: which default rules were installed once; channel settings set on the dashboard
 
 Revision ID: 0901_alerting_ux
 Revises: 0702_alert_tickets
@@ -25,7 +25,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["rule_id"], ["alert_rules.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("key"),
     )
+    op.create_table(
+        "alert_channel_settings",
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("alert_channel_settings")
     op.drop_table("alert_installed_defaults")
