@@ -15,6 +15,7 @@ from collector.alerting import channel_settings
 from collector.config import CollectorConfig
 from collector.store.db import Store
 from collector.store.models import AuditEntry
+from collector.tsdb.db import TimeSeriesDB
 from collector.web import channel_settings_views
 
 URL = "/admin/alert-channels"
@@ -84,3 +85,21 @@ def test_the_contact_pages_warn_when_a_channel_is_not_set_up(
     channel_settings.save(store, CollectorConfig(), {"smtp_host": "mail.msp.example", "smtp_starttls": "1"})
     page = client.get("/alerting/contacts").get_data(as_text=True)
     assert "Not set up: SMS" in page and "email, SMS" not in page
+
+
+def test_saved_settings_reach_the_running_engine(app: Flask, store: Store, tsdb: TimeSeriesDB) -> None:
+    from collector.alerting.service import Alerting
+
+    alerting = Alerting(CollectorConfig(), store, tsdb)
+    assert alerting.engine.settings.webhook_url == "" and alerting.engine.settings.hours.tz == "UTC"
+    channel_settings.save(
+        store,
+        CollectorConfig(),
+        {"webhook_url": "https://hooks.msp.example/eus", "business_timezone": "Europe/Berlin"},
+    )
+    alerting.reload_channels()
+    assert alerting.engine.settings.webhook_url == "https://hooks.msp.example/eus"
+    assert alerting.engine.settings.hours.tz == "Europe/Berlin"
+    assert Alerting(CollectorConfig(), store, tsdb).engine.settings.webhook_url.endswith(
+        "/eus"
+    )  # at start too
