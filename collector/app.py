@@ -141,7 +141,13 @@ class Collector:
     def _start_web(self) -> None:
         from waitress.server import create_server
 
-        from collector.web import alerting_views, create_app, functions_views, snmp_views
+        from collector.web import (
+            alerting_views,
+            channel_settings_views,
+            create_app,
+            functions_views,
+            snmp_views,
+        )
         from collector.web.settings import from_config
 
         secret_key = read_secret_key(self.cfg.data_dir)
@@ -154,6 +160,7 @@ class Collector:
         snmp_views.init_app(app, self.snmp)
         functions_views.init_app(app, self.configs)
         alerting_views.init_app(app, self.alerting.engine)
+        channel_settings_views.init_app(app, self.cfg, self.alerting.reload_channels)
         self.web = create_server(
             app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
         )

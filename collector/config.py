@@ -129,6 +129,8 @@ class CollectorConfig:
     sms_from: str = setting("")
     webhook_url: str = setting("", coerce=_url)  # receives every alert notification as signed JSON
     webhook_secret: str = setting("", secret=True)
+    # Install the default alert rules (collector.alerting.defaults) once at start.
+    alert_default_rules: bool = setting(True)
     alert_ops_email: str = setting("")  # the operator's address: every alert, and failing channels
     business_hours: str = setting("mon-fri 08:00-18:00", coerce=_business_hours)
     business_timezone: str = setting("UTC", coerce=_timezone)

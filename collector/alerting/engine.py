@@ -91,6 +91,12 @@ class AlertEngine:
         self.steps = 0
 
     # -- reading ----------------------------------------------------------------------------
+    def use_settings(self, settings: EngineSettings) -> None:
+        """Route with new settings (the operator's address, webhook, business hours) from now on."""
+        with self.lock:
+            self.settings = settings
+            self._people = CachedDirectory(self.store, settings)
+
     def invalidate(self) -> None:
         """Forget cached rules, people, windows and devices (after edits, in tests)."""
         with self.lock:

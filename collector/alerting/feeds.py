@@ -17,12 +17,21 @@ from sqlalchemy import select
 
 from collector.alerting.engine import AlertEngine
 from collector.alerting.records import DeviceInfo
-from collector.alerting.rules import data_gap, forecast, function_status, instance_offline, inventory_change
+from collector.alerting.rules import (
+    data_gap,
+    forecast,
+    function_status,
+    instance_offline,
+    inventory_change,
+    snmp_trap,
+)
 from collector.alerting.rules import threshold as threshold_rule
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.series import SeriesFacts
 from collector.bus import BatchCommitted, InventoryChanged, StreamClosed, StreamOpened
 from collector.store.models import Device, StreamState
+from eus.names import EventKind
+from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +75,20 @@ class Feeds:
                 v = data_gap.evaluate(p, ev.gap.samples_dropped, ev.gap.reason, r.severity)
                 if v is not None:
                     self.engine.observe(r, dev, "", v, source_at=source)
+        traps = [e for e in ev.events if e.kind == EventKind.SNMP_TRAP]
+        if traps:
+            self.traps(dev, traps, source)
+
+    def traps(self, dev: DeviceInfo, events: list[eus_pb2.Event], source: float) -> None:
+        """Traps a gateway forwarded: one alert per sender and trap OID, for mapped traps."""
+        rules = self._rules(dev, snmp_trap.Params)
+        for e in events:
+            trap_oid = e.attrs.get("trap_oid", "")
+            sender = e.attrs.get("target") or e.source
+            for r, p in rules:
+                v = snmp_trap.evaluate(p, trap_oid, e.message, sender)
+                if v is not None:
+                    self.engine.observe(r, dev, f"{sender} {trap_oid}", v, source_at=source)
 
     def samples(
         self,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from collector.alerting import maintenance
+from collector.alerting import maintenance, rule_fields
 from collector.alerting.domain import Hours, Severity
 from collector.alerting.rules import RULE_KINDS, RuleError, parse_params
 from collector.store.utc import as_utc
@@ -81,6 +81,11 @@ class RuleInput:
 
 
 TICKET_CHOICES = {"": None, "0": 0, "1": 1, "2": 2, "3": 3, "4": 4}
+TICKET_LABELS = (
+    ("", "default: critical alerts open a P2 ticket"),
+    ("0", "never"),
+    *((str(p), f"every alert opens a P{p} ticket") for p in range(1, 5)),
+)
 
 
 def _ticket_priority(form: Mapping[str, str]) -> int | None:
@@ -90,7 +95,10 @@ def _ticket_priority(form: Mapping[str, str]) -> int | None:
     return TICKET_CHOICES[raw]
 
 
-def rule(form: Mapping[str, str]) -> RuleInput:
+def rule(form: Mapping[str, str], known_metrics: Collection[str] | None = None) -> RuleInput:
+    """A rule from its form. A threshold rule whose form has a ``metric`` field is built from
+    its fields (``rule_fields``), checked against ``known_metrics`` when given; other kinds
+    take their parameters as JSON."""
     name = _text(form, "name")
     if not name:
         raise FormError("name: required")
@@ -102,11 +110,19 @@ def rule(form: Mapping[str, str]) -> RuleInput:
         raise FormError(
             "family: lower-case letters, digits, '_', '.', '-' (rules of one family override each other)"
         )
-    raw = str(form.get("params", "") or "{}")
-    try:
-        params: Any = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FormError(f"params: not JSON ({exc.msg} at character {exc.pos})") from None
+    params: Any
+    if kind == "threshold" and "metric" in form:
+        try:
+            known = known_metrics if known_metrics is not None else {form["metric"]}
+            params = rule_fields.threshold(form, known)
+        except rule_fields.FieldError as exc:
+            raise FormError(str(exc)) from None
+    else:
+        raw = str(form.get("params", "") or "{}")
+        try:
+            params = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise FormError(f"params: not JSON ({exc.msg} at character {exc.pos})") from None
     if not isinstance(params, dict):
         raise FormError("params: a JSON object, e.g. " + RULE_KINDS[kind].example)
     try:

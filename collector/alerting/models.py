@@ -41,6 +41,26 @@ class AlertRule(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class InstalledDefault(Base):
+    """A default rule once installed (``collector.alerting.defaults``): never installed again."""
+
+    __tablename__ = "alert_installed_defaults"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_rules.id", ondelete="SET NULL"), nullable=True
+    )
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ChannelSetting(Base):
+    """An administrator's override of one channel setting (``collector.alerting.channel_settings``)."""
+
+    __tablename__ = "alert_channel_settings"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")  # secrets too: never shown back
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class Alert(Base):
     """One alert identity (rule family + target), kept across restarts and episodes."""
 

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from collector.alerting import channel_settings
+from collector.alerting.defaults import install_defaults
 from collector.alerting.engine import AlertEngine, EngineSettings, TransitionHook
 from collector.alerting.feeds import Feeds
 from collector.alerting.routing import parse_business_hours
@@ -23,6 +25,7 @@ from collector.notify.webhook import WebhookSender, WebhookSettings
 from collector.notify.worker import NotifyWorker, RetryPolicy
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
+from eus.settings import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,17 @@ def senders(cfg: CollectorConfig) -> dict[str, Sender]:
     }
 
 
+def engine_settings(cfg: CollectorConfig) -> EngineSettings:
+    """The engine's routing settings from the (effective) collector settings."""
+    return EngineSettings(
+        group_wait_s=cfg.alert_group_wait_s,
+        offline_group_wait_s=cfg.alert_offline_group_wait_s,
+        ops_email=cfg.alert_ops_email,
+        webhook_url=cfg.webhook_url,
+        hours=parse_business_hours(cfg.business_hours, cfg.business_timezone),
+    )
+
+
 class Alerting:
     def __init__(
         self,
@@ -69,26 +83,39 @@ class Alerting:
         tsdb: TimeSeriesDB,
         hooks: Sequence[TransitionHook] = (),
     ) -> None:
+        self.store = store
+        self.cfg = cfg
+        self.install_defaults = cfg.alert_default_rules
+        channels = self.channels()
         self.worker = NotifyWorker(
             store,
-            senders(cfg),
+            senders(channels),
             policy=RetryPolicy(base_s=cfg.notify_retry_base_s, budget_s=cfg.notify_retry_budget_s),
         )
         self.engine = AlertEngine(
             store,
-            settings=EngineSettings(
-                group_wait_s=cfg.alert_group_wait_s,
-                offline_group_wait_s=cfg.alert_offline_group_wait_s,
-                ops_email=cfg.alert_ops_email,
-                webhook_url=cfg.webhook_url,
-                hours=parse_business_hours(cfg.business_hours, cfg.business_timezone),
-            ),
+            settings=engine_settings(channels),
             wake=self.worker.wake,
             hooks=hooks,
         )
         self.worker.on_dead = self.engine.channel_failed
         self.worker.on_delivered = self.engine.channel_delivered
         self.feeds = Feeds(self.engine, SeriesFacts(tsdb), offline_after_s=cfg.offline_after_s)
+
+    def channels(self) -> CollectorConfig:
+        """The configuration with the dashboard's channel settings applied (the configuration
+        alone, logged, when stored settings no longer validate, e.g. after an upgrade)."""
+        try:
+            return channel_settings.effective(self.cfg, channel_settings.stored(self.store))
+        except ConfigError as exc:
+            log.error("alerting: dashboard channel settings ignored: %s", exc)
+            return self.cfg
+
+    def reload_channels(self) -> None:
+        """Send and route with the channel settings just saved on the dashboard (next message on)."""
+        channels = self.channels()
+        self.worker.set_senders(senders(channels))
+        self.engine.use_settings(engine_settings(channels))
 
     def subscribe(self, bus: Bus) -> None:
         bus.subscribe(BatchCommitted, self.feeds.on_batch)
@@ -102,6 +129,10 @@ class Alerting:
         scheduler.add_job(self.feeds.run_forecasts, "interval", seconds=300, id="alerting_forecast")
 
     def start(self) -> None:
+        if self.install_defaults:
+            added = install_defaults(self.store)
+            if added:
+                log.info("alerting: default rules installed: %s", ", ".join(added))
         n = self.engine.load()
         log.info("alerting: %d open alert(s) loaded", n)
         self.worker.start()

@@ -133,6 +133,10 @@ class NotifyWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    def set_senders(self, senders: Mapping[str, Sender]) -> None:
+        """Channels rebuilt from new settings; a send in progress finishes with the old one."""
+        self._senders = senders
+
     def start(self) -> None:
         self.recover()
         self._thread = threading.Thread(target=self._run, name="notify-worker", daemon=True)

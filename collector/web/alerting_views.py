@@ -21,6 +21,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -29,21 +30,18 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from collector.alerting import forms
+from collector.alerting import display, forms
 from collector.alerting.domain import Severity, State
 from collector.alerting.engine import AlertEngine
-from collector.alerting.models import (
-    Alert,
-    AlertTransition,
-)
+from collector.alerting.models import Alert, AlertRule, AlertTransition
 from collector.alerting.records import Acted, Actor, AlertNotFound
 from collector.alerting.state import ActionRefused, InvalidInput
-from collector.store.models import Device
+from collector.store.models import Device, utcnow
 from collector.web.auditing import remote_address
-from collector.web.identity import CurrentUser, current_user
+from collector.web.identity import CurrentUser, current_user, optional_user
 from collector.web.permissions import (
     Capability,
     get_owned_or_404,
@@ -65,6 +63,26 @@ def _alert_or_404(s: Session, alert_id: int, user: CurrentUser) -> Alert:
     return get_owned_or_404(s, Alert, alert_id, user)
 
 
+def _rule_names(s: Session, alerts: list[Alert]) -> dict[int, str]:
+    ids = {a.rule_id for a in alerts if a.rule_id is not None}
+    return {r.id: r.name for r in s.scalars(select(AlertRule).where(AlertRule.id.in_(ids)))}
+
+
+@bp.app_context_processor
+def _firing_count() -> dict[str, Any]:
+    """The number of firing alerts the user may see, for the navigation's Alerts link."""
+    user = optional_user()
+    if user is None:
+        return {"firing_count": 0}
+    stmt = scope_to_customers(
+        select(func.count()).select_from(Alert).where(Alert.state == State.FIRING.value),
+        Alert.customer_id,
+        user,
+    )
+    with store().session() as s:
+        return {"firing_count": s.scalar(stmt) or 0}
+
+
 # -- alerts -------------------------------------------------------------------------------
 @bp.get("/alerts")
 @require(Capability.VIEW_DASHBOARD)
@@ -80,7 +98,8 @@ def alerts() -> ResponseReturnValue:
     if f["state"] in {s.value for s in State}:
         stmt = stmt.where(Alert.state == f["state"])
     with store().session() as s:
-        rows = s.scalars(stmt.order_by(Alert.updated_at.desc()).limit(LIST_LIMIT)).all()
+        rows = list(s.scalars(stmt.order_by(Alert.updated_at.desc()).limit(LIST_LIMIT)))
+        rule_names = _rule_names(s, rows)
         customers = visible_customers(s, user)
         names = {
             d.id: d.hostname or d.agent_id
@@ -95,6 +114,11 @@ def alerts() -> ResponseReturnValue:
         severities=[s.value for s in Severity],
         states=[s.value for s in State if s is not State.INACTIVE],
         customer_names={c.id: c.name for c in customers},
+        titles={
+            a.id: display.title(rule_names.get(a.rule_id or 0), a.summary, a.kind, a.value) for a in rows
+        },
+        snoozed={a.id for a in rows if display.snoozed(a.snoozed_until, utcnow())},
+        refresh_s=current_app.config.get("EUS_ALERTS_REFRESH_S", 30),
     )
 
 
@@ -111,7 +135,17 @@ def alert_detail(alert_id: int) -> ResponseReturnValue:
             .limit(200)
         ).all()
         device = s.get(Device, alert.device_id) if alert.device_id is not None else None
-    return render_template("alerts_detail.html", alert=alert, transitions=transitions, device=device)
+        rule = s.get(AlertRule, alert.rule_id) if alert.rule_id is not None else None
+    return render_template(
+        "alerts_detail.html",
+        alert=alert,
+        transitions=transitions,
+        device=device,
+        rule=rule,
+        title=display.title(rule.name if rule else None, alert.summary, alert.kind, alert.value),
+        is_snoozed=display.snoozed(alert.snoozed_until, utcnow()),
+        evidence=display.evidence(alert.kind, alert.device_id).value,
+    )
 
 
 def _alert_action(alert_id: int, act: Callable[[AlertEngine, Actor], Acted]) -> ResponseReturnValue:
@@ -132,7 +166,34 @@ def _alert_action(alert_id: int, act: Callable[[AlertEngine, Actor], Acted]) -> 
 @bp.post("/alerts/<int:alert_id>/ack")
 @require(Capability.HANDLE_ALERTS)
 def acknowledge(alert_id: int) -> ResponseReturnValue:
-    return _alert_action(alert_id, lambda engine, who: engine.acknowledge(alert_id, who))
+    """Acknowledge, with the optional comment as a note on the timeline."""
+    note = request.form.get("comment", "").strip()
+
+    def ack(engine: AlertEngine, who: Actor) -> Acted:
+        done = engine.acknowledge(alert_id, who)
+        if note:
+            engine.comment(alert_id, who, note)
+        return done
+
+    return _alert_action(alert_id, ack)
+
+
+@bp.post("/alerts/ack")
+@require(Capability.HANDLE_ALERTS)
+def acknowledge_many() -> ResponseReturnValue:
+    """Acknowledge every ticked alert; one the user may not see counts as not found."""
+    ids = [int(v) for v in request.form.getlist("alert_id") if v.isdigit()][:LIST_LIMIT]
+    engine, who = _engine(), _actor()
+    acked = skipped = 0
+    for alert_id in ids:
+        try:
+            done = engine.acknowledge(alert_id, who)
+        except (AlertNotFound, ActionRefused):
+            skipped += 1
+            continue
+        acked += done.changed
+    flash(f"{acked} alert(s) acknowledged" + (f", {skipped} could not be" if skipped else "") + ".", "info")
+    return redirect(safe_next(request.form.get("next")) or url_for("alerting.alerts"))
 
 
 @bp.post("/alerts/<int:alert_id>/snooze")

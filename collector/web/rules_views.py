@@ -6,17 +6,21 @@ disable, delete - scoped, audited. Customer rules need ``edit-alerting``, global
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.alerting import forms
+from collector.alerting import forms, rule_fields
 from collector.alerting.domain import Severity
 from collector.alerting.models import AlertRule, MaintenanceWindow
 from collector.alerting.rules import RULE_KINDS
+from collector.store.models import Customer, Device, Site
+from collector.web import metric_picker, rule_overlap
 from collector.web.auditing import record
 from collector.web.forms import add_row
 from collector.web.identity import CurrentUser, current_user
@@ -30,32 +34,81 @@ from collector.web.permissions import (
     may_see,
     require,
     scope_to_customers,
+    visible_customer_ids,
     visible_scope,
 )
-from collector.web.resources import store
+from collector.web.resources import store, tsdb_cursor
 
 bp = Blueprint("rules", __name__)
 
 
 # -- rules --------------------------------------------------------------------------------
-@bp.get("/alerting/rules")
-@require(Capability.VIEW_DASHBOARD)
-def rules() -> ResponseReturnValue:
+def _visible_devices(scope: dict[str, Any], user: CurrentUser) -> list[int] | None:
+    """The devices whose series the picker may show (None: every device)."""
+    return None if visible_customer_ids(user) is None else [d.id for d in scope["devices"]]
+
+
+def _list_page(form: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+    """The rules and the new-rule form; ``form``: what was typed into a refused form."""
     user = current_user()
     with store().session() as s:
         stmt = select(AlertRule).order_by(AlertRule.family, AlertRule.id)
         # Global rules apply to every customer's devices, so everyone may read them.
         rows = s.scalars(scope_to_customers(stmt, AlertRule.customer_id, user, with_global=True)).all()
         scope = visible_scope(s, user)
-    return render_template(
+        in_force = rule_overlap.in_force(rule_overlap.rule_defs(s), scope)
+    counts = metric_picker.held(tsdb_cursor(), _visible_devices(scope, user))
+    page = render_template(
         "rules_list.html",
         rules=rows,
         kinds=RULE_KINDS,
         severities=[s.value for s in Severity],
         can_edit=can(user, Capability.EDIT_ALERTING),
         can_edit_global=can(user, Capability.EDIT_GLOBAL_RULES),
+        site_names={st.id: st.name for st in scope["sites"]},
+        device_names={d.id: d.hostname or d.agent_id for d in scope["devices"]},
+        metrics=metric_picker.picker(counts),
+        ticket_choices=forms.TICKET_LABELS,
+        in_force=in_force,
+        form=form or {"kind": "threshold", "op": ">", "for": "5m"},
         **scope,
     )
+    return page, status
+
+
+def _picker(user: CurrentUser) -> list[metric_picker.PickerMetric]:
+    with store().session() as s:
+        scope = visible_scope(s, user)
+    return metric_picker.picker(metric_picker.held(tsdb_cursor(), _visible_devices(scope, user)))
+
+
+def _known_metrics(user: CurrentUser) -> set[str]:
+    return {m.name for m in _picker(user)}
+
+
+@bp.get("/alerting/rules")
+@require(Capability.VIEW_DASHBOARD)
+def rules() -> ResponseReturnValue:
+    return _list_page()
+
+
+@bp.get("/alerting/rules/preview")
+@require(Capability.VIEW_DASHBOARD)
+def rule_preview() -> ResponseReturnValue:
+    """JSON: how many series of the user's devices a metric and label filter match."""
+    user = current_user()
+    try:
+        wanted = rule_fields.labels(request.args.get("labels", ""))
+    except rule_fields.FieldError as exc:
+        return jsonify({"error": str(exc)}), 400
+    with store().session() as s:
+        scope = visible_scope(s, user)
+    names = {d.id: d.hostname or d.agent_id for d in scope["devices"]}
+    count, first = metric_picker.preview(
+        tsdb_cursor(), _visible_devices(scope, user), request.args.get("metric", "").strip(), wanted
+    )
+    series = [{"device": names.get(dev, str(dev)), "labels": labels} for dev, labels in first]
+    return jsonify({"count": count, "series": series})
 
 
 @bp.post("/alerting/rules")
@@ -63,7 +116,7 @@ def rules() -> ResponseReturnValue:
 def rule_create() -> ResponseReturnValue:
     user = current_user()
     try:
-        data = forms.rule(request.form)
+        data = forms.rule(request.form, _known_metrics(user))
         if not may_edit_alerting(user, data.customer_id):
             abort(403)
         with store().session() as s:
@@ -79,10 +132,14 @@ def rule_create() -> ResponseReturnValue:
                 family=row.family,
                 params=row.params,
             )
+            s.flush()
+            silences = rule_overlap.silenced_message(s, row.id, visible_scope(s, user))
     except (forms.FormError, OutOfScope) as exc:
         flash(f"Rule not saved: {exc}", "error")
-    else:
-        flash(f"Rule “{data.name}” saved.", "info")
+        return _list_page(dict(request.form.items()), 400)
+    flash(f"Rule “{data.name}” saved.", "info")
+    if silences:
+        flash(silences, "warning")
     return redirect(url_for("rules.rules"))
 
 
@@ -111,11 +168,12 @@ def rule_edit(rule_id: int) -> ResponseReturnValue:
                     ("device_id", row.device_id),
                 )
             }
+            typed = {**request.form.to_dict(), **scope, "kind": row.kind, "family": row.family}
             try:
-                data = forms.rule({**request.form, **scope, "kind": row.kind, "family": row.family})
+                data = forms.rule(typed, _known_metrics(user))
             except forms.FormError as exc:
                 flash(f"Rule not saved: {exc}", "error")
-                return redirect(url_for("rules.rule_edit", rule_id=rule_id))
+                return _edit_page(row, typed), 400
             for key in (
                 "name",
                 "params",
@@ -137,9 +195,35 @@ def rule_edit(rule_id: int) -> ResponseReturnValue:
             )
             flash(f"Rule “{row.name}” saved.", "info")
             return redirect(url_for("rules.rules"))
+    return _edit_page(row, None)
+
+
+def _edit_page(row: AlertRule, typed: dict[str, str] | None) -> str:
+    """The edit form, filled from the rule or from what was typed into a refused form."""
+    fields: dict[str, str] = dict(typed) if typed is not None else {}
+    if typed is None and row.kind == "threshold":
+        fields = rule_fields.threshold_fields(json.loads(row.params or "{}"))
     return render_template(
-        "rules_edit.html", rule=row, kind=RULE_KINDS.get(row.kind), severities=[v.value for v in Severity]
+        "rules_edit.html",
+        rule=row,
+        kind=RULE_KINDS.get(row.kind),
+        severities=[v.value for v in Severity],
+        form=fields,
+        scope_name=_scope_name(row),
+        metrics=_picker(current_user()),
     )
+
+
+def _scope_name(row: AlertRule) -> str:
+    """ "global", the customer's name, "Customer / Site" or the device's name."""
+    with store().session() as s:
+        if row.device_id is not None and (dev := s.get(Device, row.device_id)) is not None:
+            return f"device {dev.hostname or dev.agent_id}"
+        if row.site_id is not None and (site := s.get(Site, row.site_id)) is not None:
+            return f"site {site.name}"
+        if row.customer_id is not None and (c := s.get(Customer, row.customer_id)) is not None:
+            return c.name
+    return "global"
 
 
 @bp.post("/alerting/rules/<int:rule_id>/toggle")

@@ -18,6 +18,7 @@ from collector.alerting.rules import (
     function_status,
     instance_offline,
     inventory_change,
+    snmp_trap,
     threshold,
 )
 from collector.alerting.rules.params import RuleError, SystemParams
@@ -29,6 +30,7 @@ RuleParams = (
     | data_gap.Params
     | forecast.Params
     | inventory_change.Params
+    | snmp_trap.Params
     | SystemParams
 )
 """Every kind's parameters: each has ``for_s`` and ``hold_s``; the rest is the kind's own."""
@@ -42,6 +44,7 @@ class Input(enum.StrEnum):
     CONNECTION = "connection"
     GAPS = "gaps"
     INVENTORY = "inventory"
+    EVENTS = "events"  # events in committed batches (SNMP traps)
     SCHEDULE = "schedule"  # evaluated by a scheduler job over stored history
 
 
@@ -96,6 +99,14 @@ RULE_KINDS: Mapping[str, RuleKind] = {
             inventory_change.parse,
             event_like=True,
             example='{"watch": ["software", "hardware", "serial"], "hold_s": 86400}',
+        ),
+        RuleKind(
+            "snmp_trap",
+            "SNMP trap received",
+            Input.EVENTS,
+            snmp_trap.parse,
+            event_like=True,
+            example='{"traps": {"1.3.6.1.6.3.1.1.5.3": "warning"}, "hold_s": 3600}',
         ),
     )
 }
