@@ -10,6 +10,7 @@ every target the gateway polls with the same user name (learned from the poll).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -104,8 +105,29 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 30.0
+
+
+def same_endpoint(a: TrapSettings | None, b: TrapSettings) -> bool:
+    """Whether moving from ``a`` to ``b`` keeps the socket (only credentials change; pure)."""
+    return a is not None and a.enabled and b.enabled and (a.host, a.port) == (b.host, b.port)
+
+
+def next_delay(delay: float) -> float:
+    """The bind retry backoff: doubling up to ``RETRY_MAX_S`` (pure)."""
+    return min(RETRY_MAX_S, max(RETRY_FIRST_S, delay * 2))
+
+
 class TrapListener:
-    """(Re)configured as a whole; learns v3 engine ids from polling."""
+    """(Re)configured as a whole; learns v3 engine ids from polling.
+
+    ``settings`` is what is in effect, never merely what was asked for: a port that cannot
+    be bound is retried with backoff until it holds (or other settings are asked for), and
+    a change of communities or v3 users only is applied to the running engine without
+    re-binding the port, because the old socket is released asynchronously and an
+    immediate re-bind of the same port fails with EADDRINUSE.
+    """
 
     def __init__(
         self,
@@ -117,33 +139,72 @@ class TrapListener:
         self.on_status = on_status
         self.target_for_address = target_for_address
         self.settings: TrapSettings | None = None
+        self.wanted: TrapSettings | None = None
         self.address: tuple[str, int] | None = None
         self._engine: Any = None
         self._learned: set[tuple[bytes, str]] = set()
         self._registered: set[tuple[bytes, str]] = set()
+        self._communities = 0
+        self._retry: asyncio.TimerHandle | None = None
+        self._delay = 0.0
 
     def configure(self, settings: TrapSettings) -> None:
-        if settings == self.settings:
+        """Listen as ``settings`` say from now on (on the gateway loop)."""
+        if settings == self.wanted:
             return
-        self.close()
-        self.settings = settings
+        self.wanted = settings
+        self._cancel_retry()
+        self._delay = 0.0
+        if self._engine is not None and same_endpoint(self.settings, settings):
+            self._unregister_credentials()
+            self._register_credentials(settings)
+            self.settings = settings
+            self._report_listening(settings)
+            return
+        self._stop_engine()
         if not settings.enabled:
+            self.settings = settings
+            return
+        self._try_bind()
+
+    def _try_bind(self) -> None:
+        self._retry = None
+        settings = self.wanted
+        if settings is None or not settings.enabled or self._engine is not None:
             return
         where = f"{settings.host}:{settings.port}"
         try:
             sock = bind(settings.host, settings.port)
         except OSError as exc:
-            log.error("SNMP trap listener cannot listen on %s: %s", where, exc.strerror or exc)
-            self.on_status(
-                listener_function(eus_pb2.HEALTH_CRITICAL, f"cannot listen on {where}: {exc.strerror or exc}")
+            self._delay = next_delay(self._delay)
+            reason = exc.strerror or str(exc)
+            log.error(
+                "SNMP trap listener cannot listen on %s: %s; retrying in %g s", where, reason, self._delay
             )
+            self.on_status(
+                listener_function(
+                    eus_pb2.HEALTH_CRITICAL,
+                    f"cannot listen on {where}: {reason} (retrying in {self._delay:g} s)",
+                )
+            )
+            self._retry = asyncio.get_running_loop().call_later(self._delay, self._try_bind)
             return
         self._start(settings, sock)
         self.address = sock.getsockname()[:2]
+        self.settings = settings
+        self._report_listening(settings)
+
+    def _report_listening(self, settings: TrapSettings) -> None:
+        where = f"{settings.host}:{settings.port}"
         users = len(settings.v3_users)
         message = f"listening on {where} ({len(settings.communities)} communities, {users} SNMPv3 users)"
         log.info("SNMP trap listener %s", message)
         self.on_status(listener_function(eus_pb2.HEALTH_OK, message))
+
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
 
     def _start(self, settings: TrapSettings, sock: socket.socket) -> None:
         from pysnmp.carrier.asyncio.dgram import udp, udp6  # type: ignore[import-untyped]
@@ -155,10 +216,18 @@ class TrapListener:
         module = udp6 if sock.family == socket.AF_INET6 else udp
         transport = module.Udp6AsyncioTransport if module is udp6 else module.UdpAsyncioTransport
         config.add_transport(engine, module.DOMAIN_NAME, transport().open_server_mode(sock=sock))
-        for i, community in enumerate(settings.communities):
-            config.add_v1_system(engine, f"c{i}", community)
         self._engine = engine
         self._registered = set()
+        self._communities = 0
+        self._register_credentials(settings)
+        ntfrcv.NotificationReceiver(engine, self._received)
+
+    def _register_credentials(self, settings: TrapSettings) -> None:
+        from pysnmp.entity import config
+
+        for i, community in enumerate(settings.communities):
+            config.add_v1_system(self._engine, f"c{i}", community)
+        self._communities = len(settings.communities)
         for user in settings.v3_users:
             self._add_user(user, None)
             raw = user.params.get("engine_id", "")
@@ -171,12 +240,25 @@ class TrapListener:
                 else:
                     self._add_user(user, engine_id)
         for engine_id, user_name in self._learned:
-            self._register_learned(engine_id, user_name)
-        ntfrcv.NotificationReceiver(engine, self._received)
+            for user in settings.v3_users:
+                if user.user == user_name:
+                    self._add_user(user, engine_id)
+
+    def _unregister_credentials(self) -> None:
+        from pysnmp.entity import config
+        from pysnmp.proto import rfc1902  # type: ignore[import-untyped]
+
+        for i in range(self._communities):
+            config.delete_v1_system(self._engine, f"c{i}")
+        self._communities = 0
+        for engine_id, user_name in self._registered:
+            engine = rfc1902.OctetString(engine_id) if engine_id else None
+            config.delete_v3_user(self._engine, user_name, securityEngineId=engine)
+        self._registered = set()
 
     def _add_user(self, user: eus_pb2.SnmpTarget, engine_id: bytes | None) -> None:
         from pysnmp.entity import config
-        from pysnmp.proto import rfc1902  # type: ignore[import-untyped]
+        from pysnmp.proto import rfc1902
 
         from agent.snmp.credentials import from_target, pysnmp_protocols
 
@@ -236,9 +318,17 @@ class TrapListener:
             return
         self.on_event(event)
 
-    def close(self) -> None:
+    def _stop_engine(self) -> None:
         if self._engine is not None:
             self._engine.close_dispatcher()
             self._engine = None
             self.address = None
+            self._registered = set()
+            self._communities = 0
         self.settings = None
+
+    def close(self) -> None:
+        """Stop listening and retrying; the next ``configure`` starts afresh."""
+        self._cancel_retry()
+        self._stop_engine()
+        self.wanted = None

@@ -64,6 +64,20 @@ def target_statuses(
     return out
 
 
+TRAP_LISTENER_ID = "snmp:trap-listener"  # the gateway's own function (agent/snmp/traps.py)
+
+
+def listener_states(cur: duckdb.DuckDBPyConnection, gateway_ids: Iterable[int]) -> dict[int, FunctionState]:
+    """What each gateway last reported about its trap listener: the state to show, since a
+    saved setting is only a wish until the agent confirms it could bind the port."""
+    out: dict[int, FunctionState] = {}
+    for gateway_id in gateway_ids:
+        for state in latest_states(cur, gateway_id):
+            if state.function_id == TRAP_LISTENER_ID:
+                out[gateway_id] = state
+    return out
+
+
 def legacy_finding(device: NetworkDevice, reachability: FunctionState | None = None) -> str | None:
     """Why the device is a security finding, or None: SNMPv1/v2c, or v3 weaker than authPriv
     ticked as legacy; for targets from the gateway's own file, what its reachability says."""

@@ -24,7 +24,7 @@ from collector.snmp.models import NetworkDevice, Origin, SnmpGateway
 from collector.snmp.network import agent_node_id, network_view, snmp_node_id
 from collector.snmp.pages import device_page
 from collector.snmp.secrets import SecretError
-from collector.snmp.status import legacy_finding, target_statuses
+from collector.snmp.status import legacy_finding, listener_states, target_statuses
 from collector.snmp.targets import SnmpTargets, trap_communities
 from collector.snmp.validation import (
     AUTH_PROTOCOLS,
@@ -151,6 +151,7 @@ def devices(customer_id: int) -> ResponseReturnValue:
         site_names={x.id: x.name for x in sites},
         gateways=gateways,
         communities={gid: _community_count(g) for gid, g in gateways.items()},
+        listener_states=listener_states(tsdb_cursor(), [a.id for a in agents]),
     )
 
 
@@ -273,8 +274,10 @@ def trap_listener(customer_id: int) -> ResponseReturnValue:
             s, targets.box, gateway.id, cust.id, settings, actor=current_user().actor, audit=record
         )
     targets.push(gateway.id)
-    state = f"listening on {settings.host}:{settings.port}" if settings.enabled else "off"
-    flash(f"Trap listener of {gateway.hostname or gateway.agent_id}: {state}.", "info")
+    # Only the agent knows whether the port could be bound: the page shows what it reports.
+    wish = f"listen on {settings.host}:{settings.port}" if settings.enabled else "off"
+    who = gateway.hostname or gateway.agent_id
+    flash(f"Trap listener of {who} saved ({wish}); sent to the agent.", "info")
     return redirect(url_for("snmp.devices", customer_id=cust.id))
 
 

@@ -133,15 +133,71 @@ def test_v3_traps_of_a_polled_device_are_accepted_with_its_learned_engine_id(
     assert event.attrs["target"] == "snmp-snmpd"
 
 
-def test_a_port_that_cannot_be_bound_is_reported_not_fatal(gateway: Callable[..., Harness]) -> None:
+def test_a_port_that_cannot_be_bound_is_reported_and_retried_until_it_holds(
+    gateway: Callable[..., Harness],
+) -> None:
     taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     taken.bind(("127.0.0.1", 0))
+    port = taken.getsockname()[1]
     try:
-        h = gateway(listener(taken.getsockname()[1]))
+        h = gateway(listener(port))
         wait_for(lambda: h.functions("snmp:trap-listener"), 30, "the listener's status")
     finally:
         taken.close()
-    (status,) = h.functions("snmp:trap-listener")
-    assert status.status == eus_pb2.HEALTH_CRITICAL
-    assert status.message.startswith("cannot listen on 127.0.0.1:")
-    assert "Address already in use" in status.message
+    first = h.functions("snmp:trap-listener")[0]
+    assert first.status == eus_pb2.HEALTH_CRITICAL
+    assert first.message.startswith("cannot listen on 127.0.0.1:")
+    assert "Address already in use" in first.message
+    assert "retrying in" in first.message
+    wait_for(
+        lambda: h.functions("snmp:trap-listener")[-1].status == eus_pb2.HEALTH_OK, 30, "the retried bind"
+    )
+    snmptrap("-v", "2c", "-c", "public", f"127.0.0.1:{port}", "", LINK_DOWN)
+    (event,) = wait_events(h, 1)
+    assert event.message == "linkDown"
+
+
+def pushed(port: int, users: list[dict[str, str]]) -> eus_pb2.AgentConfig:
+    listener = eus_pb2.TrapListener(enabled=True, host="127.0.0.1", port=port, communities=["public"])
+    for user in users:
+        v3 = listener.v3_users.add()
+        v3.user, v3.auth_protocol, v3.auth_key = user["user"], user["auth_protocol"], user["auth_key"]
+        v3.priv_protocol, v3.priv_key = user["priv_protocol"], user["priv_key"]
+        if user.get("engine_id"):
+            v3.params["engine_id"] = user["engine_id"]
+    return eus_pb2.AgentConfig(trap_listener=listener)
+
+
+def test_adding_editing_and_deleting_v3_users_keeps_the_listener_bound(
+    gateway: Callable[..., Harness],
+) -> None:
+    """Issue #10.1: every v3 user change used to close the dispatcher and re-bind the same port
+    at once, which failed with EADDRINUSE and silently lost every later trap."""
+    port = free_udp_port()
+    to = f"127.0.0.1:{port}"
+    h = gateway({})
+    user = {**TRAP_USER, "engine_id": ENGINE_ID}
+    second = {**TRAP_USER, "user": "second", "engine_id": ENGINE_ID}
+    second_args = ["-u", "second", *V3_ARGS[2:]]
+    steps: list[tuple[list[dict[str, str]], list[str]]] = [
+        ([user], V3_ARGS),  # first start
+        ([user, second], second_args),  # add
+        ([{**user, "auth_key": "newauth1234"}, second], [*V3_ARGS[:7], "newauth1234", *V3_ARGS[8:]]),  # edit
+        ([second], second_args),  # delete
+    ]
+    for n, (users, args) in enumerate(steps, start=1):
+        h.push(pushed(port, users))
+        wait_for(lambda: len(h.functions("snmp:trap-listener")) >= n, 30, f"the listener's status {n}")  # noqa: B023
+        status = h.functions("snmp:trap-listener")[-1]
+        assert status.status == eus_pb2.HEALTH_OK, status.message
+        assert status.message.endswith(f"{len(users)} SNMPv3 users)")
+        snmptrap("-v", "3", "-e", ENGINE_ID, *args, to, "", "1.3.6.1.6.3.1.1.5.1")
+        snmptrap("-v", "2c", "-c", "public", to, "", LINK_DOWN)
+        events = wait_events(h, 2 * n + 1)  # + the agent.toml target list
+        assert [e.attrs["version"] for e in events[-2:]] == ["3", "2c"]
+    # the deleted user and the old key are refused now
+    snmptrap("-v", "3", "-e", ENGINE_ID, *V3_ARGS, to, "", LINK_DOWN)
+    snmptrap("-v", "2c", "-c", "public", to, "", "1.3.6.1.6.3.1.1.5.2")
+    events = wait_events(h, 2 * len(steps) + 2)
+    assert events[-1].message == "warmStart"
+    assert [e.kind for e in events].count("snmp.trap") == 2 * len(steps) + 1

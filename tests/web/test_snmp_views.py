@@ -197,8 +197,8 @@ def test_edit_keeps_blank_secrets_and_delete_empties_the_gateways_list(
     assert AUTH_KEY not in details and PRIV_KEY not in details
 
 
-def test_trap_listener_settings_are_saved_audited_and_pushed(
-    client: FlaskClient, login: LoginFn, store: Store, seed: Seed, snmp: Snmp
+def test_trap_listener_settings_are_saved_audited_and_pushed(  # noqa: PLR0917 - fixtures
+    client: FlaskClient, login: LoginFn, store: Store, tsdb: TimeSeriesDB, seed: Seed, snmp: Snmp
 ) -> None:
     login("tech", PASSWORDS["tech"])
     page = f"/customers/{seed.customer_a}/snmp"
@@ -209,7 +209,15 @@ def test_trap_listener_settings_are_saved_audited_and_pushed(
     listener = snmp.gateway_a.sent[-1].config.trap_listener
     assert (listener.enabled, listener.port, list(listener.communities)) == (True, 16162, [COMMUNITY])
     shown = client.get(page).get_data(as_text=True)
-    assert "listening on 0.0.0.0:16162" in shown and COMMUNITY not in shown
+    # saved is not listening: the page says what the agent reported (issue #10.1)
+    assert "saved (listen on 0.0.0.0:16162)" in shown and COMMUNITY not in shown
+    assert "listening on" not in shown and "no listener state yet" in shown
+    message = "cannot listen on 0.0.0.0:16162: Address already in use (retrying in 2 s)"
+    DuckSeed(tsdb.cursor()).function(
+        seed.device_a, "", "snmp:trap-listener", kind="snmp", status=CRITICAL, message=message
+    )
+    shown = client.get(page).get_data(as_text=True)
+    assert f'<span class="health-critical">{message}</span>' in shown
     post(client, url, {**form, "gateway_device_id": str(seed.device_b)}, page)
     assert "choose one of this customer" in client.get(page).get_data(as_text=True)
     post(client, url, {**form, "trap_port": "0"}, page)
