@@ -229,3 +229,21 @@ def problems(
     ``require_id``: the agent's targets must have one; a device being created in the
     dashboard gets its id when it is stored."""
     return _settings(target, require_id) + credential_problems(target, stored=stored) + _params(target)
+
+
+# Varbinds that carry a secret. RFC 3584 snmpTrapCommunity (1.3.6.1.6.3.18.1.4) is the
+# community a v1/v2c notification came with, added by proxies and v1-to-v2 translators
+# (pysnmp adds it to every v1 trap): a community is never stored, so it is masked
+# wherever trap attributes cross a boundary (agent event, collector ingest, pages).
+SECRET_VARBIND_PREFIXES = ("1.3.6.1.6.3.18.1.4",)
+MASK = "***"
+
+
+def is_secret_varbind(name: str) -> bool:
+    """Whether an attribute named by this dotted OID holds a secret (pure)."""
+    return any(name == p or name.startswith(p + ".") for p in SECRET_VARBIND_PREFIXES)
+
+
+def mask_secret_varbinds(attrs: dict[str, str]) -> dict[str, str]:
+    """``attrs`` with every secret varbind's value replaced by ``MASK`` (pure)."""
+    return {k: MASK if is_secret_varbind(k) else v for k, v in attrs.items()}

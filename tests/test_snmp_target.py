@@ -112,3 +112,19 @@ def test_retries_zero_survives_the_wire() -> None:
     wire = eus_pb2.SnmpTarget.FromString(target(retries=0).SerializeToString())
     assert wire.HasField("retries") and snmp_target.retries(wire) == 0
     assert not eus_pb2.SnmpTarget.FromString(target().SerializeToString()).HasField("retries")
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("1.3.6.1.6.3.18.1.4.0", True),  # snmpTrapCommunity.0
+        ("1.3.6.1.6.3.18.1.4", True),
+        ("1.3.6.1.6.3.18.1.3.0", False),  # snmpTrapAddress.0
+        ("1.3.6.1.6.3.18.1.40.0", False),
+        ("community", False),
+    ],
+)
+def test_secret_varbinds(name: str, secret: bool) -> None:
+    assert snmp_target.is_secret_varbind(name) is secret
+    masked = snmp_target.mask_secret_varbinds({name: "public"})
+    assert masked[name] == ("***" if secret else "public")

@@ -20,6 +20,7 @@ from typing import Any
 from agent.snmp.oids import Oid, VarBind, dotted, oid
 from agent.snmp.profiles.base import pretty
 from agent.snmp.settings import TrapSettings
+from eus import snmp_target
 from eus.names import EventKind
 from eus.v1 import eus_pb2
 
@@ -48,7 +49,8 @@ def build_event(
     varbinds: Sequence[VarBind],
     target_id: str = "",
 ) -> eus_pb2.Event:
-    """The event for one notification (pure). Communities never appear in it."""
+    """The event for one notification (pure). Communities never appear in it, neither as
+    the ``community`` attribute nor as a varbind (snmpTrapCommunity.0)."""
     trap_oid = next((v for n, v in varbinds if n == SNMP_TRAP_OID and isinstance(v, tuple)), ())
     attrs = {"trap_oid": dotted(trap_oid) if trap_oid else "", "version": version}
     if version == "3":
@@ -58,7 +60,8 @@ def build_event(
     if target_id:
         attrs["target"] = target_id
     for name, value in varbinds:
-        attrs.setdefault(dotted(name), pretty(value))
+        key = dotted(name)
+        attrs.setdefault(key, snmp_target.MASK if snmp_target.is_secret_varbind(key) else pretty(value))
     return eus_pb2.Event(
         ts_ms=ts_ms,
         kind=EventKind.SNMP_TRAP,

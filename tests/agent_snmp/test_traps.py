@@ -95,6 +95,8 @@ def test_v1_v2c_and_v3_traps_and_informs_become_events(gateway: Callable[..., Ha
     assert "community" not in cold.attrs
     assert up.attrs["1.3.6.1.2.1.2.2.1.2.7"] == "GigabitEthernet0/7"
     assert v1.attrs["1.3.6.1.6.3.18.1.3.0"] == "192.0.2.7"  # snmpTrapAddress: the v1 agent-addr
+    assert v1.attrs["1.3.6.1.6.3.18.1.4.0"] == "***"  # snmpTrapCommunity.0 (RFC 3584): masked
+    assert all("public" not in str(e) for e in events)
     (status,) = h.functions("snmp:trap-listener")
     assert status.status == eus_pb2.HEALTH_OK
     assert status.message == f"listening on 127.0.0.1:{port} (1 communities, 1 SNMPv3 users)"

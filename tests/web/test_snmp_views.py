@@ -315,8 +315,11 @@ def test_network_view_links_devices_and_traps_are_scoped(
         **{"1.3.6.1.2.1.1.3.0": "42"},
     )
     duck.trap(seed.device_b, "192.0.2.1", "bravo-secret-trap")
+    # a row stored before the agent masked snmpTrapCommunity.0 (issue #10.2)
+    duck.trap(seed.device_a, "192.0.2.9", "v1 trap", **{"1.3.6.1.6.3.18.1.4.0": "leaky-community"})
     traps = client.get(f"/customers/{seed.customer_a}/traps").get_data(as_text=True)
     assert "coldStart" in traps and "ProCurve" in traps and "1.3.6.1.2.1.1.3.0" in traps
+    assert "1.3.6.1.6.3.18.1.4.0" in traps and "leaky-community" not in traps
     assert "bravo-secret-trap" not in traps
 
 
