@@ -137,7 +137,7 @@ def ups_panel(
     for s in series:
         if s.name in UPS_SERIES:
             value = _newest(points, s.id)
-            if value is not None:
+            if value is not None and value >= 0:  # none is negative: -1 is a device's "unknown"
                 panel.values[UPS_SERIES[s.name]] = value
     return panel if panel.values or panel.state else None
 

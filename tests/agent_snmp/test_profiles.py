@@ -241,6 +241,41 @@ def test_ups_mib_recording_of_an_eaton_ups() -> None:
     )
 
 
+def test_unknown_ups_estimates_are_no_numbers() -> None:
+    """Issue #10.4: a UPS reporting -1 for charge and minutes remaining showed "Charge -1 %"
+    and raised a false runtime alert ("-60 < 300"). Outside the MIB's range is unknown."""
+    records = snmprec.load(recording("UPS", "eaton-93e-80.snmprec.bz2"))
+    records[ups.UPS_CHARGE_REMAINING] = -1
+    records[ups.UPS_MINUTES_REMAINING] = -1
+    records[oid("1.3.6.1.2.1.33.1.4.4.1.5.1")] = 201  # load above upsOutputPercentLoad (0..200)
+    out = run("ups", records)
+    names = {(s.key.name, dict(s.key.labels).get("line", "")) for s in out.samples}
+    assert ("snmp.ups.battery_charge_percent", "") not in names
+    assert ("snmp.ups.runtime_s", "") not in names
+    assert ("snmp.ups.load_percent", "1") not in names and ("snmp.ups.load_percent", "2") in names
+    (function,) = out.functions
+    assert function.status == eus_pb2.HEALTH_OK and "-" not in function.message
+    assert dict(function.metrics) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (ups.UPS_CHARGE_REMAINING, -1, None),
+        (ups.UPS_CHARGE_REMAINING, 0, 0),
+        (ups.UPS_CHARGE_REMAINING, 100, 100),
+        (ups.UPS_CHARGE_REMAINING, 101, None),
+        (ups.UPS_MINUTES_REMAINING, -1, None),
+        (ups.UPS_MINUTES_REMAINING, 0, 0),
+        (ups.UPS_BATTERY_STATUS, 0, None),
+        (ups.APC_CAPACITY, 87, 87),
+        (ups.UPS_CHARGE_REMAINING, b"87", None),
+    ],
+)
+def test_ups_values_outside_the_mib_range_are_unknown(name: Oid, value: Value, expected: int | None) -> None:
+    assert ups.in_range(name, value) == expected
+
+
 def test_powernet_recording_of_an_apc_smart_ups() -> None:
     records = snmprec.load(FIXTURES / "apc-smart-ups.snmprec")
     out = run("ups", records)

@@ -64,6 +64,7 @@ def test_legacy_finding(device: dict[str, object], message: str, expected: str |
         (duration, 90061.0, "1 d 1 h"),
         (duration, 65.0, "1 min 5 s"),
         (duration, 7.0, "7 s"),
+        (duration, -60.0, "unknown"),  # a UPS's -1 min stored before #10.4
     ],
 )
 def test_formats(fn: object, value: float | None, expected: str) -> None:

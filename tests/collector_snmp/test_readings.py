@@ -151,6 +151,8 @@ def test_printer_supplies_ups_and_host_resources_panels() -> None:
     ups = ups_panel(T, series, points, [])
     assert ups is not None and ups.values == {"battery_charge_percent": 87.0, "battery_status": 3.0}
     assert ups.battery_status == "low"
+    unknown = ups_panel(T, series, {**points, 4: [(0.0, -1.0)]}, [])  # stored before #10.4
+    assert unknown is not None and "battery_charge_percent" not in unknown.values
     assert ups_panel(T, series[:3], points, []) is None  # a printer is no UPS
     storage, cpus = host_resources(series, points)
     assert [(r.index, r.descr, r.used_percent) for r in storage] == [("31", "/", 25.0)]
