@@ -76,6 +76,9 @@ def target(**changes: Any) -> eus_pb2.SnmpTarget:
         ({"params": {"supply_warn_percent": "1", "supply_crit_percent": "0"}}, (), []),  # 0 is a level
         ({"params": {"supply_warn_percent": "101"}}, (), ["params.supply_warn_percent"]),
         ({"params": {"supply_crit_percent": "x"}}, (), ["params.supply_crit_percent"]),
+        ({"params": {"receptacle_warn_percent": "90"}}, (), []),
+        ({"params": {"receptacle_warn_percent": "100"}}, (), ["params.receptacle_warn_percent"]),
+        ({"params": {"receptacle_crit_percent": "101"}}, (), ["params.receptacle_crit_percent"]),
         ({"params": {"engine_id": "0x8000"}}, (), ["params.engine_id"]),
         ({"params": {"engine_id": "80:00:1f:88:80:c7"}}, (), []),
     ],

@@ -115,7 +115,10 @@ def supply_rows(
         row = rows.setdefault(s.labels[Label.INDEX], SupplyRow(s.labels[Label.INDEX]))
         row.descr = row.descr or s.labels.get(Label.DESCR, "")
         row.color = row.color or s.labels.get(Label.COLOR, "")
-        setattr(row, SUPPLY_FIELDS[s.name], _newest(points, s.id))
+        value = _newest(points, s.id)
+        # Printer-MIB's negative levels (-3 some remaining, -2 unknown) are codes that older
+        # gateways stored as numbers; the verdict's message says what they mean.
+        setattr(row, SUPPLY_FIELDS[s.name], None if value is None or value < 0 else value)
     states = _by_id(functions)
     prefix = supply_id(target, "")
     for fid, state in states.items():  # a verdict without readings still shows

@@ -152,8 +152,15 @@ def test_a_printer_supply_at_12_percent_is_a_warning(polled: dict[str, Harness])
     assert black.subject == "snmp-printer" and black.kind == "snmp.supply"
     (magenta,) = h.functions("snmp-printer:supply:3")
     assert magenta.status == eus_pb2.HEALTH_CRITICAL
-    (yellow,) = h.functions("snmp-printer:supply:4")
-    assert yellow.status == eus_pb2.HEALTH_UNKNOWN
+    (yellow,) = h.functions("snmp-printer:supply:4")  # level -3: some remaining, not a number
+    assert (yellow.status, yellow.message) == (
+        eus_pb2.HEALTH_OK,
+        "Yellow Cartridge HP 415A W2032A: some remaining",
+    )
+    (waste,) = h.functions("snmp-printer:supply:6")  # a receptacle 90 % full
+    assert waste.status == eus_pb2.HEALTH_WARNING and waste.message.endswith("90% full (warning at 80%)")
+    levels = latest(h.points("snmp-printer"), "snmp.printer.supply_level")
+    assert levels and all(p.value >= 0 for p in levels.values())
 
 
 def test_lldp_neighbours_become_links_between_the_two_polled_switches(polled: dict[str, Harness]) -> None:

@@ -148,6 +148,8 @@ def test_printer_supplies_ups_and_host_resources_panels() -> None:
     (supply,) = supply_rows(T, series, points, [])
     assert (supply.index, supply.descr, supply.color, supply.percent, supply.level, supply.capacity) == (
         "1", "Black Toner", "black", 12.0, 120.0, 1000.0)  # fmt: skip
+    (coded,) = supply_rows(T, series, {**points, 2: [(0.0, -3.0)], 3: [(0.0, -2.0)]}, [])
+    assert (coded.level, coded.capacity) == (None, None)  # not "-3 / -2" (#10.6)
     ups = ups_panel(T, series, points, [])
     assert ups is not None and ups.values == {"battery_charge_percent": 87.0, "battery_status": 3.0}
     assert ups.battery_status == "low"
