@@ -266,7 +266,12 @@ def test_the_device_page_shows_what_the_gateway_reported(
         gw, t, "snmp.printer.supply_percent", [(0, 12)], index="1", descr="Black Toner", color="black"
     )
     duck.trap(gw, "10.0.0.2", "linkDown", "warning", target=t, trap_oid="1.3.6.1.6.3.1.1.5.3", version="2c")
+    for line, volts_in, volts_out in (("1", 238, 231), ("2", 0, 0)):  # each line shown (#10.5)
+        duck.series(gw, t, "snmp.ups.input_voltage_v", [(0, volts_in)], line=line)
+        duck.series(gw, t, "snmp.ups.output_voltage_v", [(0, volts_out)], line=line)
     page = client.get(f"/snmp/{device_id}").get_data(as_text=True)
+    assert '<tr data-line="1"><td>1</td><td class="num">238 V</td>' in page
+    assert '<td class="num">231 V</td>' in page and '<tr data-line="2">' in page
     facts = [
         "polled in 0.02 s",
         "DUMSYS-52",
