@@ -177,6 +177,10 @@ def test_printer_recording_gives_levels_in_percent_and_functions_per_supply() ->
     }
     pages = [(s.value, s.key.monotonic) for s in out.samples if s.key.name == "snmp.printer.pages_total"]
     assert pages == [(123456.0, True)]
+    (ident,) = out.inventory  # identity of a printer without ENTITY-MIB (#10.7)
+    assert (ident.kind, ident.key) == ("printer", "printer")
+    assert dict(ident.attrs) == {"model": "HP Color LaserJet MFP M480f", "serial": "CNBRP4K0GX",
+                                 "name": "HP Color LaserJet MFP M480f"}  # fmt: skip
     # the MIB's negative codes are no amounts: no level or capacity sample carries one
     assert all(s.value >= 0 for s in out.samples if s.key.name.startswith("snmp.printer.supply"))
     messages = {f.id: f.message for f in out.functions}

@@ -266,12 +266,17 @@ def test_the_device_page_shows_what_the_gateway_reported(
         gw, t, "snmp.printer.supply_percent", [(0, 12)], index="1", descr="Black Toner", color="black"
     )
     duck.trap(gw, "10.0.0.2", "linkDown", "warning", target=t, trap_oid="1.3.6.1.6.3.1.1.5.3", version="2c")
+    duck.item(gw, t, "ups", "ups", manufacturer="EATON", model="93E 80", firmware="INV: 1.40")  # (#10.7)
+    duck.item(gw, t, "printer", "printer", model="HP Color LaserJet MFP M480f", serial="CNBRP4K0GX")
+    duck.series(gw, t, "snmp.printer.pages_total", [(0, 123456)], index="1")
     for line, volts_in, volts_out in (("1", 238, 231), ("2", 0, 0)):  # each line shown (#10.5)
         duck.series(gw, t, "snmp.ups.input_voltage_v", [(0, volts_in)], line=line)
         duck.series(gw, t, "snmp.ups.output_voltage_v", [(0, volts_out)], line=line)
     page = client.get(f"/snmp/{device_id}").get_data(as_text=True)
     assert '<tr data-line="1"><td>1</td><td class="num">238 V</td>' in page
     assert '<td class="num">231 V</td>' in page and '<tr data-line="2">' in page
+    for fact in ("EATON 93E 80", "INV: 1.40", "HP Color LaserJet MFP M480f", "CNBRP4K0GX", "123456"):
+        assert fact in page.split('id="identity"')[1].split("</section>")[0], fact
     facts = [
         "polled in 0.02 s",
         "DUMSYS-52",

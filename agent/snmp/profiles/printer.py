@@ -21,6 +21,7 @@ from agent.snmp.profiles.base import (
     function,
     index_str,
     integer,
+    item,
     lookup,
     sample,
     text,
@@ -39,6 +40,9 @@ SUPPLY_MAX = oid(_SUP + "8")
 SUPPLY_LEVEL = oid(_SUP + "9")
 COLORANT_VALUE = oid("1.3.6.1.2.1.43.12.1.1.4")
 MARKER_LIFE_COUNT = oid("1.3.6.1.2.1.43.10.2.1.4")
+PRINTER_NAME = oid("1.3.6.1.2.1.43.5.1.1.16.1")  # prtGeneralPrinterName of the first printer
+PRINTER_SERIAL = oid("1.3.6.1.2.1.43.5.1.1.17.1")  # prtGeneralSerialNumber
+HR_DEVICE_DESCR = oid("1.3.6.1.2.1.25.3.2.1.3.1")  # the printer's model on most devices
 
 RECEPTACLE = 4  # prtMarkerSuppliesClass receptacleThatIsFilled
 SUPPLY_TYPES = {
@@ -155,6 +159,14 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
                 metrics=metrics,
             )
         )
+    model = text(data.scalar(HR_DEVICE_DESCR)) or text(data.scalar(PRINTER_NAME))
+    ident = {
+        "model": model,
+        "serial": text(data.scalar(PRINTER_SERIAL)),
+        "name": text(data.scalar(PRINTER_NAME)),
+    }
+    if any(ident.values()):
+        out.inventory.append(item("printer", "printer", **ident))
     for index, value in sorted(data.column(MARKER_LIFE_COUNT).items()):
         pages = integer(value)
         if pages is not None:
@@ -169,5 +181,6 @@ PROFILE = Profile(
     collect=collect,
     columns=(SUPPLY_LEVEL, SUPPLY_MAX, MARKER_LIFE_COUNT),
     slow_columns=(SUPPLY_DESCR, SUPPLY_CLASS, SUPPLY_TYPE, SUPPLY_UNIT, SUPPLY_COLORANT, COLORANT_VALUE),
+    slow_scalars=(PRINTER_NAME, PRINTER_SERIAL, HR_DEVICE_DESCR),
     probes=(SUPPLY_DESCR, SUPPLY_LEVEL),
 )
