@@ -36,6 +36,32 @@ class TargetStatus:
         return [p for p in (x.strip() for x in self.system.get("profiles", "").split(",")) if p]
 
 
+@dataclass(frozen=True)
+class Badge:
+    """What a device's status badge says: its worst finding, or why nothing is known."""
+
+    css: str
+    label: str
+    title: str = ""
+
+
+def badge(status: TargetStatus | None, gateway_online: bool) -> Badge:
+    """A device's badge (pure; table-tested): its worst function, so a printer with an empty
+    cartridge is not "ok"; behind an offline gateway nothing current is known, so its last
+    verdicts would be a stale green: "unknown — gateway offline"."""
+    if not gateway_online:
+        return Badge("health-unknown", "unknown — gateway offline", "its gateway agent is not connected")
+    if status is None or not status.functions:
+        return Badge("health-none", "no data")
+    worst = status.functions[0]  # worst_first
+    label = {Health.OK: "ok", Health.WARNING: "warning", Health.CRITICAL: "critical"}.get(
+        worst.status, "unknown"
+    )
+    css = {Health.OK: "health-ok", Health.WARNING: "health-warning", Health.CRITICAL: "health-critical"}
+    title = worst.message if worst.status == Health.OK else f"{worst.name}: {worst.message}"
+    return Badge(css.get(worst.status, "health-unknown"), label, title)
+
+
 def worst_first(states: Iterable[FunctionState]) -> list[FunctionState]:
     return sorted(states, key=lambda f: (-_SEVERITY[f.status], f.name.lower()))
 

@@ -24,7 +24,7 @@ from collector.snmp.models import NetworkDevice, Origin, SnmpGateway
 from collector.snmp.network import agent_node_id, network_view, snmp_node_id
 from collector.snmp.pages import device_page
 from collector.snmp.secrets import SecretError
-from collector.snmp.status import legacy_finding, listener_states, target_statuses
+from collector.snmp.status import badge, legacy_finding, listener_states, target_statuses
 from collector.snmp.targets import SnmpTargets, trap_communities
 from collector.snmp.validation import (
     AUTH_PROTOCOLS,
@@ -33,7 +33,7 @@ from collector.snmp.validation import (
     ValidationError,
     validate,
 )
-from collector.store.models import Customer, Device, Site
+from collector.store.models import Customer, Device, Site, StreamState
 from collector.web.auditing import record
 from collector.web.identity import current_user
 from collector.web.permissions import (
@@ -152,7 +152,18 @@ def devices(customer_id: int) -> ResponseReturnValue:
         gateways=gateways,
         communities={gid: _community_count(g) for gid, g in gateways.items()},
         listener_states=listener_states(tsdb_cursor(), [a.id for a in agents]),
+        badges={
+            d.id: badge(
+                statuses.get(d.target_id),
+                _online(next((a for a in agents if a.id == d.gateway_device_id), None)),
+            )
+            for d in rows
+        },
     )
+
+
+def _online(gateway: Device | None) -> bool:
+    return gateway is not None and gateway.stream_state == StreamState.ONLINE.value
 
 
 def _community_count(gateway: SnmpGateway) -> str:
@@ -203,7 +214,10 @@ def detail(device_id: int) -> ResponseReturnValue:
         gateway = s.get(Device, device.gateway_device_id)
         site = s.get(Site, device.site_id) if device.site_id is not None else None
     page = device_page(tsdb_cursor(), device)
-    return render_template("snmp_device.html", customer=cust, gateway=gateway, site=site, page=page)
+    status_badge = badge(page.status, _online(gateway))
+    return render_template(
+        "snmp_device.html", customer=cust, gateway=gateway, site=site, page=page, badge=status_badge
+    )
 
 
 @bp.route("/snmp/<int:device_id>/edit", methods=["GET", "POST"])

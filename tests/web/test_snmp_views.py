@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from collector.snmp.models import NetworkDevice, SnmpGateway
 from collector.store.db import Store
-from collector.store.models import AuditEntry, Role
+from collector.store.models import AuditEntry, Device, Role, StreamState
 from collector.tsdb.db import TimeSeriesDB
 
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token, set_role
@@ -233,8 +233,8 @@ def test_trap_listener_settings_are_saved_audited_and_pushed(  # noqa: PLR0917 -
         assert COMMUNITY not in audit.detail and json.loads(audit.detail)["trap_port"] == 16162
 
 
-def test_the_device_page_shows_what_the_gateway_reported(
-    client: FlaskClient, login: LoginFn, tsdb: TimeSeriesDB, seed: Seed, snmp: Snmp
+def test_the_device_page_shows_what_the_gateway_reported(  # noqa: PLR0917 - fixtures
+    client: FlaskClient, login: LoginFn, store: Store, tsdb: TimeSeriesDB, seed: Seed, snmp: Snmp
 ) -> None:
     login("tech", PASSWORDS["tech"])
     device_id = add(client, seed, interval_s="30")
@@ -291,6 +291,18 @@ def test_the_device_page_shows_what_the_gateway_reported(
     assert "someone else" not in page
     listing = client.get(f"/customers/{seed.customer_a}/snmp").get_data(as_text=True)
     assert "polled in 0.02 s" in listing and "health-warning" in listing and "DUMSYS-52" in listing
+    # the badge: the worst finding, and unknown while the gateway is offline (#10.8)
+    assert '<span class="badge status health-warning" title="Black Toner at 12%' not in page  # name first
+    h1 = page.split("<h1>")[1].split("</h1>")[0]
+    assert "health-warning" in h1 and ">warning</span>" in h1, h1
+    with store.session() as s:
+        s.get_one(Device, gw).stream_state = StreamState.OFFLINE_UNEXPECTED.value
+    offline = '<span class="badge status health-unknown" title="its gateway agent is not connected">'
+    assert offline + "unknown — gateway offline</span>" in client.get(f"/snmp/{device_id}").get_data(
+        as_text=True
+    )
+    listing = client.get(f"/customers/{seed.customer_a}/snmp").get_data(as_text=True)
+    assert "unknown — gateway offline" in listing
 
 
 def test_network_view_links_devices_and_traps_are_scoped(
