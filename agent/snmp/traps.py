@@ -146,6 +146,7 @@ class TrapListener:
         self.address: tuple[str, int] | None = None
         self._engine: Any = None
         self._learned: set[tuple[bytes, str]] = set()
+        self._engine_targets: dict[bytes, str] = {}  # polled engine id -> target id
         self._registered: set[tuple[bytes, str]] = set()
         self._communities = 0
         self._retry: asyncio.TimerHandle | None = None
@@ -284,8 +285,11 @@ class TrapListener:
             securityEngineId=None if engine_id is None else rfc1902.OctetString(engine_id),
         )
 
-    def learn(self, engine_id: bytes, user_name: str) -> None:
-        """A polled target with this v3 user has this engine id: accept its traps too."""
+    def learn(self, engine_id: bytes, user_name: str, target_id: str = "") -> None:
+        """A polled target with this v3 user has this engine id: accept its traps too, and
+        attribute them to that target by engine id (an address can be shared or translated)."""
+        if target_id:
+            self._engine_targets[engine_id] = target_id
         if (engine_id, user_name) in self._learned:
             return
         self._learned.add((engine_id, user_name))
@@ -308,13 +312,16 @@ class TrapListener:
             source = str(context["transportAddress"][0])
             version = VERSIONS.get(int(context["messageProcessingModel"]), "?")
             user = str(context["securityName"]) if version == "3" else ""
+            target = ""
+            if version == "3":  # a notification's contextEngineID is its sender's engine id
+                target = self._engine_targets.get(bytes(context["contextEngineId"]), "")
             event = build_event(
                 ts_ms=int(time.time() * 1000),
                 source=source,
                 version=version,
                 user=user,
                 varbinds=convert.varbinds(pairs),
-                target_id=self.target_for_address(source),
+                target_id=target or self.target_for_address(source),
             )
         except Exception:
             log.exception("an SNMP notification could not be read")

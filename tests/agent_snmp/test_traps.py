@@ -106,7 +106,8 @@ def test_v3_traps_of_a_polled_device_are_accepted_with_its_learned_engine_id(
     gateway: Callable[..., Harness],
 ) -> None:
     """snmpd sends an SNMPv3 coldStart from its own engine: the listener knows that engine's
-    id only because the gateway polled the device with the same user."""
+    id only because the gateway polled the device with the same user. Another target shares
+    the address (as behind NAT or a proxy): the trap is attributed by engine id (#10.8)."""
     port = free_udp_port()
     daemon = Snmpd()
     sink = f"trapsess -v 3 -u monuser -l authPriv -a SHA -A {Snmpd.AUTH_KEY} -x AES -X {Snmpd.PRIV_KEY}"
@@ -116,9 +117,12 @@ def test_v3_traps_of_a_polled_device_are_accepted_with_its_learned_engine_id(
         user = {"user": "monuser", "auth_protocol": "SHA", "auth_key": Snmpd.AUTH_KEY}
         user |= {"priv_protocol": "AES", "priv_key": Snmpd.PRIV_KEY}
         poll = target("snmp-snmpd", daemon.port, **user, interval_s=600)
+        same_address = target(
+            "snmp-same-address", free_udp_port(), version="2c", legacy=True, community="x", interval_s=600
+        )
         h = gateway(
             {
-                "targets": [poll],
+                "targets": [same_address, poll],
                 "trap_enabled": True,
                 "trap_host": "127.0.0.1",
                 "trap_port": port,
