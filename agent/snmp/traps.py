@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from agent.snmp import trap_drops
 from agent.snmp.oids import Oid, VarBind, dotted, oid
 from agent.snmp.profiles.base import pretty
 from agent.snmp.settings import TrapSettings
@@ -108,6 +109,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+DROP_CHECK_S = 2.0  # how often the drop counters are read
 RETRY_FIRST_S = 0.5
 RETRY_MAX_S = 30.0
 
@@ -151,6 +153,9 @@ class TrapListener:
         self._communities = 0
         self._retry: asyncio.TimerHandle | None = None
         self._delay = 0.0
+        self._drops_timer: asyncio.TimerHandle | None = None
+        self._drops: dict[str, int] = {}
+        self._drop_log: trap_drops.DropLog | None = None
 
     def configure(self, settings: TrapSettings) -> None:
         """Listen as ``settings`` say from now on (on the gateway loop)."""
@@ -196,14 +201,40 @@ class TrapListener:
         self._start(settings, sock)
         self.address = sock.getsockname()[:2]
         self.settings = settings
+        self._drops = {}
+        self._drop_log = trap_drops.DropLog(where)
+        self._drops_timer = asyncio.get_running_loop().call_later(DROP_CHECK_S, self._check_drops)
         self._report_listening(settings)
 
-    def _report_listening(self, settings: TrapSettings) -> None:
+    def _report_listening(self, settings: TrapSettings, *, quiet: bool = False) -> None:
         where = f"{settings.host}:{settings.port}"
         users = len(settings.v3_users)
         message = f"listening on {where} ({len(settings.communities)} communities, {users} SNMPv3 users)"
-        log.info("SNMP trap listener %s", message)
-        self.on_status(listener_function(eus_pb2.HEALTH_OK, message))
+        dropped = sum(self._drops.values())
+        if dropped:
+            message += f"; dropped {dropped}: {trap_drops.summary({}, self._drops)}"
+        if not quiet:
+            log.info("SNMP trap listener %s", message)
+        result = listener_function(eus_pb2.HEALTH_OK, message)
+        result.metrics.update(trap_drops.metrics(self._drops))
+        self.on_status(result)
+
+    def _check_drops(self) -> None:
+        """Read the drop counters; report and log (rate-limited) when they grew."""
+        self._drops_timer = None
+        if self._engine is None or self.settings is None:
+            return
+        try:
+            counts = trap_drops.read(self._engine)
+        except Exception:
+            log.exception("the SNMP trap listener's drop counters could not be read")
+            return
+        if counts != self._drops:
+            self._drops = counts
+            if self._drop_log is not None:
+                self._drop_log.update(counts, time.monotonic())
+            self._report_listening(self.settings, quiet=True)
+        self._drops_timer = asyncio.get_running_loop().call_later(DROP_CHECK_S, self._check_drops)
 
     def _cancel_retry(self) -> None:
         if self._retry is not None:
@@ -329,6 +360,9 @@ class TrapListener:
         self.on_event(event)
 
     def _stop_engine(self) -> None:
+        if self._drops_timer is not None:
+            self._drops_timer.cancel()
+            self._drops_timer = None
         if self._engine is not None:
             self._engine.close_dispatcher()
             self._engine = None

@@ -76,6 +76,14 @@ def test_v1_v2c_and_v3_traps_and_informs_become_events(gateway: Callable[..., Ha
     )  # inform: no engine id needed
     snmptrap("-v", "1", "-c", "public", to, "1.3.6.1.4.1.8072.4", "192.0.2.7", "2", "0", "", *IF_INDEX_7[:3])
     wait_events(h, 4)
+
+    def drops() -> dict[str, float]:
+        return dict(h.functions("snmp:trap-listener")[-1].metrics)
+
+    # the dropped ones are counted per reason, so "my traps never arrive" can be diagnosed (#10.8)
+    wait_for(lambda: drops().get("dropped_wrong_community", 0) >= 1, 30, "the bad community counted")
+    wait_for(lambda: drops().get("dropped_wrong_priv_key", 0) >= 1, 30, "the bad priv key counted")
+    assert "wrong community" in h.functions("snmp:trap-listener")[-1].message
     h.stop()
     events = h.events()
     assert [(e.message, e.attrs["version"]) for e in events] == [
@@ -97,7 +105,7 @@ def test_v1_v2c_and_v3_traps_and_informs_become_events(gateway: Callable[..., Ha
     assert v1.attrs["1.3.6.1.6.3.18.1.3.0"] == "192.0.2.7"  # snmpTrapAddress: the v1 agent-addr
     assert v1.attrs["1.3.6.1.6.3.18.1.4.0"] == "***"  # snmpTrapCommunity.0 (RFC 3584): masked
     assert all("public" not in str(e) for e in events)
-    (status,) = h.functions("snmp:trap-listener")
+    status = h.functions("snmp:trap-listener")[0]
     assert status.status == eus_pb2.HEALTH_OK
     assert status.message == f"listening on 127.0.0.1:{port} (1 communities, 1 SNMPv3 users)"
 
