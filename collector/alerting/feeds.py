@@ -21,6 +21,7 @@ from collector.alerting.rules import data_gap, forecast, function_status, instan
 from collector.alerting.rules import threshold as threshold_rule
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.series import SeriesFacts
+from collector.alerting.state import CLEARED
 from collector.bus import BatchCommitted, InventoryChanged, StreamClosed, StreamOpened
 from collector.store.models import Device, StreamState
 
@@ -39,6 +40,7 @@ class Feeds:
         self.series = series
         self.offline_after_s = offline_after_s
         self._streaks: dict[tuple[int, str], int] = {}
+        self._admin_down: set[threshold_rule.PortKey] = set()  # ports shut on purpose
         self.started_at = datetime.fromtimestamp(engine.clock(), UTC)
 
     def _rules(self, dev: DeviceInfo, kind: type[P]) -> list[tuple[RuleDef, P]]:
@@ -82,15 +84,31 @@ class Feeds:
         latest = dict(
             zip(series_ids[order].tolist(), values[order].tolist(), strict=True)
         )  # the last one wins
-        names = {p.metric for _, p in rules}
+        names = {p.metric for _, p in rules} | {threshold_rule.IF_ADMIN_STATUS}
         meta = self.series.lookup(latest)
+        for sid, value in latest.items():  # admin states first: they come in the same poll
+            m = meta.get(sid)
+            if m is not None and m.name == threshold_rule.IF_ADMIN_STATUS:
+                port = threshold_rule.port_key(dev.id, m.name, m.labels)
+                if port is not None and value == threshold_rule.ADMIN_DOWN:
+                    self._admin_down.add(port)
+                elif port is not None:
+                    self._admin_down.discard(port)
         for sid, value in latest.items():
             m = meta.get(sid)
             if m is None or m.name not in names:
                 continue
             subject = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+            shut = threshold_rule.port_key(dev.id, m.name, m.labels) in self._admin_down
             for r, p in rules:
-                if threshold_rule.matches(p, m.name, m.labels):
+                if (
+                    shut
+                    and threshold_rule.admin_down_exempt(p, m.name)
+                    and threshold_rule.matches(p, m.name, m.labels)
+                ):
+                    if self.engine.current_severity(r, dev.id, subject) is not None:
+                        self.engine.observe(r, dev, subject, CLEARED, source_at=source)
+                elif threshold_rule.matches(p, m.name, m.labels):
                     current = self.engine.current_severity(r, dev.id, subject)
                     v = threshold_rule.evaluate(p, float(value), current)
                     self.engine.observe(r, dev, subject, v, source_at=source)

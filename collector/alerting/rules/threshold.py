@@ -67,6 +67,26 @@ def parse(raw: Mapping[str, Any]) -> Params:
     return p
 
 
+IF_PREFIX = "snmp.if."
+IF_ADMIN_STATUS = "snmp.if.admin_status"
+ADMIN_DOWN = 2.0  # IF-MIB ifAdminStatus down(2): switched off on purpose
+PortKey = tuple[int, str, str]  # (gateway device id, target, ifIndex)
+
+
+def port_key(device_id: int, name: str, series_labels: Mapping[str, str]) -> PortKey | None:
+    """The interface a series is about, or None when it is no SNMP interface series (pure)."""
+    if not name.startswith(IF_PREFIX) or "ifIndex" not in series_labels:
+        return None
+    return (device_id, series_labels.get("target", ""), series_labels["ifIndex"])
+
+
+def admin_down_exempt(p: Params, name: str) -> bool:
+    """Whether a port that is administratively down is left out of this rule (pure): every
+    interface rule, except one on ifAdminStatus itself. A port an operator shut has no
+    traffic, errors or link on purpose; alerting on it is noise."""
+    return name.startswith(IF_PREFIX) and p.metric != IF_ADMIN_STATUS
+
+
 def matches(p: Params, name: str, series_labels: Mapping[str, str]) -> bool:
     return name == p.metric and all(series_labels.get(k) == v for k, v in p.labels.items())
 
