@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -21,7 +23,7 @@ from collector.alerting.rules import data_gap, forecast, function_status, instan
 from collector.alerting.rules import threshold as threshold_rule
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.series import SeriesFacts
-from collector.alerting.state import CLEARED
+from collector.alerting.state import CLEARED, Verdict
 from collector.bus import BatchCommitted, InventoryChanged, StreamClosed, StreamOpened
 from collector.store.models import Device, StreamState
 
@@ -41,7 +43,14 @@ class Feeds:
         self.offline_after_s = offline_after_s
         self._streaks: dict[tuple[int, str], int] = {}
         self._admin_down: set[threshold_rule.PortKey] = set()  # ports shut on purpose
+        # (gateway id, SNMP target id) -> the device's name; set by the composition root
+        self.name_of: Callable[[int, str], str] | None = None
         self.started_at = datetime.fromtimestamp(engine.clock(), UTC)
+
+    def _named(self, dev: DeviceInfo, target: str, verdict: Verdict) -> Verdict:
+        """The verdict's summary led by the SNMP device it is about, not only its gateway."""
+        name = self.name_of(dev.id, target) if self.name_of and target and verdict.summary else ""
+        return replace(verdict, summary=f"{name}: {verdict.summary}") if name else verdict
 
     def _rules(self, dev: DeviceInfo, kind: type[P]) -> list[tuple[RuleDef, P]]:
         """The rules in force for ``dev`` whose parameters are of ``kind``, with them."""
@@ -62,7 +71,9 @@ class Feeds:
             self.samples(dev, ev.series_ids, ev.ts_ms, ev.values, source)
         for fr in ev.functions:
             health = HEALTH_NAMES.get(int(fr.status), "unknown")
-            self.function_result(dev, fr.id, fr.name or fr.id, health, message=fr.message, source=source)
+            self.function_result(
+                dev, fr.id, fr.name or fr.id, health, message=fr.message, source=source, target=fr.subject
+            )
         if ev.gap is not None:
             for r, p in self._rules(dev, data_gap.Params):
                 v = data_gap.evaluate(p, ev.gap.samples_dropped, ev.gap.reason, r.severity)
@@ -111,10 +122,19 @@ class Feeds:
                 elif threshold_rule.matches(p, m.name, m.labels):
                     current = self.engine.current_severity(r, dev.id, subject)
                     v = threshold_rule.evaluate(p, float(value), current)
+                    v = self._named(dev, m.labels.get("target", ""), v)
                     self.engine.observe(r, dev, subject, v, source_at=source)
 
     def function_result(
-        self, dev: DeviceInfo, fid: str, name: str, health: str, *, message: str, source: float
+        self,
+        dev: DeviceInfo,
+        fid: str,
+        name: str,
+        health: str,
+        *,
+        message: str,
+        source: float,
+        target: str = "",
     ) -> None:
         rules = [
             (r, p) for r, p in self._rules(dev, function_status.Params) if function_status.matches(p, fid)
@@ -125,6 +145,7 @@ class Feeds:
             self._streaks[(dev.id, f"{r.id}:{fid}")] = streak
             v = function_status.evaluate(p, health, streak, name, message)
             if v is not None:
+                v = self._named(dev, target, v)
                 self.engine.observe(r, dev, fid, v, source_at=source)
 
     # -- connections ---------------------------------------------------------------------------

@@ -164,6 +164,7 @@ def test_a_generic_interface_rule_never_fires_for_ports_that_are_administrativel
     """Issue #10.8: "ifOperStatus is down" on every port fires for ports an operator shut."""
     tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
     (dev,) = tl.add_devices(1)
+    tl.feeds.name_of = lambda gateway, target: "Core switch" if (gateway, target) == (dev, "sw1") else ""
     tl.add_rule("threshold", {"metric": "snmp.if.oper_status", "op": ">=", "critical": 2})
     port = {"target": "sw1", "ifIndex": "7", "ifName": "Gi0/7"}
     oper, admin = tl.series(dev, "snmp.if.oper_status", port), tl.series(dev, "snmp.if.admin_status", port)
@@ -185,6 +186,8 @@ def test_a_generic_interface_rule_never_fires_for_ports_that_are_administrativel
     tl.run(10)
     (alert,) = tl.engine.alerts()
     assert alert.life.state == "firing"
+    # the alert names the SNMP device, not only its gateway and raw ids (#10.8)
+    assert alert.summary == "Core switch: snmp.if.oper_status = 2 >= 2"
     poll(2, 2)  # shut while firing: the alert clears
     tl.run(10)
     assert [a for a in tl.engine.alerts() if a.life.state == "firing"] == []
