@@ -15,11 +15,12 @@ from collector.snmp.interfaces import InterfaceRow, interface_rows
 from collector.snmp.models import NetworkDevice
 from collector.snmp.panels import StorageRow, SupplyRow, UpsPanel, host_resources, supply_rows, ups_panel
 from collector.snmp.status import TargetStatus, legacy_finding, target_statuses
+from eus.names import Metric
 
 # The identity items profiles report for devices without ENTITY-MIB (kind -> what it is).
 IDENTITY_KINDS = {"ups": "UPS", "printer": "Printer"}
 DEVICE_KINDS = ("snmp_system", "interface", "entity", "lldp_neighbor", *IDENTITY_KINDS)
-PAGES_TOTAL = "snmp.printer.pages_total"
+PAGES_TOTAL = Metric.SNMP_PRINTER_PAGES_TOTAL
 MIN_WINDOW = timedelta(minutes=10)
 MAX_ENTITIES = 500
 

@@ -15,6 +15,7 @@ from collector.alerting.domain import Severity
 from collector.alerting.rules import params
 from collector.alerting.rules.params import RuleError, choice, common_durations, labels, optional_number
 from collector.alerting.state import CLEARED, Verdict
+from eus.names import Metric
 
 OPERATORS: Mapping[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -68,7 +69,7 @@ def parse(raw: Mapping[str, Any]) -> Params:
 
 
 IF_PREFIX = "snmp.if."
-IF_ADMIN_STATUS = "snmp.if.admin_status"
+IF_ADMIN_STATUS = Metric.SNMP_IF_ADMIN_STATUS.value
 ADMIN_DOWN = 2.0  # IF-MIB ifAdminStatus down(2): switched off on purpose
 PortKey = tuple[int, str, str]  # (gateway device id, target, ifIndex)
 
