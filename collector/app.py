@@ -34,6 +34,7 @@ from collector.rpc.live import LiveStreams
 from collector.rpc.presence import Presence
 from collector.rpc.server import RpcServer, build_server
 from collector.rpc.stream_service import StreamService
+from collector.snmp import service as snmp_service
 from collector.snmp.registry import AgentFileTargets
 from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
@@ -85,6 +86,7 @@ class Collector:
         self.bus.subscribe(BatchCommitted, self.inventory.on_committed)
         self.helpdesk = Helpdesk(cfg, self.store)
         self.alerting = Alerting(cfg, self.store, self.tsdb, hooks=(self.helpdesk.alert_hook,))
+        self.alerting.feeds.name_of = snmp_service.device_names(self.store)  # alerts name SNMP devices
         self.alerting.subscribe(self.bus)
         self.presence = Presence(self.store, self.live)
         self.stream_service = StreamService(

@@ -47,6 +47,11 @@ SUPPLY_WARN = "supply_warn_percent"  # params: printer supply levels the gateway
 SUPPLY_CRIT = "supply_crit_percent"
 DEFAULT_SUPPLY_WARN = 15.0
 DEFAULT_SUPPLY_CRIT = 5.0
+# Receptacles that fill up (waste toner): judged by how full they are.
+RECEPTACLE_WARN = "receptacle_warn_percent"
+RECEPTACLE_CRIT = "receptacle_crit_percent"
+DEFAULT_RECEPTACLE_WARN = 80.0
+DEFAULT_RECEPTACLE_CRIT = 100.0
 ENGINE_ID = "engine_id"  # params: the device's snmpEngineID, for its v3 traps
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -143,6 +148,25 @@ def _settings(target: eus_pb2.SnmpTarget, require_id: bool) -> list[Problem]:
     return out
 
 
+def _receptacle_params(target: eus_pb2.SnmpTarget) -> list[Problem]:
+    out: list[Problem] = []
+    levels = {RECEPTACLE_WARN: DEFAULT_RECEPTACLE_WARN, RECEPTACLE_CRIT: DEFAULT_RECEPTACLE_CRIT}
+    for key, label in (
+        (RECEPTACLE_WARN, "Waste container warning level"),
+        (RECEPTACLE_CRIT, "Waste container full level"),
+    ):
+        try:
+            levels[key] = float(target.params.get(key, levels[key]))
+        except ValueError:
+            levels[key] = math.nan
+        if not _in(levels[key], PERCENT):
+            out.append(Problem(f"params.{key}", f"{label}: from 0 to 100."))
+    if not out and levels[RECEPTACLE_WARN] >= levels[RECEPTACLE_CRIT]:
+        message = "Waste container warning level: must be below the full level."
+        out.append(Problem(f"params.{RECEPTACLE_WARN}", message))
+    return out
+
+
 def _params(target: eus_pb2.SnmpTarget) -> list[Problem]:
     out: list[Problem] = []
     levels: dict[str, float] = {SUPPLY_WARN: DEFAULT_SUPPLY_WARN, SUPPLY_CRIT: DEFAULT_SUPPLY_CRIT}
@@ -158,6 +182,7 @@ def _params(target: eus_pb2.SnmpTarget) -> list[Problem]:
     if not out and levels[SUPPLY_CRIT] >= levels[SUPPLY_WARN]:
         message = "Supply critical level: must be below the warning level."
         out.append(Problem(f"params.{SUPPLY_CRIT}", message))
+    out += _receptacle_params(target)
     if ENGINE_ID in target.params and engine_id(target.params[ENGINE_ID]) is None:
         out.append(
             Problem(f"params.{ENGINE_ID}", "Engine id: 5 to 32 octets in hex, e.g. 0x80001f8880c71100000000.")
@@ -229,3 +254,21 @@ def problems(
     ``require_id``: the agent's targets must have one; a device being created in the
     dashboard gets its id when it is stored."""
     return _settings(target, require_id) + credential_problems(target, stored=stored) + _params(target)
+
+
+# Varbinds that carry a secret. RFC 3584 snmpTrapCommunity (1.3.6.1.6.3.18.1.4) is the
+# community a v1/v2c notification came with, added by proxies and v1-to-v2 translators
+# (pysnmp adds it to every v1 trap): a community is never stored, so it is masked
+# wherever trap attributes cross a boundary (agent event, collector ingest, pages).
+SECRET_VARBIND_PREFIXES = ("1.3.6.1.6.3.18.1.4",)
+MASK = "***"
+
+
+def is_secret_varbind(name: str) -> bool:
+    """Whether an attribute named by this dotted OID holds a secret (pure)."""
+    return any(name == p or name.startswith(p + ".") for p in SECRET_VARBIND_PREFIXES)
+
+
+def mask_secret_varbinds(attrs: dict[str, str]) -> dict[str, str]:
+    """``attrs`` with every secret varbind's value replaced by ``MASK`` (pure)."""
+    return {k: MASK if is_secret_varbind(k) else v for k, v in attrs.items()}

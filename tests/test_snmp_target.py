@@ -76,6 +76,9 @@ def target(**changes: Any) -> eus_pb2.SnmpTarget:
         ({"params": {"supply_warn_percent": "1", "supply_crit_percent": "0"}}, (), []),  # 0 is a level
         ({"params": {"supply_warn_percent": "101"}}, (), ["params.supply_warn_percent"]),
         ({"params": {"supply_crit_percent": "x"}}, (), ["params.supply_crit_percent"]),
+        ({"params": {"receptacle_warn_percent": "90"}}, (), []),
+        ({"params": {"receptacle_warn_percent": "100"}}, (), ["params.receptacle_warn_percent"]),
+        ({"params": {"receptacle_crit_percent": "101"}}, (), ["params.receptacle_crit_percent"]),
         ({"params": {"engine_id": "0x8000"}}, (), ["params.engine_id"]),
         ({"params": {"engine_id": "80:00:1f:88:80:c7"}}, (), []),
     ],
@@ -112,3 +115,19 @@ def test_retries_zero_survives_the_wire() -> None:
     wire = eus_pb2.SnmpTarget.FromString(target(retries=0).SerializeToString())
     assert wire.HasField("retries") and snmp_target.retries(wire) == 0
     assert not eus_pb2.SnmpTarget.FromString(target().SerializeToString()).HasField("retries")
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("1.3.6.1.6.3.18.1.4.0", True),  # snmpTrapCommunity.0
+        ("1.3.6.1.6.3.18.1.4", True),
+        ("1.3.6.1.6.3.18.1.3.0", False),  # snmpTrapAddress.0
+        ("1.3.6.1.6.3.18.1.40.0", False),
+        ("community", False),
+    ],
+)
+def test_secret_varbinds(name: str, secret: bool) -> None:
+    assert snmp_target.is_secret_varbind(name) is secret
+    masked = snmp_target.mask_secret_varbinds({name: "public"})
+    assert masked[name] == ("***" if secret else "public")

@@ -70,7 +70,7 @@ class Gateway:
         self._queue.put(report)
         spec = self._specs.get(report.target_id)
         if report.engine_id and spec is not None and spec.credentials.version == "3":
-            self.traps.learn(report.engine_id, spec.credentials.user)
+            self.traps.learn(report.engine_id, spec.credentials.user, spec.id)
 
     def _target_for_address(self, address: str) -> str:  # on the loop
         for target_id in self.engine.target_ids:

@@ -161,6 +161,7 @@ class TargetPoller:
         for item in result.inventory:
             if item.kind == "snmp_system":
                 item.attrs["profiles"] = ",".join(self.choice.profiles)
+                item.attrs.update(self.spec.polling_facts())
         inv = inventory.report(
             self.spec.id, started_ms, inventory.index_items(result.inventory), self._inventory
         )

@@ -95,6 +95,23 @@ class TargetSpec:
     def address(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
+    def polling_facts(self) -> dict[str, str]:
+        """How the gateway really polls this target, never a secret (pure): the collector
+        shows these for targets from agent.toml instead of defaults it would have to invent."""
+        c = self.credentials
+        facts = {
+            "poll_host": self.host,
+            "poll_port": str(self.port),
+            "poll_version": c.version,
+            "poll_legacy": "1" if c.legacy else "0",
+            "poll_interval_s": f"{self.interval_s:g}",
+            "poll_timeout_s": f"{self.timeout_s:g}",
+            "poll_retries": str(self.retries),
+        }
+        if c.version == "3":
+            facts |= {"poll_user": c.user, "poll_auth": c.auth_protocol, "poll_priv": c.priv_protocol}
+        return facts
+
 
 def check_target(target: eus_pb2.SnmpTarget) -> TargetSpec:
     """Defaults applied and validated by the rules every side uses (``eus.snmp_target``);

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -28,6 +30,7 @@ from collector.alerting.rules import (
 from collector.alerting.rules import threshold as threshold_rule
 from collector.alerting.rules.scope import RuleDef
 from collector.alerting.series import SeriesFacts
+from collector.alerting.state import CLEARED, Verdict
 from collector.bus import BatchCommitted, InventoryChanged, StreamClosed, StreamOpened
 from collector.store.models import Device, StreamState
 from eus.names import EventKind
@@ -48,7 +51,15 @@ class Feeds:
         self.series = series
         self.offline_after_s = offline_after_s
         self._streaks: dict[tuple[int, str], int] = {}
+        self._admin_down: set[threshold_rule.PortKey] = set()  # ports shut on purpose
+        # (gateway id, SNMP target id) -> the device's name; set by the composition root
+        self.name_of: Callable[[int, str], str] | None = None
         self.started_at = datetime.fromtimestamp(engine.clock(), UTC)
+
+    def _named(self, dev: DeviceInfo, target: str, verdict: Verdict) -> Verdict:
+        """The verdict's summary led by the SNMP device it is about, not only its gateway."""
+        name = self.name_of(dev.id, target) if self.name_of and target and verdict.summary else ""
+        return replace(verdict, summary=f"{name}: {verdict.summary}") if name else verdict
 
     def _rules(self, dev: DeviceInfo, kind: type[P]) -> list[tuple[RuleDef, P]]:
         """The rules in force for ``dev`` whose parameters are of ``kind``, with them."""
@@ -69,7 +80,9 @@ class Feeds:
             self.samples(dev, ev.series_ids, ev.ts_ms, ev.values, source)
         for fr in ev.functions:
             health = HEALTH_NAMES.get(int(fr.status), "unknown")
-            self.function_result(dev, fr.id, fr.name or fr.id, health, message=fr.message, source=source)
+            self.function_result(
+                dev, fr.id, fr.name or fr.id, health, message=fr.message, source=source, target=fr.subject
+            )
         if ev.gap is not None:
             for r, p in self._rules(dev, data_gap.Params):
                 v = data_gap.evaluate(p, ev.gap.samples_dropped, ev.gap.reason, r.severity)
@@ -105,21 +118,46 @@ class Feeds:
         latest = dict(
             zip(series_ids[order].tolist(), values[order].tolist(), strict=True)
         )  # the last one wins
-        names = {p.metric for _, p in rules}
+        names = {p.metric for _, p in rules} | {threshold_rule.IF_ADMIN_STATUS}
         meta = self.series.lookup(latest)
+        for sid, value in latest.items():  # admin states first: they come in the same poll
+            m = meta.get(sid)
+            if m is not None and m.name == threshold_rule.IF_ADMIN_STATUS:
+                port = threshold_rule.port_key(dev.id, m.name, m.labels)
+                if port is not None and value == threshold_rule.ADMIN_DOWN:
+                    self._admin_down.add(port)
+                elif port is not None:
+                    self._admin_down.discard(port)
         for sid, value in latest.items():
             m = meta.get(sid)
             if m is None or m.name not in names:
                 continue
             subject = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+            shut = threshold_rule.port_key(dev.id, m.name, m.labels) in self._admin_down
             for r, p in rules:
-                if threshold_rule.matches(p, m.name, m.labels):
+                if (
+                    shut
+                    and threshold_rule.admin_down_exempt(p, m.name)
+                    and threshold_rule.matches(p, m.name, m.labels)
+                ):
+                    if self.engine.current_severity(r, dev.id, subject) is not None:
+                        self.engine.observe(r, dev, subject, CLEARED, source_at=source)
+                elif threshold_rule.matches(p, m.name, m.labels):
                     current = self.engine.current_severity(r, dev.id, subject)
                     v = threshold_rule.evaluate(p, float(value), current)
+                    v = self._named(dev, m.labels.get("target", ""), v)
                     self.engine.observe(r, dev, subject, v, source_at=source)
 
     def function_result(
-        self, dev: DeviceInfo, fid: str, name: str, health: str, *, message: str, source: float
+        self,
+        dev: DeviceInfo,
+        fid: str,
+        name: str,
+        health: str,
+        *,
+        message: str,
+        source: float,
+        target: str = "",
     ) -> None:
         rules = [
             (r, p) for r, p in self._rules(dev, function_status.Params) if function_status.matches(p, fid)
@@ -130,6 +168,7 @@ class Feeds:
             self._streaks[(dev.id, f"{r.id}:{fid}")] = streak
             v = function_status.evaluate(p, health, streak, name, message)
             if v is not None:
+                v = self._named(dev, target, v)
                 self.engine.observe(r, dev, fid, v, source_at=source)
 
     # -- connections ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from collector.accounts.customers import find as find_customer
 from collector.cli.common import CliError, actor, column, config, open_store, print_rows, store_of
 from collector.cli.snmp_input import agent_choice, agent_label, read_secrets, site_choice
-from collector.snmp import service
+from collector.snmp import reported, service
 from collector.snmp.editing import form_values
 from collector.snmp.lifecycle import retired_note
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin, SnmpVersion
@@ -48,6 +49,7 @@ FORM_OPTIONS = {
     "supply_crit": "supply_crit_percent",
 }
 PUSH_NOTE = "# push requested: the collector sends {gw} its new target list (at the latest at its next Hello)"
+NOT_REPORTED = "not reported yet"  # an agent.toml target before its gateway said how it polls it
 
 
 def _choices(s: Session, customer_id: int) -> tuple[set[int], set[int]]:
@@ -115,6 +117,9 @@ def describe(s: Session, device: NetworkDevice) -> dict[str, Any]:
     gateway = s.get(Device, device.gateway_device_id)
     site = s.get(Site, device.site_id) if device.site_id is not None else None
     values = form_values(device)
+    if not reported.reported(device):  # agent.toml target whose gateway has not said how it polls
+        unknown = ("host", "port", "version", "user", "auth_protocol", "priv_protocol", "interval_s")
+        values |= dict.fromkeys((*unknown, "timeout_s", "retries"), NOT_REPORTED)
     stored = StoredSecrets.of(device)
     return {
         "id": device.id,
@@ -130,6 +135,18 @@ def describe(s: Session, device: NetworkDevice) -> dict[str, Any]:
         "created_at": f"{device.created_at:%Y-%m-%d %H:%M:%S}",
         "state": retired_note(device) or "active",
     }
+
+
+def _address(r: Mapping[str, Any]) -> str:
+    if r["host"] == NOT_REPORTED:
+        return NOT_REPORTED
+    return f"{r['host'] or '-'}{'' if r['port'] in ('161', '') else ':' + r['port']}"
+
+
+def _version(r: Mapping[str, Any]) -> str:
+    if r["version"] == NOT_REPORTED:
+        return NOT_REPORTED
+    return f"v{r['version']}{' legacy' if r['legacy'] else ''}"
 
 
 def cmd_device_list(args: argparse.Namespace) -> int:
@@ -149,8 +166,8 @@ DEVICE_COLUMNS = [
     column("ID", "id"),
     column("CUSTOMER", "customer"),
     column("NAME", "name"),
-    ("ADDRESS", lambda r: f"{r['host'] or '-'}{'' if r['port'] in ('161', '') else ':' + r['port']}"),
-    ("SNMP", lambda r: f"v{r['version']}{' legacy' if r['legacy'] else ''}"),
+    ("ADDRESS", _address),
+    ("SNMP", _version),
     column("GATEWAY", "gateway"),
     column("ORIGIN", "origin"),
     column("STATE", "state"),

@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.bus import BatchCommitted, Bus
+from eus.snmp_target import mask_secret_varbinds
 
 if TYPE_CHECKING:
     from collector.ingest.writer import PendingBatch
@@ -121,7 +122,10 @@ class BatchExtras:
                 "source": pa.array([e.source[:200] for _, e in rows], pa.string()),
                 "severity": pa.array([e.severity[:20] for _, e in rows], pa.string()),
                 "message": pa.array([e.message[:MAX_TEXT] for _, e in rows], pa.string()),
-                "attrs": pa.array([json.dumps(dict(e.attrs), sort_keys=True) for _, e in rows], pa.string()),
+                "attrs": pa.array(
+                    [json.dumps(mask_secret_varbinds(dict(e.attrs)), sort_keys=True) for _, e in rows],
+                    pa.string(),
+                ),
                 "received": pa.array([now_ms] * len(rows), pa.timestamp("ms")),
             },
         )

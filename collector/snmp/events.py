@@ -17,6 +17,7 @@ from collector.snmp.links import norm_address
 from collector.snmp.models import NetworkDevice
 from collector.tsdb.timestamps import naive_utc
 from eus.names import EventKind
+from eus.snmp_target import mask_secret_varbinds
 
 MAX_EVENTS = 1000
 DEFAULT_SPAN = timedelta(days=7)
@@ -48,7 +49,10 @@ def _attrs(raw: object) -> dict[str, str]:
         data = json.loads(str(raw)) if raw else {}
     except ValueError:
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    # masked on the way out too: rows stored before the agent masked snmpTrapCommunity.0
+    return mask_secret_varbinds({str(k): str(v) for k, v in data.items()})
 
 
 def trap_events(

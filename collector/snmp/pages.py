@@ -15,8 +15,12 @@ from collector.snmp.interfaces import InterfaceRow, interface_rows
 from collector.snmp.models import NetworkDevice
 from collector.snmp.panels import StorageRow, SupplyRow, UpsPanel, host_resources, supply_rows, ups_panel
 from collector.snmp.status import TargetStatus, legacy_finding, target_statuses
+from eus.names import Metric
 
-DEVICE_KINDS = ("snmp_system", "interface", "entity", "lldp_neighbor")
+# The identity items profiles report for devices without ENTITY-MIB (kind -> what it is).
+IDENTITY_KINDS = {"ups": "UPS", "printer": "Printer"}
+DEVICE_KINDS = ("snmp_system", "interface", "entity", "lldp_neighbor", *IDENTITY_KINDS)
+PAGES_TOTAL = Metric.SNMP_PRINTER_PAGES_TOTAL
 MIN_WINDOW = timedelta(minutes=10)
 MAX_ENTITIES = 500
 
@@ -34,6 +38,8 @@ class DevicePage:
     cpus: list[tuple[str, float]] = field(default_factory=list)
     neighbours: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     traps: list[EventRow] = field(default_factory=list)
+    identity: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (what, attrs)
+    page_counters: list[tuple[str, float]] = field(default_factory=list)  # (marker index, pages)
 
 
 def _index_order(key: str) -> tuple[int, ...]:
@@ -66,4 +72,10 @@ def device_page(cur: duckdb.DuckDBPyConnection, device: NetworkDevice) -> Device
     page.ups = ups_panel(target, series, points, status.functions)
     page.storage, page.cpus = host_resources(series, points)
     page.traps = trap_events(cur, [gateway], target=target, limit=20)
+    page.identity = [(IDENTITY_KINDS[i.kind], i.attrs) for i in items if i.kind in IDENTITY_KINDS]
+    page.page_counters = sorted(
+        (s.labels.get("index", ""), points[s.id][-1][1])
+        for s in series
+        if s.name == PAGES_TOTAL and points.get(s.id)
+    )
     return page

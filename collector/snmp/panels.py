@@ -24,6 +24,8 @@ UPS_SERIES: Mapping[str, str] = {  # metric -> the page's key in UpsPanel.values
     Metric.SNMP_UPS_OUTPUT_VOLTAGE_V: "output_voltage_v",
     Metric.SNMP_UPS_BATTERY_STATUS: "battery_status",
 }
+# Read per input/output line (label ``line``): a UPS with several lines shows each one.
+UPS_LINE_KEYS = frozenset({"load_percent", "input_voltage_v", "output_voltage_v"})
 SUPPLY_FIELDS: Mapping[str, str] = {  # metric -> SupplyRow attribute
     Metric.SNMP_PRINTER_SUPPLY_PERCENT: "percent",
     Metric.SNMP_PRINTER_SUPPLY_LEVEL: "level",
@@ -34,7 +36,7 @@ CPU_LOAD = Metric.SNMP_HR_CPU_LOAD_PERCENT
 # What this module reads (metric -> label keys), checked by tests/test_vocabulary.py against what
 # the agent emits.
 READS: Mapping[Metric, frozenset[Label]] = {
-    **{Metric(m): frozenset() for m in UPS_SERIES},
+    **{Metric(m): frozenset({Label.LINE} if k in UPS_LINE_KEYS else ()) for m, k in UPS_SERIES.items()},
     **{Metric(m): frozenset({Label.INDEX, Label.DESCR, Label.COLOR}) for m in SUPPLY_FIELDS},
     STORAGE_SIZE: frozenset({Label.INDEX, Label.DESCR}),
     STORAGE_USED: frozenset({Label.INDEX, Label.DESCR}),
@@ -76,6 +78,12 @@ class SupplyRow:
 class UpsPanel:
     values: dict[str, float] = field(default_factory=dict)  # by the keys of UPS_SERIES
     state: FunctionState | None = None
+    lines: dict[str, dict[str, float]] = field(default_factory=dict)  # line -> UPS_LINE_KEYS values
+
+    @property
+    def line_rows(self) -> list[tuple[str, dict[str, float]]]:
+        """Each input/output line in its number's order."""
+        return sorted(self.lines.items(), key=lambda kv: (len(kv[0]), kv[0]))
 
     @property
     def battery_status(self) -> str:
@@ -115,7 +123,10 @@ def supply_rows(
         row = rows.setdefault(s.labels[Label.INDEX], SupplyRow(s.labels[Label.INDEX]))
         row.descr = row.descr or s.labels.get(Label.DESCR, "")
         row.color = row.color or s.labels.get(Label.COLOR, "")
-        setattr(row, SUPPLY_FIELDS[s.name], _newest(points, s.id))
+        value = _newest(points, s.id)
+        # Printer-MIB's negative levels (-3 some remaining, -2 unknown) are codes that older
+        # gateways stored as numbers; the verdict's message says what they mean.
+        setattr(row, SUPPLY_FIELDS[s.name], None if value is None or value < 0 else value)
     states = _by_id(functions)
     prefix = supply_id(target, "")
     for fid, state in states.items():  # a verdict without readings still shows
@@ -137,9 +148,14 @@ def ups_panel(
     for s in series:
         if s.name in UPS_SERIES:
             value = _newest(points, s.id)
-            if value is not None:
-                panel.values[UPS_SERIES[s.name]] = value
-    return panel if panel.values or panel.state else None
+            if value is None or value < 0:  # none is negative: -1 is a device's "unknown"
+                continue
+            key = UPS_SERIES[s.name]
+            if key in UPS_LINE_KEYS:  # one series per line: never let the last one win
+                panel.lines.setdefault(s.labels.get(Label.LINE, "1"), {})[key] = value
+            else:
+                panel.values[key] = value
+    return panel if panel.values or panel.lines or panel.state else None
 
 
 def host_resources(

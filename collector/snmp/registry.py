@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.bus import BatchCommitted
+from collector.snmp import reported
 from collector.snmp.lifecycle import FilePlan, listed_targets, plan
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin, parse_target_id
 from collector.store.db import Store, audit
@@ -85,6 +86,30 @@ class AgentFileTargets:
         subjects = reported_subjects(event)
         if subjects:
             self.adopt(event.device_id, subjects.items())
+        facts = reported.polling_facts(event)
+        if facts:
+            self.record_facts(event.device_id, facts)
+
+    def record_facts(self, gateway_id: int, facts: Mapping[str, Mapping[str, str]]) -> None:
+        """Copy how the gateway polls its agent-file devices onto them; audited when changed."""
+        with self._lock, self._store.session() as s:
+            gateway = s.get(Device, gateway_id)
+            if gateway is None:
+                return
+            for device in file_devices(s, gateway_id):
+                changed = reported.apply(device, facts.get(device.agent_target_id, {}))
+                if changed:
+                    device.updated_at = datetime.now(UTC)
+                    audit(
+                        s,
+                        SYSTEM_ACTOR,
+                        "snmp.device.reported",
+                        f"snmp:{device.id}",
+                        customer_id=device.customer_id,
+                        target_id=device.agent_target_id,
+                        reported_by=f"agent:{gateway.agent_id}",
+                        changed=sorted(changed),
+                    )
 
     def reconcile(self, gateway_id: int, listed: Mapping[str, str]) -> FilePlan:
         """Bring the gateway's agent-file devices in line with its file's target list."""

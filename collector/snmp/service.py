@@ -10,16 +10,18 @@ sent what is stored; a caller outside the collector process (the admin CLI) reco
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.snmp.gateways import TrapSettings
 from collector.snmp.models import NetworkDevice, Origin, SnmpGateway, SnmpPushRequest
 from collector.snmp.secrets import Secret, SecretBox
 from collector.snmp.validation import DeviceSettings
-from collector.store.db import Auditor
+from collector.store.db import Auditor, Store
 
 PLAIN_FIELDS = (
     "name",
@@ -169,3 +171,22 @@ def request_push(session: Session, gateway_device_id: int, *, actor: str) -> Non
     else:
         row.requested_at = datetime.now(UTC)
         row.requested_by = actor
+
+
+def device_names(store: Store) -> Callable[[int, str], str]:
+    """``(gateway id, target id) -> the SNMP device's name`` ("" when none), for messages
+    about a device that name it rather than its gateway and a raw id. Read per call: names
+    change in the dashboard and the store is local."""
+
+    def name_of(gateway_id: int, target_id: str) -> str:
+        if not target_id:
+            return ""
+        with store.session() as s:
+            for device in s.scalars(
+                select(NetworkDevice).where(NetworkDevice.gateway_device_id == gateway_id)
+            ):
+                if device.target_id == target_id:
+                    return device.name
+        return ""
+
+    return name_of

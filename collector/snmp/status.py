@@ -36,6 +36,32 @@ class TargetStatus:
         return [p for p in (x.strip() for x in self.system.get("profiles", "").split(",")) if p]
 
 
+@dataclass(frozen=True)
+class Badge:
+    """What a device's status badge says: its worst finding, or why nothing is known."""
+
+    css: str
+    label: str
+    title: str = ""
+
+
+def badge(status: TargetStatus | None, gateway_online: bool) -> Badge:
+    """A device's badge (pure; table-tested): its worst function, so a printer with an empty
+    cartridge is not "ok"; behind an offline gateway nothing current is known, so its last
+    verdicts would be a stale green: "unknown — gateway offline"."""
+    if not gateway_online:
+        return Badge("health-unknown", "unknown — gateway offline", "its gateway agent is not connected")
+    if status is None or not status.functions:
+        return Badge("health-none", "no data")
+    worst = status.functions[0]  # worst_first
+    label = {Health.OK: "ok", Health.WARNING: "warning", Health.CRITICAL: "critical"}.get(
+        worst.status, "unknown"
+    )
+    css = {Health.OK: "health-ok", Health.WARNING: "health-warning", Health.CRITICAL: "health-critical"}
+    title = worst.message if worst.status == Health.OK else f"{worst.name}: {worst.message}"
+    return Badge(css.get(worst.status, "health-unknown"), label, title)
+
+
 def worst_first(states: Iterable[FunctionState]) -> list[FunctionState]:
     return sorted(states, key=lambda f: (-_SEVERITY[f.status], f.name.lower()))
 
@@ -61,6 +87,20 @@ def target_statuses(
     for row in readings.inventory(cur, by_gateway.keys(), ["snmp_system"], list(out)):
         if row.subject in out and row.device_id in by_gateway and row.subject in by_gateway[row.device_id]:
             out[row.subject].system = row.attrs
+    return out
+
+
+TRAP_LISTENER_ID = "snmp:trap-listener"  # the gateway's own function (agent/snmp/traps.py)
+
+
+def listener_states(cur: duckdb.DuckDBPyConnection, gateway_ids: Iterable[int]) -> dict[int, FunctionState]:
+    """What each gateway last reported about its trap listener: the state to show, since a
+    saved setting is only a wish until the agent confirms it could bind the port."""
+    out: dict[int, FunctionState] = {}
+    for gateway_id in gateway_ids:
+        for state in latest_states(cur, gateway_id):
+            if state.function_id == TRAP_LISTENER_ID:
+                out[gateway_id] = state
     return out
 
 

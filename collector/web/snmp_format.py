@@ -57,9 +57,12 @@ def number(value: float | None, digits: int = 1) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """``5400`` -> ``1 h 30 min``; None -> ``—``."""
+    """``5400`` -> ``1 h 30 min``; None -> ``—``; negative (an "unknown" a device sent as
+    -1, stored before the gateway range-checked it) -> ``unknown``: a duration is never negative."""
     if seconds is None:
         return "—"
+    if seconds < 0:
+        return "unknown"
     total = int(seconds)
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)

@@ -24,7 +24,7 @@ from collector.snmp.models import NetworkDevice, Origin, SnmpGateway
 from collector.snmp.network import agent_node_id, network_view, snmp_node_id
 from collector.snmp.pages import device_page
 from collector.snmp.secrets import SecretError
-from collector.snmp.status import legacy_finding, target_statuses
+from collector.snmp.status import badge, legacy_finding, listener_states, target_statuses
 from collector.snmp.targets import SnmpTargets, trap_communities
 from collector.snmp.validation import (
     AUTH_PROTOCOLS,
@@ -33,7 +33,7 @@ from collector.snmp.validation import (
     ValidationError,
     validate,
 )
-from collector.store.models import Customer, Device, Site
+from collector.store.models import Customer, Device, Site, StreamState
 from collector.web.auditing import record
 from collector.web.identity import current_user
 from collector.web.permissions import (
@@ -148,7 +148,19 @@ def devices(customer_id: int) -> ResponseReturnValue:
         site_names={x.id: x.name for x in sites},
         gateways=gateways,
         communities={gid: _community_count(g) for gid, g in gateways.items()},
+        listener_states=listener_states(tsdb_cursor(), [a.id for a in agents]),
+        badges={
+            d.id: badge(
+                statuses.get(d.target_id),
+                _online(next((a for a in agents if a.id == d.gateway_device_id), None)),
+            )
+            for d in rows
+        },
     )
+
+
+def _online(gateway: Device | None) -> bool:
+    return gateway is not None and gateway.stream_state == StreamState.ONLINE.value
 
 
 def _community_count(gateway: SnmpGateway) -> str:
@@ -199,7 +211,10 @@ def detail(device_id: int) -> ResponseReturnValue:
         gateway = s.get(Device, device.gateway_device_id)
         site = s.get(Site, device.site_id) if device.site_id is not None else None
     page = device_page(tsdb_cursor(), device)
-    return render_template("snmp_device.html", customer=cust, gateway=gateway, site=site, page=page)
+    status_badge = badge(page.status, _online(gateway))
+    return render_template(
+        "snmp_device.html", customer=cust, gateway=gateway, site=site, page=page, badge=status_badge
+    )
 
 
 @bp.route("/snmp/<int:device_id>/edit", methods=["GET", "POST"])
@@ -270,8 +285,10 @@ def trap_listener(customer_id: int) -> ResponseReturnValue:
             s, targets.box, gateway.id, cust.id, settings, actor=current_user().actor, audit=record
         )
     targets.push(gateway.id)
-    state = f"listening on {settings.host}:{settings.port}" if settings.enabled else "off"
-    flash(f"Trap listener of {gateway.hostname or gateway.agent_id}: {state}.", "info")
+    # Only the agent knows whether the port could be bound: the page shows what it reports.
+    wish = f"listen on {settings.host}:{settings.port}" if settings.enabled else "off"
+    who = gateway.hostname or gateway.agent_id
+    flash(f"Trap listener of {who} saved ({wish}); sent to the agent.", "info")
     return redirect(url_for("snmp.devices", customer_id=cust.id))
 
 

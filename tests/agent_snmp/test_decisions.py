@@ -4,11 +4,12 @@ how a failure is named, and how a walk copes with what devices send back."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 import pytest
 
-from agent.snmp import discovery, inventory
+from agent.snmp import discovery, inventory, trap_drops
 from agent.snmp.oids import IpAddress, Oid, VarBind, oid
 from agent.snmp.status import ResponseError, SnmpError, Status, classify
 from agent.snmp.traps import build_event
@@ -269,3 +270,21 @@ def test_engine_ids_from_configuration(text: str, octets: bytes | None) -> None:
     from agent.snmp.traps import parse_engine_id
 
     assert parse_engine_id(text) == octets
+
+
+def test_trap_drops_are_summed_per_reason_and_logged_at_most_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = {"wrong community": 1, "wrong priv key": 0}
+    now = {"wrong community": 3, "wrong priv key": 1, "unknown user": 0}
+    assert trap_drops.summary(before, now) == "2 wrong community, 1 wrong priv key"
+    assert trap_drops.metrics({"wrong auth key": 2})["dropped_wrong_auth_key"] == 2.0
+    drop_log = trap_drops.DropLog("0.0.0.0:162", every_s=60)
+    with caplog.at_level(logging.WARNING, logger="agent.snmp.trap_drops"):
+        drop_log.update({"wrong community": 1}, now=0.0)
+        drop_log.update({"wrong community": 5}, now=30.0)  # held back
+        drop_log.update({"wrong community": 7}, now=61.0)  # the 6 since the last line
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert "dropped notification(s): 1 wrong community" in lines[0]
+    assert "dropped notification(s): 6 wrong community" in lines[1]

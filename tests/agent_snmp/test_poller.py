@@ -37,7 +37,7 @@ def test_inventory_is_full_first_then_changes_only_and_a_restart_means_rediscove
     first = poll(p)
     assert first.status is Status.OK, first.message
     (full,) = first.inventory
-    assert full.full and {i.kind for i in full.upserts} == {"snmp_system", "interface"}
+    assert full.full and {i.kind for i in full.upserts} == {"snmp_system", "interface", "printer"}
     system = next(i for i in full.upserts if i.kind == "snmp_system")
     assert system.attrs["profiles"] == "system,interfaces,printer"
     assert {f.id for f in first.functions} >= {"snmp-9:reachability", "snmp-9:supply:1"}

@@ -133,10 +133,16 @@ def test_host_resources_storage_in_bytes_and_overflowed_sizes_read_unsigned() ->
         (12.0, 12, 100, False, eus_pb2.HEALTH_WARNING, "Toner: 12% left (warning below 15%)"),
         (5.0, 5, 100, False, eus_pb2.HEALTH_CRITICAL, "Toner: 5% left (critical at 5%)"),
         (0.0, 0, 100, False, eus_pb2.HEALTH_CRITICAL, "Toner: 0% left (critical at 5%)"),
-        (90.0, 90, 100, True, eus_pb2.HEALTH_WARNING, "Toner: 90% full (warning below 15%)"),
-        (97.0, 97, 100, True, eus_pb2.HEALTH_CRITICAL, "Toner: 97% full (critical at 5%)"),
-        (None, -3, 100, False, eus_pb2.HEALTH_UNKNOWN, "Toner: some remaining (no level reported)"),
+        # receptacles (waste toner) fill up: warning at 80 % full, critical when full (#10.6)
+        (30.0, 30, 100, True, eus_pb2.HEALTH_OK, "Toner: 30% full"),
+        (80.0, 80, 100, True, eus_pb2.HEALTH_WARNING, "Toner: 80% full (warning at 80%)"),
+        (85.0, 85, 100, True, eus_pb2.HEALTH_WARNING, "Toner: 85% full (warning at 80%)"),
+        (100.0, 100, 100, True, eus_pb2.HEALTH_CRITICAL, "Toner: 100% full (critical at 100%)"),
+        (None, -3, 100, False, eus_pb2.HEALTH_OK, "Toner: some remaining"),
+        (None, -3, -2, False, eus_pb2.HEALTH_OK, "Toner: some remaining"),
+        (None, -3, -2, True, eus_pb2.HEALTH_OK, "Toner: some space remaining"),
         (None, -2, 100, False, eus_pb2.HEALTH_UNKNOWN, "Toner: level unknown"),
+        (None, -1, 100, False, eus_pb2.HEALTH_UNKNOWN, "Toner: level not reported (other)"),
         (None, 50, -2, False, eus_pb2.HEALTH_UNKNOWN, "Toner: capacity unknown"),
         (None, 50, None, False, eus_pb2.HEALTH_UNKNOWN, "Toner: capacity unknown"),
     ],
@@ -165,12 +171,21 @@ def test_printer_recording_gives_levels_in_percent_and_functions_per_supply() ->
         "snmp-7:supply:1": (eus_pb2.HEALTH_WARNING, "snmp.supply"),
         "snmp-7:supply:2": (eus_pb2.HEALTH_OK, "snmp.supply"),
         "snmp-7:supply:3": (eus_pb2.HEALTH_CRITICAL, "snmp.supply"),
-        "snmp-7:supply:4": (eus_pb2.HEALTH_UNKNOWN, "snmp.supply"),
+        "snmp-7:supply:4": (eus_pb2.HEALTH_OK, "snmp.supply"),  # -3: some remaining
         "snmp-7:supply:5": (eus_pb2.HEALTH_UNKNOWN, "snmp.supply"),
         "snmp-7:supply:6": (eus_pb2.HEALTH_WARNING, "snmp.supply"),
     }
     pages = [(s.value, s.key.monotonic) for s in out.samples if s.key.name == "snmp.printer.pages_total"]
     assert pages == [(123456.0, True)]
+    (ident,) = out.inventory  # identity of a printer without ENTITY-MIB (#10.7)
+    assert (ident.kind, ident.key) == ("printer", "printer")
+    assert dict(ident.attrs) == {"model": "HP Color LaserJet MFP M480f", "serial": "CNBRP4K0GX",
+                                 "name": "HP Color LaserJet MFP M480f"}  # fmt: skip
+    # the MIB's negative codes are no amounts: no level or capacity sample carries one
+    assert all(s.value >= 0 for s in out.samples if s.key.name.startswith("snmp.printer.supply"))
+    messages = {f.id: f.message for f in out.functions}
+    assert messages["snmp-7:supply:4"] == "Yellow Cartridge HP 415A W2032A: some remaining"
+    assert messages["snmp-7:supply:6"] == "Toner Collection Unit HP 3WT90A: 90% full (warning at 80%)"
 
 
 @pytest.mark.parametrize(
@@ -239,6 +254,41 @@ def test_ups_mib_recording_of_an_eaton_ups() -> None:
         "EATON 93E 80",
         "UPS-MIB",
     )
+
+
+def test_unknown_ups_estimates_are_no_numbers() -> None:
+    """Issue #10.4: a UPS reporting -1 for charge and minutes remaining showed "Charge -1 %"
+    and raised a false runtime alert ("-60 < 300"). Outside the MIB's range is unknown."""
+    records = snmprec.load(recording("UPS", "eaton-93e-80.snmprec.bz2"))
+    records[ups.UPS_CHARGE_REMAINING] = -1
+    records[ups.UPS_MINUTES_REMAINING] = -1
+    records[oid("1.3.6.1.2.1.33.1.4.4.1.5.1")] = 201  # load above upsOutputPercentLoad (0..200)
+    out = run("ups", records)
+    names = {(s.key.name, dict(s.key.labels).get("line", "")) for s in out.samples}
+    assert ("snmp.ups.battery_charge_percent", "") not in names
+    assert ("snmp.ups.runtime_s", "") not in names
+    assert ("snmp.ups.load_percent", "1") not in names and ("snmp.ups.load_percent", "2") in names
+    (function,) = out.functions
+    assert function.status == eus_pb2.HEALTH_OK and "-" not in function.message
+    assert dict(function.metrics) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (ups.UPS_CHARGE_REMAINING, -1, None),
+        (ups.UPS_CHARGE_REMAINING, 0, 0),
+        (ups.UPS_CHARGE_REMAINING, 100, 100),
+        (ups.UPS_CHARGE_REMAINING, 101, None),
+        (ups.UPS_MINUTES_REMAINING, -1, None),
+        (ups.UPS_MINUTES_REMAINING, 0, 0),
+        (ups.UPS_BATTERY_STATUS, 0, None),
+        (ups.APC_CAPACITY, 87, 87),
+        (ups.UPS_CHARGE_REMAINING, b"87", None),
+    ],
+)
+def test_ups_values_outside_the_mib_range_are_unknown(name: Oid, value: Value, expected: int | None) -> None:
+    assert ups.in_range(name, value) == expected
 
 
 def test_powernet_recording_of_an_apc_smart_ups() -> None:

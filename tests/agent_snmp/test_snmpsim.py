@@ -58,7 +58,9 @@ def polled(snmpsim: Snmpsim, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         h.close()
 
 
-def test_discovery_picks_the_profiles_each_device_supports(polled: dict[str, Harness]) -> None:
+def test_discovery_picks_the_profiles_each_device_supports(
+    polled: dict[str, Harness], snmpsim: Snmpsim
+) -> None:
     h = polled["h"]
     chosen = {}
     for name, path in RECORDINGS.items():
@@ -67,6 +69,12 @@ def test_discovery_picks_the_profiles_each_device_supports(polled: dict[str, Har
         assert reach.message.endswith("(legacy SNMPv2c: insecure)")
         system = h.items(f"snmp-{name}", "snmp_system")["system"]
         chosen[name] = set(system["profiles"].split(","))
+        # how the gateway really polls it, never a secret (issue #10.3)
+        poll = {k: v for k, v in system.items() if k.startswith("poll_")}
+        assert poll == {"poll_host": "127.0.0.1", "poll_port": str(snmpsim.port), "poll_version": "2c",
+                        "poll_legacy": "1", "poll_interval_s": f"{SLOW:g}", "poll_timeout_s": "5",
+                        "poll_retries": "1"}, name  # fmt: skip
+        assert name not in str(poll)  # the community (the recording's name) is not among them
         assert chosen[name] == expected_profiles(snmprec.load(path)), name
     # What an MSP would expect of each device, spelled out:
     assert {"interfaces", "entity", "lldp"} <= chosen["cisco-c3560"]
@@ -152,8 +160,15 @@ def test_a_printer_supply_at_12_percent_is_a_warning(polled: dict[str, Harness])
     assert black.subject == "snmp-printer" and black.kind == "snmp.supply"
     (magenta,) = h.functions("snmp-printer:supply:3")
     assert magenta.status == eus_pb2.HEALTH_CRITICAL
-    (yellow,) = h.functions("snmp-printer:supply:4")
-    assert yellow.status == eus_pb2.HEALTH_UNKNOWN
+    (yellow,) = h.functions("snmp-printer:supply:4")  # level -3: some remaining, not a number
+    assert (yellow.status, yellow.message) == (
+        eus_pb2.HEALTH_OK,
+        "Yellow Cartridge HP 415A W2032A: some remaining",
+    )
+    (waste,) = h.functions("snmp-printer:supply:6")  # a receptacle 90 % full
+    assert waste.status == eus_pb2.HEALTH_WARNING and waste.message.endswith("90% full (warning at 80%)")
+    levels = latest(h.points("snmp-printer"), "snmp.printer.supply_level")
+    assert levels and all(p.value >= 0 for p in levels.values())
 
 
 def test_lldp_neighbours_become_links_between_the_two_polled_switches(polled: dict[str, Harness]) -> None:

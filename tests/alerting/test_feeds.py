@@ -156,3 +156,38 @@ def test_a_new_rule_of_a_deleted_rules_family_takes_over_its_alert(
     with store.session() as s:
         (alert,) = s.query(Alert).all()
         assert (alert.rule_id, alert.state) == (new, "firing")
+
+
+def test_a_generic_interface_rule_never_fires_for_ports_that_are_administratively_down(
+    tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
+) -> None:
+    """Issue #10.8: "ifOperStatus is down" on every port fires for ports an operator shut."""
+    tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
+    (dev,) = tl.add_devices(1)
+    tl.feeds.name_of = lambda gateway, target: "Core switch" if (gateway, target) == (dev, "sw1") else ""
+    tl.add_rule("threshold", {"metric": "snmp.if.oper_status", "op": ">=", "critical": 2})
+    port = {"target": "sw1", "ifIndex": "7", "ifName": "Gi0/7"}
+    oper, admin = tl.series(dev, "snmp.if.oper_status", port), tl.series(dev, "snmp.if.admin_status", port)
+
+    def poll(admin_status: float, oper_status: float) -> None:  # one poll: both in one batch
+        assert tl.engine.device(dev) is not None
+        tl.feeds.samples(
+            tl.engine.device(dev),  # type: ignore[arg-type]
+            np.array([admin, oper], dtype=np.uint32),
+            np.array([int(clock() * 1000)] * 2, dtype=np.int64),
+            np.array([admin_status, oper_status], dtype=np.float64),
+            clock(),
+        )
+
+    poll(2, 2)  # shut on purpose: down is no news
+    tl.run(10)
+    assert tl.engine.alerts() == []
+    poll(1, 2)  # enabled again but the link is down: that is
+    tl.run(10)
+    (alert,) = tl.engine.alerts()
+    assert alert.life.state == "firing"
+    # the alert names the SNMP device, not only its gateway and raw ids (#10.8)
+    assert alert.summary == "Core switch: snmp.if.oper_status = 2 >= 2"
+    poll(2, 2)  # shut while firing: the alert clears
+    tl.run(10)
+    assert [a for a in tl.engine.alerts() if a.life.state == "firing"] == []

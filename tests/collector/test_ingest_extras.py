@@ -53,7 +53,13 @@ def _batch(seq: int, sink: Sink) -> PendingBatch:
             )
         ],
         events=[
-            eus_pb2.Event(ts_ms=1_700_000_000_500, kind="snmp.trap", source="10.0.0.9", message="linkDown")
+            eus_pb2.Event(
+                ts_ms=1_700_000_000_500,
+                kind="snmp.trap",
+                source="10.0.0.9",
+                message="linkDown",
+                attrs={"1.3.6.1.6.3.18.1.4.0": "public", "version": "1"},  # snmpTrapCommunity.0
+            )
         ],
         command_results=[eus_pb2.CommandResult(id="c1", ok=True, message="done", ts_ms=1_700_000_001_000)],
     )
@@ -99,6 +105,10 @@ def test_extras_are_stored_once_hooks_run_in_the_transaction_and_commits_are_pub
     ).fetchall() == [("web", "http", 3, "HTTP 500", '{"latency_s": 0.2}')]
     assert cur.execute("SELECT kind, source, message FROM events").fetchall() == [
         ("snmp.trap", "10.0.0.9", "linkDown")
+    ]
+    # an agent that forwarded the community in a varbind: masked at the boundary (issue #10.2)
+    assert cur.execute("SELECT attrs FROM events").fetchall() == [
+        ('{"1.3.6.1.6.3.18.1.4.0": "***", "version": "1"}',)
     ]
     assert cur.execute("SELECT command_id, ok FROM command_results").fetchall() == [("c1", True)]
     assert cur.execute("SELECT seq FROM batches").fetchall() == [(1,)]

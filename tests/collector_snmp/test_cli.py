@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from support.procs import eus
 
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin, SnmpPushRequest
+from collector.snmp.registry import AgentFileTargets
 from collector.snmp.secrets import SecretBox
 from collector.store.db import Store
 from collector.store.models import AuditEntry, Customer, Device, Site
@@ -229,8 +230,8 @@ def test_remove_deletes_central_devices_only_and_lists_show_removed_file_targets
     assert "lab-ups" in listed and "lab-sw" not in listed
     everything = eus(setup.data, "snmp", "device", "list", "--all").stdout
     assert (
-        "lab-sw\t-\tv3\tacme-gw (agent 1)\tagent.toml\tremoved from agent.toml on 2026-11-20 09:30 UTC"
-        in everything
+        "lab-sw\tnot reported yet\tnot reported yet\tacme-gw (agent 1)\tagent.toml\t"
+        "removed from agent.toml on 2026-11-20 09:30 UTC" in everything
     )
     (gateway,) = json.loads(eus(setup.data, "snmp", "gateway", "list", "--json").stdout)
     assert (gateway["central"], gateway["agent_toml"], gateway["removed_from_agent_toml"]) == (
@@ -239,6 +240,23 @@ def test_remove_deletes_central_devices_only_and_lists_show_removed_file_targets
         ["lab-sw"],
     )
     assert "1 from agent.toml (1 removed: lab-sw)" in eus(setup.data, "snmp", "gateway", "list").stdout
+
+    # the gateway reports how it polls lab-ups (issue #10.3): shown exactly, never invented
+    facts = {"poll_host": "192.0.2.50", "poll_port": "1161", "poll_version": "2c", "poll_legacy": "1",
+             "poll_interval_s": "30", "poll_timeout_s": "2", "poll_retries": "1"}  # fmt: skip
+    AgentFileTargets(setup.store).record_facts(setup.gw1, {"lab-ups": facts})
+    listed = eus(setup.data, "snmp", "device", "list").stdout
+    assert "lab-ups\t192.0.2.50:1161\tv2c legacy\t" in listed
+    shown = json.loads(eus(setup.data, "snmp", "device", "show", "2", "--json").stdout)
+    assert (shown["host"], shown["port"], shown["version"], shown["interval_s"]) == (
+        "192.0.2.50",
+        "1161",
+        "2c",
+        "30",
+    )
+    with setup.store.session() as s:
+        reported_actions = [a.action for a in s.scalars(select(AuditEntry)).all()]
+    assert reported_actions.count("snmp.device.reported") == 1
 
     proc = eus(setup.data, "snmp", "device", "remove", "2", check=False)
     assert (
@@ -255,4 +273,4 @@ def test_remove_deletes_central_devices_only_and_lists_show_removed_file_targets
         ).all()
         assert sorted(left) == ["lab-sw", "lab-ups"]
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("snmp.device.%"))).all()
-        assert actions == ["snmp.device.create", "snmp.device.delete"]
+        assert sorted(actions) == ["snmp.device.create", "snmp.device.delete", "snmp.device.reported"]

@@ -8,7 +8,7 @@ import pytest
 
 from collector.functions.queries import FunctionState, Health
 from collector.snmp.models import NetworkDevice, Origin
-from collector.snmp.status import legacy_finding
+from collector.snmp.status import Badge, TargetStatus, badge, legacy_finding, worst_first
 from collector.web.snmp_format import bitrate, duration, health_class, number, per_second, size
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -64,6 +64,7 @@ def test_legacy_finding(device: dict[str, object], message: str, expected: str |
         (duration, 90061.0, "1 d 1 h"),
         (duration, 65.0, "1 min 5 s"),
         (duration, 7.0, "7 s"),
+        (duration, -60.0, "unknown"),  # a UPS's -1 min stored before #10.4
     ],
 )
 def test_formats(fn: object, value: float | None, expected: str) -> None:
@@ -73,3 +74,37 @@ def test_formats(fn: object, value: float | None, expected: str) -> None:
 def test_health_classes() -> None:
     assert health_class(Health.WARNING) == "health-warning"
     assert health_class(None) == "health-none"
+
+
+def fn(name: str, status: Health, message: str) -> FunctionState:
+    return FunctionState("prn", f"prn:{name}", "snmp", name, status, message, NOW, 0.1, {}, NOW, True)
+
+
+PRINTER = [
+    fn("reachability", Health.OK, "polled in 0.1 s"),
+    fn("Black Cartridge", Health.CRITICAL, "0% left (critical at 5%)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("functions", "online", "expected"),
+    [
+        # the worst finding, not reachability: an empty cartridge is not "ok" (#10.8)
+        (PRINTER, True, Badge("health-critical", "critical", "Black Cartridge: 0% left (critical at 5%)")),
+        (PRINTER[:1], True, Badge("health-ok", "ok", "polled in 0.1 s")),
+        ([], True, Badge("health-none", "no data")),
+        # behind an offline gateway the last verdicts are stale, green or not
+        (
+            PRINTER[:1],
+            False,
+            Badge("health-unknown", "unknown — gateway offline", "its gateway agent is not connected"),
+        ),
+        (
+            [],
+            False,
+            Badge("health-unknown", "unknown — gateway offline", "its gateway agent is not connected"),
+        ),
+    ],
+)
+def test_a_devices_badge(functions: list[FunctionState], online: bool, expected: Badge) -> None:
+    assert badge(TargetStatus(functions=worst_first(functions)), online) == expected

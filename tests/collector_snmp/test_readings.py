@@ -148,10 +148,36 @@ def test_printer_supplies_ups_and_host_resources_panels() -> None:
     (supply,) = supply_rows(T, series, points, [])
     assert (supply.index, supply.descr, supply.color, supply.percent, supply.level, supply.capacity) == (
         "1", "Black Toner", "black", 12.0, 120.0, 1000.0)  # fmt: skip
+    (coded,) = supply_rows(T, series, {**points, 2: [(0.0, -3.0)], 3: [(0.0, -2.0)]}, [])
+    assert (coded.level, coded.capacity) == (None, None)  # not "-3 / -2" (#10.6)
     ups = ups_panel(T, series, points, [])
     assert ups is not None and ups.values == {"battery_charge_percent": 87.0, "battery_status": 3.0}
     assert ups.battery_status == "low"
+    unknown = ups_panel(T, series, {**points, 4: [(0.0, -1.0)]}, [])  # stored before #10.4
+    assert unknown is not None and "battery_charge_percent" not in unknown.values
     assert ups_panel(T, series[:3], points, []) is None  # a printer is no UPS
     storage, cpus = host_resources(series, points)
     assert [(r.index, r.descr, r.used_percent) for r in storage] == [("31", "/", 25.0)]
     assert cpus == [("196608", 7.0)]
+
+
+def test_a_ups_with_several_lines_shows_each_line() -> None:
+    """Issue #10.5: the panel kept the last row per series and showed 0 V for a UPS whose
+    line 1 reads 238 V in / 231 V out."""
+    series = [
+        s(1, "snmp.ups.input_voltage_v", line="1"),
+        s(2, "snmp.ups.input_voltage_v", line="2"),
+        s(3, "snmp.ups.output_voltage_v", line="1"),
+        s(4, "snmp.ups.output_voltage_v", line="2"),
+        s(5, "snmp.ups.load_percent", line="1"),
+        s(6, "snmp.ups.battery_charge_percent"),
+    ]
+    points = {1: [(0.0, 238.0)], 2: [(0.0, 0.0)], 3: [(0.0, 231.0)], 4: [(0.0, 0.0)], 5: [(0.0, 21.0)],
+              6: [(0.0, 100.0)]}  # fmt: skip
+    ups = ups_panel(T, series, points, [])
+    assert ups is not None
+    assert ups.line_rows == [
+        ("1", {"input_voltage_v": 238.0, "output_voltage_v": 231.0, "load_percent": 21.0}),
+        ("2", {"input_voltage_v": 0.0, "output_voltage_v": 0.0}),
+    ]
+    assert ups.values == {"battery_charge_percent": 100.0}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from collector.bus import BatchCommitted
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin
 from collector.snmp.registry import AgentFileTargets, reported_subjects
+from collector.snmp.service import device_names
 from collector.store.db import Store
 from collector.store.models import AuditEntry
 from eus.v1 import eus_pb2
@@ -98,3 +99,30 @@ def test_the_store_hides_retired_devices_in_its_sessions_only(store: Store, worl
     with Session(store.engine) as other:  # not the store's factory: no hook
         assert sorted(d.name for d in other.scalars(select(NetworkDevice))) == ["listed", "retired"]
         assert list(other.scalars(everything)) == ["listed", "retired"]
+
+
+def test_alerts_name_an_snmp_device_by_its_gateway_and_target(store: Store, world: World) -> None:
+    AgentFileTargets(store).adopt(world.gateway_a, [("lab-sw", "Lab switch")])
+    name_of = device_names(store)
+    assert name_of(world.gateway_a, "lab-sw") == "Lab switch"
+    assert name_of(world.gateway_b, "lab-sw") == ""  # another gateway's target of that id
+    assert name_of(world.gateway_a, "") == "" and name_of(world.gateway_a, "nope") == ""
+
+
+def test_reported_polling_facts_apply_to_agent_file_devices_only(store: Store, world: World) -> None:
+    registry = AgentFileTargets(store)
+    registry.adopt(world.gateway_a, [("lab-sw", "")])
+    item = eus_pb2.InventoryItem(kind="snmp_system", key="system", attrs={
+        "poll_host": "192.0.2.9", "poll_port": "161", "poll_version": "3", "poll_legacy": "0",
+        "poll_user": "mon", "poll_auth": "SHA-256", "poll_priv": "AES", "poll_interval_s": "30",
+        "poll_timeout_s": "-1", "poll_retries": "x"})  # fmt: skip
+    event = committed(world.gateway_a, inventory=[eus_pb2.InventoryReport(subject="lab-sw", upserts=[item])])
+    registry.on_committed(event)
+    registry.on_committed(event)  # the same facts again: no change, no second audit entry
+    with store.session() as s:
+        (row,) = s.scalars(select(NetworkDevice)).all()
+        assert (row.host, row.port, row.version, row.user, row.auth_protocol, row.priv_protocol) == (
+            "192.0.2.9", 161, "3", "mon", "SHA-256", "AES")  # fmt: skip
+        assert (row.interval_s, row.timeout_s, row.retries) == (30.0, 2.0, 1)  # malformed: left alone
+        audits = s.scalars(select(AuditEntry).where(AuditEntry.action == "snmp.device.reported")).all()
+        assert len(audits) == 1

@@ -230,7 +230,13 @@ def test_gateway_polls_what_a_supervisor_added_and_forwards_traps(
         saved = web.submit(
             f"/customers/{customer_id}/snmp", f"/customers/{customer_id}/snmp/trap-listener", listener
         )
-        assert saved.status_code == 200 and f"listening on 127.0.0.1:{trap_port}" in saved.text
+        assert saved.status_code == 200 and f"saved (listen on 127.0.0.1:{trap_port})" in saved.text
+        wait_for(  # what the agent reports, not what was saved
+            lambda: f"listening on 127.0.0.1:{trap_port}" in web.page(f"/customers/{customer_id}/snmp"),
+            60,
+            "the gateway to report its trap listener",
+            1,
+        )
 
         def nexus_rate_shown() -> bool:
             page = web.page(f"/snmp/{added.nexus}")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from collector.snmp.models import NetworkDevice, SnmpGateway
 from collector.store.db import Store
-from collector.store.models import AuditEntry, Role
+from collector.store.models import AuditEntry, Device, Role, StreamState
 from collector.tsdb.db import TimeSeriesDB
 
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token, set_role
@@ -197,8 +197,8 @@ def test_edit_keeps_blank_secrets_and_delete_empties_the_gateways_list(
     assert AUTH_KEY not in details and PRIV_KEY not in details
 
 
-def test_trap_listener_settings_are_saved_audited_and_pushed(
-    client: FlaskClient, login: LoginFn, store: Store, seed: Seed, snmp: Snmp
+def test_trap_listener_settings_are_saved_audited_and_pushed(  # noqa: PLR0917 - fixtures
+    client: FlaskClient, login: LoginFn, store: Store, tsdb: TimeSeriesDB, seed: Seed, snmp: Snmp
 ) -> None:
     login("tech", PASSWORDS["tech"])
     page = f"/customers/{seed.customer_a}/snmp"
@@ -209,7 +209,15 @@ def test_trap_listener_settings_are_saved_audited_and_pushed(
     listener = snmp.gateway_a.sent[-1].config.trap_listener
     assert (listener.enabled, listener.port, list(listener.communities)) == (True, 16162, [COMMUNITY])
     shown = client.get(page).get_data(as_text=True)
-    assert "listening on 0.0.0.0:16162" in shown and COMMUNITY not in shown
+    # saved is not listening: the page says what the agent reported (issue #10.1)
+    assert "saved (listen on 0.0.0.0:16162)" in shown and COMMUNITY not in shown
+    assert "listening on" not in shown and "no listener state yet" in shown
+    message = "cannot listen on 0.0.0.0:16162: Address already in use (retrying in 2 s)"
+    DuckSeed(tsdb.cursor()).function(
+        seed.device_a, "", "snmp:trap-listener", kind="snmp", status=CRITICAL, message=message
+    )
+    shown = client.get(page).get_data(as_text=True)
+    assert f'<span class="health-critical">{message}</span>' in shown
     post(client, url, {**form, "gateway_device_id": str(seed.device_b)}, page)
     assert "choose one of this customer" in client.get(page).get_data(as_text=True)
     post(client, url, {**form, "trap_port": "0"}, page)
@@ -225,8 +233,8 @@ def test_trap_listener_settings_are_saved_audited_and_pushed(
         assert COMMUNITY not in audit.detail and json.loads(audit.detail)["trap_port"] == 16162
 
 
-def test_the_device_page_shows_what_the_gateway_reported(
-    client: FlaskClient, login: LoginFn, tsdb: TimeSeriesDB, seed: Seed, snmp: Snmp
+def test_the_device_page_shows_what_the_gateway_reported(  # noqa: PLR0917 - fixtures
+    client: FlaskClient, login: LoginFn, store: Store, tsdb: TimeSeriesDB, seed: Seed, snmp: Snmp
 ) -> None:
     login("tech", PASSWORDS["tech"])
     device_id = add(client, seed, interval_s="30")
@@ -258,7 +266,17 @@ def test_the_device_page_shows_what_the_gateway_reported(
         gw, t, "snmp.printer.supply_percent", [(0, 12)], index="1", descr="Black Toner", color="black"
     )
     duck.trap(gw, "10.0.0.2", "linkDown", "warning", target=t, trap_oid="1.3.6.1.6.3.1.1.5.3", version="2c")
+    duck.item(gw, t, "ups", "ups", manufacturer="EATON", model="93E 80", firmware="INV: 1.40")  # (#10.7)
+    duck.item(gw, t, "printer", "printer", model="HP Color LaserJet MFP M480f", serial="CNBRP4K0GX")
+    duck.series(gw, t, "snmp.printer.pages_total", [(0, 123456)], index="1")
+    for line, volts_in, volts_out in (("1", 238, 231), ("2", 0, 0)):  # each line shown (#10.5)
+        duck.series(gw, t, "snmp.ups.input_voltage_v", [(0, volts_in)], line=line)
+        duck.series(gw, t, "snmp.ups.output_voltage_v", [(0, volts_out)], line=line)
     page = client.get(f"/snmp/{device_id}").get_data(as_text=True)
+    assert '<tr data-line="1"><td>1</td><td class="num">238 V</td>' in page
+    assert '<td class="num">231 V</td>' in page and '<tr data-line="2">' in page
+    for fact in ("EATON 93E 80", "INV: 1.40", "HP Color LaserJet MFP M480f", "CNBRP4K0GX", "123456"):
+        assert fact in page.split('id="identity"')[1].split("</section>")[0], fact
     facts = [
         "polled in 0.02 s",
         "DUMSYS-52",
@@ -273,6 +291,18 @@ def test_the_device_page_shows_what_the_gateway_reported(
     assert "someone else" not in page
     listing = client.get(f"/customers/{seed.customer_a}/snmp").get_data(as_text=True)
     assert "polled in 0.02 s" in listing and "health-warning" in listing and "DUMSYS-52" in listing
+    # the badge: the worst finding, and unknown while the gateway is offline (#10.8)
+    assert '<span class="badge status health-warning" title="Black Toner at 12%' not in page  # name first
+    h1 = page.split("<h1>")[1].split("</h1>")[0]
+    assert "health-warning" in h1 and ">warning</span>" in h1, h1
+    with store.session() as s:
+        s.get_one(Device, gw).stream_state = StreamState.OFFLINE_UNEXPECTED.value
+    offline = '<span class="badge status health-unknown" title="its gateway agent is not connected">'
+    assert offline + "unknown — gateway offline</span>" in client.get(f"/snmp/{device_id}").get_data(
+        as_text=True
+    )
+    listing = client.get(f"/customers/{seed.customer_a}/snmp").get_data(as_text=True)
+    assert "unknown — gateway offline" in listing
 
 
 def test_network_view_links_devices_and_traps_are_scoped(
@@ -307,8 +337,11 @@ def test_network_view_links_devices_and_traps_are_scoped(
         **{"1.3.6.1.2.1.1.3.0": "42"},
     )
     duck.trap(seed.device_b, "192.0.2.1", "bravo-secret-trap")
+    # a row stored before the agent masked snmpTrapCommunity.0 (issue #10.2)
+    duck.trap(seed.device_a, "192.0.2.9", "v1 trap", **{"1.3.6.1.6.3.18.1.4.0": "leaky-community"})
     traps = client.get(f"/customers/{seed.customer_a}/traps").get_data(as_text=True)
     assert "coldStart" in traps and "ProCurve" in traps and "1.3.6.1.2.1.1.3.0" in traps
+    assert "1.3.6.1.6.3.18.1.4.0" in traps and "leaky-community" not in traps
     assert "bravo-secret-trap" not in traps
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agent.snmp.oids import Oid, PollData, oid
+from agent.snmp.oids import Oid, PollData, Value, oid
 from agent.snmp.profiles.base import (
     Profile,
     ProfileResult,
@@ -66,6 +66,43 @@ APC_SCALARS = (
     APC_OUTPUT_LOAD,
 )
 
+_MAX32 = 2_147_483_647
+# Each numeric object's range as its MIB defines it. A value outside it is "unknown" (UPSes
+# report -1 for an estimate they do not have): it yields no sample and no fact, never a
+# number. upsEstimatedMinutesRemaining is a PositiveInteger (1..), but 0 is kept: a
+# depleted battery reports it and it is a true duration.
+RANGES: dict[Oid, tuple[int, int]] = {
+    UPS_BATTERY_STATUS: (1, 4),
+    UPS_MINUTES_REMAINING: (0, _MAX32),
+    UPS_CHARGE_REMAINING: (0, 100),
+    UPS_OUTPUT_SOURCE: (1, 7),
+    UPS_INPUT_VOLTAGE: (0, _MAX32),
+    UPS_OUTPUT_VOLTAGE: (0, _MAX32),
+    UPS_OUTPUT_LOAD: (0, 200),
+    APC_BATTERY_STATUS: (1, 4),
+    APC_CAPACITY: (0, 100),
+    APC_RUNTIME: (0, 0xFFFFFFFF),  # TimeTicks
+    APC_REPLACE: (1, 2),
+    APC_INPUT_VOLTAGE: (0, 0xFFFFFFFF),
+    APC_OUTPUT_STATUS: (1, 20),
+    APC_OUTPUT_VOLTAGE: (0, 0xFFFFFFFF),
+    APC_OUTPUT_LOAD: (0, 0xFFFFFFFF),
+}
+
+
+def in_range(name: Oid, value: Value) -> int | None:
+    """``value`` when it is an integer inside ``name``'s MIB range, else None (pure)."""
+    number = integer(value)
+    if number is None:
+        return None
+    lo, hi = RANGES.get(name, (-_MAX32 - 1, 0xFFFFFFFF))
+    return number if lo <= number <= hi else None
+
+
+def _get(data: PollData, name: Oid) -> int | None:
+    return in_range(name, data.scalar(name))
+
+
 ALARMS = {
     1: "battery needs replacing",
     2: "on battery",
@@ -108,23 +145,23 @@ class UpsState:
 
 def read_state(data: PollData) -> UpsState | None:
     """The UPS state from PowerNet if present, else from UPS-MIB; None when neither answers."""
-    apc_status = integer(data.scalar(APC_BATTERY_STATUS))
+    apc_status = _get(data, APC_BATTERY_STATUS)
     if apc_status is not None:
-        runtime = integer(data.scalar(APC_RUNTIME))
+        runtime = _get(data, APC_RUNTIME)
         return UpsState(
             mib="PowerNet-MIB",
             battery_status=apc_status,
-            charge=_num(data.scalar(APC_CAPACITY)),
+            charge=_num(_get(data, APC_CAPACITY)),
             runtime_s=None if runtime is None else runtime / 100.0,
-            on_battery=integer(data.scalar(APC_OUTPUT_STATUS)) == 3,
+            on_battery=_get(data, APC_OUTPUT_STATUS) == 3,
             battery_low=apc_status == 3,
-            replace_battery=integer(data.scalar(APC_REPLACE)) == 2,
+            replace_battery=_get(data, APC_REPLACE) == 2,
             fault="battery fault" if apc_status == 4 else "",
         )
-    status = integer(data.scalar(UPS_BATTERY_STATUS))
+    status = _get(data, UPS_BATTERY_STATUS)
     if status is None:
         return None
-    minutes = integer(data.scalar(UPS_MINUTES_REMAINING))
+    minutes = _get(data, UPS_MINUTES_REMAINING)
     alarms = sorted(
         v[len(WELL_KNOWN_ALARMS)]
         for v in data.column(UPS_ALARM_DESCR).values()
@@ -135,9 +172,9 @@ def read_state(data: PollData) -> UpsState | None:
     return UpsState(
         mib="UPS-MIB",
         battery_status=status,
-        charge=_num(data.scalar(UPS_CHARGE_REMAINING)),
+        charge=_num(_get(data, UPS_CHARGE_REMAINING)),
         runtime_s=None if minutes is None else minutes * 60.0,
-        on_battery=integer(data.scalar(UPS_OUTPUT_SOURCE)) == 5 or 2 in alarms,
+        on_battery=_get(data, UPS_OUTPUT_SOURCE) == 5 or 2 in alarms,
         battery_low=status in (3, 4) or 3 in alarms or 4 in alarms,
         alarms=alarms,
         replace_battery=1 in alarms,
@@ -200,9 +237,9 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
     emit(Metric.SNMP_UPS_BATTERY_STATUS, state.battery_status, {Label.MIB: state.mib})
     if state.mib == "PowerNet-MIB":
         line1 = {Label.LINE: "1"}
-        emit(Metric.SNMP_UPS_LOAD_PERCENT, _num(data.scalar(APC_OUTPUT_LOAD)), line1)
-        emit(Metric.SNMP_UPS_INPUT_VOLTAGE_V, _num(data.scalar(APC_INPUT_VOLTAGE)), line1)
-        emit(Metric.SNMP_UPS_OUTPUT_VOLTAGE_V, _num(data.scalar(APC_OUTPUT_VOLTAGE)), line1)
+        emit(Metric.SNMP_UPS_LOAD_PERCENT, _num(_get(data, APC_OUTPUT_LOAD)), line1)
+        emit(Metric.SNMP_UPS_INPUT_VOLTAGE_V, _num(_get(data, APC_INPUT_VOLTAGE)), line1)
+        emit(Metric.SNMP_UPS_OUTPUT_VOLTAGE_V, _num(_get(data, APC_OUTPUT_VOLTAGE)), line1)
         ident = {"model": text(data.scalar(APC_MODEL)), "firmware": text(data.scalar(APC_FIRMWARE))}
         ident |= {"serial": text(data.scalar(APC_SERIAL)), "manufacturer": "APC"}
     else:
@@ -212,7 +249,7 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
             (UPS_OUTPUT_VOLTAGE, Metric.SNMP_UPS_OUTPUT_VOLTAGE_V),
         ):
             for index, value in sorted(data.column(column).items()):
-                emit(metric, _num(value), {Label.LINE: index_str(index)})
+                emit(metric, _num(in_range(column, value)), {Label.LINE: index_str(index)})
         ident = {"model": text(data.scalar(UPS_MODEL)), "firmware": text(data.scalar(UPS_SOFTWARE))}
         ident |= {"manufacturer": text(data.scalar(UPS_MANUFACTURER)), "name": text(data.scalar(UPS_NAME))}
     ident["mib"] = state.mib

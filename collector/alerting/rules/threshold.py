@@ -15,6 +15,7 @@ from collector.alerting.domain import Severity
 from collector.alerting.rules import params
 from collector.alerting.rules.params import RuleError, choice, common_durations, labels, optional_number
 from collector.alerting.state import CLEARED, Verdict
+from eus.names import Metric
 
 OPERATORS: Mapping[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -65,6 +66,26 @@ def parse(raw: Mapping[str, Any]) -> Params:
                 f"{name}_clear: must not be beyond the {name} level (it is where the alert clears)"
             )
     return p
+
+
+IF_PREFIX = "snmp.if."
+IF_ADMIN_STATUS = Metric.SNMP_IF_ADMIN_STATUS.value
+ADMIN_DOWN = 2.0  # IF-MIB ifAdminStatus down(2): switched off on purpose
+PortKey = tuple[int, str, str]  # (gateway device id, target, ifIndex)
+
+
+def port_key(device_id: int, name: str, series_labels: Mapping[str, str]) -> PortKey | None:
+    """The interface a series is about, or None when it is no SNMP interface series (pure)."""
+    if not name.startswith(IF_PREFIX) or "ifIndex" not in series_labels:
+        return None
+    return (device_id, series_labels.get("target", ""), series_labels["ifIndex"])
+
+
+def admin_down_exempt(p: Params, name: str) -> bool:
+    """Whether a port that is administratively down is left out of this rule (pure): every
+    interface rule, except one on ifAdminStatus itself. A port an operator shut has no
+    traffic, errors or link on purpose; alerting on it is noise."""
+    return name.startswith(IF_PREFIX) and p.metric != IF_ADMIN_STATUS
 
 
 def matches(p: Params, name: str, series_labels: Mapping[str, str]) -> bool:
