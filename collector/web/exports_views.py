@@ -19,7 +19,9 @@ from sqlalchemy import select
 
 from collector.alerting.domain import State
 from collector.alerting.models import Alert
-from collector.store.models import Device
+from collector.inventory.queries import SoftwareHit, software, software_search
+from collector.inventory.versions import VersionError
+from collector.store.models import Customer, Device
 from collector.tsdb.points import load
 from collector.web.audit_view import audit_query
 from collector.web.auditing import record
@@ -34,6 +36,7 @@ CHUNK = timedelta(hours=6)  # one Arrow table per series per chunk bounds the me
 DEFAULT_SPAN = timedelta(hours=24)
 MAX_SPAN = timedelta(days=400)
 DB_ROWS = 500
+MAX_QUERY = 200
 
 SERIES_SCHEMA = pa.schema(
     [
@@ -192,3 +195,53 @@ def audit_csv() -> ResponseReturnValue:
 
     header = ["id", "at", "actor", "action", "target", "customer_id", "address", "detail"]
     return download(csv_chunks(header, rows()), "audit.csv", CSV_MIME)
+
+
+def _package_row(h: SoftwareHit) -> list[object]:
+    return [h.subject, h.name, h.version, h.arch, h.source, h.key]
+
+
+PACKAGE_HEADER = ["subject", "name", "version", "arch", "source", "key"]
+
+
+@bp.get("/devices/<int:device_id>/inventory/export.csv")
+@require(Capability.VIEW_DASHBOARD)
+def inventory_csv(device_id: int) -> ResponseReturnValue:
+    """The device's packages, with the inventory page's ``q`` and ``subject`` filters."""
+    query = request.args.get("q", "").strip()[:MAX_QUERY]
+    subject = request.args.get("subject", "").strip()[:MAX_QUERY]
+    with store().session() as s:
+        dev = get_device_or_404(s, device_id)
+        record(s, "export.inventory", f"device:{dev.id}", customer_id=dev.customer_id, query=query)
+    hits = software(tsdb_cursor(), device_id, query, subject=subject)
+    rows = (_package_row(h) for h in hits)
+    return download(
+        csv_chunks(PACKAGE_HEADER, rows), f"{dev.hostname or dev.agent_id}-software.csv", CSV_MIME
+    )
+
+
+@bp.get("/software/export.csv")
+@require(Capability.VIEW_DASHBOARD)
+def software_csv() -> ResponseReturnValue:
+    """The fleet software search (``name``, optional ``below``) over the visible devices."""
+    name = request.args.get("name", "").strip()[:MAX_QUERY]
+    below = request.args.get("below", "").strip()[:MAX_QUERY]
+    if not name:
+        abort(400, "name is required")
+    with store().session() as s:
+        found = {
+            d.id: (c.name, d.hostname or d.agent_id)
+            for d, c in s.execute(
+                scope_to_customers(select(Device), Device.customer_id)
+                .add_columns(Customer)
+                .join(Customer, Customer.id == Device.customer_id)
+            )
+        }
+        record(s, "export.software", "software", name=name, below=below)
+    try:
+        hits = software_search(tsdb_cursor(), found.keys(), name, below or None)
+    except (VersionError, ValueError) as exc:
+        abort(400, str(exc))
+    rows = ([*found[h.device_id], h.device_id, *_package_row(h)] for h in hits)
+    header = ["customer", "device", "device_id", *PACKAGE_HEADER]
+    return download(csv_chunks(header, rows), "software.csv", CSV_MIME)

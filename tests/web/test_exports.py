@@ -22,6 +22,7 @@ from collector.tsdb.points import load
 from collector.web.exports_views import parse_range, time_chunks
 
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
+from .test_inventory_views import seed_inventory
 from .tsdb_seed import add_samples, add_series
 
 END = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -163,4 +164,46 @@ def test_alerts_and_audit_csv_are_scoped(
         ("user:tech", "export.alerts"),
         ("user:super", "export.alerts"),
         ("user:super", "export.audit"),
+    ]
+
+
+def test_inventory_and_fleet_software_csv_are_scoped_and_audited(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store, tsdb: TimeSeriesDB
+) -> None:
+    seed_inventory(tsdb, seed)
+    login("tech", PASSWORDS["tech"])
+    resp = client.get(f"/devices/{seed.device_a}/inventory/export.csv")
+    assert resp.status_code == 200 and resp.is_streamed
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert [(r["name"], r["version"]) for r in rows] == [
+        ("bash", "5.2.15-2+b2"),
+        ("jq", "1.6-2.1"),
+        ("openssl", "3.0.11-1~deb12u2"),
+    ]
+    filtered = client.get(f"/devices/{seed.device_a}/inventory/export.csv?q=SSL").get_data(as_text=True)
+    assert [r["name"] for r in csv.DictReader(io.StringIO(filtered))] == ["openssl"]
+    assert client.get(f"/devices/{seed.device_b}/inventory/export.csv").status_code == 404
+
+    # device B's openssl 1.1.1w is below 3.0 too, but not for a technician of customer A only
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/software/export.csv?name=openssl&below=3.1").get_data(as_text=True))
+        )
+    )
+    assert [(r["customer"], r["device"], r["version"]) for r in rows] == [
+        ("Acme Dental", "acme-fs01", "3.0.11-1~deb12u2")
+    ]
+    assert client.get("/software/export.csv").status_code == 400
+    assert client.get("/software/export.csv?name=openssl&below=").status_code == 200
+
+    with store.session() as s:
+        done = [
+            (a.action, a.customer_id)
+            for a in s.scalars(select(AuditEntry).where(AuditEntry.action.startswith("export.")))
+        ]
+    assert done == [
+        ("export.inventory", seed.customer_a),
+        ("export.inventory", seed.customer_a),
+        ("export.software", None),
+        ("export.software", None),
     ]
