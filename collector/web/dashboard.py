@@ -13,6 +13,7 @@ from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.tsdb.gaps import recent_gaps
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
+from collector.web.device_status import active_maintenance, open_alerts
 from collector.web.enrolment import tokens_of
 from collector.web.identity import current_user
 from collector.web.permissions import (
@@ -74,6 +75,8 @@ def device(device_id: int) -> ResponseReturnValue:
         cust = s.get_one(Customer, dev.customer_id)
         site = s.get(Site, dev.site_id) if dev.site_id is not None else None
         refusals = recent_refusals(s, dev.id)
+        alerts = open_alerts(s, dev.id)
+        windows = active_maintenance(s, dev)
     gaps = recent_gaps(tsdb_cursor(), dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
@@ -86,6 +89,8 @@ def device(device_id: int) -> ResponseReturnValue:
         cert_days=cert_days,
         cert_warn_days=CERT_WARN_DAYS,
         refusals=refusals,
+        alerts=alerts,
+        windows=windows,
         gaps=gaps,
         charts=CHARTS.values(),
         ranges=RANGES.values(),
