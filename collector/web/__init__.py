@@ -30,6 +30,7 @@ from collector.web import (
     auth,
     contacts_views,
     dashboard,
+    device_names,
     enrolment,
     errors,
     exports_views,
@@ -132,6 +133,7 @@ def create_app(
     CSRFProtect(app)
     errors.init_app(app)
     filters.init_app(app)
+    device_names.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
