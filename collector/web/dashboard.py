@@ -16,6 +16,7 @@ from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.device_status import active_maintenance, open_alerts
 from collector.web.enrolment import tokens_of
 from collector.web.identity import current_user
+from collector.web.maintenance_now import HOURS as MAINTENANCE_HOURS
 from collector.web.permissions import (
     Capability,
     can,
@@ -91,6 +92,8 @@ def device(device_id: int) -> ResponseReturnValue:
         refusals=refusals,
         alerts=alerts,
         windows=windows,
+        can_handle_alerts=can(current_user(), Capability.HANDLE_ALERTS),
+        maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
         charts=CHARTS.values(),
         ranges=RANGES.values(),

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from collector.alerting.models import Alert, MaintenanceWindow
 from collector.store.db import Store
-from collector.store.models import Device
+from collector.store.models import AuditEntry, Device
 from collector.web.device_status import active_maintenance, open_alerts
 
-from .conftest import PASSWORDS, LoginFn, Seed
+from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
 
 NOW = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -117,3 +118,29 @@ def test_device_page_shows_open_alerts_and_maintenance(
                                 ends_at=now + 2 * HOUR, reason="kernel update"))  # fmt: skip
     page = client.get(f"/devices/{seed.device_a}").get_data(as_text=True)
     assert 'id="in-maintenance"' in page and "kernel update" in page
+
+
+def test_maintenance_from_now_on_the_device_page(
+    client: FlaskClient, login: LoginFn, store: Store, seed: Seed
+) -> None:
+    login("tech", PASSWORDS["tech"])
+    page = client.get(f"/devices/{seed.device_a}").get_data(as_text=True)
+    token = csrf_token(client, f"/devices/{seed.device_a}")
+    assert 'id="maintenance-now"' in page and 'id="in-maintenance"' not in page
+    before = datetime.now(UTC)
+    form = {"hours": "2", "reason": "patch night", "csrf_token": token}
+    resp = client.post(f"/devices/{seed.device_a}/maintenance/now", data=form, follow_redirects=True)
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert 'id="in-maintenance"' in page and "patch night" in page
+    assert (
+        client.post(f"/devices/{seed.device_a}/maintenance/now", data={**form, "hours": "3"}).status_code
+        == 400
+    )
+    assert client.post(f"/devices/{seed.device_b}/maintenance/now", data=form).status_code == 404
+    with store.session() as s:
+        (w,) = s.scalars(select(MaintenanceWindow)).all()
+        assert w.device_id == seed.device_a and w.created_by == "user:tech"
+        assert before <= w.starts_at and w.ends_at - w.starts_at == 2 * HOUR
+        audited = s.scalars(select(AuditEntry).where(AuditEntry.action == "maintenance.create")).all()
+        assert [(a.target, a.customer_id) for a in audited] == [(f"maintenance:{w.id}", seed.customer_a)]
