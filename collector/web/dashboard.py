@@ -93,6 +93,7 @@ def device(device_id: int) -> ResponseReturnValue:
         alerts=alerts,
         windows=windows,
         can_handle_alerts=can(current_user(), Capability.HANDLE_ALERTS),
+        can_revoke=can(current_user(), Capability.ENROL_DEVICES) and dev.revoked_at is None,
         maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
         charts=CHARTS.values(),
