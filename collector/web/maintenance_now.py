@@ -43,15 +43,16 @@ def start(device_id: int) -> ResponseReturnValue:
         )
         s.add(row)
         s.flush()
+        # The detail says what was asked ("from now for N h on this device"); the window
+        # row holds the resulting times.
         record(
             s,
             "maintenance.create",
             f"maintenance:{row.id}",
-            customer_id=row.customer_id,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            recurrence=row.recurrence,
-            reason=row.reason,
+            customer_id=dev.customer_id,
+            device_id=dev.id,
+            from_now_hours=int(raw),
+            reason=reason,
         )
     flash(f"In maintenance for {raw} h: alerts are recorded, nobody is notified.", "info")
     return redirect(url_for("dashboard.device", device_id=device_id))
