@@ -31,14 +31,18 @@ from collector.web import (
     channel_settings_views,
     contacts_views,
     dashboard,
+    device_names,
+    device_revoke,
     enrollment,
     errors,
+    exports_views,
     filters,
     functions_views,
     health,
     helpdesk_settings_views,
     helpdesk_views,
     inventory_views,
+    maintenance_now,
     resources,
     rules_views,
     security,
@@ -59,6 +63,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     api.bp,
     admin.bp,
     audit_view.bp,
+    exports_views.bp,
+    maintenance_now.bp,
+    device_revoke.bp,
     inventory_views.bp,
     functions_views.bp,
     snmp_views.bp,
@@ -134,6 +141,7 @@ def create_app(
     CSRFProtect(app)
     errors.init_app(app)
     filters.init_app(app)
+    device_names.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

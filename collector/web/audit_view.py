@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from collector.store.models import AuditEntry, Customer
-from collector.web.identity import current_user
+from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import Capability, can, require, scope_to_customers
 from collector.web.resources import store
 
@@ -27,14 +27,11 @@ def _int_arg(name: str, default: int) -> int:
         return default
 
 
-@bp.get("/audit")
-@require(Capability.VIEW_AUDIT)
-def audit_log() -> ResponseReturnValue:
-    user = current_user()
-    page = _int_arg("page", 1)
-    action = request.args.get("action", "").strip()[:100]
-    actor = request.args.get("actor", "").strip()[:100]
+def audit_query(user: CurrentUser, action: str, actor: str) -> Select[AuditEntry]:
+    """The audit rows ``user`` may see, newest first, filtered by action prefix and actor.
 
+    The page and its CSV export both read through this, so they show the same rows.
+    """
     stmt = select(AuditEntry)
     sees_global = can(user, Capability.MANAGE_USERS)
     if not sees_global:
@@ -44,7 +41,19 @@ def audit_log() -> ResponseReturnValue:
         stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
     if actor:
         stmt = stmt.where(AuditEntry.actor.contains(actor, autoescape=True))
-    stmt = stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    return stmt.order_by(AuditEntry.id.desc())
+
+
+@bp.get("/audit")
+@require(Capability.VIEW_AUDIT)
+def audit_log() -> ResponseReturnValue:
+    user = current_user()
+    page = _int_arg("page", 1)
+    action = request.args.get("action", "").strip()[:100]
+    actor = request.args.get("actor", "").strip()[:100]
+
+    stmt = audit_query(user, action, actor)
+    stmt = stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
 
     with store().session() as s:
         entries = list(s.scalars(stmt).all())

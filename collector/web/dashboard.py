@@ -13,8 +13,10 @@ from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.tsdb.gaps import recent_gaps
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
+from collector.web.device_status import active_maintenance, open_alerts
 from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
+from collector.web.maintenance_now import HOURS as MAINTENANCE_HOURS
 from collector.web.permissions import (
     Capability,
     can,
@@ -74,6 +76,8 @@ def device(device_id: int) -> ResponseReturnValue:
         cust = s.get_one(Customer, dev.customer_id)
         site = s.get(Site, dev.site_id) if dev.site_id is not None else None
         refusals = recent_refusals(s, dev.id)
+        alerts = open_alerts(s, dev.id)
+        windows = active_maintenance(s, dev)
     gaps = recent_gaps(tsdb_cursor(), dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
@@ -86,6 +90,11 @@ def device(device_id: int) -> ResponseReturnValue:
         cert_days=cert_days,
         cert_warn_days=CERT_WARN_DAYS,
         refusals=refusals,
+        alerts=alerts,
+        windows=windows,
+        can_handle_alerts=can(current_user(), Capability.HANDLE_ALERTS),
+        can_revoke=can(current_user(), Capability.ENROLL_DEVICES) and dev.revoked_at is None,
+        maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
         charts=CHARTS.values(),
         ranges=RANGES.values(),

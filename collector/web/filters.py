@@ -73,6 +73,29 @@ def ticket_number(value: int) -> str:
     return format_number(value)
 
 
+_BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def human_bytes(value: float) -> str:
+    """A byte count for people: "512 B", "1.5 KiB", "32 GiB" (binary units)."""
+    n = float(value)
+    unit = _BINARY_UNITS[0]
+    for unit in _BINARY_UNITS:  # the last unit tried is the one used
+        if abs(n) < 1024 or unit == _BINARY_UNITS[-1]:
+            break
+        n /= 1024
+    if unit == "B":
+        return f"{int(n)} B"
+    return f"{n:.1f} {unit}" if abs(n) < 10 else f"{n:.0f} {unit}"
+
+
+def inventory_value(key: str, value: str) -> str:
+    """An inventory attribute as shown: counts of bytes (keys ending in ``bytes``) made readable."""
+    if key.endswith("bytes") and value.isdigit():
+        return human_bytes(int(value))
+    return value
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(utc)
     app.add_template_filter(iso)
@@ -80,3 +103,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(state_label)
     app.add_template_filter(duration)
     app.add_template_filter(ticket_number)
+    app.add_template_filter(human_bytes)
+    app.add_template_filter(inventory_value)

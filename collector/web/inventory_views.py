@@ -38,10 +38,17 @@ bp = Blueprint("inventory", __name__)
 COMMAND_TTL_S = 600
 PAGE_CHANGES = 200
 MAX_QUERY = 200
+PAGE_PACKAGES = 100  # a long package list (700+ on a desktop) is paged, not one endless table
 
 
 def _arg(name: str) -> str:
     return request.args.get(name, "").strip()[:MAX_QUERY]
+
+
+def _page_arg() -> int:
+    """``?page=`` as a page number from 1; anything else is page 1."""
+    raw = request.args.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() else 1
 
 
 @bp.get("/devices/<int:device_id>/inventory")
@@ -54,6 +61,9 @@ def device_inventory(device_id: int) -> ResponseReturnValue:
     query = _arg("q")
     known = subjects(cur, dev.id)
     items = current_inventory(cur, dev.id, subject)
+    packages = software(cur, dev.id, query, subject=subject)
+    pages = max(1, -(-len(packages) // PAGE_PACKAGES))
+    page = min(_page_arg(), pages)
     return render_template(
         "inventory_device.html",
         device=dev,
@@ -61,7 +71,10 @@ def device_inventory(device_id: int) -> ResponseReturnValue:
         subjects=known,
         info=next((k for k in known if k.subject == subject), None),
         hardware=[i for i in items if i.kind != "package"],
-        packages=software(cur, dev.id, query, subject=subject),
+        packages=packages[(page - 1) * PAGE_PACKAGES : page * PAGE_PACKAGES],
+        package_total=len(packages),
+        page=page,
+        pages=pages,
         package_count=sum(1 for i in items if i.kind == "package"),
         query=query,
         history=changes(cur, dev.id, subject=subject, limit=PAGE_CHANGES),
