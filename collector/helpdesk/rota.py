@@ -35,6 +35,7 @@ class Rota:
     handover: datetime  # when members[0]'s first turn starts
     period: timedelta = DEFAULT_PERIOD
     overrides: Sequence[Override] = ()
+    ack_timeout: timedelta = timedelta(minutes=15)  # unacknowledged this long: page the backup too
 
     def __post_init__(self) -> None:
         if not self.members:

@@ -157,6 +157,7 @@ def load_rota(session: Session) -> rota.Rota | None:
         handover,
         timedelta(days=row.period_days),
         tuple(overrides),
+        timedelta(minutes=row.ack_timeout_minutes),
     )
 
 
@@ -209,13 +210,10 @@ def run(
     now: datetime,
     *,
     acceptance_days: int = 7,
-    ack_timeout: timedelta = timedelta(minutes=15),
 ) -> int:
     """One pass over the open and resolved tickets; returns how many messages were queued."""
     staff = load_staff(session)
     duty = load_rota(session)
-    if (row := session.scalars(select(Rota).order_by(Rota.id)).first()) is not None:
-        ack_timeout = timedelta(minutes=row.ack_timeout_minutes)
     sent = 0
     policies: dict[int, Policy | None] = {}
     live = {s.value for s in lifecycle.OPEN}
@@ -240,6 +238,6 @@ def run(
         sent += _sla_events(session, ticket, policy, now, staff)
         if duty is not None:
             sent += _pages(
-                session, ticket, duty, policy=policy, ack_timeout=ack_timeout, now=now, staff=staff
+                session, ticket, duty, policy=policy, ack_timeout=duty.ack_timeout, now=now, staff=staff
             )
     return sent

@@ -102,6 +102,8 @@ DEFAULTS: Mapping[str, Any] = {
     # CA's fingerprint (the composition root passes both from the configuration and the CA).
     "ENROLL_ADDRESS": "",
     "CA_FINGERPRINT": "",
+    # How long a resolved ticket's accept/reject link works (helpdesk_acceptance_days).
+    "HELPDESK_ACCEPTANCE_DAYS": 7,
 }
 
 MIN_SECRET_KEY_LENGTH = 16

@@ -20,13 +20,13 @@ from collector.web.resources import store
 
 bp = Blueprint("acceptance", __name__)
 
-ACCEPTANCE_DAYS = 7
 MAX_REASON = 2000
 
 
 def _claim(token: str) -> Claim:
     secret = current_app.config["SECRET_KEY"].encode()
-    return read_token(secret, token, max_age_s=ACCEPTANCE_DAYS * 86_400)
+    days = int(current_app.config["HELPDESK_ACCEPTANCE_DAYS"])
+    return read_token(secret, token, max_age_s=days * 86_400)
 
 
 def _page(title: str, message: str, status: int, **extra: object) -> ResponseReturnValue:

@@ -31,7 +31,6 @@ from collector.web.resources import store
 bp = Blueprint("helpdesk", __name__)
 
 QUEUE_LIMIT = 500
-ACCEPTANCE_DAYS = 7
 ACTION_LABELS = {
     Action.ACKNOWLEDGE: "Acknowledge",
     Action.START: "Start work",
@@ -247,7 +246,8 @@ def _acceptance_mail(s: Session, t: Ticket, at: datetime) -> None:
     body = (
         f"We have resolved {format_number(t.number)}: {t.title}.\n\n"
         f"Please tell us whether the problem is solved: {link}\n"
-        f"(the link works for {ACCEPTANCE_DAYS} days; without an answer the ticket closes then)."
+        f"(the link works for {current_app.config['HELPDESK_ACCEPTANCE_DAYS']} days; "
+        "without an answer the ticket closes then)."
     )
     mail_out.queue(
         s,

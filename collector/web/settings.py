@@ -20,4 +20,5 @@ def from_config(cfg: CollectorConfig, ca_fingerprint: str = "") -> dict[str, Any
         "PERMANENT_SESSION_LIFETIME": timedelta(seconds=max_age_s),
         "ENROLL_ADDRESS": cfg.enroll_address,
         "CA_FINGERPRINT": ca_fingerprint,
+        "HELPDESK_ACCEPTANCE_DAYS": cfg.helpdesk_acceptance_days,
     }

@@ -7,7 +7,6 @@ import io
 import re
 from datetime import UTC, datetime
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -19,7 +18,6 @@ from collector.helpdesk.lifecycle import Action
 from collector.helpdesk.models import Ticket, TicketAttachment, TicketEntry
 from collector.notify.models import Message
 from collector.store.db import Store
-from collector.web import acceptance_views
 
 from .conftest import PASSWORDS, SECRET_KEY, LoginFn, Seed, csrf_token
 
@@ -103,9 +101,7 @@ def test_resolving_mails_a_link_that_accepts_once(
         assert s.scalars(select(Ticket)).one().status == "closed"
 
 
-def test_tampered_and_expired_links_get_a_clear_page(
-    app: Flask, store: Store, seed: Seed, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_tampered_and_expired_links_get_a_clear_page(app: Flask, store: Store, seed: Seed) -> None:
     number = open_ticket(store, seed.customer_a)
     with store.session() as s:
         t = tickets.by_number(s, number)
@@ -118,7 +114,7 @@ def test_tampered_and_expired_links_get_a_clear_page(
     assert anonymous.get(f"/accept/{forged}").status_code == 400
     # A link for a ticket that is not resolved (yet) answers that it cannot be used now.
     assert anonymous.get(f"/accept/{good}").status_code == 409
-    monkeypatch.setattr(acceptance_views, "ACCEPTANCE_DAYS", -1)  # every link is past its age
+    app.config["HELPDESK_ACCEPTANCE_DAYS"] = -1  # every link is past its age
     expired = anonymous.get(f"/accept/{good}")
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
 

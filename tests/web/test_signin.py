@@ -272,11 +272,13 @@ def test_settings_reach_the_app_from_the_collector_configuration(
         "EUS_WEB_TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
         "EUS_WEB_SESSION_IDLE_MINUTES": "5",
         "EUS_WEB_SESSION_MAX_HOURS": "2",
+        "EUS_HELPDESK_ACCEPTANCE_DAYS": "3",
     }
     app = create_app(store, tsdb, secret_key=SECRET_KEY, settings=from_config(load(env=env)))
     assert [str(n) for n in app.extensions[TRUSTED_PROXIES_KEY]] == ["10.0.0.1/32", "10.1.0.0/16"]
     assert app.config["SESSION_IDLE_TIMEOUT_S"] == 300
     assert app.permanent_session_lifetime == timedelta(hours=2)
+    assert app.config["HELPDESK_ACCEPTANCE_DAYS"] == 3  # the acceptance link's lifetime
     bad = load(env={"EUS_WEB_TRUSTED_PROXIES": "proxy.example"})
     with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6"):
         create_app(store, tsdb, secret_key=SECRET_KEY, settings=from_config(bad))
