@@ -31,13 +31,12 @@ from google.protobuf.message import DecodeError
 
 from agent.series import restore_definitions
 from agent.spool import Spool
+from eus.sqlite_check import is_damage, open_read_only, quick_check
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
 
 # SQLite's primary result codes for "this file is not (or no longer) a sound database".
-_SQLITE_CORRUPT = 11
-_SQLITE_NOTADB = 26
 _REQUIRED_TABLES = {"meta", "batches"}
 # Point lookups between the two scans stop after this many keys: a spool holds far fewer rows.
 _MAX_LOOKUPS = 2_000_000
@@ -46,30 +45,12 @@ _BATCH_COLUMNS = "seq, epoch, payload, n_samples, first_ts_ms, last_ts_ms"
 _SERIES_COLUMNS = "id, key_json, name, labels, unit, monotonic"
 
 
-def is_damage(exc: sqlite3.Error) -> bool:
-    """True when SQLite says the file itself is corrupt (not locked, missing or unwritable)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
-
-
-def _open_read_only(path: Path) -> sqlite3.Connection:
-    # mode=ro: neither the check nor the salvage may checkpoint the WAL into the kept file.
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-
-
-def _one_line(report: str, limit: int = 160) -> str:
-    """SQLite's check reports span lines ("*** in database main ***", one per problem): the
-    reason must fit the one log line that names the file."""
-    words = " ".join(w for w in report.split() if w != "***")
-    return words if len(words) <= limit else words[: limit - 3] + "..."
-
-
 def damage(path: Path) -> str | None:
     """Why the spool file at ``path`` cannot be used, or None (also when it does not exist)."""
     if not path.exists():
         return None
     try:
-        db = _open_read_only(path)
+        db = open_read_only(path)
     except sqlite3.Error as exc:
         return str(exc) if is_damage(exc) else None
     try:
@@ -78,9 +59,8 @@ def damage(path: Path) -> str | None:
             return None  # created but never initialised: Spool sets it up
         if missing := _REQUIRED_TABLES - tables:
             return f"tables missing: {', '.join(sorted(missing))}"
-        problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
-        if problems != ["ok"]:
-            return _one_line(problems[0])
+        if problem := quick_check(db):
+            return problem
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         for name in ("epoch", "last_seq", "schema_version"):
             int(meta[name])
@@ -191,7 +171,7 @@ def _salvage_into(aside: Path, spool: Spool) -> SalvageReport:
 
 
 def _salvage_from(copy: Path, aside_name: str, spool: Spool, report: SalvageReport) -> SalvageReport:
-    db = _open_read_only(copy)
+    db = open_read_only(copy)
     try:
         meta = _read_meta(db)
         last_seq = int(meta["last_seq"]) if meta.get("last_seq", "").isdigit() else 0

@@ -21,13 +21,12 @@ import duckdb
 from sqlalchemy.engine import make_url
 
 from collector.config import CollectorConfig
+from eus.sqlite_check import is_damage, open_read_only, quick_check
 
 EXIT_DAMAGED_FILE = 3  # 2 is a configuration error (collector/cli.py)
 RECOVERY = 'see "Recovering from a damaged file" in the README'
 
 # SQLite's primary result codes for "this file is not (or no longer) a sound database".
-_SQLITE_CORRUPT = 11
-_SQLITE_NOTADB = 26
 # What DuckDB says when the file itself is bad; its exception classes alone do not tell
 # (a lock conflict is an IOException too, a checksum failure the base duckdb.Error).
 _DUCKDB_DAMAGE = (
@@ -50,30 +49,20 @@ class DamagedFile:
         return f"eus-collector: {self.path} is damaged ({self.reason}): {RECOVERY}"
 
 
-def _one_line(report: str, limit: int = 160) -> str:
-    """SQLite's check reports span lines ("*** in database main ***", one per problem): the
-    reason must fit the one log line that names the file."""
-    words = " ".join(w for w in report.split() if w != "***")
-    return words if len(words) <= limit else words[: limit - 3] + "..."
-
-
 def sqlite_damage(path: Path) -> str | None:
     """Why the SQLite file at ``path`` is damaged, or None (also when absent or just busy)."""
     if not path.exists():
         return None
     try:
-        # mode=ro: a check must never change the file (no WAL checkpoint into a damaged one).
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = open_read_only(path)
     except sqlite3.Error:
         return None
     try:
-        problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+        return quick_check(db)
     except sqlite3.Error as exc:
-        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-        return str(exc) if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) else None
+        return str(exc) if is_damage(exc) else None
     finally:
         db.close()
-    return None if problems == ["ok"] else _one_line(problems[0])
 
 
 def duckdb_damage(path: Path) -> str | None:
