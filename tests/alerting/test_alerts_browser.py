@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIMEOUT_MS, serve
+from support.browser import CHROMIUM, CHROMIUM_ARGS, serve, signed_in_page
 from web.conftest import PASSWORDS, Seed
 
 from collector.alerting.models import Alert
@@ -47,13 +47,7 @@ def test_colours_refresh_and_bulk_acknowledge(live_server: str, seed: Seed, stor
     second = _alert(store, seed, "memory.percent = 92 > 90", "warning")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.add_init_script(RECORD_CSP_VIOLATIONS)
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "tech")
-        page.fill("input[name=password]", PASSWORDS["tech"])
-        page.click("button[type=submit]")
+        page = signed_in_page(browser, live_server, "tech", PASSWORDS["tech"])
         page.goto(f"{live_server}/alerts")
         colour = "el => getComputedStyle(el).backgroundColor"
         critical = page.locator("#alerts-table .badge.sev-critical").first.evaluate(colour)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIMEOUT_MS, serve
+from support.browser import CHROMIUM, CHROMIUM_ARGS, serve, signed_in_page
 from support.sms_emulator import SmsEmulator
 from web.conftest import PASSWORDS, Seed
 
@@ -51,13 +51,7 @@ def test_contact_test_button_and_acknowledge_in_chromium(
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            page.add_init_script(RECORD_CSP_VIOLATIONS)
-            page.goto(f"{live_server}/login")
-            page.fill("input[name=username]", "super")
-            page.fill("input[name=password]", PASSWORDS["super"])
-            page.click("button[type=submit]")
+            page = signed_in_page(browser, live_server, "super", PASSWORDS["super"])
             page.goto(f"{live_server}/alerting/contacts")
             form = page.locator("form[action$='/alerting/contacts']")
             form.locator("select[name=customer_id]").select_option(str(seed.customer_a))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS, TIMEOUT_MS, serve
+from support.browser import CHROMIUM, CHROMIUM_ARGS, serve, signed_in_page
 from web.conftest import PASSWORDS, Seed
 
 from collector.alerting.models import AlertRule
@@ -44,13 +44,7 @@ def test_rule_from_the_form_with_the_metric_picker(
         _series(tsdb, sid, seed.device_a, {"cpu": cpu})
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.add_init_script(RECORD_CSP_VIOLATIONS)
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "super")
-        page.fill("input[name=password]", PASSWORDS["super"])
-        page.click("button[type=submit]")
+        page = signed_in_page(browser, live_server, "super", PASSWORDS["super"])
         page.goto(f"{live_server}/alerting/rules")
         form = page.locator("#rule-form")
         assert page.locator("#metric-names option[value='cpu.percent']").count() == 1

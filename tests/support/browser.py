@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from waitress.server import TcpWSGIServer, create_server
@@ -46,3 +47,17 @@ def serve(app: Flask) -> Iterator[str]:
         server.close()
         thread.join(timeout=10)
         assert not thread.is_alive(), "waitress did not stop"
+
+
+def signed_in_page(browser: Any, base_url: str, username: str, password: str) -> Any:
+    """A new page of ``browser`` (strict timeouts, CSP violations recorded) whose user has signed
+    in through the login form, as a person would."""
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
