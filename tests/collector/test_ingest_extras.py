@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import numpy as np
+from support.ingest import RecordingSink
 
 from collector.bus import BatchCommitted, Bus
 from collector.ingest.series import SeriesRegistry
@@ -15,20 +15,7 @@ from collector.ingest.writer import IngestWriter, PendingBatch
 from collector.tsdb.db import TimeSeriesDB
 from eus.v1 import eus_pb2
 
-
-class Sink:
-    def __init__(self) -> None:
-        self.acked = 0
-        self.errors: list[str] = []
-        self.done = threading.Event()
-
-    def committed(self, epoch: int, hwm: int) -> None:
-        self.acked = hwm
-        self.done.set()
-
-    def failed(self, message: str) -> None:
-        self.errors.append(message)
-        self.done.set()
+Sink = RecordingSink
 
 
 def _batch(seq: int, sink: Sink) -> PendingBatch:

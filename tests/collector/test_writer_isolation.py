@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import numpy as np
+from support.ingest import RecordingSink
 
 from collector.ingest.series import SeriesRegistry
 from collector.ingest.writer import IngestWriter, PendingBatch
@@ -16,19 +16,7 @@ from collector.tsdb.db import TimeSeriesDB
 POISONED_DEVICE = 666
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.acked = 0
-        self.errors: list[str] = []
-        self.done = threading.Event()
-
-    def committed(self, epoch: int, hwm: int) -> None:
-        self.acked = hwm
-        self.done.set()
-
-    def failed(self, message: str) -> None:
-        self.errors.append(message)
-        self.done.set()
+Sink = RecordingSink
 
 
 def _batch(device_id: int, seq: int, sid: int, sink: Sink) -> PendingBatch:

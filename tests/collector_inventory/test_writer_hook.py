@@ -3,10 +3,10 @@ agent resends it, and ``InventoryChanged`` published only after the commit."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
+from support.ingest import RecordingSink
 
 from collector.bus import BatchCommitted, Bus, InventoryChanged
 from collector.ingest.series import SeriesRegistry
@@ -18,20 +18,7 @@ from collector.store.models import Customer, Device
 from collector.tsdb.db import TimeSeriesDB
 from eus.v1 import eus_pb2
 
-
-class Sink:
-    def __init__(self) -> None:
-        self.hwm = 0
-        self.errors: list[str] = []
-        self.done = threading.Event()
-
-    def committed(self, epoch: int, hwm: int) -> None:
-        self.hwm = hwm
-        self.done.set()
-
-    def failed(self, message: str) -> None:
-        self.errors.append(message)
-        self.done.set()
+Sink = RecordingSink
 
 
 def batch(device_id: int, seq: int, sink: Sink, report: eus_pb2.InventoryReport) -> PendingBatch:
@@ -89,7 +76,7 @@ def test_inventory_commits_once_with_its_batch_and_is_published_after(tmp_path: 
             assert sink.done.wait(30), "the writer did not report"
             sink.done.clear()
         assert sink.errors == []
-        assert sink.hwm == 2
+        assert sink.acked == 2
     finally:
         writer.stop()
         bus.stop()
