@@ -10,7 +10,7 @@ each outcome recorded in the ticket's history.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -312,11 +312,22 @@ def by_number(session: Session, number: int) -> Ticket | None:
     return session.scalars(select(Ticket).where(Ticket.number == number)).first()
 
 
-def pauses(session: Session, ticket: Ticket) -> list[tuple[datetime, datetime | None]]:
+Pauses = list[tuple[datetime, datetime | None]]
+
+
+def pauses_of(session: Session, ticket_ids: Iterable[int]) -> dict[int, Pauses]:
+    """The SLA pauses of many tickets in one query (a queue page, a watch pass)."""
+    out: dict[int, Pauses] = {}
     rows = session.scalars(
-        select(TicketPause).where(TicketPause.ticket_id == ticket.id).order_by(TicketPause.start)
+        select(TicketPause).where(TicketPause.ticket_id.in_(list(ticket_ids))).order_by(TicketPause.start)
     )
-    return [(p.start, p.end) for p in rows]
+    for p in rows:
+        out.setdefault(p.ticket_id, []).append((p.start, p.end))
+    return out
+
+
+def pauses(session: Session, ticket: Ticket) -> Pauses:
+    return pauses_of(session, [ticket.id]).get(ticket.id, [])
 
 
 def assign(session: Session, ticket: Ticket, assignee: User | None, actor: str, now: datetime) -> None:

@@ -58,13 +58,12 @@ def policy_for(session: Session, customer_id: int) -> Policy | None:
 
 
 def clocks(
-    session: Session, ticket: Ticket, policy: Policy, now: datetime
+    ticket: Ticket, policy: Policy, now: datetime, paused: tickets.Pauses
 ) -> tuple[sla.SlaClock, sla.SlaClock] | None:
     """(response, resolution) clocks of a ticket under ``policy``; None without targets."""
     targets = policy.targets.get(ticket.priority)
     if targets is None:
         return None
-    paused = tickets.pauses(session, ticket)
 
     def one(target: timedelta, met: datetime | None) -> sla.SlaClock:
         return sla.clock(
@@ -112,9 +111,15 @@ def _notify(
 
 
 def _sla_events(
-    session: Session, ticket: Ticket, policy: Policy, now: datetime, staff: list[StaffInfo]
+    session: Session,
+    ticket: Ticket,
+    policy: Policy,
+    now: datetime,
+    *,
+    staff: list[StaffInfo],
+    paused: tickets.Pauses,
 ) -> int:
-    pair = clocks(session, ticket, policy, now)
+    pair = clocks(ticket, policy, now, paused)
     if pair is None:
         return 0
     sent = 0
@@ -217,7 +222,9 @@ def run(
     sent = 0
     policies: dict[int, Policy | None] = {}
     live = {s.value for s in lifecycle.OPEN}
-    for ticket in session.scalars(select(Ticket).where(Ticket.status.in_(live | {Status.RESOLVED.value}))):
+    watched = session.scalars(select(Ticket).where(Ticket.status.in_(live | {Status.RESOLVED.value}))).all()
+    paused = tickets.pauses_of(session, (t.id for t in watched))
+    for ticket in watched:
         if ticket.customer_id not in policies:
             policies[ticket.customer_id] = policy_for(session, ticket.customer_id)
         policy = policies[ticket.customer_id]
@@ -235,7 +242,7 @@ def run(
             continue
         if policy is None:
             continue
-        sent += _sla_events(session, ticket, policy, now, staff)
+        sent += _sla_events(session, ticket, policy, now, staff=staff, paused=paused.get(ticket.id, []))
         if duty is not None:
             sent += _pages(
                 session, ticket, duty, policy=policy, ack_timeout=duty.ack_timeout, now=now, staff=staff

@@ -66,13 +66,16 @@ def _rows(s: Session, found: list[Ticket], at: datetime) -> list[Row]:
     customers = {c.id: c.name for c in s.scalars(select(Customer))}
     users = {u.id: u.username for u in s.scalars(select(User))}
     policies: dict[int, watch.Policy | None] = {}
+    paused = tickets.pauses_of(s, (t.id for t in found))
     rows = []
     for t in found:
         if t.customer_id not in policies:
             policies[t.customer_id] = watch.policy_for(s, t.customer_id)
         policy = policies[t.customer_id]
         pair = (
-            watch.clocks(s, t, policy, at) if policy is not None and t.status != Status.CLOSED.value else None
+            watch.clocks(t, policy, at, paused.get(t.id, []))
+            if policy is not None and t.status != Status.CLOSED.value
+            else None
         )
         rows.append(
             Row(
