@@ -10,6 +10,7 @@ sent what is stored; a caller outside the collector process (the admin CLI) reco
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -173,20 +174,26 @@ def request_push(session: Session, gateway_device_id: int, *, actor: str) -> Non
         row.requested_by = actor
 
 
-def device_names(store: Store) -> Callable[[int, str], str]:
+NAMES_TTL_S = 10.0
+
+
+def device_names(store: Store, ttl_s: float = NAMES_TTL_S) -> Callable[[int, str], str]:
     """``(gateway id, target id) -> the SNMP device's name`` ("" when none), for messages
-    about a device that name it rather than its gateway and a raw id. Read per call: names
-    change in the dashboard and the store is local."""
+    about a device that name it rather than its gateway and a raw id. Called for every verdict
+    about an SNMP target, so each gateway's names are read once per ``ttl_s`` (a rename in the
+    dashboard shows in alerts within that long; a new device at once), not once per verdict."""
+    cache: dict[int, tuple[float, dict[str, str]]] = {}
 
     def name_of(gateway_id: int, target_id: str) -> str:
         if not target_id:
             return ""
-        with store.session() as s:
-            for device in s.scalars(
-                select(NetworkDevice).where(NetworkDevice.gateway_device_id == gateway_id)
-            ):
-                if device.target_id == target_id:
-                    return device.name
-        return ""
+        hit = cache.get(gateway_id)
+        # Stale, or a target not seen yet (a device added since): read the gateway's names again.
+        if hit is None or target_id not in hit[1] or time.monotonic() - hit[0] >= ttl_s:
+            with store.session() as s:
+                rows = s.scalars(select(NetworkDevice).where(NetworkDevice.gateway_device_id == gateway_id))
+                hit = (time.monotonic(), {d.target_id: d.name for d in rows})
+            cache[gateway_id] = hit
+        return hit[1].get(target_id, "")
 
     return name_of

@@ -107,6 +107,10 @@ def test_alerts_name_an_snmp_device_by_its_gateway_and_target(store: Store, worl
     assert name_of(world.gateway_a, "lab-sw") == "Lab switch"
     assert name_of(world.gateway_b, "lab-sw") == ""  # another gateway's target of that id
     assert name_of(world.gateway_a, "") == "" and name_of(world.gateway_a, "nope") == ""
+    with store.session() as s:
+        s.scalars(select(NetworkDevice)).one().name = "Lab core switch"
+    assert name_of(world.gateway_a, "lab-sw") == "Lab switch"  # read once per gateway and TTL
+    assert device_names(store, ttl_s=0)(world.gateway_a, "lab-sw") == "Lab core switch"
 
 
 def test_reported_polling_facts_apply_to_agent_file_devices_only(store: Store, world: World) -> None:
