@@ -40,7 +40,7 @@ from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.startup_checks import refuse_damaged_files
 from collector.store.db import Store
-from collector.tsdb import retention
+from collector.tsdb import retention, stream_progress
 from collector.tsdb.compaction import Settings as CompactionSettings
 from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
@@ -138,6 +138,7 @@ class Collector:
             collector_runs_days=self.cfg.retention_collector_runs_days,
         )
         retention.apply(self.tsdb.cursor(), keep, datetime.now(UTC))
+        stream_progress.prune_batches(self.tsdb.cursor())  # batch records below their stream's mark
 
     # -- lifecycle ---------------------------------------------------------------------
     def _start_web(self) -> None:
