@@ -158,6 +158,7 @@ class Collector:
             create_app,
             functions_views,
             snmp_views,
+            storage_views,
         )
         from collector.web.settings import from_config
 
@@ -172,6 +173,7 @@ class Collector:
         functions_views.init_app(app, self.configs)
         alerting_views.init_app(app, self.alerting.engine)
         channel_settings_views.init_app(app, self.cfg, self.alerting.reload_channels)
+        storage_views.init_app(app, self.cfg)
         self.web = create_server(
             app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
         )
