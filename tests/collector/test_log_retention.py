@@ -3,12 +3,11 @@ job itself (``Collector.apply_retention``), never a message whose delivery is no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
+from web import conftest as web_conftest
 
 from collector.app import Collector
 from collector.config import load
@@ -21,12 +20,7 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 US = timedelta(microseconds=1)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'eus.sqlite'}")
-    s.migrate()
-    yield s
-    s.dispose()
+store = web_conftest.store  # the migrated SQLite store fixture the web tests use
 
 
 def _message(key: str, state: str, created: datetime) -> Message:
