@@ -27,6 +27,8 @@ from collector.ingest.series import SeriesRegistry
 from collector.ingest.validation import Limits
 from collector.ingest.writer import IngestWriter
 from collector.inventory.ingest import InventoryIngest, customer_lookup
+from collector.log_retention import LogRetention
+from collector.log_retention import apply as apply_log_retention
 from collector.pki import CertificateAuthority
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.enroll_service import EnrollLimits, EnrollmentService
@@ -40,7 +42,7 @@ from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.startup_checks import refuse_damaged_files
 from collector.store.db import Store
-from collector.tsdb import retention
+from collector.tsdb import retention, stream_progress
 from collector.tsdb.compaction import Settings as CompactionSettings
 from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
@@ -130,7 +132,8 @@ class Collector:
         compact(self.tsdb.cursor(), before, settings)
 
     def apply_retention(self) -> None:
-        """Delete what each time-series tier holds past its configured age."""
+        """Delete what each time-series tier and each relational log holds past its configured
+        age, and the batch records below their stream's mark."""
         keep = retention.Retention(
             samples_days=self.cfg.retention_samples_days,
             rollup_5m_days=self.cfg.retention_rollup_5m_days,
@@ -138,6 +141,12 @@ class Collector:
             collector_runs_days=self.cfg.retention_collector_runs_days,
         )
         retention.apply(self.tsdb.cursor(), keep, datetime.now(UTC))
+        stream_progress.prune_batches(self.tsdb.cursor())
+        logs = LogRetention(
+            audit_days=self.cfg.retention_audit_days, messages_days=self.cfg.retention_messages_days
+        )
+        with self.store.session() as s:
+            apply_log_retention(s, logs, datetime.now(UTC))
 
     # -- lifecycle ---------------------------------------------------------------------
     def _start_web(self) -> None:
@@ -149,6 +158,7 @@ class Collector:
             create_app,
             functions_views,
             snmp_views,
+            storage_views,
         )
         from collector.web.settings import from_config
 
@@ -163,6 +173,7 @@ class Collector:
         functions_views.init_app(app, self.configs)
         alerting_views.init_app(app, self.alerting.engine)
         channel_settings_views.init_app(app, self.cfg, self.alerting.reload_channels)
+        storage_views.init_app(app, self.cfg)
         self.web = create_server(
             app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
         )

@@ -22,6 +22,9 @@ class EpochProgress:
             return True
         return any(lo <= seq <= hi for lo, hi in self.above)
 
+    def copy(self) -> EpochProgress:
+        return EpochProgress(self.hwm, list(self.above))
+
     def commit(self, lo: int, hi: int) -> None:
         """Mark ``lo..hi`` (inclusive) committed and advance the contiguous mark."""
         if hi < lo:
@@ -55,6 +58,9 @@ class ProgressBook:
         if prog is None:
             prog = self._book[key] = EpochProgress()
         return prog
+
+    def put(self, device_id: int, epoch: int, prog: EpochProgress) -> None:
+        self._book[(device_id, epoch)] = prog
 
     def hwm(self, device_id: int, epoch: int) -> int:
         prog = self._book.get((device_id, epoch))

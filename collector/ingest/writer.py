@@ -4,11 +4,14 @@ Stream handlers submit decoded batches. ``submit`` drops a batch already committ
 already queued (dedupe on device, epoch, seq: it is only acked again) and copies the others'
 columns into the open *group*, the next transaction. One writer thread takes the oldest
 full group, or whatever is open when it is idle, and in one transaction appends the samples
-through one zero-copy Arrow insert, records the batches (the durable dedupe key), gaps and
-collector runs, commits, and only then reports each epoch's new contiguous mark so the
-stream can ack. DuckDB's INSERT has a fixed cost of a few milliseconds, so large commits
-are what makes ingest fast; copying on the submitting thread keeps the writer's own Python
-work (which needs the GIL) small, so it spends its time in DuckDB, which releases it.
+through one zero-copy Arrow insert, records the batches, gaps and collector runs and each
+stream's new progress (``collector.tsdb.stream_progress``: contiguous mark and the ranges
+above it, the durable dedupe key), commits, and only then reports each epoch's new
+contiguous mark so the stream can ack. Start reads the progress rows (one per stream), never
+the batch history, so it takes the same time and memory however long the collector has run.
+DuckDB's INSERT has a fixed cost of a few milliseconds, so large commits are what makes
+ingest fast; copying on the submitting thread keeps the writer's own Python work (which
+needs the GIL) small, so it spends its time in DuckDB, which releases it.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from collector.ingest.extras import BatchExtras
-from collector.ingest.progress import ProgressBook
+from collector.ingest.progress import EpochProgress, ProgressBook
 from collector.ingest.series import SeriesRegistry, SeriesRow
+from collector.tsdb import stream_progress
 from collector.tsdb.db import TimeSeriesDB
 from eus.v1 import eus_pb2
 
@@ -261,15 +265,22 @@ class IngestWriter:
 
     # -- start-up -------------------------------------------------------------------
     def _load_progress(self) -> None:
-        cur = self._tsdb.cursor()
-        for device_id, epoch, seq in cur.execute(
-            "SELECT device_id, epoch, seq FROM batches ORDER BY device_id, epoch, seq"
-        ).fetchall():
-            self.progress.get(int(device_id), int(epoch)).commit(int(seq), int(seq))
-        for device_id, epoch, lo, hi in cur.execute(
-            "SELECT device_id, epoch, from_seq, to_seq FROM gaps"
-        ).fetchall():
-            self.progress.get(int(device_id), int(epoch)).commit(int(lo), int(hi))
+        """One row per stream (device, epoch): never the batch history."""
+        for row in stream_progress.load(self._tsdb.cursor()):
+            self.progress.put(row.device_id, row.epoch, EpochProgress(row.hwm, list(row.above)))
+
+    def _advanced(self, fresh: list[PendingBatch]) -> dict[tuple[int, int], EpochProgress]:
+        """Each touched stream's progress once ``fresh`` is committed (copies: the book itself
+        changes only after the commit)."""
+        out: dict[tuple[int, int], EpochProgress] = {}
+        with self._cond:
+            for b in fresh:
+                key = (b.device_id, b.epoch)
+                if key not in out:
+                    out[key] = self.progress.get(*key).copy()
+        for b in fresh:
+            out[(b.device_id, b.epoch)].commit(b.first_seq, b.seq)
+        return out
 
     # -- the loop -------------------------------------------------------------------
     def _next_group(self) -> _Group | None:
@@ -307,9 +318,7 @@ class IngestWriter:
             stored, failed = self._one_by_one(group, new_series)
         failed_sinks = {id(b.sink) for b in group.batches if (b.device_id, b.epoch, b.seq) in failed}
         marks: list[tuple[CommitSink, int, int]] = []
-        with self._cond:
-            for b in stored:
-                self.progress.get(b.device_id, b.epoch).commit(b.first_seq, b.seq)
+        with self._cond:  # the book already holds what ``_write`` committed
             self._pending_keys -= group.keys
             self._queued_rows -= group.rows
             notified: set[tuple[int, int]] = set()
@@ -363,9 +372,11 @@ class IngestWriter:
         return stored, failed
 
     def _write(self, group: _Group, new_series: list[SeriesRow]) -> None:
-        """One transaction: new series, samples, the batch records (the dedupe key), gaps, runs."""
+        """One transaction: new series, samples, the batch records, gaps, runs and the streams'
+        progress (the dedupe key); the progress book takes the new marks after the commit."""
         cur = self._tsdb.cursor()
         fresh = group.batches
+        advanced = self._advanced(fresh)
         now = time.time()
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -460,11 +471,21 @@ class IngestWriter:
                     "make_timestamp(started_ms * 1000), duration_s, ok, left(error, 500) FROM incoming_runs"
                 )
                 cur.unregister("incoming_runs")
+            stream_progress.save(
+                cur,
+                (
+                    stream_progress.StreamRow(device_id, epoch, p.hwm, tuple(p.above))
+                    for (device_id, epoch), p in advanced.items()
+                ),
+            )
             self.extras.in_txn(cur, fresh)
             cur.execute("COMMIT")
         except Exception:
             cur.execute("ROLLBACK")
             raise
+        with self._cond:
+            for (device_id, epoch), p in advanced.items():
+                self.progress.put(device_id, epoch, p)
 
 
 def _insert_from(

@@ -7,8 +7,9 @@ SNMP, 30-39 alerting, 50-59 storage at fleet scale, 40+ next).
 
 ``samples`` is the one long narrow table (series id, real timestamp, value) that every
 metric lands in, appended in batches through Arrow. ``batches`` holds one row per
-committed agent batch: it is the dedupe record, written in the same transaction as the
-samples it covers.
+committed agent batch, written in the same transaction as the samples it covers, and
+``stream_progress`` (migration 55) each stream's contiguous mark and the ranges above it:
+the dedupe record, updated in that transaction too; batch rows below the mark are pruned.
 """
 
 from __future__ import annotations
@@ -191,6 +192,48 @@ MIGRATIONS: list[tuple[int, str]] = [
             duration_max DOUBLE NOT NULL,
             last_error   VARCHAR NOT NULL    -- the bucket's last failure's error, '' when none
         );
+        """,
+    ),
+    (
+        55,
+        """
+        -- Per-stream ingest progress (collector.tsdb.stream_progress): the writer's start reads
+        -- this, not the batch history. Filled once here from ``batches`` and ``gaps`` with
+        -- gaps-and-islands: ranges sorted per stream, a new island where a range starts past
+        -- the highest seq seen so far + 1; the island reaching down to seq 1 (or 0) is the
+        -- mark, the others are the committed ranges above it.
+        CREATE TABLE stream_progress (
+            device_id INTEGER NOT NULL,
+            epoch     UBIGINT NOT NULL,
+            hwm       UBIGINT NOT NULL,    -- every seq <= hwm is committed
+            above_lo  UBIGINT[] NOT NULL,  -- committed ranges above hwm + 1, sorted and disjoint
+            above_hi  UBIGINT[] NOT NULL,
+            PRIMARY KEY (device_id, epoch)
+        );
+        INSERT INTO stream_progress
+        WITH ranges AS (
+            SELECT device_id, epoch, seq AS lo, seq AS hi FROM batches
+            UNION ALL
+            SELECT device_id, epoch, from_seq, to_seq FROM gaps
+        ), reach AS (
+            SELECT *, max(hi) OVER (
+                PARTITION BY device_id, epoch ORDER BY lo, hi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ) AS before FROM ranges
+        ), marked AS (
+            SELECT *, sum(CASE WHEN before IS NULL OR lo > before + 1 THEN 1 ELSE 0 END) OVER (
+                PARTITION BY device_id, epoch ORDER BY lo, hi ROWS UNBOUNDED PRECEDING
+            ) AS island FROM reach
+        ), islands AS (
+            SELECT device_id, epoch, min(lo) AS lo, max(hi) AS hi
+            FROM marked GROUP BY device_id, epoch, island
+        )
+        SELECT
+            device_id,
+            epoch,
+            coalesce(max(hi) FILTER (WHERE lo <= 1), 0),
+            coalesce(list(lo ORDER BY lo) FILTER (WHERE lo > 1), []::UBIGINT[]),
+            coalesce(list(hi ORDER BY lo) FILTER (WHERE lo > 1), []::UBIGINT[])
+        FROM islands GROUP BY device_id, epoch;
         """,
     ),
 ]

@@ -47,6 +47,7 @@ from collector.web import (
     rules_views,
     security,
     snmp_views,
+    storage_views,
     support_log_views,
     timesheet_views,
     two_factor,
@@ -81,6 +82,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     two_factor.bp,
     account_security.bp,
     admin_security.bp,
+    storage_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

@@ -1,0 +1,108 @@
+"""The audit log and the message log drop exactly what is past their age, by the retention
+job itself (``Collector.apply_retention``), never a message whose delivery is not over."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from web import conftest as web_conftest
+
+from collector.app import Collector
+from collector.config import load
+from collector.log_retention import LogRetention, apply
+from collector.notify.models import DeadLetter, Message
+from collector.store.db import Store
+from collector.store.models import AuditEntry
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+US = timedelta(microseconds=1)
+
+
+store = web_conftest.store  # the migrated SQLite store fixture the web tests use
+
+
+def _message(key: str, state: str, created: datetime) -> Message:
+    return Message(
+        idempotency_key=key,
+        recipient="contact:1",
+        channel="email",
+        address="a@example.com",
+        state=state,
+        next_attempt_at=created,
+        created_at=created,
+    )
+
+
+def _seed(store: Store, now: datetime, keep: LogRetention) -> None:
+    """Per log, rows a microsecond before the cut and exactly on it."""
+    audit_cut = now - timedelta(days=keep.audit_days)
+    msg_cut = now - timedelta(days=keep.messages_days)
+    with store.session() as s:
+        s.add_all(
+            [
+                AuditEntry(at=audit_cut - US, actor="cli", action="old"),
+                AuditEntry(at=audit_cut, actor="cli", action="on-the-cut"),
+                _message("old-delivered", "delivered", msg_cut - US),
+                _message("old-dead", "dead", msg_cut - US),
+                _message("old-failed", "failed", msg_cut - US),
+                _message("old-retrying", "retrying", msg_cut - timedelta(days=400)),
+                _message("old-queued", "queued", msg_cut - timedelta(days=400)),
+                _message("on-the-cut", "delivered", msg_cut),
+            ]
+        )
+        s.flush()
+        dead = s.scalars(select(Message.id).where(Message.idempotency_key == "old-dead")).one()
+        s.add(DeadLetter(message_id=dead, channel="email", reason="550 no such user", at=msg_cut))
+
+
+def _left(store: Store) -> tuple[list[str], list[str], int]:
+    with store.session() as s:
+        actions = sorted(s.scalars(select(AuditEntry.action)).all())
+        keys = sorted(s.scalars(select(Message.idempotency_key)).all())
+        dead = len(s.scalars(select(DeadLetter.id)).all())
+    return actions, keys, dead
+
+
+def test_each_log_drops_exactly_what_is_past_its_age(store: Store) -> None:
+    keep = LogRetention(audit_days=365, messages_days=90)
+    _seed(store, NOW, keep)
+    with store.session() as s:
+        assert apply(s, keep, NOW) == {"audit log": 1, "message log": 3}
+    actions, keys, dead = _left(store)
+    assert actions == ["on-the-cut", "retention.logs"]  # what went is audited, by counts
+    assert keys == ["old-queued", "old-retrying", "on-the-cut"]
+    assert dead == 0  # the dead letter went with its message
+    with store.session() as s:
+        assert apply(s, keep, NOW) == {"audit log": 0, "message log": 0}
+
+
+def test_zero_days_keeps_a_log_forever(store: Store) -> None:
+    keep = LogRetention(audit_days=1, messages_days=1)
+    _seed(store, NOW, keep)
+    with store.session() as s:
+        assert apply(s, LogRetention(audit_days=0, messages_days=0), NOW + timedelta(days=3650)) == {}
+    assert len(_left(store)[1]) == 6
+
+
+def test_the_retention_job_applies_the_configured_ages(tmp_path: Path) -> None:
+    ages = {"retention_audit_days": 2, "retention_messages_days": 3}
+    cfg = load(env={}, overrides={"data_dir": tmp_path, **ages})
+    collector = Collector(cfg)
+    try:
+        now = datetime.now(UTC)
+        _seed(collector.store, now, LogRetention(audit_days=2, messages_days=3))
+        # A minute of slack on the "on the cut" rows: the job reads the clock itself.
+        with collector.store.session() as s:
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "on-the-cut")):
+                e.at += timedelta(minutes=1)
+            for m in s.scalars(select(Message).where(Message.idempotency_key == "on-the-cut")):
+                m.created_at += timedelta(minutes=1)
+        collector.apply_retention()
+        actions, keys, _ = _left(collector.store)
+        assert "old" not in actions and "on-the-cut" in actions
+        assert keys == ["old-queued", "old-retrying", "on-the-cut"]
+    finally:
+        collector.tsdb.close()
+        collector.store.dispose()
