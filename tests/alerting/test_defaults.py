@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from alerting.conftest import FakeClock
 from alerting.smtp_server import SmtpServer
-from alerting.timeline import OPS, make
+from alerting.timeline import OPS, Timeline, make
 from collector.alerting.cert_check import run_cert_checks
 from collector.alerting.defaults import DEFAULT_RULES, install_defaults
 from collector.alerting.models import Alert, AlertRule
@@ -52,10 +52,7 @@ def test_installed_once_and_a_deleted_or_disabled_default_stays_so(store: Store)
 def test_cpu_default_fires_for_the_total_not_per_core(
     tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
 ) -> None:
-    tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
-    install_defaults(store)
-    tl.engine.invalidate()
-    (dev,) = tl.add_devices(1)
+    tl, (dev,) = _timeline(tmp_path, store, clock, smtp, 1)
     total = tl.series(dev, "cpu.percent", {"cpu": "total"})
     core = tl.series(dev, "cpu.percent", {"cpu": "0"})
     for _ in range(80):  # 400 s of a CPU hog, past the default's 5 minutes
@@ -79,11 +76,21 @@ def test_each_default_watches_a_metric_the_agent_emits(rule: object) -> None:
         assert label in found.labels | found.optional_labels
 
 
-def _fire(tl: object, dev: int, name: str, labels: dict[str, str], *, value: float, seconds: int) -> None:
-    sid = tl.series(dev, name, labels)  # type: ignore[attr-defined]
+def _timeline(
+    tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer, devices: int
+) -> tuple[Timeline, list[int]]:
+    """A timeline on a fresh install: the defaults in place, ``devices`` devices of Acme."""
+    tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
+    install_defaults(store)
+    tl.engine.invalidate()
+    return tl, tl.add_devices(devices)
+
+
+def _fire(tl: Timeline, dev: int, name: str, labels: dict[str, str], *, value: float, seconds: int) -> None:
+    sid = tl.series(dev, name, labels)
     for _ in range(seconds // 5):
-        tl.sample(dev, sid, value)  # type: ignore[attr-defined]
-        tl.run(5)  # type: ignore[attr-defined]
+        tl.sample(dev, sid, value)
+        tl.run(5)
 
 
 def _firing(store: Store) -> list[tuple[str, str]]:
@@ -99,12 +106,9 @@ def _firing(store: Store) -> list[tuple[str, str]]:
 def test_default_cpu_alert_reaches_the_customer_contacts_by_their_minimum_severity(
     tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
 ) -> None:
-    tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
-    install_defaults(store)
+    tl, (dev,) = _timeline(tmp_path, store, clock, smtp, 1)
     tl.add_contact(name="Office manager", email="boss@acme.example", min_severity="warning")
     tl.add_contact(name="Owner", email="owner@acme.example", min_severity="critical")
-    tl.engine.invalidate()
-    (dev,) = tl.add_devices(1)
     _fire(tl, dev, "cpu.percent", {"cpu": "total"}, value=95.0, seconds=400)  # warning: above 90, below 98
     to = [addr for m in smtp.mails if "CPU busy" in m.subject for addr in m.to]
     assert "boss@acme.example" in to and "owner@acme.example" not in to
@@ -113,10 +117,7 @@ def test_default_cpu_alert_reaches_the_customer_contacts_by_their_minimum_severi
 def test_new_defaults_fire_on_what_the_snmp_gateway_reports(
     tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
 ) -> None:
-    tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
-    install_defaults(store)
-    tl.engine.invalidate()
-    (gw,) = tl.add_devices(1)
+    tl, (gw,) = _timeline(tmp_path, store, clock, smtp, 1)
     port = {"target": "sw1", "ifIndex": "3", "ifName": "ge-3"}
     shut = {"target": "sw1", "ifIndex": "4", "ifName": "ge-4"}
     waste = {"target": "prn", "index": "6", "descr": "Toner Collection Unit", "color": ""}
@@ -152,10 +153,7 @@ def test_new_defaults_fire_on_what_the_snmp_gateway_reports(
 def test_default_certificate_rule_warns_a_month_ahead_and_is_critical_a_week_ahead(
     tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
 ) -> None:
-    tl = make(tmp_path, store, clock, smtp, group_wait_s=1)
-    install_defaults(store)
-    tl.engine.invalidate()
-    soon, later, fine = tl.add_devices(3)
+    tl, (soon, later, fine) = _timeline(tmp_path, store, clock, smtp, 3)
     now = datetime.fromtimestamp(clock(), UTC)
     with store.session() as s:
         for dev, days in ((soon, 3), (later, 20), (fine, 200)):

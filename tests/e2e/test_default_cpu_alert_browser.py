@@ -70,12 +70,7 @@ def test_default_cpu_rule_emails_the_customer_contact(tmp_path: Path, cpu_hog: N
         data,
         {
             "EUS_ALERT_DEFAULT_RULES": "true",  # a fresh install's setting
-            "EUS_SMTP_HOST": "127.0.0.1",
-            "EUS_SMTP_PORT": str(smtp.port),
-            "EUS_SMTP_USER": smtp.user,
-            "EUS_SMTP_PASSWORD": smtp.password,
-            "EUS_SMTP_CAFILE": str(smtp.cert),
-            "EUS_SMTP_FROM": "eus@msp.example",
+            **smtp.collector_env(),
         },
     )
     store = Store(f"sqlite:///{data / 'eus.sqlite3'}")

@@ -24,10 +24,13 @@
     var metric = set.querySelector("[data-role=metric]");
     var labels = set.querySelector("[data-role=labels]");
     var out = set.querySelector(".rule-preview");
+    var asked = 0;  // only the newest question's answer is shown (answers may come out of order)
     var preview = function () {
       if (!metric || !out || !metric.value.trim()) { return; }
+      var mine = ++asked;
       var query = "?metric=" + encodeURIComponent(metric.value.trim()) + "&labels=" + encodeURIComponent(labels ? labels.value : "");
       fetch(set.getAttribute("data-preview") + query, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+        if (mine !== asked) { return; }
         if (data.error) { out.textContent = data.error; return; }
         var shown = data.series.slice(0, 5).map(function (s) {
           var pairs = Object.keys(s.labels).map(function (k) { return k + "=" + s.labels[k]; }).join(", ");
