@@ -15,6 +15,7 @@ from collector.alerting.domain import Severity
 from collector.alerting.rule_fields import FieldError, duration, short
 from collector.alerting.rules import forecast, function_status, inventory_change
 from collector.alerting.rules.snmp_trap import STANDARD_TRAPS
+from eus.names import Metric
 from eus.values import checkbox
 
 Form = Mapping[str, str]
@@ -208,7 +209,7 @@ class KindFields:
 
 KIND_FIELDS: Mapping[str, KindFields] = {
     "threshold": KindFields(rule_fields.threshold, _fill_threshold, {"op": ">", "for_s": 300}),
-    "forecast": KindFields(_forecast, _fill_forecast, {"metric": "disk.percent"}),
+    "forecast": KindFields(_forecast, _fill_forecast, {"metric": Metric.DISK_PERCENT}),
     "instance_offline": KindFields(_offline, _fill_offline, {"for_s": 120}),
     "data_gap": KindFields(_data_gap, _fill_data_gap, {}),
     "function_status": KindFields(_function, _fill_function, {}),
