@@ -168,3 +168,20 @@ def test_default_certificate_rule_warns_a_month_ahead_and_is_critical_a_week_ahe
             for a in s.scalars(select(Alert).where(Alert.state == "firing"))
         )
     assert firing == [(soon, "critical"), (later, "warning")]
+
+
+def test_certificate_verdicts_and_function_patterns() -> None:
+    from collector.alerting.rules import cert_expiry, function_status
+
+    p = cert_expiry.parse({})
+    assert (p.warning_s, p.critical_s) == (30 * 86400, 7 * 86400)
+    expired = cert_expiry.evaluate(p, 1000.0, 2000.0)
+    assert expired.active and expired.severity == "critical" and "expired on" in expired.summary
+    assert not cert_expiry.evaluate(p, 2000.0 + 31 * 86400, 2000.0).active
+    with pytest.raises(ValueError, match="critical_s"):
+        cert_expiry.parse({"warning_s": 86400, "critical_s": 2 * 86400})
+    reach = function_status.parse({"function": "*:reachability"})
+    assert function_status.matches(reach, "snmp-sw1:reachability")
+    assert not function_status.matches(reach, "snmp-sw1:supply:1")
+    prefix = function_status.parse({"function": "web-*"})
+    assert function_status.matches(prefix, "web-shop") and not function_status.matches(prefix, "db-web-1")
