@@ -106,6 +106,13 @@ _SPECS = (
     _m(M.SNMP_PRINTER_SUPPLY_PERCENT, _SUPPLY, U.PERCENT, G, "printer supply left, percent of capacity"),
     _m(M.SNMP_PRINTER_SUPPLY_LEVEL, _SUPPLY, U.NONE, G, "printer supply left (prtMarkerSuppliesLevel)"),
     _m(M.SNMP_PRINTER_SUPPLY_CAPACITY, _SUPPLY, U.NONE, G, "supply capacity (prtMarkerSuppliesMaxCapacity)"),
+    _m(
+        M.SNMP_PRINTER_RECEPTACLE_PERCENT,
+        _SUPPLY,
+        U.PERCENT,
+        G,
+        "waste receptacle filled, percent of capacity",
+    ),
     _m(M.SNMP_PRINTER_PAGES_TOTAL, (L.TARGET, L.INDEX), U.COUNT, C, "pages printed (prtMarkerLifeCount)"),
     _m(M.SNMP_UPS_BATTERY_CHARGE_PERCENT, (L.TARGET,), U.PERCENT, G, "UPS battery charge"),
     _m(M.SNMP_UPS_RUNTIME_S, (L.TARGET,), U.SECONDS, G, "UPS runtime left on battery"),
@@ -113,6 +120,13 @@ _SPECS = (
     _m(M.SNMP_UPS_LOAD_PERCENT, (L.TARGET, L.LINE), U.PERCENT, G, "UPS output load on a line"),
     _m(M.SNMP_UPS_INPUT_VOLTAGE_V, (L.TARGET, L.LINE), U.VOLTS, G, "UPS input voltage on a line"),
     _m(M.SNMP_UPS_OUTPUT_VOLTAGE_V, (L.TARGET, L.LINE), U.VOLTS, G, "UPS output voltage on a line"),
+    _m(
+        M.SNMP_UPS_ON_BATTERY,
+        (L.TARGET,),
+        U.NONE,
+        G,
+        "1 while the UPS runs on battery (output source), else 0",
+    ),
 )
 
 CATALOGUE: Mapping[Metric, MetricSpec] = {s.name: s for s in _SPECS}

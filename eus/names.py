@@ -64,12 +64,14 @@ class Metric(enum.StrEnum):
     SNMP_PRINTER_SUPPLY_LEVEL = "snmp.printer.supply_level"
     SNMP_PRINTER_SUPPLY_CAPACITY = "snmp.printer.supply_capacity"
     SNMP_PRINTER_PAGES_TOTAL = "snmp.printer.pages_total"
+    SNMP_PRINTER_RECEPTACLE_PERCENT = "snmp.printer.receptacle_percent"
     SNMP_UPS_BATTERY_CHARGE_PERCENT = "snmp.ups.battery_charge_percent"
     SNMP_UPS_RUNTIME_S = "snmp.ups.runtime_s"
     SNMP_UPS_BATTERY_STATUS = "snmp.ups.battery_status"
     SNMP_UPS_LOAD_PERCENT = "snmp.ups.load_percent"
     SNMP_UPS_INPUT_VOLTAGE_V = "snmp.ups.input_voltage_v"
     SNMP_UPS_OUTPUT_VOLTAGE_V = "snmp.ups.output_voltage_v"
+    SNMP_UPS_ON_BATTERY = "snmp.ups.on_battery"
 
 
 class Label(enum.StrEnum):

@@ -30,6 +30,9 @@ class DefaultRule:
     kind: str
     params: Mapping[str, Any] = field(default_factory=dict)
     severity: str = "warning"
+    # The device's customer's contacts hear of it (each by their minimum severity); internal
+    # matters (lost data, our own certificates) go to staff and the operator only.
+    notify_contacts: bool = True
 
 
 DEFAULT_RULES: tuple[DefaultRule, ...] = (
@@ -82,7 +85,11 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
     ),
     DefaultRule("agent-offline", "Agent offline", "instance_offline", {"for_s": 120}, "critical"),
     DefaultRule(
-        "data-gap", "Data lost (agent spool overflow)", "data_gap", {"min_samples": 1, "hold_s": 3600}
+        "data-gap",
+        "Data lost (agent spool overflow)",
+        "data_gap",
+        {"min_samples": 1, "hold_s": 3600},
+        notify_contacts=False,
     ),
     DefaultRule(
         "function",
@@ -125,6 +132,51 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
             "for_s": 60,
         },
     ),
+    # The gateway's reachability check of each SNMP device is "<target>:reachability".
+    DefaultRule(
+        "snmp-unreachable",
+        "SNMP device unreachable",
+        "function_status",
+        {"function": "*:reachability", "consecutive": 2, "min_status": "critical"},
+        "critical",
+    ),
+    # ifOperStatus 1 is up; 2 down ... 7 lowerLayerDown. Ports shut on purpose
+    # (ifAdminStatus down) are left out by every interface rule (rules.threshold).
+    DefaultRule(
+        "interface-down",
+        "Interface down (administratively up)",
+        "threshold",
+        {"metric": Metric.SNMP_IF_OPER_STATUS, "op": ">=", "warning": 2, "for_s": 120},
+    ),
+    # Waste toner: how full, as the printer profile judges receptacles (80 % warning, full critical).
+    DefaultRule(
+        "printer-waste",
+        "Printer waste container nearly full",
+        "threshold",
+        {
+            "metric": Metric.SNMP_PRINTER_RECEPTACLE_PERCENT,
+            "op": ">=",
+            "warning": 80,
+            "critical": 100,
+            "warning_clear": 75,
+            "for_s": 600,
+        },
+    ),
+    # From the UPS's output source (UPS-MIB upsOutputSource battery, PowerNet output status).
+    DefaultRule(
+        "ups-on-battery",
+        "UPS on battery",
+        "threshold",
+        {"metric": Metric.SNMP_UPS_ON_BATTERY, "op": ">=", "critical": 1, "for_s": 30},
+        "critical",
+    ),
+    DefaultRule(
+        "agent-certificate",
+        "Agent certificate expiring",
+        "cert_expiry",
+        {"warning_s": 30 * 86400, "critical_s": 7 * 86400},
+        notify_contacts=False,
+    ),
 )
 """Keys are unique and every entry's parameters parse (``tests/alerting/test_defaults.py``)."""
 
@@ -144,6 +196,7 @@ def install_defaults(store: Store, rules: tuple[DefaultRule, ...] = DEFAULT_RULE
                 kind=rule.kind,
                 params=json.dumps(dict(rule.params)),
                 severity=rule.severity,
+                notify_contacts=rule.notify_contacts,
             )
             s.add(row)
             s.flush()

@@ -8,9 +8,8 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from collector.alerting import maintenance, rule_fields
+from collector.alerting import kind_fields, maintenance, rule_fields
 from collector.alerting.domain import Hours, Severity
 from collector.alerting.rules import RULE_KINDS, RuleError, parse_params
 from collector.store.utc import as_utc
@@ -95,10 +94,14 @@ def _ticket_priority(form: Mapping[str, str]) -> int | None:
     return TICKET_CHOICES[raw]
 
 
+def _typed_metric(form: Mapping[str, str]) -> set[str]:
+    """Without a list of known metrics, whatever metric was typed is accepted."""
+    return {str(v).strip() for k, v in form.items() if k == "metric" or k.endswith(".metric")}
+
+
 def rule(form: Mapping[str, str], known_metrics: Collection[str] | None = None) -> RuleInput:
-    """A rule from its form. A threshold rule whose form has a ``metric`` field is built from
-    its fields (``rule_fields``), checked against ``known_metrics`` when given; other kinds
-    take their parameters as JSON."""
+    """A rule from its form: the chosen kind's fields (``kind_fields``), a metric checked
+    against ``known_metrics`` when given (refused with the closest names)."""
     name = _text(form, "name")
     if not name:
         raise FormError("name: required")
@@ -110,25 +113,15 @@ def rule(form: Mapping[str, str], known_metrics: Collection[str] | None = None) 
         raise FormError(
             "family: lower-case letters, digits, '_', '.', '-' (rules of one family override each other)"
         )
-    params: Any
-    if kind == "threshold" and "metric" in form:
-        try:
-            known = known_metrics if known_metrics is not None else {form["metric"]}
-            params = rule_fields.threshold(form, known)
-        except rule_fields.FieldError as exc:
-            raise FormError(str(exc)) from None
-    else:
-        raw = str(form.get("params", "") or "{}")
-        try:
-            params = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise FormError(f"params: not JSON ({exc.msg} at character {exc.pos})") from None
-    if not isinstance(params, dict):
-        raise FormError("params: a JSON object, e.g. " + RULE_KINDS[kind].example)
     try:
+        params = kind_fields.read(
+            kind, form, known_metrics if known_metrics is not None else _typed_metric(form)
+        )
         parse_params(kind, params)
+    except rule_fields.FieldError as exc:
+        raise FormError(str(exc)) from None
     except RuleError as exc:
-        raise FormError(f"params.{exc}") from None
+        raise FormError(str(exc)) from None
     scope = (_opt_int(form, "customer_id"), _opt_int(form, "site_id"), _opt_int(form, "device_id"))
     if (scope[1] is not None or scope[2] is not None) and scope[0] is None:
         raise FormError("a site or device rule needs its customer")

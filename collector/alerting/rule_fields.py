@@ -88,7 +88,7 @@ def threshold_fields(params: Mapping[str, Any]) -> dict[str, str]:
         "metric": str(params.get("metric", "")),
         "labels": ", ".join(f"{k}={v}" for k, v in dict(raw_labels).items()),
         "op": str(params.get("op", ">")),
-        "for": _short(float(params.get("for_s", 0) or 0)),
+        "for": short(float(params.get("for_s", 0) or 0)),
     }
     for key in ("warning", "critical", "warning_clear", "critical_clear"):
         value = params.get(key)
@@ -96,7 +96,7 @@ def threshold_fields(params: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _short(seconds: float) -> str:
+def short(seconds: float) -> str:
     """300 → ``5m``; what a technician would type."""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:

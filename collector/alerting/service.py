@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Protocol
 
 from collector.alerting import channel_settings
+from collector.alerting.cert_check import run_cert_checks
 from collector.alerting.defaults import install_defaults
 from collector.alerting.engine import AlertEngine, EngineSettings, TransitionHook
 from collector.alerting.feeds import Feeds
@@ -127,6 +129,9 @@ class Alerting:
         scheduler.add_job(self.engine.tick, "interval", seconds=1, id="alerting_tick")
         scheduler.add_job(self.feeds.check_silent, "interval", seconds=5, id="alerting_silent")
         scheduler.add_job(self.feeds.run_forecasts, "interval", seconds=300, id="alerting_forecast")
+        scheduler.add_job(
+            partial(run_cert_checks, self.engine), "interval", seconds=3600, id="alerting_certs"
+        )
 
     def start(self) -> None:
         if self.install_defaults:

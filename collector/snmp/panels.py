@@ -28,6 +28,7 @@ UPS_SERIES: Mapping[str, str] = {  # metric -> the page's key in UpsPanel.values
 UPS_LINE_KEYS = frozenset({"load_percent", "input_voltage_v", "output_voltage_v"})
 SUPPLY_FIELDS: Mapping[str, str] = {  # metric -> SupplyRow attribute
     Metric.SNMP_PRINTER_SUPPLY_PERCENT: "percent",
+    Metric.SNMP_PRINTER_RECEPTACLE_PERCENT: "percent",  # how full a waste receptacle is
     Metric.SNMP_PRINTER_SUPPLY_LEVEL: "level",
     Metric.SNMP_PRINTER_SUPPLY_CAPACITY: "capacity",
 }

@@ -1,16 +1,14 @@
-"""What the rule form's metric picker offers: the metrics the collector holds series of
-(on the devices the user may see), each described from the catalogue, and a preview of the
-series a metric and label filter match. Reads the series table through this thread's cursor;
-samples are not read, so the preview shows series, not values."""
+"""What the rule form's metric picker offers: the metrics the collector holds series of (on
+the devices the user may see, counted by ``collector.tsdb.series_lookup``), each described
+from the catalogue, then the rest of the catalogue; and the preview's JSON. Pure."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import duckdb
-
+from collector.tsdb.series_lookup import HeldSeries
 from eus.catalogue import CATALOGUE, spec
 
 PREVIEW_LIMIT = 50
@@ -23,19 +21,6 @@ class PickerMetric:
     description: str
     series: int  # how many series of it the user's devices hold (0: known, none held yet)
     labels: tuple[str, ...]
-
-
-def _where_devices(device_ids: Collection[int] | None) -> tuple[str, list[object]]:
-    if device_ids is None:
-        return "", []
-    return " WHERE device_id IN (SELECT unnest(?))", [list(device_ids)]
-
-
-def held(cursor: duckdb.DuckDBPyConnection, device_ids: Collection[int] | None) -> dict[str, int]:
-    """Series per metric name on these devices (None: every device)."""
-    where, args = _where_devices(device_ids)
-    rows = cursor.execute(f"SELECT name, count(*) FROM series{where} GROUP BY name", args).fetchall()  # noqa: S608 - fixed text
-    return {str(name): int(n) for name, n in rows}
 
 
 def picker(counts: Mapping[str, int]) -> list[PickerMetric]:
@@ -56,20 +41,17 @@ def picker(counts: Mapping[str, int]) -> list[PickerMetric]:
     return sorted(out, key=lambda m: (-m.series, m.name))
 
 
-def preview(
-    cursor: duckdb.DuckDBPyConnection,
-    device_ids: Collection[int] | None,
-    metric: str,
-    wanted: Mapping[str, str],
-) -> tuple[int, list[tuple[int, dict[str, str]]]]:
-    """How many series the filter matches, and the first of them (device id, labels)."""
-    where, args = _where_devices(device_ids)
-    where = f"{where} AND name = ?" if where else " WHERE name = ?"
-    sql = f"SELECT device_id, labels FROM series{where} ORDER BY id"  # noqa: S608 - fixed text
-    rows = cursor.execute(sql, [*args, metric]).fetchall()
-    matched = []
-    for device_id, raw in rows:
-        labels = json.loads(raw)
-        if all(labels.get(k) == v for k, v in wanted.items()):
-            matched.append((int(device_id), {str(k): str(v) for k, v in labels.items()}))
-    return len(matched), matched[:PREVIEW_LIMIT]
+def preview_json(count: int, rows: Sequence[HeldSeries], names: Mapping[int, str]) -> dict[str, Any]:
+    """The preview route's answer: how many series match, and the first with their values."""
+    return {
+        "count": count,
+        "series": [
+            {
+                "device": names.get(r.device_id, "another device"),
+                "labels": r.labels,
+                "unit": r.unit,
+                "value": r.value,
+            }
+            for r in rows
+        ],
+    }

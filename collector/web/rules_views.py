@@ -15,11 +15,12 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.alerting import forms, rule_fields
+from collector.alerting import forms, kind_fields, rule_fields
 from collector.alerting.domain import Severity
 from collector.alerting.models import AlertRule, MaintenanceWindow
 from collector.alerting.rules import RULE_KINDS
 from collector.store.models import Customer, Device, Site
+from collector.tsdb import series_lookup
 from collector.web import metric_picker, rule_overlap
 from collector.web.auditing import record
 from collector.web.forms import add_row
@@ -57,7 +58,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
         rows = s.scalars(scope_to_customers(stmt, AlertRule.customer_id, user, with_global=True)).all()
         scope = visible_scope(s, user)
         in_force = rule_overlap.in_force(rule_overlap.rule_defs(s), scope)
-    counts = metric_picker.held(tsdb_cursor(), _visible_devices(scope, user))
+    counts = series_lookup.held_counts(tsdb_cursor(), _visible_devices(scope, user))
     page = render_template(
         "rules_list.html",
         rules=rows,
@@ -70,7 +71,9 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
         metrics=metric_picker.picker(counts),
         ticket_choices=forms.TICKET_LABELS,
         in_force=in_force,
-        form=form or {"kind": "threshold", "op": ">", "for": "5m"},
+        summaries={r.id: _summary(r) for r in rows},
+        standard_traps=kind_fields.STANDARD_TRAP_LINES,
+        form=form or kind_fields.blank_form(),
         **scope,
     )
     return page, status
@@ -79,7 +82,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
 def _picker(user: CurrentUser) -> list[metric_picker.PickerMetric]:
     with store().session() as s:
         scope = visible_scope(s, user)
-    return metric_picker.picker(metric_picker.held(tsdb_cursor(), _visible_devices(scope, user)))
+    return metric_picker.picker(series_lookup.held_counts(tsdb_cursor(), _visible_devices(scope, user)))
 
 
 def _known_metrics(user: CurrentUser) -> set[str]:
@@ -95,7 +98,8 @@ def rules() -> ResponseReturnValue:
 @bp.get("/alerting/rules/preview")
 @require(Capability.VIEW_DASHBOARD)
 def rule_preview() -> ResponseReturnValue:
-    """JSON: how many series of the user's devices a metric and label filter match."""
+    """JSON: how many series of the user's devices a metric and label filter match, and the
+    first of them with their newest value."""
     user = current_user()
     try:
         wanted = rule_fields.labels(request.args.get("labels", ""))
@@ -104,11 +108,14 @@ def rule_preview() -> ResponseReturnValue:
     with store().session() as s:
         scope = visible_scope(s, user)
     names = {d.id: d.hostname or d.agent_id for d in scope["devices"]}
-    count, first = metric_picker.preview(
-        tsdb_cursor(), _visible_devices(scope, user), request.args.get("metric", "").strip(), wanted
+    count, first = series_lookup.matching(
+        tsdb_cursor(),
+        _visible_devices(scope, user),
+        request.args.get("metric", "").strip()[:200],
+        wanted,
+        limit=metric_picker.PREVIEW_LIMIT,
     )
-    series = [{"device": names.get(dev, str(dev)), "labels": labels} for dev, labels in first]
-    return jsonify({"count": count, "series": series})
+    return jsonify(metric_picker.preview_json(count, first, names))
 
 
 @bp.post("/alerting/rules")
@@ -200,9 +207,7 @@ def rule_edit(rule_id: int) -> ResponseReturnValue:
 
 def _edit_page(row: AlertRule, typed: dict[str, str] | None) -> str:
     """The edit form, filled from the rule or from what was typed into a refused form."""
-    fields: dict[str, str] = dict(typed) if typed is not None else {}
-    if typed is None and row.kind == "threshold":
-        fields = rule_fields.threshold_fields(json.loads(row.params or "{}"))
+    fields = dict(typed) if typed is not None else kind_fields.fill(row.kind, json.loads(row.params or "{}"))
     return render_template(
         "rules_edit.html",
         rule=row,
@@ -211,7 +216,15 @@ def _edit_page(row: AlertRule, typed: dict[str, str] | None) -> str:
         form=fields,
         scope_name=_scope_name(row),
         metrics=_picker(current_user()),
+        standard_traps=kind_fields.STANDARD_TRAP_LINES,
     )
+
+
+def _summary(row: AlertRule) -> str:
+    try:
+        return kind_fields.summary(row.kind, json.loads(row.params or "{}"))
+    except (ValueError, TypeError):  # a rule stored by an older release the form cannot read
+        return row.params
 
 
 def _scope_name(row: AlertRule) -> str:

@@ -165,7 +165,9 @@ def test_printer_recording_gives_levels_in_percent_and_functions_per_supply() ->
         for s in out.samples
         if s.key.name == "snmp.printer.supply_percent"
     }
-    assert pct == {"black": 12.0, "cyan": 60.0, "magenta": 4.0, "Toner Collection Unit HP 3WT90A": 90.0}
+    assert pct == {"black": 12.0, "cyan": 60.0, "magenta": 4.0}  # the waste receptacle is not a supply left
+    full = [s.value for s in out.samples if s.key.name == "snmp.printer.receptacle_percent"]
+    assert full == [90.0]
     health = {f.id: (f.status, f.kind) for f in out.functions}
     assert health == {
         "snmp-7:supply:1": (eus_pb2.HEALTH_WARNING, "snmp.supply"),
@@ -382,3 +384,16 @@ def test_every_registered_profile_is_named_like_its_key_and_has_a_probe_or_is_sy
 
 
 __all__ = ["Path"]
+
+
+@pytest.mark.parametrize(
+    ("source", "on_battery"), [(3, 0.0), (5, 1.0)]
+)  # upsOutputSource normal(3), battery(5)
+def test_ups_on_battery_comes_from_the_output_source(source: int, on_battery: float) -> None:
+    records: dict[Oid, Value] = {
+        ups.UPS_BATTERY_STATUS: 2,
+        ups.UPS_CHARGE_REMAINING: 90,
+        ups.UPS_OUTPUT_SOURCE: source,
+    }
+    out = run("ups", records)
+    assert [s.value for s in out.samples if s.key.name == "snmp.ups.on_battery"] == [on_battery]

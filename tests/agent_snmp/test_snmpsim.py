@@ -151,8 +151,9 @@ def test_a_printer_supply_at_12_percent_is_a_warning(polled: dict[str, Harness])
         "Black Cartridge HP 415A W2030A": 12.0,
         "Cyan Cartridge HP 415A W2031A": 60.0,
         "Magenta Cartridge HP 415A W2033A": 4.0,
-        "Toner Collection Unit HP 3WT90A": 90.0,
     }
+    full = latest(h.points("snmp-printer"), "snmp.printer.receptacle_percent")
+    assert {dict(k)["descr"]: p.value for k, p in full.items()} == {"Toner Collection Unit HP 3WT90A": 90.0}
     (black,) = h.functions("snmp-printer:supply:1")
     assert black.status == eus_pb2.HEALTH_WARNING
     assert black.message == "Black Cartridge HP 415A W2030A: 12% left (warning below 15%)"

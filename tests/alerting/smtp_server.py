@@ -128,6 +128,17 @@ class SmtpServer:
             self.mails.append(Mail(list(envelope.rcpt_tos), msg, time.time()))
         return "250 Message accepted for delivery"
 
+    def collector_env(self) -> dict[str, str]:
+        """The ``EUS_SMTP_*`` settings a collector process sends through this server with."""
+        return {
+            "EUS_SMTP_HOST": "127.0.0.1",
+            "EUS_SMTP_PORT": str(self.port),
+            "EUS_SMTP_USER": self.user,
+            "EUS_SMTP_PASSWORD": self.password,
+            "EUS_SMTP_CAFILE": str(self.cert),
+            "EUS_SMTP_FROM": "eus@msp.example",
+        }
+
     def refuse(self, code: int) -> None:
         self.refusing = code
 

@@ -8,7 +8,7 @@ import html
 from flask.testing import FlaskClient
 from web.conftest import PASSWORDS, LoginFn, Seed, csrf_token
 
-PARAMS = '{"metric": "cpu.percent", "op": ">", "warning": 90}'
+PARAMS = {"metric": "cpu.percent", "op": ">", "warning": "90"}
 
 
 def test_a_second_rule_of_the_same_family_says_what_it_silences(
@@ -16,7 +16,7 @@ def test_a_second_rule_of_the_same_family_says_what_it_silences(
 ) -> None:
     assert login("super", PASSWORDS["super"]).status_code == 302
     token = csrf_token(client, "/alerting/rules")
-    base = {"csrf_token": token, "kind": "threshold", "customer_id": str(seed.customer_a), "params": PARAMS}
+    base = {"csrf_token": token, "kind": "threshold", "customer_id": str(seed.customer_a), **PARAMS}
     first = client.post("/alerting/rules", data={**base, "name": "CPU 90"}, follow_redirects=True)
     assert "takes the place of" not in html.unescape(first.get_data(as_text=True))
     second = client.post("/alerting/rules", data={**base, "name": "CPU 80"}, follow_redirects=True)

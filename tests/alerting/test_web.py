@@ -87,19 +87,20 @@ def test_rules_need_a_supervisor_and_valid_params(
         "name": "Disk",
         "kind": "threshold",
         "customer_id": str(seed.customer_a),
-        "params": json.dumps({"metric": "disk.percent", "warning": 90}),
+        "metric": "disk.percent",
+        "warning": "90",
     }
     assert client.post("/alerting/rules", data=form).status_code == 403
     client.post("/logout", data={"csrf_token": token})
     _as(login, "super")
     token = csrf_token(client, "/alerting/rules")
-    bad = {**form, "csrf_token": token, "params": '{"metric": "disk.percent", "warning": "high"}'}
+    bad = {**form, "csrf_token": token, "warning": "high"}
     page = client.post("/alerting/rules", data=bad, follow_redirects=True).get_data(as_text=True)
-    assert "params.warning: not a number" in page
-    page = client.post("/alerting/rules", data={**bad, "params": "{oops"}, follow_redirects=True).get_data(
+    assert "warning: not a number" in page and 'value="high"' in page  # refused, kept as typed
+    page = client.post("/alerting/rules", data={**bad, "warning": "90", "for": "5 minutes"}).get_data(
         as_text=True
     )
-    assert "params: not JSON" in page
+    assert "for: " in page and 'value="5 minutes"' in page
     glob = {**form, "csrf_token": token, "customer_id": ""}
     assert client.post("/alerting/rules", data=glob).status_code == 403  # global rules: administrators
     wrong_site = {
@@ -240,7 +241,8 @@ def test_rule_edit_keeps_scope_and_is_audited(
     form = {
         "csrf_token": token,
         "name": "Disk nearly full",
-        "params": '{"metric": "disk.percent", "critical": 97}',
+        "metric": "disk.percent",
+        "critical": "97",
         "severity": "critical",
         "customer_id": str(seed.customer_a),
     }
@@ -248,5 +250,11 @@ def test_rule_edit_keeps_scope_and_is_audited(
     with store.session() as s:
         r = s.get(AlertRule, rule_id)
         assert r is not None and r.name == "Disk nearly full" and r.customer_id == seed.customer_b
-        assert json.loads(r.params) == {"metric": "disk.percent", "critical": 97}
+        assert json.loads(r.params) == {
+            "metric": "disk.percent",
+            "critical": 97,
+            "for_s": 0,
+            "labels": {},
+            "op": ">",
+        }
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "alert_rule.update")) is not None

@@ -93,12 +93,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     eus(data, "init", "--admin", "admin")
     eus(data, "customer", "create", "Acme")
     env = {
-        "EUS_SMTP_HOST": "127.0.0.1",
-        "EUS_SMTP_PORT": str(smtp.port),
-        "EUS_SMTP_USER": smtp.user,
-        "EUS_SMTP_PASSWORD": smtp.password,
-        "EUS_SMTP_CAFILE": str(smtp.cert),
-        "EUS_SMTP_FROM": "eus@msp.example",
+        **smtp.collector_env(),
         "EUS_SMS_BASE_URL": sms.base_url,
         "EUS_SMS_ACCOUNT_SID": sms.account_sid,
         "EUS_SMS_AUTH_TOKEN": sms.auth_token,

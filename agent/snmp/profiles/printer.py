@@ -130,13 +130,18 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
         capacity = integer(lookup(data, SUPPLY_MAX, index))
         pct = percent(level, capacity)
         labels = {Label.INDEX: k, Label.DESCR: descr, Label.COLOR: color}
+        receptacle = integer(lookup(data, SUPPLY_CLASS, index)) == RECEPTACLE
         if pct is not None:
-            out.samples.append(sample(target.id, Metric.SNMP_PRINTER_SUPPLY_PERCENT, pct, labels))
+            # A waste receptacle's percent is how full it is: a metric of its own, so a
+            # "supply low" rule never fires for an empty waste container.
+            name = (
+                Metric.SNMP_PRINTER_RECEPTACLE_PERCENT if receptacle else Metric.SNMP_PRINTER_SUPPLY_PERCENT
+            )
+            out.samples.append(sample(target.id, name, pct, labels))
         if level is not None and level >= 0:  # negative levels are codes, not amounts
             out.samples.append(sample(target.id, Metric.SNMP_PRINTER_SUPPLY_LEVEL, level, labels))
         if capacity is not None and capacity > 0:
             out.samples.append(sample(target.id, Metric.SNMP_PRINTER_SUPPLY_CAPACITY, capacity, labels))
-        receptacle = integer(lookup(data, SUPPLY_CLASS, index)) == RECEPTACLE
         status, message = judge(
             descr,
             pct,

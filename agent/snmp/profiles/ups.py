@@ -235,6 +235,7 @@ def collect(data: PollData, target: TargetInfo) -> ProfileResult:
     emit(Metric.SNMP_UPS_BATTERY_CHARGE_PERCENT, state.charge)
     emit(Metric.SNMP_UPS_RUNTIME_S, state.runtime_s)
     emit(Metric.SNMP_UPS_BATTERY_STATUS, state.battery_status, {Label.MIB: state.mib})
+    emit(Metric.SNMP_UPS_ON_BATTERY, 1.0 if state.on_battery else 0.0)
     if state.mib == "PowerNet-MIB":
         line1 = {Label.LINE: "1"}
         emit(Metric.SNMP_UPS_LOAD_PERCENT, _num(_get(data, APC_OUTPUT_LOAD)), line1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collector.alerting.rules import (
+    cert_expiry,
     data_gap,
     forecast,
     function_status,
@@ -31,6 +32,7 @@ RuleParams = (
     | forecast.Params
     | inventory_change.Params
     | snmp_trap.Params
+    | cert_expiry.Params
     | SystemParams
 )
 """Every kind's parameters: each has ``for_s`` and ``hold_s``; the rest is the kind's own."""
@@ -107,6 +109,13 @@ RULE_KINDS: Mapping[str, RuleKind] = {
             snmp_trap.parse,
             event_like=True,
             example='{"traps": {"1.3.6.1.6.3.1.1.5.3": "warning"}, "hold_s": 3600}',
+        ),
+        RuleKind(
+            "cert_expiry",
+            "Agent certificate expiring",
+            Input.SCHEDULE,
+            cert_expiry.parse,
+            example='{"warning_s": 2592000, "critical_s": 604800}',
         ),
     )
 }

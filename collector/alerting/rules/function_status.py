@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 from collector.alerting.domain import Severity
@@ -19,7 +20,7 @@ HEALTH_OK, HEALTH_WARNING, HEALTH_CRITICAL = "ok", "warning", "critical"
 
 @dataclass(frozen=True, slots=True)
 class Params:
-    function: str  # "" = every function of the device, else an id or a prefix ending in "*"
+    function: str  # "" = every function of the device, else an id or a pattern with "*"
     consecutive: int
     min_status: str  # "warning": WARNING and CRITICAL count; "critical": only CRITICAL
     for_s: float
@@ -41,10 +42,12 @@ def parse(raw: Mapping[str, Any]) -> Params:
 
 
 def matches(p: Params, function_id: str) -> bool:
+    """ "" matches every function; ``*`` matches any text, so ``web-*`` is a prefix and
+    ``*:reachability`` every SNMP device's reachability check."""
     if not p.function:
         return True
-    if p.function.endswith("*"):
-        return function_id.startswith(p.function[:-1])
+    if "*" in p.function:
+        return fnmatchcase(function_id, p.function)
     return function_id == p.function
 
 
