@@ -42,7 +42,10 @@ from collector.web import (
     helpdesk_settings_views,
     helpdesk_views,
     inventory_views,
+    kb_views,
     maintenance_now,
+    manage_views,
+    resolve_views,
     resources,
     rules_views,
     security,
@@ -81,6 +84,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     two_factor.bp,
     account_security.bp,
     admin_security.bp,
+    kb_views.bp,
+    resolve_views.bp,
+    manage_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {
