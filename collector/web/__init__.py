@@ -37,6 +37,7 @@ from collector.web import (
     errors,
     exports_views,
     filters,
+    function_log_views,
     functions_views,
     health,
     helpdesk_settings_views,
@@ -87,6 +88,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     kb_views.bp,
     resolve_views.bp,
     manage_views.bp,
+    function_log_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {
