@@ -46,6 +46,7 @@ from collector.web import (
     kb_views,
     maintenance_now,
     manage_views,
+    network_views,
     resolve_views,
     resources,
     rules_views,
@@ -89,6 +90,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     resolve_views.bp,
     manage_views.bp,
     function_log_views.bp,
+    network_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {
