@@ -18,6 +18,7 @@ from collector.notify import models as notify_models
 from collector.signin import models as signin_models
 from collector.snmp import models as snmp_models
 from collector.store import models
+from collector.troubleshooting import models as troubleshooting_models
 
 MODEL_MODULES = (
     models,
@@ -29,6 +30,7 @@ MODEL_MODULES = (
     signin_models,
     refusal_models,
     kb_models,
+    troubleshooting_models,
 )
 
 metadata: MetaData = models.Base.metadata

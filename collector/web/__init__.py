@@ -54,6 +54,7 @@ from collector.web import (
     snmp_views,
     support_log_views,
     timesheet_views,
+    troubleshooter_views,
     two_factor,
 )
 from collector.web.auditing import TRUSTED_PROXIES_KEY
@@ -91,6 +92,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     manage_views.bp,
     function_log_views.bp,
     network_views.bp,
+    troubleshooter_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

@@ -1,4 +1,4 @@
-"""knowledge base: articles, their versions, Resolve runs; the shipped articles
+"""knowledge base: articles, their versions, Resolve runs; the shipped articles; doctor reports
 
 Revision ID: 1402_knowledge_base
 Revises: 0901_alerting_ux
@@ -73,6 +73,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     create_indexes("kb_resolve_runs", "at", "customer_id")
+    # The Installation Trouble-Shooter's pasted `eus-agent doctor` reports (same issue, #14).
+    op.create_table(
+        "doctor_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("hostname", sa.String(length=255), nullable=False),
+        sa.Column("agent_version", sa.String(length=50), nullable=False),
+        sa.Column("submitted_by", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    create_indexes("doctor_reports", "at", "customer_id")
     # A fresh install starts with the shipped articles, each at version 1.
     now = datetime.now(UTC)
     rows = [
@@ -91,4 +105,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_tables("kb_resolve_runs", "kb_article_versions", "kb_articles")
+    drop_tables("doctor_reports", "kb_resolve_runs", "kb_article_versions", "kb_articles")
