@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
@@ -18,6 +18,7 @@ from collector.store.models import Customer, Device
 from collector.tsdb.function_log import device_events, state_changes
 from collector.web.auditing import record
 from collector.web.exports_views import CSV_MIME
+from collector.web.manage_views import PRESETS as RANGES
 from collector.web.permissions import Capability, get_customer_or_404, require
 from collector.web.resources import store, tsdb_cursor
 from collector.web.status_chart import LABELS
@@ -25,12 +26,6 @@ from collector.web.streaming import csv_chunks, download
 
 bp = Blueprint("function_log", __name__)
 
-RANGES = {
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-    "90d": timedelta(days=90),
-}
 STATUSES = ("ok", "warning", "critical", "unknown")
 HEADER = ("time_utc", "device", "what", "function_id", "name", "from", "to", "message")
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from collector_functions.results import add_result as store_result
+
 from collector.functions.models import FunctionSpecRow
 from collector.helpdesk import tickets
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.timestamps import naive_utc
 
 from .conftest import Seed
 
@@ -16,11 +19,9 @@ OK, CRITICAL = 1, 3
 
 
 def add_result(db: TimeSeriesDB, device_id: int, status: int, ts: datetime, message: str) -> None:
-    """One row of ``function_results`` as the ingest writer appends it."""
-    db.cursor().execute(
-        "INSERT INTO function_results (device_id, subject, function_id, kind, name, status, message, ts, "
-        "duration_s, metrics) VALUES (?, '', ?, 'systemd', 'nginx', ?, ?, ?, 0.02, '{}')",
-        [device_id, FUNCTION_ID, status, message, ts.astimezone(UTC).replace(tzinfo=None)],
+    """One result of ``svc-nginx`` (systemd) as the ingest writer appends it."""
+    store_result(
+        db, device_id, FUNCTION_ID, status, naive_utc(ts), message=message, kind="systemd", name="nginx"
     )
 
 

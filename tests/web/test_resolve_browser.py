@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -31,21 +30,15 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path("/tmp/eus-artifacts")
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    with serve(app) as url:
-        yield url
-
-
 def test_resolve_to_the_end_then_manage_export_and_remove(
-    live_server: str, store: Store, tsdb: TimeSeriesDB, seed: Seed
+    app: Flask, store: Store, tsdb: TimeSeriesDB, seed: Seed
 ) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: make test installs Debian's chromium"
     ARTIFACTS.mkdir(exist_ok=True)
     stored = seed_faulty_function(store, tsdb, seed)
 
-    with sync_api.sync_playwright() as pw:
+    with serve(app) as live_server, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = signed_in_page(browser, live_server, "super", PASSWORDS["super"])
