@@ -1,11 +1,12 @@
-"""``eus-agent``: run, enroll, collect-once.
+"""``eus-agent``: run, enroll, collect-once, doctor.
 
     eus-agent run [--config FILE]
     eus-agent enroll --collector HOST:PORT --token TOKEN --ca-fingerprint SHA256 [--config FILE]
     eus-agent collect-once [--config FILE] [--collector NAME]
     eus-agent doctor [--collector HOST:PORT ...] [--ca-fingerprint SHA256] [--config FILE]
 
-Exit codes: 0 success; 1 unexpected failure (or, for collect-once, a collector failed);
+Exit codes: 0 success; 1 unexpected failure (or, for collect-once, a collector failed; for
+doctor, a check failed);
 2 usage, configuration, identity or enrollment refused.
 """
 
