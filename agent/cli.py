@@ -113,12 +113,14 @@ def _enroll(config: Config, args: argparse.Namespace) -> int:
             host=host_facts(),
         )
     except EnrollmentError as exc:
-        print(f"eus-agent: {exc}", file=sys.stderr)
-        print(
-            f"eus-agent: to see why, run `eus-agent doctor --collector {args.collector}` and paste its "
-            "report into the Installation Trouble-Shooter on the customer's page",
-            file=sys.stderr,
+        # A collector it cannot reach: the doctor's report tells the technician why (one line).
+        hint = (
+            f"; run `eus-agent doctor --collector {args.collector}` and paste its report into the "
+            "customer's Installation Trouble-Shooter"
+            if "cannot reach" in str(exc)
+            else ""
         )
+        print(f"eus-agent: {exc}{hint}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         print(f"eus-agent: cannot write the identity to {config.state_dir}: {exc}", file=sys.stderr)

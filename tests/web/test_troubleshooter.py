@@ -55,9 +55,18 @@ def test_an_expired_token_and_an_unreachable_port_are_explained(
     finally:
         collector.stop()
     assert refused.returncode == 2
-    assert "expired" in refused.stderr and "eus-agent doctor" in refused.stderr
+    assert "expired" in refused.stderr
 
     closed = free_port()  # nothing listens here
+    unreachable = run_script(
+        "eus-agent", "enroll", "--collector", f"127.0.0.1:{closed}", "--token-file", "-",
+        "--ca-fingerprint", "ab" * 32, env=agent.env, stdin=token,
+    )  # fmt: skip
+    assert unreachable.returncode == 2
+    assert (
+        unreachable.stderr.count("\n") == 1
+        and f"eus-agent doctor --collector 127.0.0.1:{closed}" in unreachable.stderr
+    )
     doctor = run_script("eus-agent", "doctor", "--collector", f"127.0.0.1:{closed}", env=agent.env)
     assert doctor.returncode == 1
     report = json.loads(doctor.stdout)
