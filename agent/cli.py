@@ -1,10 +1,12 @@
-"""``eus-agent``: run, enroll, collect-once.
+"""``eus-agent``: run, enroll, collect-once, doctor.
 
     eus-agent run [--config FILE]
     eus-agent enroll --collector HOST:PORT --token TOKEN --ca-fingerprint SHA256 [--config FILE]
     eus-agent collect-once [--config FILE] [--collector NAME]
+    eus-agent doctor [--collector HOST:PORT ...] [--ca-fingerprint SHA256] [--config FILE]
 
-Exit codes: 0 success; 1 unexpected failure (or, for collect-once, a collector failed);
+Exit codes: 0 success; 1 unexpected failure (or, for collect-once, a collector failed; for
+doctor, a check failed);
 2 usage, configuration, identity or enrollment refused.
 """
 
@@ -53,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     once = with_config(sub.add_parser("collect-once", help="run the collectors once; print samples as JSON"))
     once.add_argument("--collector", metavar="NAME", help="run only this collector")
+    doctor = with_config(
+        sub.add_parser("doctor", help="check the collector is reachable and TLS works; print a JSON report")
+    )
+    doctor.add_argument(
+        "--collector",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="an address to check (repeatable)",
+    )
+    doctor.add_argument("--ca-fingerprint", default="", metavar="SHA256", help="the CA fingerprint to pin")
     return parser
 
 
@@ -71,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(config)
     if args.command == "enroll":
         return _enroll(config, args)
+    if args.command == "doctor":
+        return _doctor(config, args)
     return _collect_once(config, args.collector, sys.stdout)
 
 
@@ -98,7 +113,14 @@ def _enroll(config: Config, args: argparse.Namespace) -> int:
             host=host_facts(),
         )
     except EnrollmentError as exc:
-        print(f"eus-agent: {exc}", file=sys.stderr)
+        # A collector it cannot reach: the doctor's report tells the technician why (one line).
+        hint = (
+            f"; run `eus-agent doctor --collector {args.collector}` and paste its report into the "
+            "customer's Installation Trouble-Shooter"
+            if "cannot reach" in str(exc)
+            else ""
+        )
+        print(f"eus-agent: {exc}{hint}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         print(f"eus-agent: cannot write the identity to {config.state_dir}: {exc}", file=sys.stderr)
@@ -108,6 +130,21 @@ def _enroll(config: Config, args: argparse.Namespace) -> int:
         f"streaming to {identity.stream_address}; identity in {identity.state_dir}"
     )
     return EXIT_OK
+
+
+def _doctor(config: Config, args: argparse.Namespace) -> int:
+    from agent.doctor import report
+    from agent.hostfacts import host_facts
+
+    found = report(
+        args.collector,
+        state_dir=config.state_dir,
+        fingerprint=args.ca_fingerprint,
+        agent_version=__version__,
+        hostname=host_facts().hostname,
+    )
+    print(json.dumps(found, indent=2))
+    return EXIT_OK if found["ok"] else EXIT_FAILURE
 
 
 class _JsonLinesSink:

@@ -13,10 +13,12 @@ from collector.alerting import models as alerting_models
 from collector.functions import models as functions_models
 from collector.helpdesk import models as helpdesk_models
 from collector.ingest import refusals as refusal_models
+from collector.kb import models as kb_models
 from collector.notify import models as notify_models
 from collector.signin import models as signin_models
 from collector.snmp import models as snmp_models
 from collector.store import models
+from collector.troubleshooting import models as troubleshooting_models
 
 MODEL_MODULES = (
     models,
@@ -27,6 +29,8 @@ MODEL_MODULES = (
     helpdesk_models,
     signin_models,
     refusal_models,
+    kb_models,
+    troubleshooting_models,
 )
 
 metadata: MetaData = models.Base.metadata

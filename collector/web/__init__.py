@@ -37,12 +37,17 @@ from collector.web import (
     errors,
     exports_views,
     filters,
+    function_log_views,
     functions_views,
     health,
     helpdesk_settings_views,
     helpdesk_views,
     inventory_views,
+    kb_views,
     maintenance_now,
+    manage_views,
+    network_views,
+    resolve_views,
     resources,
     rules_views,
     security,
@@ -50,6 +55,7 @@ from collector.web import (
     storage_views,
     support_log_views,
     timesheet_views,
+    troubleshooter_views,
     two_factor,
 )
 from collector.web.auditing import TRUSTED_PROXIES_KEY
@@ -83,6 +89,12 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     account_security.bp,
     admin_security.bp,
     storage_views.bp,
+    kb_views.bp,
+    resolve_views.bp,
+    manage_views.bp,
+    function_log_views.bp,
+    network_views.bp,
+    troubleshooter_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

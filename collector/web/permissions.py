@@ -59,6 +59,7 @@ class Capability(enum.StrEnum):
     EDIT_ALERTING = "edit-alerting"  # alert rules and contacts of the customers one may see
     EDIT_GLOBAL_RULES = "edit-global-rules"  # alert rules of no customer: they apply to all
     MANAGE_HELPDESK = "manage-helpdesk"  # SLA policies, business calendars, on-call rota, ticket rules
+    EDIT_KNOWLEDGE_BASE = "edit-knowledge-base"  # write and edit knowledge-base articles
     MANAGE_USERS = "manage-users"
     MANAGE_CUSTOMERS = "manage-customers"
 
@@ -88,6 +89,7 @@ _SUPERVISOR = _TECHNICIAN | {
     Capability.CONFIGURE_DEVICES,
     Capability.EDIT_ALERTING,
     Capability.MANAGE_HELPDESK,
+    Capability.EDIT_KNOWLEDGE_BASE,
 }
 _ADMINISTRATOR = _SUPERVISOR | {
     Capability.MANAGE_USERS,

@@ -77,6 +77,9 @@ def url_params(seed: Seed) -> dict[str, Any]:
         "override_id": 1,
         "session_id": 1,  # a sign-in session
         "token": "not-a-signed-link",  # the acceptance link (public)
+        "article_id": 1,  # a knowledge-base article (shipped)
+        "version": 1,
+        "function_id": "fn-1",  # a function of device_a (resolve, manage)
     }
 
 
@@ -209,6 +212,7 @@ def test_the_role_table() -> None:
         c.CONFIGURE_DEVICES,
         c.EDIT_ALERTING,
         c.MANAGE_HELPDESK,
+        c.EDIT_KNOWLEDGE_BASE,
     }
     administrator = supervisor | {c.MANAGE_USERS, c.MANAGE_CUSTOMERS, c.EDIT_GLOBAL_RULES}
     assert dict(ROLE_CAPABILITIES) == {

@@ -1,0 +1,91 @@
+"""Finding one function of a customer from a URL: ``/customers/<customer>/functions/<function>/…``
+with ``?device=<id>`` (and ``&subject=`` for an SNMP target's function). Without ``device``, the
+customer's only device that reported the function is taken. Anything the caller may not see,
+or that is not the customer's, is 404 (shared by Resolve and Manage)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collector.functions.models import FunctionSpecRow
+from collector.functions.queries import LATEST_WINDOW, FunctionState, latest_states
+from collector.store.models import Customer, Device
+from collector.tsdb.function_log import where_reported
+from collector.web.permissions import get_customer_or_404, get_device_or_404
+from collector.web.resources import tsdb_cursor
+
+MAX_ID = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFunction:
+    customer: Customer
+    device: Device
+    subject: str
+    function_id: str
+    state: FunctionState | None  # None: no result in the last 7 days
+    spec: FunctionSpecRow | None  # None: not a central function (the agent's own agent.toml)
+
+    @property
+    def name(self) -> str:
+        if self.state is not None:
+            return self.state.name
+        return self.spec.name if self.spec is not None else self.function_id
+
+    @property
+    def kind(self) -> str:
+        if self.state is not None:
+            return self.state.kind
+        return self.spec.kind if self.spec is not None else ""
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The URL arguments naming this function again."""
+        return {"device": self.device.id, **({"subject": self.subject} if self.subject else {})}
+
+
+def _arg(name: str) -> str:
+    return (request.values.get(name) or "").strip()[:MAX_ID]
+
+
+def locate(session: Session, customer_id: int, function_id: str) -> CustomerFunction:
+    """The function named by the URL, or 404."""
+    customer = get_customer_or_404(session, customer_id)
+    function_id = function_id[:MAX_ID]
+    raw, subject = _arg("device"), _arg("subject")
+    cur = tsdb_cursor()
+    if raw:
+        if not raw.isdigit():
+            abort(404)
+        device = get_device_or_404(session, int(raw))
+    else:
+        ids = list(session.scalars(select(Device.id).where(Device.customer_id == customer.id)))
+        found = where_reported(cur, ids, function_id, datetime.now(UTC) - LATEST_WINDOW)
+        if len({d for d, _ in found}) != 1:
+            abort(404, description="which device? add ?device=<id>")
+        device = get_device_or_404(session, found[0][0])
+        subject = subject or found[0][1]
+    if device.customer_id != customer.id:
+        abort(404)
+    state = next(
+        (
+            st
+            for st in latest_states(cur, device.id)
+            if st.function_id == function_id and st.subject == subject
+        ),
+        None,
+    )
+    spec = session.scalars(
+        select(FunctionSpecRow).where(
+            FunctionSpecRow.device_id == device.id, FunctionSpecRow.spec_id == function_id
+        )
+    ).one_or_none()
+    if state is None and spec is None:
+        abort(404, description="this device has no such function")
+    return CustomerFunction(customer, device, subject, function_id, state, spec if not subject else None)
