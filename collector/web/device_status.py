@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.alerting import maintenance
+from collector.alerting import maintenance, window_form
 from collector.alerting.directory import window_of
 from collector.alerting.domain import State
 from collector.alerting.models import Alert, MaintenanceWindow
@@ -31,6 +31,7 @@ class WindowNow:
     window: MaintenanceWindow
     starts: datetime
     ends: datetime
+    repeats: str = ""  # "no", "daily", "2nd Tuesday monthly (Europe/Berlin)", ...
 
 
 def open_alerts(s: Session, device_id: int) -> list[Alert]:
@@ -57,7 +58,6 @@ def active_maintenance(s: Session, device: Device, now: datetime | None = None) 
         scoped = maintenance.Target(target.customer_id, target.site_id, target.device_id, w.function_id)
         span = maintenance.occurrence(w, at) if maintenance.covers(w, scoped) else None
         if span is not None:
-            found.append(
-                WindowNow(row, datetime.fromtimestamp(span[0], UTC), datetime.fromtimestamp(span[1], UTC))
-            )
+            starts, ends = (datetime.fromtimestamp(x, UTC) for x in span)
+            found.append(WindowNow(row, starts, ends, window_form.describe(row)))
     return sorted(found, key=lambda x: x.ends)

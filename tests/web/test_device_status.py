@@ -69,6 +69,28 @@ CASES: list[tuple[str, dict[str, Any], bool]] = [
         },
         False,
     ),
+    (
+        "1st Tuesday monthly, Berlin time, on now",  # NOW is Tuesday 1 December, 23:30 in Berlin
+        {
+            "starts_at": datetime(2026, 11, 3, 21, tzinfo=UTC),  # 22:00 CET
+            "ends_at": datetime(2026, 11, 4, 1, tzinfo=UTC),
+            "recurrence": "monthly-nth",
+            "rule": "FREQ=MONTHLY;BYDAY=+1TU",
+            "timezone": "Europe/Berlin",
+        },
+        True,
+    ),
+    (
+        "2nd Tuesday monthly, off now",
+        {
+            "starts_at": datetime(2026, 11, 10, 21, tzinfo=UTC),
+            "ends_at": datetime(2026, 11, 11, 1, tzinfo=UTC),
+            "recurrence": "monthly-nth",
+            "rule": "FREQ=MONTHLY;BYDAY=+2TU",
+            "timezone": "Europe/Berlin",
+        },
+        False,
+    ),
 ]
 
 
