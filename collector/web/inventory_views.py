@@ -27,6 +27,7 @@ from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
 from collector.store.utc import as_utc
 from collector.web.auditing import record
+from collector.web.device_names import device_name
 from collector.web.functions_views import agent_configs
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
 from collector.web.resources import store, tsdb_cursor
@@ -192,6 +193,6 @@ def fleet_software() -> ResponseReturnValue:
             error = str(exc)
             hits = []
         rows = [(*devices[h.device_id], h) for h in hits]
-        rows.sort(key=lambda r: (r[1].name.lower(), (r[0].hostname or r[0].agent_id).lower()))
+        rows.sort(key=lambda r: (r[1].name.lower(), device_name(r[0]).lower()))
     status = 400 if error else 200
     return render_template("inventory_software.html", name=name, below=below, rows=rows, error=error), status

@@ -21,6 +21,7 @@ from collector.alerting.rules import RULE_KINDS
 from collector.store.models import Customer, Device, Site
 from collector.web import metric_picker, rule_overlap
 from collector.web.auditing import record
+from collector.web.device_names import device_name, names_of
 from collector.web.forms import add_row
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
@@ -64,7 +65,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
         can_edit=can(user, Capability.EDIT_ALERTING),
         can_edit_global=can(user, Capability.EDIT_GLOBAL_RULES),
         site_names={st.id: st.name for st in scope["sites"]},
-        device_names={d.id: d.hostname or d.agent_id for d in scope["devices"]},
+        device_names=names_of(scope["devices"]),
         metrics=metric_picker.picker(counts),
         ticket_choices=forms.TICKET_LABELS,
         in_force=in_force,
@@ -101,7 +102,7 @@ def rule_preview() -> ResponseReturnValue:
         return jsonify({"error": str(exc)}), 400
     with store().session() as s:
         scope = visible_scope(s, user)
-    names = {d.id: d.hostname or d.agent_id for d in scope["devices"]}
+    names = names_of(scope["devices"])
     count, first = metric_picker.preview(
         tsdb_cursor(), _visible_devices(scope, user), request.args.get("metric", "").strip(), wanted
     )
@@ -216,7 +217,7 @@ def _scope_name(row: AlertRule) -> str:
     """ "global", the customer's name, "Customer / Site" or the device's name."""
     with store().session() as s:
         if row.device_id is not None and (dev := s.get(Device, row.device_id)) is not None:
-            return f"device {dev.hostname or dev.agent_id}"
+            return f"device {device_name(dev)}"
         if row.site_id is not None and (site := s.get(Site, row.site_id)) is not None:
             return f"site {site.name}"
         if row.customer_id is not None and (c := s.get(Customer, row.customer_id)) is not None:
