@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.tsdb.gaps import recent_gaps
+from collector.tsdb.processes import top_processes
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.device_identity import MAX_ALIAS
 from collector.web.device_names import device_name
@@ -94,6 +95,7 @@ def device(device_id: int) -> ResponseReturnValue:
         alerts = open_alerts(s, dev.id)
         windows = active_maintenance(s, dev)
     gaps = recent_gaps(tsdb_cursor(), dev.id)
+    processes = top_processes(tsdb_cursor(), dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
         cert_days = (dev.cert_not_after - datetime.now(UTC)).days
@@ -115,6 +117,7 @@ def device(device_id: int) -> ResponseReturnValue:
         max_alias=MAX_ALIAS,
         maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
+        processes=processes,
         charts=CHARTS.values(),
         ranges=RANGES.values(),
         range_key=range_key,
