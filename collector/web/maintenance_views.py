@@ -91,6 +91,18 @@ def _page(
     )
 
 
+def _submitted(s: Session, user: CurrentUser) -> window_form.WindowInput | str:
+    """The posted window, or why it is refused; 404 for a customer the user does not see."""
+    try:
+        data = window_form.window(request.form)
+        if not may_see(user, data.customer_id):
+            abort(404)
+        check_in_customer(s, data.customer_id, data.site_id, data.device_id)
+    except (FormError, OutOfScope) as exc:
+        return f"Window not saved: {exc}"
+    return data
+
+
 def _typed() -> dict[str, str]:
     return {k: str(v) for k, v in request.form.items() if k != "csrf_token"}
 
@@ -122,13 +134,9 @@ def windows() -> ResponseReturnValue:
 def window_create() -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
-        try:
-            data = window_form.window(request.form)
-            if not may_see(user, data.customer_id):
-                abort(404)
-            check_in_customer(s, data.customer_id, data.site_id, data.device_id)
-        except (FormError, OutOfScope) as exc:
-            return _page(s, user, _typed(), f"Window not saved: {exc}"), 400
+        data = _submitted(s, user)
+        if isinstance(data, str):
+            return _page(s, user, _typed(), data), 400
         row = add_row(s, MaintenanceWindow, data, created_by=user.actor)
         fields = _audit_fields(row)
         record(s, "maintenance.create", f"maintenance:{row.id}", customer_id=row.customer_id, **fields)
@@ -151,13 +159,9 @@ def window_update(window_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
         row = get_owned_or_404(s, MaintenanceWindow, window_id, user)
-        try:
-            data = window_form.window(request.form)
-            if not may_see(user, data.customer_id):
-                abort(404)
-            check_in_customer(s, data.customer_id, data.site_id, data.device_id)
-        except (FormError, OutOfScope) as exc:
-            return _page(s, user, _typed(), f"Window not saved: {exc}", editing=row.id), 400
+        data = _submitted(s, user)
+        if isinstance(data, str):
+            return _page(s, user, _typed(), data, editing=row.id), 400
         before = _audit_fields(row)
         for name in data.__slots__:
             setattr(row, name, getattr(data, name))
