@@ -80,6 +80,19 @@ def occurrence(w: Window, now: float) -> tuple[float, float] | None:
     return (start, end) if now < end else None
 
 
+def next_start(w: Window, now: float) -> float | None:
+    """When ``w``'s next occurrence starts after ``now`` (a repeating rule: within a year)."""
+    if w.rule:
+        return _repeat(w).next_start(now + 1e-6)
+    period = RECURRENCES.get(w.recurrence, 0.0)
+    if now < w.starts:
+        return w.starts
+    if not period:
+        return None
+    start = w.starts + (int((now - w.starts) // period) + 1) * period
+    return start if w.until is None or start <= w.until else None
+
+
 def covers(w: Window, t: Target) -> bool:
     """Whether ``w``'s scope includes ``t`` (regardless of time)."""
     if t.customer_id != w.customer_id:

@@ -17,7 +17,7 @@ from collector.tsdb.processes import top_processes
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.device_identity import MAX_ALIAS
 from collector.web.device_names import device_name
-from collector.web.device_status import active_maintenance, open_alerts
+from collector.web.device_status import active_maintenance, open_alerts, upcoming_maintenance
 from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
 from collector.web.maintenance_now import HOURS as MAINTENANCE_HOURS
@@ -94,6 +94,7 @@ def device(device_id: int) -> ResponseReturnValue:
         refusals = recent_refusals(s, dev.id)
         alerts = open_alerts(s, dev.id)
         windows = active_maintenance(s, dev)
+        upcoming = upcoming_maintenance(s, dev)
     gaps = recent_gaps(tsdb_cursor(), dev.id)
     processes = top_processes(tsdb_cursor(), dev.id)
     cert_days = None
@@ -109,6 +110,7 @@ def device(device_id: int) -> ResponseReturnValue:
         refusals=refusals,
         alerts=alerts,
         windows=windows,
+        upcoming=upcoming,
         can_handle_alerts=can(current_user(), Capability.HANDLE_ALERTS),
         can_revoke=can(current_user(), Capability.ENROLL_DEVICES) and dev.revoked_at is None,
         can_retire=can(current_user(), Capability.ENROLL_DEVICES),

@@ -52,11 +52,7 @@ class Listed:
 def _listed(row: MaintenanceWindow, now: datetime) -> Listed:
     w = window_of(row)
     span = maintenance.occurrence(w, now.timestamp())
-    nxt: float | None = None
-    if span is None and w.rule:
-        nxt = recurrence.Repeat(w.rule, w.timezone, w.starts, w.ends, w.until).next_start(now.timestamp())
-    elif span is None and now.timestamp() < w.starts:
-        nxt = w.starts
+    nxt = maintenance.next_start(w, now.timestamp()) if span is None else None
     return Listed(
         row,
         window_form.describe(row),

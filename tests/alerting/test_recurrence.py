@@ -154,3 +154,27 @@ def test_build_refuses_with_a_reason(kwargs: dict[str, object], message: str) ->
 def test_validate_refuses_with_a_reason(rule: str, tz: str, starts: str, ends: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         recurrence.Repeat(rule, tz, at(starts), at(ends)).validate()
+
+
+ONE_OFF = maintenance.Window(1, at("2026-03-01T10:00"), at("2026-03-01T12:00"))
+DAILY_FIXED = maintenance.Window(
+    1, at("2026-03-01T22:00"), at("2026-03-01T23:00"), "daily", until=at("2026-03-03T22:00")
+)
+
+
+@pytest.mark.parametrize(
+    ("w", "now", "want"),
+    [
+        (ONE_OFF, at("2026-03-01T09:00"), at("2026-03-01T10:00")),
+        (ONE_OFF, at("2026-03-01T11:00"), None),  # running: no further start
+        (DAILY_FIXED, at("2026-03-02T12:00"), at("2026-03-02T22:00")),
+        (DAILY_FIXED, at("2026-03-02T22:00"), at("2026-03-03T22:00")),  # the next, not this one
+        (DAILY_FIXED, at("2026-03-03T22:30"), None),  # past until
+        (PATCH, at("2026-02-11T03:00", BERLIN), at("2026-03-10T22:00", BERLIN)),  # 2nd Tuesday of March
+        (PATCH, at("2026-03-11T00:00", BERLIN), at("2026-04-14T22:00", BERLIN)),  # in summer time
+        (DAY31, at("2026-04-01T02:00"), at("2026-05-31T22:00")),  # April has no 31st
+        (LAST_FRIDAY, at("2026-03-28T00:00"), None),  # past until
+    ],
+)
+def test_next_start(w: maintenance.Window, now: float, want: float | None) -> None:
+    assert maintenance.next_start(w, now) == want
