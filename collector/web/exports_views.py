@@ -233,7 +233,7 @@ def software_csv() -> ResponseReturnValue:
         found = {
             d.id: (c.name, device_name(d))
             for d, c in s.execute(
-                scope_to_customers(select(Device), Device.customer_id)
+                scope_to_customers(select(Device).where(Device.retired_at.is_(None)), Device.customer_id)
                 .add_columns(Customer)
                 .join(Customer, Customer.id == Device.customer_id)
             )

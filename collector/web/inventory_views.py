@@ -184,7 +184,8 @@ def fleet_software() -> ResponseReturnValue:
     error = ""
     if name:
         with store().session() as s:
-            found = s.scalars(scope_to_customers(select(Device), Device.customer_id)).all()
+            in_use = select(Device).where(Device.retired_at.is_(None))  # retired: out of the lists
+            found = s.scalars(scope_to_customers(in_use, Device.customer_id)).all()
             customers = {c.id: c for c in s.scalars(select(Customer)).all()}
         devices = {d.id: (d, customers[d.customer_id]) for d in found}
         try:

@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from collector.store.db import Store
 from collector.store.models import AuditEntry, Device
+from collector.tsdb.db import TimeSeriesDB
 from collector.web.device_names import label
 
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
 from .test_device_names import A1, A2, add_device
+from .test_inventory_views import seed_inventory
 
 
 @pytest.mark.parametrize(
@@ -76,9 +78,11 @@ def test_rename_is_shown_everywhere_scoped_and_audited(
 
 
 def test_retire_hides_from_lists_and_keeps_the_page(
-    client: FlaskClient, login: LoginFn, store: Store, seed: Seed
+    client: FlaskClient, login: LoginFn, store: Store, seed: Seed, tsdb: TimeSeriesDB
 ) -> None:
+    seed_inventory(tsdb, seed)
     login("tech", PASSWORDS["tech"])
+    assert "acme-fs01" in _page(client, "/software?name=openssl")
     token = csrf_token(client, f"/devices/{seed.device_a}")
     assert 'id="retire"' not in _page(client, f"/devices/{seed.device_a}")
     assert (
@@ -94,6 +98,7 @@ def test_retire_hides_from_lists_and_keeps_the_page(
     assert "acme-fs01" not in index and "1 retired device hidden" in index
     assert "acme-fs01" not in _page(client, f"/customers/{seed.customer_a}")
     assert "acme-fs01" not in _page(client, "/alerting/maintenance")  # nor offered in pickers
+    assert "acme-fs01" not in _page(client, "/software?name=openssl")  # nor found by the fleet search
     shown = _page(client, "/?retired=1")
     assert "acme-fs01" in shown and 'class="badge retired"' in shown
     device = _page(client, f"/devices/{seed.device_a}")
