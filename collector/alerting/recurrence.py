@@ -132,11 +132,34 @@ class Repeat:
         start_local, length = self._local()
         lo_local = self._wall(max(lo, self.starts)) - length - _SLACK
         out: list[tuple[float, float]] = []
-        for occ in _rrule(self.rule, start_local).between(lo_local, self._wall(hi) + _SLACK, inc=True):
+        for occ in self._rrule_near(start_local, lo_local).between(
+            lo_local, self._wall(hi) + _SLACK, inc=True
+        ):
             s = self._epoch(occ)
             if s >= self.starts and (self.until is None or s <= self.until):
                 out.append((s, self._epoch(occ + length)))
         return out
+
+    def _rrule_near(self, start_local: datetime, lo_local: datetime) -> rrule:
+        """The rule, started again shortly before ``lo_local`` with the same occurrences
+        from there on: dateutil walks every occurrence from the start, which for a daily
+        window set up years ago would cost milliseconds on every check."""
+        kind = fields(self.rule).kind
+        if lo_local <= start_local:
+            return _rrule(self.rule, start_local)
+        if kind in {"daily", "weekly"}:
+            step = 1 if kind == "daily" else 7
+            return _rrule(
+                self.rule, start_local + timedelta(days=(lo_local - start_local).days // step * step)
+            )
+        # Monthly: from the first of the month before lo_local's, at the start's time of day,
+        # with the start's day of the month written out (the new start's day is the 1st).
+        first = (lo_local.replace(day=1) - timedelta(days=1)).replace(day=1)
+        first = datetime.combine(first.date(), start_local.time())
+        if first <= start_local:
+            return _rrule(self.rule, start_local)
+        rule = self.rule if kind == "monthly-nth" else f"{self.rule};BYMONTHDAY={start_local.day}"
+        return _rrule(rule, first)
 
     def span_at(self, now: float) -> tuple[float, float] | None:
         """The occurrence (start, end) containing ``now``, if any."""
@@ -145,9 +168,10 @@ class Repeat:
         return next(((s, e) for s, e in self.spans(now, now) if s <= now < e), None)
 
     def next_start(self, after: float) -> float | None:
-        """The first occurrence start at or after ``after`` (looking a year ahead)."""
+        """The first occurrence start at or after ``after`` (looking 100 days ahead: a monthly
+        rule on the 31st repeats within 62)."""
         after = max(after, self.starts)
-        return next((s for s, _ in self.spans(after, after + 400 * 86400.0) if s >= after), None)
+        return next((s for s, _ in self.spans(after, after + 100 * 86400.0) if s >= after), None)
 
     def ended_between(self, since: float, now: float) -> bool:
         """Whether an occurrence ended in (since, now]."""

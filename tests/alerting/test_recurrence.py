@@ -3,7 +3,7 @@ table-tested across DST changes and month ends, and the rule round trip the form
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -178,3 +178,25 @@ DAILY_FIXED = maintenance.Window(
 )
 def test_next_start(w: maintenance.Window, now: float, want: float | None) -> None:
     assert maintenance.next_start(w, now) == want
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["FREQ=DAILY", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=MONTHLY;BYDAY=+2TU", "FREQ=MONTHLY;BYDAY=-1FR"],
+)
+def test_a_window_set_up_years_ago_repeats_as_dateutil_says(rule: str) -> None:
+    """The check starts the rule again near the time asked about (for speed): the answers
+    are those of the whole rule walked from its start, across a DST change and month ends."""
+    from dateutil.rrule import rrulestr
+
+    start = datetime(2022, 1, 31, 22, 30)  # Berlin wall clock; a 31st
+    r = recurrence.Repeat(rule, BERLIN, at(start.isoformat(), BERLIN), at("2022-02-01T01:30", BERLIN))
+    z = ZoneInfo(BERLIN)
+    whole = [
+        (o.replace(tzinfo=z).timestamp(), (o + timedelta(hours=3)).replace(tzinfo=z).timestamp())
+        for o in rrulestr(rule, dtstart=start).between(datetime(2026, 2, 20), datetime(2026, 5, 12))
+    ]
+    for step in range(0, 70 * 24 * 4):  # every 15 minutes from 1 March to 9 May 2026
+        now = at("2026-03-01T00:00") + step * 900.0
+        want = next(((s, e) for s, e in whole if s <= now < e), None)
+        assert r.span_at(now) == want, datetime.fromtimestamp(now, UTC)
