@@ -74,6 +74,8 @@ _SPECS = (
     _m(M.DISKIO_WRITE_OPS, (L.DISK,), U.COUNT, C, "write operations on a disk"),
     _m(M.HOST_UPTIME_SECONDS, (), U.SECONDS, G, "time since the machine booted"),
     _m(M.HOST_PROCESSES, (), U.COUNT, G, "processes running"),
+    _m(M.PROCESS_CPU_PERCENT, (L.PROCESS,), U.PERCENT, G, "CPU of a top process name, percent of one core"),
+    _m(M.PROCESS_MEMORY_BYTES, (L.PROCESS,), U.BYTES, G, "resident memory of the largest processes by name"),
     _m(M.LOAD_AVG, (L.PERIOD,), U.NONE, G, "load average over 1, 5 or 15 minutes"),
     _m(M.MEMORY_TOTAL_BYTES, (), U.BYTES, G, "physical memory"),
     _m(M.MEMORY_USED_BYTES, (), U.BYTES, G, "memory in use"),

@@ -30,6 +30,8 @@ class Metric(enum.StrEnum):
     DISKIO_WRITE_OPS = "diskio.write_ops"
     HOST_UPTIME_SECONDS = "host.uptime_seconds"
     HOST_PROCESSES = "host.processes"
+    PROCESS_CPU_PERCENT = "process.cpu_percent"
+    PROCESS_MEMORY_BYTES = "process.memory_bytes"
     LOAD_AVG = "load.avg"
     MEMORY_TOTAL_BYTES = "memory.total_bytes"
     MEMORY_USED_BYTES = "memory.used_bytes"
@@ -93,6 +95,7 @@ class Label(enum.StrEnum):
     COLOR = "color"
     MIB = "mib"  # which MIB a UPS value came from ("UPS-MIB" or "PowerNet-MIB")
     LINE = "line"  # a UPS's input/output line
+    PROCESS = "process"  # a process name (all processes of that name together)
 
 
 class Unit(enum.StrEnum):

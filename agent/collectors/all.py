@@ -6,6 +6,6 @@ when it is called, so nothing registers as a side effect of importing the packag
 
 from __future__ import annotations
 
-from agent.collectors import cpu, disk, diskio, host, load, memory, netio, swap
+from agent.collectors import cpu, disk, diskio, host, load, memory, netio, processes, swap
 
-__all__ = ["cpu", "disk", "diskio", "host", "load", "memory", "netio", "swap"]
+__all__ = ["cpu", "disk", "diskio", "host", "load", "memory", "netio", "processes", "swap"]

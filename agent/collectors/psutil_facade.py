@@ -62,6 +62,12 @@ class NetIO(NamedTuple):
     dropout: int
 
 
+class ProcessUsage(NamedTuple):
+    name: str
+    cpu_percent: float  # of one core, since the previous read (0 the first time a process is seen)
+    rss: int  # resident memory, bytes
+
+
 class HostReader(Protocol):
     """The host reads the collectors need; each is one cheap system call or file read."""
 
@@ -94,6 +100,9 @@ class HostReader(Protocol):
 
     def boot_time(self) -> float: ...
     def pid_count(self) -> int: ...
+    def processes(self) -> list[ProcessUsage]:
+        """Every process that can be read (one walk of the process table: ~0.1 ms each)."""
+        ...
 
 
 class PsutilReader:
@@ -157,6 +166,22 @@ class PsutilReader:
         # len(pids()) is one directory listing; process_iter() would open every process.
         return len(psutil.pids())
 
+    def processes(self) -> list[ProcessUsage]:
+        # process_iter keeps its Process objects between calls, so cpu_percent measures since
+        # the previous walk; a process it cannot read (AccessDenied) reads as None.
+        out: list[ProcessUsage] = []
+        for proc in psutil.process_iter(["name", "cpu_percent", "memory_info"]):
+            info = proc.info
+            mem = info.get("memory_info")
+            out.append(
+                ProcessUsage(
+                    str(info.get("name") or f"pid {proc.pid}"),
+                    float(info.get("cpu_percent") or 0.0),
+                    int(mem.rss) if mem is not None else 0,
+                )
+            )
+        return out
+
 
 class SnapshotReader:
     """A ``HostReader`` replaying one captured snapshot: the test double for collectors.
@@ -179,6 +204,7 @@ class SnapshotReader:
         self._net_io = {name: NetIO(**n) for name, n in snapshot["net_io_counters"].items()}
         self._boot_time = float(snapshot["boot_time"])
         self._pid_count = int(snapshot["pid_count"])
+        self._processes = [ProcessUsage(**p) for p in snapshot.get("processes", [])]
         self.captured_at = float(snapshot["captured_at"])
         self.calls: list[str] = []  # what was read, in order: lets tests check priming and cost
 
@@ -231,6 +257,10 @@ class SnapshotReader:
         self.calls.append("pid_count")
         return self._pid_count
 
+    def processes(self) -> list[ProcessUsage]:
+        self.calls.append("processes")
+        return list(self._processes)
+
 
 def capture_snapshot(reader: HostReader, captured_at: float) -> dict[str, object]:
     """Everything ``reader`` reports, as JSON-ready data that ``SnapshotReader`` replays."""
@@ -253,6 +283,7 @@ def capture_snapshot(reader: HostReader, captured_at: float) -> dict[str, object
         "net_io_counters": {k: v._asdict() for k, v in reader.net_io_counters().items()},
         "boot_time": reader.boot_time(),
         "pid_count": reader.pid_count(),
+        "processes": [p._asdict() for p in reader.processes()],
     }
 
 
@@ -264,6 +295,7 @@ def main() -> None:
     reader = PsutilReader()
     reader.cpu_percent(percpu=False)  # prime: the next call measures from here
     reader.cpu_percent(percpu=True)
+    reader.processes()
     time.sleep(1.0)
     snapshot = capture_snapshot(reader, captured_at=time.time())
     sys.stdout.write(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")

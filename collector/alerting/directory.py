@@ -74,6 +74,8 @@ def window_of(w: MaintenanceWindow) -> maintenance.Window:
         device_id=w.device_id,
         function_id=w.function_id,
         id=w.id,
+        rule=w.rule,
+        timezone=w.timezone,
     )
 
 

@@ -1,5 +1,6 @@
-"""Dashboard form input for rules, maintenance windows, contacts and alert actions, read
-into plain values with one specific message per problem (pure: no Flask, no database)."""
+"""Dashboard form input for rules, contacts and alert actions, read into plain values with
+one specific message per problem (pure: no Flask, no database). Maintenance windows:
+:mod:`collector.alerting.window_form`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,10 @@ import json
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
-from collector.alerting import kind_fields, maintenance, rule_fields
+from collector.alerting import kind_fields, rule_fields
 from collector.alerting.domain import Hours, Severity
 from collector.alerting.rules import RULE_KINDS, RuleError, parse_params
-from collector.store.utc import as_utc
 from eus.values import checkbox
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -136,63 +135,6 @@ def rule(form: Mapping[str, str], known_metrics: Collection[str] | None = None) 
         escalate_after_s=_float(form, "escalate_after_min", 0, 0, 7 * 24 * 60) * 60,
         ticket_priority=_ticket_priority(form),
     )
-
-
-def _when(form: Mapping[str, str], key: str) -> datetime:
-    raw = str(form.get(key, "")).strip()
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise FormError(f"{key}: a date and time like 2026-12-01T22:00 (UTC)") from None
-    return as_utc(value)
-
-
-@dataclass(frozen=True, slots=True)
-class WindowInput:
-    customer_id: int
-    site_id: int | None
-    device_id: int | None
-    function_id: str
-    starts_at: datetime
-    ends_at: datetime
-    recurrence: str
-    until: datetime | None
-    reason: str
-
-
-def window(form: Mapping[str, str]) -> WindowInput:
-    customer_id = _opt_int(form, "customer_id")
-    if customer_id is None:
-        raise FormError("customer_id: required")
-    starts, ends = _when(form, "starts_at"), _when(form, "ends_at")
-    until = _when(form, "until") if str(form.get("until", "")).strip() else None
-    w = WindowInput(
-        customer_id,
-        _opt_int(form, "site_id"),
-        _opt_int(form, "device_id"),
-        _text(form, "function_id"),
-        starts,
-        ends,
-        str(form.get("recurrence", "none")),
-        until,
-        _text(form, "reason", 300),
-    )
-    try:
-        maintenance.validate(
-            maintenance.Window(
-                w.customer_id,
-                starts.timestamp(),
-                ends.timestamp(),
-                w.recurrence,
-                until.timestamp() if until else None,
-                w.site_id,
-                w.device_id,
-                w.function_id,
-            )
-        )
-    except ValueError as exc:
-        raise FormError(str(exc)) from None
-    return w
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,8 +118,11 @@ class MaintenanceWindow(Base):
     function_id: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    recurrence: Mapped[str] = mapped_column(String(16), default="none")  # none, daily, weekly
+    # none, daily, weekly, monthly, monthly-nth (the form's choice; ``rule`` is what repeats)
+    recurrence: Mapped[str] = mapped_column(String(16), default="none")
     until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    rule: Mapped[str] = mapped_column(String(200), default="")  # RFC 5545 RRULE; "": fixed period
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # whose wall clock the rule repeats in
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -167,20 +167,26 @@ def _hit(row: tuple[object, ...]) -> SoftwareHit:
 def software(
     cur: duckdb.DuckDBPyConnection, device_id: int, query: str = "", *, subject: str = ""
 ) -> list[SoftwareHit]:
-    """The device's packages whose name contains ``query`` (case-insensitive), by name."""
+    """The device's packages whose name matches ``query`` (:func:`name_pattern`; empty:
+    all), by name."""
     rows = cur.execute(
         "SELECT device_id, subject, key, name, version, attrs FROM inventory_items "
-        "WHERE device_id = ? AND subject = ? AND kind = 'package' AND contains(lower(name), lower(?)) "
+        "WHERE device_id = ? AND subject = ? AND kind = 'package' AND name ILIKE ? ESCAPE '\\' "
         "ORDER BY lower(name), key",
-        [device_id, subject, query.strip()],
+        [device_id, subject, name_pattern(query)],
     ).fetchall()
     return [_hit(r) for r in rows]
 
 
-def name_pattern(name: str) -> str:
-    """A case-insensitive LIKE pattern for a package name where ``*`` matches anything."""
-    escaped = name.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.replace("*", "%")
+def name_pattern(query: str) -> str:
+    """The one way a package name is matched, in a device's package list and in the fleet
+    search alike: case-insensitively; with a ``*`` (any run of characters) the whole name
+    must match (``libssl*``: names starting with libssl), without one any name containing
+    the query does (``ssl``: libssl3, openssl). Other characters are literal. Returns the
+    pattern for ``name ILIKE ? ESCAPE '\\'``."""
+    escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = escaped.replace("*", "%")
+    return pattern if "*" in query else f"%{pattern}%"
 
 
 def software_search(
@@ -191,8 +197,8 @@ def software_search(
     *,
     limit: int = MAX_SEARCH_HITS,
 ) -> list[SoftwareHit]:
-    """Packages named ``name`` (``*`` is a wildcard) on ``device_ids``, optionally only
-    those whose version orders below ``below_version``.
+    """Packages whose name matches ``name`` (:func:`name_pattern`) on ``device_ids``,
+    optionally only those whose version orders below ``below_version``.
 
     Versions are compared with the ordering of the package's own packaging system
     (dpkg, RPM, PEP 440; see :mod:`collector.inventory.versions`). A package whose

@@ -80,6 +80,8 @@ class Device(Base):
     last_address: Mapped[str] = mapped_column(String(100), default="")
     stream_state: Mapped[str] = mapped_column(String(32), default=StreamState.NEVER.value)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    alias: Mapped[str] = mapped_column(String(100), default="")  # the technicians' name for it
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # hidden, history kept
     customer: Mapped[Customer] = relationship(back_populates="devices")
 
 

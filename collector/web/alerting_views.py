@@ -41,6 +41,7 @@ from collector.alerting.records import Acted, Actor, AlertNotFound
 from collector.alerting.state import ActionRefused, InvalidInput
 from collector.store.models import Device, utcnow
 from collector.web.auditing import remote_address
+from collector.web.device_names import names_of
 from collector.web.identity import CurrentUser, current_user, optional_user
 from collector.web.permissions import (
     Capability,
@@ -101,10 +102,7 @@ def alerts() -> ResponseReturnValue:
         rows = list(s.scalars(stmt.order_by(Alert.updated_at.desc()).limit(LIST_LIMIT)))
         rule_names = _rule_names(s, rows)
         customers = visible_customers(s, user)
-        names = {
-            d.id: d.hostname or d.agent_id
-            for d in s.scalars(select(Device).where(Device.id.in_({a.device_id for a in rows})))
-        }
+        names = names_of(s.scalars(select(Device).where(Device.id.in_({a.device_id for a in rows}))))
     return render_template(
         "alerts_list.html",
         alerts=rows,

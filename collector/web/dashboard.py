@@ -1,4 +1,5 @@
-"""The technician's pages: customers, one customer, one device. All tenant-scoped."""
+"""The technician's pages: customers, one customer, one device. All tenant-scoped. Retired
+devices leave the lists (``?retired=1`` shows them) but keep their pages."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from sqlalchemy.orm import selectinload
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.tsdb.gaps import recent_gaps
+from collector.tsdb.processes import top_processes
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
-from collector.web.device_status import active_maintenance, open_alerts
+from collector.web.device_identity import MAX_ALIAS
+from collector.web.device_names import device_name
+from collector.web.device_status import active_maintenance, open_alerts, upcoming_maintenance
 from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
 from collector.web.maintenance_now import HOURS as MAINTENANCE_HOURS
@@ -38,10 +42,19 @@ def index() -> ResponseReturnValue:
     stmt = scope_to_customers(
         select(Customer).options(selectinload(Customer.devices)).order_by(Customer.name), Customer.id
     )
+    show_retired = request.args.get("retired") == "1"
     with store().session() as s:
         customers = s.scalars(stmt).all()
-        rows = [(c, sorted(c.devices, key=lambda d: d.hostname.lower())) for c in customers]
-    return render_template("index.html", rows=rows)
+        rows = [
+            (c, sorted((d for d in c.devices if show_retired or d.retired_at is None), key=_by_name))
+            for c in customers
+        ]
+        retired = sum(1 for c in customers for d in c.devices if d.retired_at is not None)
+    return render_template("index.html", rows=rows, retired=retired, show_retired=show_retired)
+
+
+def _by_name(d: Device) -> str:
+    return device_name(d).lower()
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -50,9 +63,10 @@ def customer(customer_id: int) -> ResponseReturnValue:
     with store().session() as s:
         cust = get_customer_or_404(s, customer_id)
         sites = s.scalars(select(Site).where(Site.customer_id == cust.id).order_by(Site.name)).all()
-        devices = s.scalars(
-            select(Device).where(Device.customer_id == cust.id).order_by(Device.hostname)
-        ).all()
+        show_retired = request.args.get("retired") == "1"
+        everything = s.scalars(select(Device).where(Device.customer_id == cust.id)).all()
+        devices = sorted((d for d in everything if show_retired or d.retired_at is None), key=_by_name)
+        retired = sum(1 for d in everything if d.retired_at is not None)
         tokens = tokens_of(s, cust.id) if can(current_user(), Capability.ENROLL_DEVICES) else []
     site_names = {site.id: site.name for site in sites}
     return render_template(
@@ -62,6 +76,8 @@ def customer(customer_id: int) -> ResponseReturnValue:
         devices=devices,
         site_names=site_names,
         tokens=tokens,
+        retired=retired,
+        show_retired=show_retired,
     )
 
 
@@ -78,7 +94,9 @@ def device(device_id: int) -> ResponseReturnValue:
         refusals = recent_refusals(s, dev.id)
         alerts = open_alerts(s, dev.id)
         windows = active_maintenance(s, dev)
+        upcoming = upcoming_maintenance(s, dev)
     gaps = recent_gaps(tsdb_cursor(), dev.id)
+    processes = top_processes(tsdb_cursor(), dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
         cert_days = (dev.cert_not_after - datetime.now(UTC)).days
@@ -92,10 +110,16 @@ def device(device_id: int) -> ResponseReturnValue:
         refusals=refusals,
         alerts=alerts,
         windows=windows,
+        upcoming=upcoming,
         can_handle_alerts=can(current_user(), Capability.HANDLE_ALERTS),
         can_revoke=can(current_user(), Capability.ENROLL_DEVICES) and dev.revoked_at is None,
+        can_retire=can(current_user(), Capability.ENROLL_DEVICES),
+        can_rename=can(current_user(), Capability.NAME_DEVICES),
+        alias_typed=request.args.get("alias", dev.alias)[:200],
+        max_alias=MAX_ALIAS,
         maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
+        processes=processes,
         charts=CHARTS.values(),
         ranges=RANGES.values(),
         range_key=range_key,

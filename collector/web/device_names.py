@@ -1,16 +1,19 @@
-"""One name per device in every list: the host name, and where two devices the user can see
-share it (two agents both called ``vm``), the host name followed by the start of the agent
-id, which is a random UUID and so tells them apart for good.
+"""One name per device in every list: the alias a technician gave it, else the host name,
+and where two devices the user can see share that name (two agents both called ``vm``), the
+name followed by the start of the agent id, which is a random UUID and so tells them apart
+for good.
 
 The decision (:func:`label`) is pure; the set of shared names is read once per request.
+Templates use the ``device_name`` filter, views :func:`device_name` or :func:`names_of`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from flask import Flask, g
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from collector.store.models import Device
 from collector.web.identity import optional_user
@@ -22,31 +25,36 @@ _G_KEY = "shared_hostnames"
 
 
 class Named(Protocol):
+    id: int
     hostname: str
     agent_id: str
+    alias: str
 
 
-def label(hostname: str, agent_id: str, shared: frozenset[str]) -> str:
-    """``hostname``, or ``hostname · <agent id prefix>`` when another device shares it
-    (compared case-insensitively); the agent id alone when there is no host name."""
-    if not hostname:
+def label(hostname: str, agent_id: str, shared: frozenset[str], alias: str = "") -> str:
+    """The alias or else ``hostname``, followed by `` · <agent id prefix>`` when another
+    device shows the same name (compared case-insensitively); the agent id alone when
+    there is neither."""
+    name = alias or hostname
+    if not name:
         return agent_id
-    if hostname.lower() in shared:
-        return f"{hostname} · {agent_id[:AGENT_ID_CHARS]}"
-    return hostname
+    if name.lower() in shared:
+        return f"{name} · {agent_id[:AGENT_ID_CHARS]}"
+    return name
 
 
 def shared_hostnames() -> frozenset[str]:
-    """Lower-cased host names held by more than one device the current user may see."""
+    """Lower-cased shown names (alias, else host name) held by more than one device the
+    current user may see."""
     cached: frozenset[str] | None = g.get(_G_KEY)
     if cached is not None:
         return cached
     user = optional_user()
     if user is None:
         return frozenset()
-    name = func.lower(Device.hostname)
+    name = func.lower(case((Device.alias != "", Device.alias), else_=Device.hostname))
     stmt = scope_to_customers(select(name), Device.customer_id, user)
-    stmt = stmt.where(Device.hostname != "").group_by(name).having(func.count() > 1)
+    stmt = stmt.where(name != "").group_by(name).having(func.count() > 1)
     with store().session() as s:
         found = frozenset(str(n) for n in s.scalars(stmt))
     setattr(g, _G_KEY, found)
@@ -55,7 +63,12 @@ def shared_hostnames() -> frozenset[str]:
 
 def device_name(device: Named) -> str:
     """The Jinja filter ``{{ device | device_name }}``."""
-    return label(device.hostname or "", device.agent_id, shared_hostnames())
+    return label(device.hostname or "", device.agent_id, shared_hostnames(), device.alias or "")
+
+
+def names_of(devices: Iterable[Named]) -> dict[int, str]:
+    """Each device's :func:`device_name` by id, for views that list devices by id."""
+    return {d.id: device_name(d) for d in devices}
 
 
 def init_app(app: Flask) -> None:

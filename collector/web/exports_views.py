@@ -25,6 +25,7 @@ from collector.store.models import Customer, Device
 from collector.tsdb.points import load
 from collector.web.audit_view import audit_query
 from collector.web.auditing import record
+from collector.web.device_names import device_name
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
 from collector.web.resources import store, tsdb_cursor
@@ -230,9 +231,9 @@ def software_csv() -> ResponseReturnValue:
         abort(400, "name is required")
     with store().session() as s:
         found = {
-            d.id: (c.name, d.hostname or d.agent_id)
+            d.id: (c.name, device_name(d))
             for d, c in s.execute(
-                scope_to_customers(select(Device), Device.customer_id)
+                scope_to_customers(select(Device).where(Device.retired_at.is_(None)), Device.customer_id)
                 .add_columns(Customer)
                 .join(Customer, Customer.id == Device.customer_id)
             )

@@ -27,6 +27,7 @@ from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
 from collector.store.utc import as_utc
 from collector.web.auditing import record
+from collector.web.device_names import device_name
 from collector.web.functions_views import agent_configs
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
 from collector.web.resources import store, tsdb_cursor
@@ -183,7 +184,8 @@ def fleet_software() -> ResponseReturnValue:
     error = ""
     if name:
         with store().session() as s:
-            found = s.scalars(scope_to_customers(select(Device), Device.customer_id)).all()
+            in_use = select(Device).where(Device.retired_at.is_(None))  # retired: out of the lists
+            found = s.scalars(scope_to_customers(in_use, Device.customer_id)).all()
             customers = {c.id: c for c in s.scalars(select(Customer)).all()}
         devices = {d.id: (d, customers[d.customer_id]) for d in found}
         try:
@@ -192,6 +194,6 @@ def fleet_software() -> ResponseReturnValue:
             error = str(exc)
             hits = []
         rows = [(*devices[h.device_id], h) for h in hits]
-        rows.sort(key=lambda r: (r[1].name.lower(), (r[0].hostname or r[0].agent_id).lower()))
+        rows.sort(key=lambda r: (r[1].name.lower(), device_name(r[0]).lower()))
     status = 400 if error else 200
     return render_template("inventory_software.html", name=name, below=below, rows=rows, error=error), status

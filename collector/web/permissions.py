@@ -50,6 +50,7 @@ class Capability(enum.StrEnum):
     VIEW_DASHBOARD = "view-dashboard"  # every page and JSON read of the customers one sees
     HANDLE_ALERTS = "handle-alerts"  # acknowledge, snooze, maintenance windows, test a contact
     COMMAND_AGENTS = "command-agents"  # one-off requests to an agent ("collect inventory now")
+    NAME_DEVICES = "name-devices"  # a device's alias, shown instead of its host name
     EDIT_OWN_CHANNELS = "edit-own-channels"  # one's own alert e-mail and mobile
     MANAGE_OWN_ACCOUNT = "manage-own-account"  # one's own sessions and second factor
     WORK_TICKETS = "work-tickets"  # open, reply to, move on, assign and log time on tickets
@@ -78,6 +79,7 @@ _TECHNICIAN = frozenset(
         Capability.VIEW_DASHBOARD,
         Capability.HANDLE_ALERTS,
         Capability.COMMAND_AGENTS,
+        Capability.NAME_DEVICES,
         Capability.EDIT_OWN_CHANNELS,
         Capability.MANAGE_OWN_ACCOUNT,
         Capability.WORK_TICKETS,
@@ -219,7 +221,9 @@ def visible_scope(session: Session, user: CurrentUser | None = None) -> dict[str
     ids = [c.id for c in customers]
     sites = session.scalars(select(Site).where(Site.customer_id.in_(ids)).order_by(Site.name)).all()
     devices = session.scalars(
-        select(Device).where(Device.customer_id.in_(ids)).order_by(Device.hostname)
+        select(Device)
+        .where(Device.customer_id.in_(ids), Device.retired_at.is_(None))
+        .order_by(Device.hostname)
     ).all()
     names = {c.id: c.name for c in customers}
     return {"customers": customers, "sites": sites, "devices": devices, "customer_names": names}

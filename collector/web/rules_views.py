@@ -1,7 +1,6 @@
-"""Alert rules and maintenance windows on the dashboard: list, create, edit, enable or
-disable, delete - scoped, audited. Customer rules need ``edit-alerting``, global rules
-(no customer: they apply to all) ``edit-global-rules``, maintenance windows
-``handle-alerts`` on a customer one sees.
+"""Alert rules on the dashboard: list, create, edit, enable or disable, delete - scoped,
+audited. Customer rules need ``edit-alerting``, global rules (no customer: they apply to
+all) ``edit-global-rules``. Maintenance windows: :mod:`collector.web.maintenance_views`.
 """
 
 from __future__ import annotations
@@ -17,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from collector.alerting import forms, kind_fields, rule_fields
 from collector.alerting.domain import Severity
-from collector.alerting.models import AlertRule, MaintenanceWindow
+from collector.alerting.models import AlertRule
 from collector.alerting.rules import RULE_KINDS
 from collector.store.models import Customer, Device, Site
 from collector.tsdb import series_lookup
 from collector.web import metric_picker, rule_overlap
 from collector.web.auditing import record
+from collector.web.device_names import device_name, names_of
 from collector.web.forms import add_row
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import (
@@ -30,7 +30,6 @@ from collector.web.permissions import (
     OutOfScope,
     can,
     check_in_customer,
-    get_owned_or_404,
     may_edit_alerting,
     may_see,
     require,
@@ -67,7 +66,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
         can_edit=can(user, Capability.EDIT_ALERTING),
         can_edit_global=can(user, Capability.EDIT_GLOBAL_RULES),
         site_names={st.id: st.name for st in scope["sites"]},
-        device_names={d.id: d.hostname or d.agent_id for d in scope["devices"]},
+        device_names=names_of(scope["devices"]),
         metrics=metric_picker.picker(counts),
         ticket_choices=forms.TICKET_LABELS,
         in_force=in_force,
@@ -107,7 +106,7 @@ def rule_preview() -> ResponseReturnValue:
         return jsonify({"error": str(exc)}), 400
     with store().session() as s:
         scope = visible_scope(s, user)
-    names = {d.id: d.hostname or d.agent_id for d in scope["devices"]}
+    names = names_of(scope["devices"])
     count, first = series_lookup.matching(
         tsdb_cursor(),
         _visible_devices(scope, user),
@@ -231,7 +230,7 @@ def _scope_name(row: AlertRule) -> str:
     """ "global", the customer's name, "Customer / Site" or the device's name."""
     with store().session() as s:
         if row.device_id is not None and (dev := s.get(Device, row.device_id)) is not None:
-            return f"device {dev.hostname or dev.agent_id}"
+            return f"device {device_name(dev)}"
         if row.site_id is not None and (site := s.get(Site, row.site_id)) is not None:
             return f"site {site.name}"
         if row.customer_id is not None and (c := s.get(Customer, row.customer_id)) is not None:
@@ -266,62 +265,3 @@ def rule_delete(rule_id: int) -> ResponseReturnValue:
         s.delete(row)
     flash("Rule deleted; its alerts stay in the history.", "info")
     return redirect(url_for("rules.rules"))
-
-
-# -- maintenance windows ------------------------------------------------------------------
-@bp.get("/alerting/maintenance")
-@require(Capability.VIEW_DASHBOARD)
-def windows() -> ResponseReturnValue:
-    user = current_user()
-    with store().session() as s:
-        rows = s.scalars(
-            scope_to_customers(select(MaintenanceWindow), MaintenanceWindow.customer_id, user).order_by(
-                MaintenanceWindow.starts_at.desc()
-            )
-        ).all()
-        scope = visible_scope(s, user)
-    return render_template(
-        "maintenance_list.html",
-        windows=rows,
-        **scope,
-    )
-
-
-@bp.post("/alerting/maintenance")
-@require(Capability.HANDLE_ALERTS)
-def window_create() -> ResponseReturnValue:
-    user = current_user()
-    try:
-        data = forms.window(request.form)
-        if not may_see(user, data.customer_id):
-            abort(404)
-        with store().session() as s:
-            check_in_customer(s, data.customer_id, data.site_id, data.device_id)
-            row = add_row(s, MaintenanceWindow, data, created_by=user.actor)
-            record(
-                s,
-                "maintenance.create",
-                f"maintenance:{row.id}",
-                customer_id=row.customer_id,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                recurrence=row.recurrence,
-                reason=row.reason,
-            )
-    except (forms.FormError, OutOfScope) as exc:
-        flash(f"Window not saved: {exc}", "error")
-    else:
-        flash("Maintenance window saved.", "info")
-    return redirect(url_for("rules.windows"))
-
-
-@bp.post("/alerting/maintenance/<int:window_id>/delete")
-@require(Capability.HANDLE_ALERTS)
-def window_delete(window_id: int) -> ResponseReturnValue:
-    user = current_user()
-    with store().session() as s:
-        row = get_owned_or_404(s, MaintenanceWindow, window_id, user)
-        record(s, "maintenance.delete", f"maintenance:{row.id}", customer_id=row.customer_id)
-        s.delete(row)
-    flash("Maintenance window deleted.", "info")
-    return redirect(url_for("rules.windows"))

@@ -35,6 +35,7 @@ from collector.snmp.validation import (
 )
 from collector.store.models import Customer, Device, Site, StreamState
 from collector.web.auditing import record
+from collector.web.device_names import device_name
 from collector.web.identity import current_user
 from collector.web.permissions import (
     Capability,
@@ -287,7 +288,7 @@ def trap_listener(customer_id: int) -> ResponseReturnValue:
     targets.push(gateway.id)
     # Only the agent knows whether the port could be bound: the page shows what it reports.
     wish = f"listen on {settings.host}:{settings.port}" if settings.enabled else "off"
-    who = gateway.hostname or gateway.agent_id
+    who = device_name(gateway)
     flash(f"Trap listener of {who} saved ({wish}); sent to the agent.", "info")
     return redirect(url_for("snmp.devices", customer_id=cust.id))
 

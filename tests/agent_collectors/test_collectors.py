@@ -14,6 +14,7 @@ from agent.collectors.host import HostCollector, host_samples
 from agent.collectors.load import LoadCollector
 from agent.collectors.memory import MemoryCollector
 from agent.collectors.netio import NetIOCollector
+from agent.collectors.processes import ProcessCollector
 from agent.collectors.psutil_facade import DiskPartition, SnapshotReader
 from agent.collectors.swap import SwapCollector
 
@@ -30,6 +31,7 @@ FACTORIES: dict[str, MakeCollector] = {
     "diskio": DiskIOCollector,
     "netio": NetIOCollector,
     "host": lambda reader: HostCollector(reader, clock=lambda: reader.captured_at),
+    "processes": ProcessCollector,
 }
 
 
@@ -60,6 +62,21 @@ VM = "vm_debian12_virtio"
 SERVER = "server_nvme_2nic"
 
 CASES: list[tuple[str, str, dict[str, float]]] = [
+    (VM, "processes", {}),  # captured before processes were
+    (
+        SERVER,
+        "processes",
+        {
+            "process.cpu_percent{process=postgres}": 128.5,  # three postgres processes as one
+            "process.memory_bytes{process=postgres}": 2_400_000_000,
+            "process.cpu_percent{process=java}": 45.0,
+            "process.memory_bytes{process=java}": 4_000_000_000,
+            "process.cpu_percent{process=systemd}": 0.1,
+            "process.memory_bytes{process=systemd}": 12_000_000,
+            "process.cpu_percent{process=sshd}": 0.0,
+            "process.memory_bytes{process=sshd}": 8_000_000,
+        },
+    ),
     (VM, "cpu", {"cpu.percent{cpu=total}": 50.3, "cpu.percent{cpu=0}": 100.0, "cpu.percent{cpu=1}": 0.0}),
     (
         SERVER,

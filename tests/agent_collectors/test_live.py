@@ -35,6 +35,7 @@ def live() -> dict[str, Collector]:
         "diskio": 10.0,
         "netio": 10.0,
         "host": 10.0,
+        "processes": 30.0,
     }
     time.sleep(0.2)  # give cpu.percent a measurable window after its priming
     return {c.name: c for c, _ in built}

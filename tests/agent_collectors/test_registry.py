@@ -46,6 +46,7 @@ def test_standard_set_names_intervals_and_defaults() -> None:
         "diskio": (10.0, True),
         "netio": (10.0, True),
         "host": (10.0, True),
+        "processes": (30.0, True),
     }
 
 

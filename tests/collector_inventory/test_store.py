@@ -199,12 +199,13 @@ def test_software_list_and_fleet_search(db: TimeSeriesDB) -> None:
     assert [h.name for h in software(cur, 1, "SSL")] == ["libssl3", "openssl"]
     assert [h.name for h in software(cur, 1)] == ["bash", "libssl3", "openssl"]
 
-    hits = software_search(cur, [1, 2, 3, 4], "openssl")
-    assert [(h.device_id, h.version) for h in hits] == [
-        (1, "3.0.11-1~deb12u2"),
-        (2, "3.0.15-1~deb12u1"),
-        (3, "1:3.0.2-0ubuntu1"),
-        (4, "3.0.7-27.el9"),
+    hits = software_search(cur, [1, 2, 3, 4], "openssl")  # names containing it, as on a device
+    assert [(h.device_id, h.name, h.version) for h in hits] == [
+        (1, "openssl", "3.0.11-1~deb12u2"),
+        (2, "openssl", "3.0.15-1~deb12u1"),
+        (2, "openssl-provider-legacy", "3.0.15"),
+        (3, "openssl", "1:3.0.2-0ubuntu1"),
+        (4, "openssl", "3.0.7-27.el9"),
     ]
     below = software_search(cur, [1, 2, 3, 4], "OpenSSL", "3.0.15")
     # device 1 is below; 2 is 3.0.15-1~deb12u1 which dpkg orders after 3.0.15; 3 has epoch 1;
@@ -213,6 +214,7 @@ def test_software_list_and_fleet_search(db: TimeSeriesDB) -> None:
     assert {h.source for h in below} == {"dpkg", "rpm"}
     assert [h.name for h in software_search(cur, [2], "openssl*")] == ["openssl", "openssl-provider-legacy"]
     assert software_search(cur, [2], "openss_") == []  # _ is literal, only * is a wildcard
+    assert [h.name for h in software_search(cur, [2], "*legacy")] == ["openssl-provider-legacy"]
     assert software_search(cur, [], "openssl") == []
     assert [h.device_id for h in software_search(cur, [5], "openssl")] == [5]  # scoped: only 5
     with pytest.raises(VersionError, match="not a Debian version"):
@@ -267,3 +269,23 @@ def test_ingest_publishes_after_commit_only(db: TimeSeriesDB) -> None:
     bus.drain()
     assert [c.key for c in got[-1].changes] == ["curl:amd64"]
     assert [c.key for c in changes(cur, 3) if c.key == "curl:amd64"] == ["curl:amd64"]
+
+
+@pytest.mark.parametrize(
+    "query", ["ssl", "SSL", "openssl", "openssl*", "*ssl*", "lib*", "*3", "openss_", "  jq "]
+)
+def test_device_and_fleet_search_match_the_same_way(db: TimeSeriesDB, query: str) -> None:
+    """One matching rule (name_pattern): the same query gives the same packages on a
+    device's list and in the fleet search."""
+    commit(
+        db,
+        Batch(1, 1, 1, [full(*HOST)]),
+        Batch(2, 1, 1, [full(pkg("openssl", "3.0.15"), pkg("openssl-provider-legacy", "3"), pkg("jq", "1"))]),
+    )
+    cur = db.cursor()
+    for device in (1, 2):
+        on_device = [(h.device_id, h.key) for h in software(cur, device, query)]
+        in_fleet = [(h.device_id, h.key) for h in software_search(cur, [device], query)]
+        assert on_device == in_fleet
+    everywhere = {h.key for d in (1, 2) for h in software(cur, d, query)}
+    assert everywhere == {h.key for h in software_search(cur, [1, 2], query)}

@@ -69,6 +69,28 @@ CASES: list[tuple[str, dict[str, Any], bool]] = [
         },
         False,
     ),
+    (
+        "1st Tuesday monthly, Berlin time, on now",  # NOW is Tuesday 1 December, 23:30 in Berlin
+        {
+            "starts_at": datetime(2026, 11, 3, 21, tzinfo=UTC),  # 22:00 CET
+            "ends_at": datetime(2026, 11, 4, 1, tzinfo=UTC),
+            "recurrence": "monthly-nth",
+            "rule": "FREQ=MONTHLY;BYDAY=+1TU",
+            "timezone": "Europe/Berlin",
+        },
+        True,
+    ),
+    (
+        "2nd Tuesday monthly, off now",
+        {
+            "starts_at": datetime(2026, 11, 10, 21, tzinfo=UTC),
+            "ends_at": datetime(2026, 11, 11, 1, tzinfo=UTC),
+            "recurrence": "monthly-nth",
+            "rule": "FREQ=MONTHLY;BYDAY=+2TU",
+            "timezone": "Europe/Berlin",
+        },
+        False,
+    ),
 ]
 
 
@@ -144,3 +166,21 @@ def test_maintenance_from_now_on_the_device_page(
         assert before <= w.starts_at and w.ends_at - w.starts_at == 2 * HOUR
         audited = s.scalars(select(AuditEntry).where(AuditEntry.action == "maintenance.create")).all()
         assert [(a.target, a.customer_id) for a in audited] == [(f"maintenance:{w.id}", seed.customer_a)]
+
+
+def test_device_page_shows_maintenance_of_the_coming_week(
+    client: FlaskClient, login: LoginFn, store: Store, seed: Seed
+) -> None:
+    now = datetime.now(UTC)
+    with store.session() as s:
+        s.add(MaintenanceWindow(customer_id=seed.customer_a, site_id=seed.site_a, starts_at=now + 2 * DAY,
+                                ends_at=now + 2 * DAY + HOUR, reason="switch firmware"))  # fmt: skip
+        s.add(MaintenanceWindow(customer_id=seed.customer_a, starts_at=now + 9 * DAY,
+                                ends_at=now + 9 * DAY + HOUR, reason="too far ahead"))  # fmt: skip
+        s.add(MaintenanceWindow(customer_id=seed.customer_b, starts_at=now + DAY,
+                                ends_at=now + DAY + HOUR, reason="another customer"))  # fmt: skip
+    login("tech", PASSWORDS["tech"])
+    page = client.get(f"/devices/{seed.device_a}").get_data(as_text=True)
+    assert 'id="maintenance-next"' in page and "switch firmware" in page and "its site" in page
+    assert "too far ahead" not in page and "another customer" not in page
+    assert 'id="in-maintenance"' not in page

@@ -202,6 +202,7 @@ def test_the_role_table() -> None:
         c.VIEW_DASHBOARD,
         c.HANDLE_ALERTS,
         c.COMMAND_AGENTS,
+        c.NAME_DEVICES,
         c.EDIT_OWN_CHANNELS,
         c.MANAGE_OWN_ACCOUNT,
         c.WORK_TICKETS,
