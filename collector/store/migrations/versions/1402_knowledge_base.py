@@ -18,7 +18,7 @@ from alembic import op
 from collector.store.migrations.columns import create_indexes, drop_tables
 
 revision = "1402_knowledge_base"
-down_revision = "0901_alerting_ux"
+down_revision = "1203_device_identity"
 branch_labels = None
 depends_on = None
 
