@@ -30,6 +30,7 @@ from collector.web import (
     auth,
     channel_settings_views,
     contacts_views,
+    customer_views,
     dashboard,
     device_names,
     device_revoke,
@@ -37,6 +38,7 @@ from collector.web import (
     errors,
     exports_views,
     filters,
+    fleet_views,
     functions_views,
     health,
     helpdesk_settings_views,
@@ -44,7 +46,9 @@ from collector.web import (
     inventory_views,
     maintenance_now,
     resources,
+    restrict_access_views,
     rules_views,
+    search,
     security,
     snmp_views,
     support_log_views,
@@ -81,6 +85,10 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     two_factor.bp,
     account_security.bp,
     admin_security.bp,
+    fleet_views.bp,
+    customer_views.bp,
+    search.bp,
+    restrict_access_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

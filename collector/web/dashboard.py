@@ -1,4 +1,4 @@
-"""The technician's pages: customers, one customer, one device. All tenant-scoped."""
+"""The technician's pages: the fleet overview, one customer, one device. All tenant-scoped."""
 
 from __future__ import annotations
 
@@ -6,24 +6,20 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from collector.ingest.refusals import recent_refusals
-from collector.store.models import Customer, Device, Site
+from collector.store.models import Customer, Site
 from collector.tsdb.gaps import recent_gaps
+from collector.web import customer_views, fleet_views
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.device_status import active_maintenance, open_alerts
-from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
 from collector.web.maintenance_now import HOURS as MAINTENANCE_HOURS
 from collector.web.permissions import (
     Capability,
     can,
-    get_customer_or_404,
     get_device_or_404,
     require,
-    scope_to_customers,
 )
 from collector.web.resources import store, tsdb_cursor
 
@@ -35,34 +31,15 @@ CERT_WARN_DAYS = 30
 @bp.get("/")
 @require(Capability.VIEW_DASHBOARD)
 def index() -> ResponseReturnValue:
-    stmt = scope_to_customers(
-        select(Customer).options(selectinload(Customer.devices)).order_by(Customer.name), Customer.id
-    )
-    with store().session() as s:
-        customers = s.scalars(stmt).all()
-        rows = [(c, sorted(c.devices, key=lambda d: d.hostname.lower())) for c in customers]
-    return render_template("index.html", rows=rows)
+    """The fleet overview (``collector.web.fleet_views``)."""
+    return fleet_views.render_fleet()
 
 
 @bp.get("/customers/<int:customer_id>")
 @require(Capability.VIEW_DASHBOARD)
 def customer(customer_id: int) -> ResponseReturnValue:
-    with store().session() as s:
-        cust = get_customer_or_404(s, customer_id)
-        sites = s.scalars(select(Site).where(Site.customer_id == cust.id).order_by(Site.name)).all()
-        devices = s.scalars(
-            select(Device).where(Device.customer_id == cust.id).order_by(Device.hostname)
-        ).all()
-        tokens = tokens_of(s, cust.id) if can(current_user(), Capability.ENROLL_DEVICES) else []
-    site_names = {site.id: site.name for site in sites}
-    return render_template(
-        "customer.html",
-        customer=cust,
-        sites=sites,
-        devices=devices,
-        site_names=site_names,
-        tokens=tokens,
-    )
+    """The customer screen (``collector.web.customer_views``)."""
+    return customer_views.render_screen(customer_id)
 
 
 @bp.get("/devices/<int:device_id>")
