@@ -41,7 +41,12 @@ def deliver(
         )
         protos.append(
             eus_pb2.FunctionResult(
-                id=fid, kind=kind, name=fid, status=status, message=message, ts_ms=int(at.timestamp() * 1000)
+                id=fid,
+                kind=kind,
+                name=fid,
+                status=eus_pb2.Health.ValueType(status),
+                message=message,
+                ts_ms=int(at.timestamp() * 1000),
             )
         )
     rollups.on_committed(

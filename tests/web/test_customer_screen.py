@@ -5,7 +5,6 @@ filter, sort, columns, bulk actions (audited), the four levels, search scoped to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -44,10 +43,10 @@ def engine(store: Store, rollups: Rollups) -> AlertEngine:
 
 
 @pytest.fixture
-def app(store: Store, tsdb: TimeSeriesDB, seed: Seed, engine: AlertEngine) -> Iterator[Flask]:
+def app(store: Store, tsdb: TimeSeriesDB, seed: Seed, engine: AlertEngine) -> Flask:
     app = create_app(store, tsdb, secret_key=SECRET_KEY, test_config={"TESTING": True})
     alerting_views.init_app(app, engine)
-    yield app
+    return app
 
 
 def _rollup(store: Store, customer_id: int) -> CustomerRollup:
@@ -96,7 +95,7 @@ def _customer_order(page: str) -> list[str]:
     return re.findall(r'data-customer="\d+" data-status="(\w+)"', table)
 
 
-def test_the_fleet_lists_customers_worst_first_and_only_those_one_may_see(
+def test_the_fleet_lists_customers_worst_first_and_only_those_one_may_see(  # noqa: PLR0917 - fixtures
     client: FlaskClient,
     login: LoginFn,
     store: Store,
@@ -186,7 +185,7 @@ def test_bulk_maintenance_and_acknowledge_are_scoped_and_audited(
         assert [a.actor for a in acts] == ["user:admin"]  # the engine audits the acknowledgement
 
 
-def test_the_customer_screen_shows_the_four_levels_and_audits_each_view(
+def test_the_customer_screen_shows_the_four_levels_and_audits_each_view(  # noqa: PLR0917 - fixtures
     client: FlaskClient, login: LoginFn, store: Store, tsdb: TimeSeriesDB, seed: Seed, rollups: Rollups
 ) -> None:
     deliver(
