@@ -186,9 +186,15 @@ class Rollups:
             recompute(s, ev.customer_id)
 
     def alert_hook(self, session: Session, alert: Alert, rule: object, step: object, now: float) -> None:
-        """The alert engine's transition hook: recompute in the step's own transaction."""
-        if alert.customer_id is not None:
-            recompute(session, alert.customer_id, datetime.fromtimestamp(now, UTC))
+        """The alert engine's transition hook: recompute in the step's own transaction, inside a
+        savepoint, so a failure here is logged and never costs the alert its step."""
+        if alert.customer_id is None:
+            return
+        try:
+            with session.begin_nested():
+                recompute(session, alert.customer_id, datetime.fromtimestamp(now, UTC))
+        except Exception:
+            log.exception("customer %s: roll-up not updated (the 30 s refresh will)", alert.customer_id)
 
     def refresh(self, customer_ids: Iterable[int] | None = None) -> None:
         """Recompute the given customers (default: every one)."""
