@@ -131,7 +131,7 @@ def test_the_device_list_filters_sorts_and_shows_the_chosen_columns(
 
     def devices(query: str) -> list[str]:
         page = client.get("/" + query).get_data(as_text=True)
-        table = page.split('class="fleet-devices', 1)[1].split("</table>", 1)[0]
+        table = page.split("fleet-devices kb-list", 1)[1].split("</table>", 1)[0]
         return re.findall(r'<a href="/devices/\d+">([^<]+)</a>', table)
 
     assert devices("?sort=host&dir=asc") == ["acme-fs01", "bravo-dc01"]
@@ -142,7 +142,7 @@ def test_the_device_list_filters_sorts_and_shows_the_chosen_columns(
     assert devices("?state=offline-unexpected") == ["bravo-dc01"]
     assert devices(f"?customer={seed.customer_a}") == ["acme-fs01"]
     page = client.get("/?col=agent&col=address").get_data(as_text=True)
-    head = page.split('class="fleet-devices', 1)[1].split("</thead>", 1)[0]
+    head = page.split("fleet-devices kb-list", 1)[1].split("</thead>", 1)[0]
     assert re.findall(r"<th>([^<]+)</th>", head) == ["Host", "Agent", "Address"]
     assert "10.0.0.17" in page
     assert client.get("/?sort=nonsense&health=worse&page=x").status_code == 200  # defaults, not errors
