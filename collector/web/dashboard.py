@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
+from collector.customers.access import Category
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Site
 from collector.tsdb.gaps import recent_gaps
@@ -19,6 +20,7 @@ from collector.web.permissions import (
     Capability,
     can,
     get_device_or_404,
+    may_see_category,
     require,
 )
 from collector.web.resources import store, tsdb_cursor
@@ -70,6 +72,7 @@ def device(device_id: int) -> ResponseReturnValue:
         alerts=alerts,
         windows=windows,
         can_handle_alerts=can(current_user(), Capability.HANDLE_ALERTS),
+        shows_remote_access=may_see_category(current_user(), dev.customer_id, Category.REMOTE_ACCESS),
         can_revoke=can(current_user(), Capability.ENROLL_DEVICES) and dev.revoked_at is None,
         maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,

@@ -194,3 +194,26 @@ def test_a_refused_form_says_why_and_keeps_what_was_chosen(
     _logout(client)
     login("super", PASSWORDS["super"])
     assert client.get("/admin/access").status_code == 403  # administrators only
+
+
+def test_a_role_blocked_from_remote_access_details_sees_no_addresses(
+    client: FlaskClient, login: LoginFn, seed: Seed
+) -> None:
+    login("admin", PASSWORDS["admin"])
+    token = csrf_token(client, "/admin/access")
+    client.post(
+        "/admin/access/blocks", data={"role": "technician", "category": "remote-access", "csrf_token": token}
+    )
+    assert "10.0.0.17" in client.get(f"/customers/{seed.customer_a}").get_data(as_text=True)
+    _logout(client)
+    login("tech", PASSWORDS["tech"])
+    for path in (f"/customers/{seed.customer_a}", f"/devices/{seed.device_a}", "/?col=address&col=os"):
+        body = client.get(path).get_data(as_text=True)
+        assert "10.0.0.17" not in body, path
+    fleet = client.get("/?col=address").get_data(as_text=True)
+    assert ">Address<" not in fleet and 'value="address"' not in fleet  # not a column to choose
+    assert client.get("/search?q=10.0.0&format=json").get_json()["hits"] == []
+    assert (
+        "acme-fs01"
+        not in client.get("/?q=10.0.0.17").get_data(as_text=True).split("fleet-devices kb-list")[1]
+    )
