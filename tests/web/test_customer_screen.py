@@ -19,6 +19,7 @@ from collector.alerting.records import Actor
 from collector.customers.models import CustomerRollup, FunctionLatest
 from collector.customers.rollup import Rollups
 from collector.helpdesk import tickets
+from collector.helpdesk.models import Calendar, SlaPolicy, SlaTarget
 from collector.store.db import Store
 from collector.store.models import AuditEntry
 from collector.tsdb.db import TimeSeriesDB
@@ -205,6 +206,14 @@ def test_the_customer_screen_shows_the_four_levels_and_audits_each_view(  # noqa
     )
     with store.session() as s:
         s.add(Contact(customer_id=seed.customer_a, name="Ann Office", email="ann@acme.example"))
+        cal = Calendar(name="office", hours="mon-fri 09:00-18:00", tz="UTC")
+        s.add(cal)
+        s.flush()
+        policy = SlaPolicy(name="standard", calendar_id=cal.id, warn_percent=75)
+        s.add(policy)
+        s.flush()
+        s.add(SlaTarget(policy_id=policy.id, priority=2, response_minutes=600, resolution_minutes=6000))
+        s.flush()
         tickets.open_ticket(
             s,
             tickets.NewTicket(customer_id=seed.customer_a, title="Portal down", priority=2),
@@ -218,6 +227,8 @@ def test_the_customer_screen_shows_the_four_levels_and_audits_each_view(  # noqa
     service = page.split('id="level-service"', 1)[1].split("</section>", 1)[0]
     assert "75.00 %" in service  # 3 of 4 checks OK in every window
     assert "Portal down" in service
+    tickets_table = service.split('class="open-tickets"', 1)[1]
+    assert tickets_table.count(" left</span>") == 2  # response and resolution SLA countdowns
     instance = page.split('id="level-instance"', 1)[1].split("</section>", 1)[0]
     for fact in ("acme-fs01", "Debian 12", "0.1.0", "10.0.0.17", "online", "Inventory"):
         assert fact in instance, fact
