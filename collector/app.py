@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from collector.alerting.service import Alerting
-from collector.bus import BatchCommitted, Bus
+from collector.bus import BatchCommitted, Bus, StreamClosed, StreamOpened
 from collector.config import CollectorConfig
+from collector.customers.rollup import Rollups
 from collector.functions.central import config_source as functions_config
 from collector.helpdesk.service import Helpdesk
 from collector.ingest.series import SeriesRegistry
@@ -87,7 +88,15 @@ class Collector:
         self.writer.extras.add_txn_hook("inventory", self.inventory.txn_hook)
         self.bus.subscribe(BatchCommitted, self.inventory.on_committed)
         self.helpdesk = Helpdesk(cfg, self.store)
-        self.alerting = Alerting(cfg, self.store, self.tsdb, hooks=(self.helpdesk.alert_hook,))
+        # Per-customer roll-up (fleet overview, customer screen): kept current by ingest, streams
+        # and every alert step, never recomputed per request.
+        self.rollups = Rollups(self.store)
+        self.bus.subscribe(BatchCommitted, self.rollups.on_committed)
+        self.bus.subscribe(StreamOpened, self.rollups.on_stream)
+        self.bus.subscribe(StreamClosed, self.rollups.on_stream)
+        self.alerting = Alerting(
+            cfg, self.store, self.tsdb, hooks=(self.helpdesk.alert_hook, self.rollups.alert_hook)
+        )
         self.alerting.feeds.name_of = snmp_service.device_names(self.store)  # alerts name SNMP devices
         self.alerting.subscribe(self.bus)
         self.presence = Presence(self.store, self.live)
@@ -202,6 +211,13 @@ class Collector:
         sched.add_job(self.snmp.push_requested, "interval", seconds=2, id="snmp_push_requested")
         self.alerting.add_jobs(sched)
         self.helpdesk.add_jobs(sched)
+        sched.add_job(
+            self.rollups.refresh_all,
+            "interval",
+            seconds=30,
+            id="customer_rollups",
+            next_run_time=datetime.now(UTC),  # at start too: what changed while stopped
+        )
         sched.start()
         self.scheduler = sched
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from collector.alerting import models as alerting_models
+from collector.customers import models as customer_models
 from collector.functions import models as functions_models
 from collector.helpdesk import models as helpdesk_models
 from collector.ingest import refusals as refusal_models
@@ -31,6 +32,7 @@ MODEL_MODULES = (
     refusal_models,
     kb_models,
     troubleshooting_models,
+    customer_models,
 )
 
 metadata: MetaData = models.Base.metadata

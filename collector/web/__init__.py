@@ -30,6 +30,7 @@ from collector.web import (
     auth,
     channel_settings_views,
     contacts_views,
+    customer_views,
     dashboard,
     device_identity,
     device_names,
@@ -39,6 +40,7 @@ from collector.web import (
     exports_views,
     filters,
     function_log_views,
+    fleet_views,
     functions_views,
     health,
     helpdesk_settings_views,
@@ -51,7 +53,9 @@ from collector.web import (
     network_views,
     resolve_views,
     resources,
+    restrict_access_views,
     rules_views,
+    search,
     security,
     snmp_views,
     storage_views,
@@ -99,6 +103,10 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     function_log_views.bp,
     network_views.bp,
     troubleshooter_views.bp,
+    fleet_views.bp,
+    customer_views.bp,
+    search.bp,
+    restrict_access_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

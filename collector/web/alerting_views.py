@@ -215,6 +215,16 @@ def _engine() -> AlertEngine:
     return required_service(EXTENSION_KEY, AlertEngine, "alerting is not running in this process")
 
 
+def alert_engine() -> AlertEngine:
+    """The process's alert engine, for other views that act on alerts (the fleet's bulk actions)."""
+    return _engine()
+
+
+def engine_actor() -> Actor:
+    """The logged-in user as the engine sees them (see :func:`_actor`)."""
+    return _actor()
+
+
 def _actor() -> Actor:
     """The logged-in user as the engine sees them: audit name, address, customers in sight."""
     user = current_user()

@@ -1,5 +1,5 @@
-"""The technician's pages: customers, one customer, one device. All tenant-scoped. Retired
-devices leave the lists (``?retired=1`` shows them) but keep their pages."""
+"""The technician's pages: the fleet overview, one customer, one device. All tenant-scoped.
+Retired devices leave the lists (``?retired=1`` shows them) but keep their pages."""
 
 from __future__ import annotations
 
@@ -7,27 +7,24 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from collector.customers.access import Category
 from collector.ingest.refusals import recent_refusals
-from collector.store.models import Customer, Device, Site
+from collector.store.models import Customer, Site
 from collector.tsdb.gaps import recent_gaps
 from collector.tsdb.processes import top_processes
+from collector.web import customer_views, fleet_views
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.device_identity import MAX_ALIAS
-from collector.web.device_names import device_name
 from collector.web.device_status import active_maintenance, open_alerts, upcoming_maintenance
-from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
 from collector.web.maintenance_now import HOURS as MAINTENANCE_HOURS
 from collector.web.permissions import (
     Capability,
     can,
-    get_customer_or_404,
     get_device_or_404,
+    may_see_category,
     require,
-    scope_to_customers,
 )
 from collector.web.resources import store, tsdb_cursor
 
@@ -39,46 +36,15 @@ CERT_WARN_DAYS = 30
 @bp.get("/")
 @require(Capability.VIEW_DASHBOARD)
 def index() -> ResponseReturnValue:
-    stmt = scope_to_customers(
-        select(Customer).options(selectinload(Customer.devices)).order_by(Customer.name), Customer.id
-    )
-    show_retired = request.args.get("retired") == "1"
-    with store().session() as s:
-        customers = s.scalars(stmt).all()
-        rows = [
-            (c, sorted((d for d in c.devices if show_retired or d.retired_at is None), key=_by_name))
-            for c in customers
-        ]
-        retired = sum(1 for c in customers for d in c.devices if d.retired_at is not None)
-    return render_template("index.html", rows=rows, retired=retired, show_retired=show_retired)
-
-
-def _by_name(d: Device) -> str:
-    return device_name(d).lower()
+    """The fleet overview (``collector.web.fleet_views``)."""
+    return fleet_views.render_fleet()
 
 
 @bp.get("/customers/<int:customer_id>")
 @require(Capability.VIEW_DASHBOARD)
 def customer(customer_id: int) -> ResponseReturnValue:
-    with store().session() as s:
-        cust = get_customer_or_404(s, customer_id)
-        sites = s.scalars(select(Site).where(Site.customer_id == cust.id).order_by(Site.name)).all()
-        show_retired = request.args.get("retired") == "1"
-        everything = s.scalars(select(Device).where(Device.customer_id == cust.id)).all()
-        devices = sorted((d for d in everything if show_retired or d.retired_at is None), key=_by_name)
-        retired = sum(1 for d in everything if d.retired_at is not None)
-        tokens = tokens_of(s, cust.id) if can(current_user(), Capability.ENROLL_DEVICES) else []
-    site_names = {site.id: site.name for site in sites}
-    return render_template(
-        "customer.html",
-        customer=cust,
-        sites=sites,
-        devices=devices,
-        site_names=site_names,
-        tokens=tokens,
-        retired=retired,
-        show_retired=show_retired,
-    )
+    """The customer screen (``collector.web.customer_views``)."""
+    return customer_views.render_screen(customer_id)
 
 
 @bp.get("/devices/<int:device_id>")
@@ -112,6 +78,7 @@ def device(device_id: int) -> ResponseReturnValue:
         windows=windows,
         upcoming=upcoming,
         can_handle_alerts=can(current_user(), Capability.HANDLE_ALERTS),
+        shows_remote_access=may_see_category(current_user(), dev.customer_id, Category.REMOTE_ACCESS),
         can_revoke=can(current_user(), Capability.ENROLL_DEVICES) and dev.revoked_at is None,
         can_retire=can(current_user(), Capability.ENROLL_DEVICES),
         can_rename=can(current_user(), Capability.NAME_DEVICES),

@@ -19,10 +19,12 @@ from sqlalchemy import select
 
 from collector.alerting.domain import State
 from collector.alerting.models import Alert
+from collector.customers.access import Category
 from collector.inventory.queries import SoftwareHit, software, software_search
 from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
 from collector.tsdb.points import load
+from collector.web import sensitive
 from collector.web.audit_view import audit_query
 from collector.web.auditing import record
 from collector.web.device_names import device_name
@@ -213,6 +215,8 @@ def inventory_csv(device_id: int) -> ResponseReturnValue:
     subject = request.args.get("subject", "").strip()[:MAX_QUERY]
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
+        if not sensitive.shows(dev.customer_id, Category.SOFTWARE_INVENTORY):
+            abort(404)
         record(s, "export.inventory", f"device:{dev.id}", customer_id=dev.customer_id, query=query)
     hits = software(tsdb_cursor(), device_id, query, subject=subject)
     rows = (_package_row(h) for h in hits)
@@ -229,6 +233,8 @@ def software_csv() -> ResponseReturnValue:
     below = request.args.get("below", "").strip()[:MAX_QUERY]
     if not name:
         abort(400, "name is required")
+    if sensitive.blocked(Category.SOFTWARE_INVENTORY):
+        abort(404)
     with store().session() as s:
         found = {
             d.id: (c.name, device_name(d))

@@ -25,11 +25,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from collector.customers.access import Category
 from collector.functions.central import add_spec, remove_spec, specs_of
 from collector.functions.queries import history, latest_states, status_changes
 from collector.functions.specs import KINDS, SpecError, validate
 from collector.rpc.agent_config import AgentConfigs
 from collector.snmp.registry import retired_subjects
+from collector.web import sensitive
 from collector.web.auditing import remote_address
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require
@@ -60,9 +62,10 @@ def _push(device_id: int) -> bool:
 def _page(device_id: int, form: Mapping[str, str], status: int = 200) -> ResponseReturnValue:
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
-        specs = specs_of(s, dev.id)
+        specs = sensitive.without_processes(specs_of(s, dev.id), dev.customer_id)
         retired = retired_subjects(s, dev.id)  # SNMP targets removed from the gateway's agent.toml
     states = [st for st in latest_states(tsdb_cursor(), dev.id) if st.subject not in retired]
+    states = sensitive.without_processes(states, dev.customer_id)  # blocked for some roles
     reported = {st.function_id for st in states if not st.subject}
     page = render_template(
         "functions_device.html",
@@ -104,7 +107,7 @@ def api_functions(device_id: int) -> ResponseReturnValue:
                     "since_exact": st.since_exact,
                     "metrics": st.metrics,
                 }
-                for st in latest_states(tsdb_cursor(), dev.id)
+                for st in sensitive.without_processes(latest_states(tsdb_cursor(), dev.id), dev.customer_id)
                 if st.subject not in retired
             ],
         }
@@ -114,12 +117,16 @@ def api_functions(device_id: int) -> ResponseReturnValue:
 @bp.get("/devices/<int:device_id>/functions/history")
 @require(Capability.VIEW_DASHBOARD)
 def function_history(device_id: int) -> ResponseReturnValue:
-    with store().session() as s:
-        dev = get_device_or_404(s, device_id)
     function_id = request.args.get("id", "").strip()[:200]
     subject = request.args.get("subject", "").strip()[:200]
     if not function_id:
         abort(400, description="which function? (?id=...)")
+    with store().session() as s:
+        dev = get_device_or_404(s, device_id)
+        if not sensitive.shows(dev.customer_id, Category.PROCESS_LISTS) and sensitive.is_process_check(
+            s, dev.id, function_id, subject
+        ):
+            abort(404)  # a process check, for a role blocked from process lists
     rows = history(tsdb_cursor(), dev.id, function_id, subject)
     only_changes = checkbox(request.args.get("changes"))
     return render_template(

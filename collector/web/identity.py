@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import current_app, g, request, session
 from sqlalchemy import select
 
+from collector.customers.access import restrictions_for
 from collector.signin.sessions import Lifetimes, find_session, revoke_session, start_session
 from collector.store.models import Role, User, UserCustomer
 from collector.web.resources import store
@@ -33,6 +34,10 @@ class CurrentUser:
     all_customers: bool
     customer_ids: frozenset[int]
     session_id: int = 0  # the server-side session row, for "this session" on the sessions page
+    # Set by administrators on "Restrict access" (collector.customers.access): customers hidden
+    # from this user or their role, and sensitive categories their role never receives.
+    hidden_customer_ids: frozenset[int] = frozenset()
+    blocked_categories: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> str:
@@ -97,14 +102,21 @@ def load_current_user() -> None:
         ):
             session.clear()
             return
-        granted = s.scalars(select(UserCustomer.customer_id).where(UserCustomer.user_id == user.id)).all()
+        granted = frozenset(
+            s.scalars(select(UserCustomer.customer_id).where(UserCustomer.user_id == user.id))
+        )
+        limits = restrictions_for(s, user.id, user.role)
+        if user.all_customers and limits.hidden_customer_ids:
+            granted = limits.all_customer_ids  # every customer but the hidden ones (permissions)
         g.user = CurrentUser(
             id=user.id,
             username=user.username,
             role=Role(user.role),
             all_customers=user.all_customers,
-            customer_ids=frozenset(granted),
+            customer_ids=granted,
             session_id=row.id,
+            hidden_customer_ids=limits.hidden_customer_ids,
+            blocked_categories=limits.blocked_categories,
         )
 
 

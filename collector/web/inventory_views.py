@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from collector.customers.access import Category
 from collector.inventory.queries import (
     ChangeRow,
     SoftwareHit,
@@ -26,6 +27,7 @@ from collector.inventory.queries import (
 from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
 from collector.store.utc import as_utc
+from collector.web import sensitive
 from collector.web.auditing import record
 from collector.web.device_names import device_name
 from collector.web.functions_views import agent_configs
@@ -61,8 +63,9 @@ def device_inventory(device_id: int) -> ResponseReturnValue:
     subject = _arg("subject")
     query = _arg("q")
     known = subjects(cur, dev.id)
-    items = current_inventory(cur, dev.id, subject)
-    packages = software(cur, dev.id, query, subject=subject)
+    items = sensitive.without_packages(current_inventory(cur, dev.id, subject), dev.customer_id)
+    shows_software = sensitive.shows(dev.customer_id, Category.SOFTWARE_INVENTORY)
+    packages = software(cur, dev.id, query, subject=subject) if shows_software else []
     pages = max(1, -(-len(packages) // PAGE_PACKAGES))
     page = min(_page_arg(), pages)
     return render_template(
@@ -78,7 +81,9 @@ def device_inventory(device_id: int) -> ResponseReturnValue:
         pages=pages,
         package_count=sum(1 for i in items if i.kind == "package"),
         query=query,
-        history=changes(cur, dev.id, subject=subject, limit=PAGE_CHANGES),
+        history=sensitive.without_packages(
+            changes(cur, dev.id, subject=subject, limit=PAGE_CHANGES), dev.customer_id
+        ),
         page_changes=PAGE_CHANGES,
     )
 
@@ -151,7 +156,7 @@ def api_inventory(device_id: int) -> ResponseReturnValue:
             ],
             "items": [
                 {"kind": i.kind, "key": i.key, "attrs": i.attrs}
-                for i in current_inventory(cur, dev.id, subject)
+                for i in sensitive.without_packages(current_inventory(cur, dev.id, subject), dev.customer_id)
             ],
         }
     )
@@ -172,6 +177,7 @@ def api_changes(device_id: int) -> ResponseReturnValue:
         since = as_utc(since)
     subject = request.args.get("subject")
     rows = changes(tsdb_cursor(), dev.id, since, subject=subject[:MAX_QUERY] if subject is not None else None)
+    rows = sensitive.without_packages(rows, dev.customer_id)
     return jsonify({"device_id": dev.id, "changes": [_change_json(c) for c in rows]})
 
 
@@ -179,6 +185,8 @@ def api_changes(device_id: int) -> ResponseReturnValue:
 @require(Capability.VIEW_DASHBOARD)
 def fleet_software() -> ResponseReturnValue:
     """Which devices (of the customers the user may see) have package X (below version Y)."""
+    if sensitive.blocked(Category.SOFTWARE_INVENTORY):
+        abort(404)
     name, below = _arg("name"), _arg("below")
     rows: list[tuple[Device, Customer, SoftwareHit]] = []
     error = ""

@@ -157,17 +157,28 @@ def require(capability: Capability) -> Callable[[Callable[P, R]], Callable[P, R]
 
 # -- tenant scope -------------------------------------------------------------------------
 def visible_customer_ids(user: CurrentUser) -> set[int] | None:
-    """The customers ``user`` may see: ``None`` means all of them."""
-    if user.all_customers:
+    """The customers ``user`` may see: ``None`` means all of them. A customer an administrator
+    hid from the user or their role is never among them (for a user of all customers,
+    ``customer_ids`` then holds every customer's id)."""
+    if user.all_customers and not user.hidden_customer_ids:
         return None
-    return set(user.customer_ids)
+    return set(user.customer_ids - user.hidden_customer_ids)
 
 
 def may_see(user: CurrentUser, customer_id: int | None) -> bool:
     """Whether ``user`` may see a row of ``customer_id``; a row of no customer (``None``)
-    only if they see every customer."""
+    only if they see every customer (hidden ones aside)."""
+    if customer_id is None:
+        return user.all_customers
     visible = visible_customer_ids(user)
-    return visible is None or (customer_id is not None and customer_id in visible)
+    return visible is None or customer_id in visible
+
+
+def may_see_category(user: CurrentUser, customer_id: int | None, category: str) -> bool:
+    """Whether ``user`` may receive ``category`` (``collector.customers.access.Category``:
+    process lists, software inventory, remote-access details) of ``customer_id``'s objects.
+    Every view showing such data asks this, in HTML and JSON alike."""
+    return may_see(user, customer_id) and category not in user.blocked_categories
 
 
 def scope_to_customers(
@@ -178,9 +189,12 @@ def scope_to_customers(
     ``with_global`` keeps rows of no customer for everyone (global alert rules, which
     apply to every customer's devices).
     """
-    visible = visible_customer_ids(user or current_user())
+    who = user or current_user()
+    visible = visible_customer_ids(who)
     if visible is None:
         return stmt
+    if who.all_customers:  # every customer but the hidden ones; rows of no customer stay
+        return stmt.where(column.not_in(who.hidden_customer_ids) | column.is_(None))
     seen = column.in_(visible)
     return stmt.where(seen | column.is_(None) if with_global else seen)
 

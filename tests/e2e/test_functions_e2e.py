@@ -107,6 +107,20 @@ def test_a_central_function_is_pushed_checked_shown_and_removed(
         shown = http.get(f"{base}/devices/{device_id}/functions", timeout=30).text
         assert "Listener" in shown and state["message"] in shown
 
+        # The customer roll-up followed the results as they were committed (bus, not per request):
+        # the customer screen's Function level lists the check and the fleet rolls the customer up.
+        owner = re.search(r'href="/customers/(\d+)"', home)
+        assert owner, home[:3000]
+        customer_id = owner.group(1)
+
+        def on_customer_screen() -> bool:
+            screen = http.get(f"{base}/customers/{customer_id}", timeout=30).text
+            return "tcp:listener" in screen.split('id="level-function"', 1)[1].split("</section>", 1)[0]
+
+        wait_for(on_customer_screen, 30, "the function on the customer screen", interval=0.5)
+        fleet = http.get(f"{base}/", timeout=30).text
+        assert f'data-customer="{customer_id}" data-status="ok"' in fleet, fleet[:3000]
+
         # Remove it: the agent is told, and its results stop.
         spec_row = re.search(r'name="spec" value="(\d+)"', shown)
         assert spec_row, shown[:3000]

@@ -76,6 +76,8 @@ def url_params(seed: Seed) -> dict[str, Any]:
         "attachment_id": 1,
         "override_id": 1,
         "session_id": 1,  # a sign-in session
+        "restriction_id": 1,  # a hidden customer (restrict access)
+        "block_id": 1,  # a blocked category (restrict access)
         "token": "not-a-signed-link",  # the acceptance link (public)
         "article_id": 1,  # a knowledge-base article (shipped)
         "version": 1,

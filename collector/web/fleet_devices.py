@@ -1,0 +1,134 @@
+"""The fleet overview's device list: every device the user may see across customers, filtered,
+sorted and paged in one query, with the columns the technician chose.
+
+The choices are parsed from the query string here (:func:`parse`), pure, so a wrong value falls
+back to the default instead of failing; :func:`query` runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from collector.alerting.models import Alert
+from collector.customers.models import FunctionLatest
+from collector.customers.rollup import FUNCTION_WINDOW
+from collector.store.models import Customer, Device, StreamState
+from collector.web.identity import CurrentUser
+from collector.web.permissions import scope_to_customers
+
+PAGE = 100
+COLUMNS: Mapping[str, str] = {
+    "customer": "Customer",
+    "os": "OS",
+    "agent": "Agent",
+    "address": "Address",
+    "state": "Stream",
+    "last_seen": "Last seen",
+    "health": "Functions",
+    "alerts": "Open alerts",
+}
+DEFAULT_COLUMNS = ("customer", "os", "state", "last_seen", "health", "alerts")
+SORTS = ("host", "customer", "state", "last_seen", "health", "alerts")
+HEALTH_FILTERS = {"failing": 3, "warning": 2}  # at least this bad
+STATES = tuple(s.value for s in StreamState)
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    q: str = ""
+    customer_id: int | None = None
+    state: str = ""
+    health: str = ""
+    sort: str = "health"
+    descending: bool = True
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    page: int = 1
+
+
+def parse(args: Mapping[str, str], column_args: Sequence[str], allowed_columns: Sequence[str]) -> Choices:
+    """Pure: the list's choices from the query string; unknown values fall back to defaults."""
+    raw_customer = args.get("customer", "")
+    raw_page = args.get("page", "1")
+    columns = tuple(c for c in column_args if c in allowed_columns)
+    return Choices(
+        q=args.get("q", "").strip()[:100],
+        customer_id=int(raw_customer) if raw_customer.isdigit() else None,
+        state=args.get("state", "") if args.get("state", "") in STATES else "",
+        health=args.get("health", "") if args.get("health", "") in HEALTH_FILTERS else "",
+        sort=args.get("sort", "health") if args.get("sort", "health") in SORTS else "health",
+        descending=args.get("dir", "desc") != "asc",
+        columns=columns or tuple(c for c in DEFAULT_COLUMNS if c in allowed_columns),
+        page=max(1, int(raw_page)) if raw_page.isdigit() else 1,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRow:
+    device: Device
+    customer: str
+    worst: int | None  # worst function status (eus.v1.Health), None when none reported
+    alerts: int
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def query(
+    s: Session, user: CurrentUser, c: Choices, now: datetime, *, search_addresses: bool
+) -> tuple[list[DeviceRow], int]:
+    """One page of rows and the number of matching devices."""
+    worst = (
+        select(FunctionLatest.device_id, func.max(FunctionLatest.status).label("worst"))
+        .where(FunctionLatest.checked_at >= now - FUNCTION_WINDOW)
+        .group_by(FunctionLatest.device_id)
+        .subquery()
+    )
+    alerts = (
+        select(Alert.device_id, func.count().label("n"))
+        .where(Alert.state.in_(("firing", "pending")))
+        .group_by(Alert.device_id)
+        .subquery()
+    )
+    n_alerts = func.coalesce(alerts.c.n, 0)
+    stmt: Select[Any] = (
+        select(Device, Customer.name, worst.c.worst, n_alerts)
+        .join(Customer, Customer.id == Device.customer_id)
+        .outerjoin(worst, worst.c.device_id == Device.id)
+        .outerjoin(alerts, alerts.c.device_id == Device.id)
+    )
+    stmt = scope_to_customers(stmt, Device.customer_id, user)
+    if c.q:
+        like = f"%{_escape_like(c.q)}%"
+        fields = [Device.hostname, Device.agent_id, Device.os, Device.os_version, Customer.name]
+        if search_addresses:
+            fields.append(Device.last_address)
+        stmt = stmt.where(or_(*(f.ilike(like, escape="\\") for f in fields)))
+    if c.customer_id is not None:
+        stmt = stmt.where(Device.customer_id == c.customer_id)
+    if c.state:
+        stmt = stmt.where(Device.stream_state == c.state)
+    if c.health:
+        stmt = stmt.where(worst.c.worst >= HEALTH_FILTERS[c.health])
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    key = {
+        "host": func.lower(Device.hostname),
+        "customer": func.lower(Customer.name),
+        "state": Device.stream_state,
+        "last_seen": Device.last_seen,
+        "health": func.coalesce(worst.c.worst, -1),
+        "alerts": n_alerts,
+    }[c.sort]
+    order = key.desc() if c.descending else key.asc()
+    stmt = stmt.order_by(order, func.lower(Device.hostname), Device.id)
+    stmt = stmt.limit(PAGE).offset((c.page - 1) * PAGE)
+    rows = [
+        DeviceRow(d, str(name), None if w is None else int(w), int(n)) for d, name, w, n in s.execute(stmt)
+    ]
+    return rows, int(total)
