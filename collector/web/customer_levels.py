@@ -73,7 +73,9 @@ class ContactRow:
 
 
 def devices_of(s: Session, customer_id: int) -> list[Device]:
-    return list(s.scalars(select(Device).where(Device.customer_id == customer_id).order_by(Device.hostname)))
+    """The customer's devices in service (retired ones keep their own pages, not a place here)."""
+    stmt = select(Device).where(Device.customer_id == customer_id, Device.retired_at.is_(None))
+    return list(s.scalars(stmt.order_by(Device.hostname)))
 
 
 def service(s: Session, cur: Cursor, customer_id: int, device_ids: list[int], now: datetime) -> Service:

@@ -49,6 +49,7 @@ class Choices:
     descending: bool = True
     columns: tuple[str, ...] = DEFAULT_COLUMNS
     page: int = 1
+    retired: bool = False  # retired devices leave the list unless asked for
 
 
 def parse(args: Mapping[str, str], column_args: Sequence[str], allowed_columns: Sequence[str]) -> Choices:
@@ -65,6 +66,7 @@ def parse(args: Mapping[str, str], column_args: Sequence[str], allowed_columns: 
         descending=args.get("dir", "desc") != "asc",
         columns=columns or tuple(c for c in DEFAULT_COLUMNS if c in allowed_columns),
         page=max(1, int(raw_page)) if raw_page.isdigit() else 1,
+        retired=args.get("retired") == "1",
     )
 
 
@@ -74,6 +76,12 @@ class DeviceRow:
     customer: str
     worst: int | None  # worst function status (eus.v1.Health), None when none reported
     alerts: int
+
+
+def retired_count(s: Session, user: CurrentUser) -> int:
+    """How many retired devices the user's customers have (the list says they are hidden)."""
+    stmt = select(func.count()).select_from(Device).where(Device.retired_at.is_not(None))
+    return s.scalar(scope_to_customers(stmt, Device.customer_id, user)) or 0
 
 
 def _escape_like(text: str) -> str:
@@ -104,9 +112,11 @@ def query(
         .outerjoin(alerts, alerts.c.device_id == Device.id)
     )
     stmt = scope_to_customers(stmt, Device.customer_id, user)
+    if not c.retired:
+        stmt = stmt.where(Device.retired_at.is_(None))
     if c.q:
         like = f"%{_escape_like(c.q)}%"
-        fields = [Device.hostname, Device.agent_id, Device.os, Device.os_version, Customer.name]
+        fields = [Device.hostname, Device.alias, Device.agent_id, Device.os, Device.os_version, Customer.name]
         if search_addresses:
             fields.append(Device.last_address)
         stmt = stmt.where(or_(*(f.ilike(like, escape="\\") for f in fields)))

@@ -79,6 +79,7 @@ def render_fleet() -> ResponseReturnValue:
             customers=rows,
             devices=devices,
             total=total,
+            retired=fleet_devices.retired_count(s, user),
             choices=choices,
             columns={k: v for k, v in fleet_devices.COLUMNS.items() if k in allowed},
             states=fleet_devices.STATES,

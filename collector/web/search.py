@@ -22,6 +22,7 @@ from collector.helpdesk.numbers import format_number, parse_number
 from collector.snmp.models import NetworkDevice
 from collector.store.models import Customer, Device
 from collector.tsdb.inventory_search import hardware_matching
+from collector.web.device_names import device_name
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import Capability, require, scope_to_customers, visible_customer_ids
 from collector.web.resources import store, tsdb_cursor
@@ -56,18 +57,18 @@ def _customers(s: Session, user: CurrentUser, like: str) -> list[Hit]:
 
 
 def _devices(s: Session, user: CurrentUser, like: str, addresses: bool) -> list[Hit]:
-    fields = [Device.hostname, Device.agent_id, Device.os_version]
+    fields = [Device.hostname, Device.alias, Device.agent_id, Device.os_version]
     if addresses:
         fields.append(Device.last_address)
     joined = select(Device, Customer.name).join(Customer, Customer.id == Device.customer_id)
     stmt = cast("Select[Any]", joined)  # scope_to_customers takes one-element selects by type
     stmt = scope_to_customers(stmt, Device.customer_id, user).where(
-        or_(*(f.ilike(like, escape="\\") for f in fields))
+        Device.retired_at.is_(None), or_(*(f.ilike(like, escape="\\") for f in fields))
     )
     return [
         Hit(
             "device",
-            d.hostname or d.agent_id,
+            device_name(d),
             f"{name} · {d.os} {d.os_version}",
             url_for("dashboard.device", device_id=d.id),
         )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1401_customer_screen"
-down_revision = "0901_alerting_ux"
+down_revision = "1402_knowledge_base"
 branch_labels = None
 depends_on = None
 
