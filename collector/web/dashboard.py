@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from collector.dashboards.model import View
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.tsdb.gaps import recent_gaps
-from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
+from collector.web.chart_ranges import RANGES
+from collector.web.charts import dashboards
 from collector.web.device_status import active_maintenance, open_alerts
 from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
@@ -62,15 +64,14 @@ def customer(customer_id: int) -> ResponseReturnValue:
         devices=devices,
         site_names=site_names,
         tokens=tokens,
+        fleet_panels=dashboards().panels(View.FLEET),
+        ranges=RANGES.values(),
     )
 
 
 @bp.get("/devices/<int:device_id>")
 @require(Capability.VIEW_DASHBOARD)
 def device(device_id: int) -> ResponseReturnValue:
-    range_key = request.args.get("range", DEFAULT_RANGE)
-    if range_key not in RANGES:
-        range_key = DEFAULT_RANGE
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
         cust = s.get_one(Customer, dev.customer_id)
@@ -96,7 +97,6 @@ def device(device_id: int) -> ResponseReturnValue:
         can_revoke=can(current_user(), Capability.ENROLL_DEVICES) and dev.revoked_at is None,
         maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
-        charts=CHARTS.values(),
+        panels=dashboards().panels(View.DEVICE),
         ranges=RANGES.values(),
-        range_key=range_key,
     )
