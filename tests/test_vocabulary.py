@@ -30,8 +30,8 @@ from agent.snmp.oids import Oid, Value
 from agent.snmp.profiles import PROFILES
 from agent.snmp.profiles.base import TargetInfo
 from collector.alerting.rules import RULE_KINDS
-from collector.snmp import interfaces, panels
 from collector.dashboards.loader import load as load_dashboards
+from collector.snmp import interfaces, panels
 from eus.catalogue import CATALOGUE, Kind, MetricSpec, spec
 from eus.names import Label, Metric
 

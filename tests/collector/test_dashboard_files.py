@@ -84,10 +84,19 @@ default_range = "7d"
 
 
 BAD = [
-    ('title = "T"\nview = "device"\n[[panels]\n', "x.toml: not valid TOML: Expected ']]' at the end of an array declaration (at line 3"),
-    ('title = "T"\nview = "phone"\n' + GOOD_PANEL, 'x.toml: view "phone" is not one of "device", "snmp", "fleet"'),
+    (
+        'title = "T"\nview = "device"\n[[panels]\n',
+        "x.toml: not valid TOML: Expected ']]' at the end of an array declaration (at line 3",
+    ),
+    (
+        'title = "T"\nview = "phone"\n' + GOOD_PANEL,
+        'x.toml: view "phone" is not one of "device", "snmp", "fleet"',
+    ),
     ('view = "device"\n' + GOOD_PANEL, 'x.toml: "title" is missing'),
-    ('title = "T"\nview = "device"\ncolour = "red"\n' + GOOD_PANEL, 'x.toml: unknown key "colour" in the file'),
+    (
+        'title = "T"\nview = "device"\ncolour = "red"\n' + GOOD_PANEL,
+        'x.toml: unknown key "colour" in the file',
+    ),
     ('title = "T"\nview = "device"\n', "x.toml: a dashboard needs at least one [[panels]]"),
     (
         _file(GOOD_PANEL.replace("cpu.percent", "cpu.percnt")),
@@ -133,7 +142,10 @@ BAD = [
         _file(GOOD_PANEL.replace("cpu.percent", "memory.percent").replace('where = { cpu = "total" }', "")),
         None,
     ),
-    (_file(GOOD_PANEL + GOOD_PANEL), 'x.toml: panel "mine": the device view already has a panel with this key'),
+    (
+        _file(GOOD_PANEL + GOOD_PANEL),
+        'x.toml: panel "mine": the device view already has a panel with this key',
+    ),
 ]
 
 
@@ -168,7 +180,8 @@ def test_an_administrators_file_adds_a_dashboard_and_one_named_like_a_shipped_fi
 
 def test_a_panel_key_taken_by_a_shipped_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "acme.toml").write_text(_file(GOOD_PANEL.replace("mine", "cpu")))
-    with pytest.raises(DashboardError, match=r'acme.toml: panel "cpu": the device view already has .*device.toml'):
+    taken = r'acme.toml: panel "cpu": the device view already has .*device.toml'
+    with pytest.raises(DashboardError, match=taken):
         load(tmp_path)
 
 
@@ -186,6 +199,7 @@ def test_the_collector_refuses_to_start_on_a_bad_dashboard_with_one_line(tmp_pat
     proc = run_script("eus-collector", env=env)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        f'eus-collector: {mine / "acme.toml"}: panel "mine": unknown metric "cpu.percnt" (did you mean "cpu.percent"?)'
+        f'eus-collector: {mine / "acme.toml"}: panel "mine": '
+        'unknown metric "cpu.percnt" (did you mean "cpu.percent"?)'
     ]
     assert not (data / "metrics.duckdb").exists()  # refused before opening anything
