@@ -351,6 +351,11 @@
     figure.setAttribute("data-start", String(payload.start));
     figure.setAttribute("data-end", String(payload.end));
     figure.setAttribute("data-range", payload.range);
+    var newest = lines.reduce(function (m, s) {
+      return Math.max(m, s.t[s.t.length - 1]);
+    }, 0);
+    figure.setAttribute("data-last-t", String(newest));
+    figure.eusPlot = entry.plot; // for tests and the console: the uPlot instance drawn
     figure.setAttribute("data-loads", String(Number(figure.getAttribute("data-loads") || "0") + 1));
     figure.setAttribute("data-rendered", "true");
     figure.removeAttribute("data-error");
@@ -447,8 +452,15 @@
 
   function reloadAll() {
     showWindow();
-    scheduleRefresh();
-    return Promise.all(entries.map(load));
+    stopRefresh();
+    return Promise.all(entries.map(load)).then(scheduleRefresh);
+  }
+
+  function stopRefresh() {
+    if (refreshTimer !== null) {
+      window.clearTimeout(refreshTimer);
+      refreshTimer = null;
+    }
   }
 
   function zoomTo(from, to) {
@@ -463,11 +475,9 @@
     reloadAll();
   }
 
+  // A named range moves with the clock: reload every bucket (at least 10 s, at most a minute).
   function scheduleRefresh() {
-    if (refreshTimer !== null) {
-      window.clearTimeout(refreshTimer);
-      refreshTimer = null;
-    }
+    stopRefresh();
     if (custom()) {
       return; // a fixed window does not move
     }
