@@ -74,7 +74,7 @@ def test_seven_days_read_from_rollups_keep_the_spike_in_the_band(
 ) -> None:
     spike = seed_week(tsdb, seed.device_a)
     raw_left = tsdb.cursor().execute("SELECT count(*) FROM samples").fetchall()[0][0]
-    assert raw_left <= 45  # the last 30-45 minutes only: the week lives in blocks and rollups, as after a week of compaction
+    assert raw_left <= 45  # the last 30-45 minutes only: the week lives in blocks and rollups
     login("tech", PASSWORDS["tech"])
     body = client.get(f"/api/devices/{seed.device_a}/series?panel=cpu&range=7d").get_json()
     assert (body["range"], body["step"], body["end"] - body["start"]) == ("7d", 1800, 7 * 86400)
