@@ -13,11 +13,12 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from collector.dashboards.model import Combine, Dashboards, Line, Panel
+from collector.dashboards.model import Combine, Dashboards, Line, Panel, View
 from collector.tsdb import chart_reads
 from collector.tsdb.chart_reads import LineQuery, SeriesRead
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Points, Window, sum_points
+from collector.web.chart_ranges import RANGES
 
 Drawn = dict[str, Any]
 DASHBOARDS_KEY = "eus.dashboards"
@@ -32,6 +33,11 @@ def dashboards() -> Dashboards:
     """The running app's dashboards."""
     found: Dashboards = current_app.extensions[DASHBOARDS_KEY]
     return found
+
+
+def chart_context(view: View) -> dict[str, Any]:
+    """What ``_charts.html``'s chart area needs: the view's panels and the named ranges."""
+    return {"panels": dashboards().panels(view), "ranges": RANGES.values()}
 
 
 def query(line: Line, fixed: Mapping[str, str] | None = None) -> LineQuery:

@@ -13,8 +13,7 @@ from collector.dashboards.model import View
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
 from collector.tsdb.gaps import recent_gaps
-from collector.web.chart_ranges import RANGES
-from collector.web.charts import dashboards
+from collector.web.charts import chart_context
 from collector.web.device_status import active_maintenance, open_alerts
 from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
@@ -64,8 +63,7 @@ def customer(customer_id: int) -> ResponseReturnValue:
         devices=devices,
         site_names=site_names,
         tokens=tokens,
-        fleet_panels=dashboards().panels(View.FLEET),
-        ranges=RANGES.values(),
+        **chart_context(View.FLEET),
     )
 
 
@@ -97,6 +95,5 @@ def device(device_id: int) -> ResponseReturnValue:
         can_revoke=can(current_user(), Capability.ENROLL_DEVICES) and dev.revoked_at is None,
         maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
-        panels=dashboards().panels(View.DEVICE),
-        ranges=RANGES.values(),
+        **chart_context(View.DEVICE),
     )

@@ -36,8 +36,7 @@ from collector.snmp.validation import (
 )
 from collector.store.models import Customer, Device, Site, StreamState
 from collector.web.auditing import record
-from collector.web.chart_ranges import RANGES
-from collector.web.charts import dashboards
+from collector.web.charts import chart_context
 from collector.web.identity import current_user
 from collector.web.permissions import (
     Capability,
@@ -222,8 +221,7 @@ def detail(device_id: int) -> ResponseReturnValue:
         site=site,
         page=page,
         badge=status_badge,
-        panels=dashboards().panels(View.SNMP),
-        ranges=RANGES.values(),
+        **chart_context(View.SNMP),
     )
 
 
