@@ -148,36 +148,26 @@ def test_a_captured_snapshot_replays_the_same_series() -> None:
         assert live_ids == {series_id(s) for s in replayed.collect()}, live_collector.name
 
 
-class SteppedClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_the_first_cpu_run_after_start_emits_no_false_zero_and_later_runs_read() -> None:
-    clock = SteppedClock()
-    reader = PsutilReader(clock=clock)
+    now = [1000.0]  # a monotonic clock the test moves by hand
+    reader = PsutilReader(clock=lambda: now[0])
     collector = CpuCollector(reader)  # primes both views
-    clock.now += 0.001  # the runner's first run, right after the agent started
+    now[0] += 0.001  # the runner's first run, right after the agent started
     assert collector.collect() == []
-    clock.now += 10.0
+    now[0] += 10.0
     first = collector.collect()
     cores = psutil.cpu_count() or 1
     assert [dict(s.key.labels)["cpu"] for s in first] == ["total", *map(str, range(cores))]
     assert all(0.0 <= s.value <= 100.0 for s in first)
-    clock.now += MIN_CPU_WINDOW_S / 2  # run_once right after a scheduled run: too soon again
+    now[0] += MIN_CPU_WINDOW_S / 2  # run_once right after a scheduled run: too soon again
     assert collector.collect() == []
 
 
 def test_the_psutil_reader_answers_none_for_a_priming_call_and_a_too_short_window() -> None:
-    clock = SteppedClock()
-    reader = PsutilReader(clock=clock)
+    now = [1000.0]
+    reader = PsutilReader(clock=lambda: now[0])
     assert reader.cpu_percent() is None and reader.cpu_percent(percpu=True) is None  # priming
-    clock.now += MIN_CPU_WINDOW_S
+    now[0] += MIN_CPU_WINDOW_S
     total, cores = reader.cpu_percent(), reader.cpu_percent(percpu=True)
     assert total is not None and 0.0 <= total <= 100.0
     assert cores is not None and len(cores) == (psutil.cpu_count() or 1)
