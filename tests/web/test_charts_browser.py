@@ -223,6 +223,28 @@ def test_every_panel_kind_ticks_and_times_in_the_users_zone_and_live_refresh(
                 arg=[loads, int(later.timestamp())],
                 timeout=45_000,
             )
+
+            # a custom range, typed in the user's zone
+            start = (now - timedelta(hours=2)).replace(second=0)
+            local = start.astimezone(new_york).strftime("%Y-%m-%dT%H:%M")
+            later_local = (start + timedelta(hours=1)).astimezone(new_york).strftime("%Y-%m-%dT%H:%M")
+            page.click("#charts .custom-range summary")
+            page.fill("#charts input[name=from]", later_local)
+            page.fill("#charts input[name=to]", local)
+            page.click("#charts form[data-custom-range] button")
+            assert page.locator("[data-custom-error]").inner_text() == (
+                "The end must be at least a minute after the start."
+            )
+            page.fill("#charts input[name=from]", local)
+            page.fill("#charts input[name=to]", later_local)
+            page.click("#charts form[data-custom-range] button")
+            page.wait_for_selector("#chart-cpu[data-range=custom]")
+            custom = _figure(page, "cpu")
+            assert (int(custom["data-start"]), int(custom["data-end"])) == (
+                int(start.timestamp()),
+                int(start.timestamp()) + 3600,
+            )
+            assert page.locator("[data-custom-error]").is_hidden()
             assert page.evaluate("window.__cspViolations") == []
         finally:
             browser.close()

@@ -416,8 +416,15 @@
   // -- the page's window: range links, zoom, custom form, live refresh ----------------------
   function showWindow() {
     var note = root.querySelector("[data-zoom-note]");
+    // Without ?range= each panel shows its own default range: when they all share one, that
+    // is the range shown.
+    var defaults = {};
+    entries.forEach(function (e) {
+      defaults[e.figure.getAttribute("data-default-range")] = true;
+    });
+    var shown = state.range || (Object.keys(defaults).length === 1 ? Object.keys(defaults)[0] : "");
     Array.prototype.forEach.call(root.querySelectorAll(".range-switch a[data-range]"), function (a) {
-      var active = !custom() && a.getAttribute("data-range") === state.range;
+      var active = !custom() && a.getAttribute("data-range") === shown;
       a.classList.toggle("active", active);
       if (active) {
         a.setAttribute("aria-current", "page");
