@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,9 @@ from collector.alerting.service import Alerting
 from collector.bus import BatchCommitted, Bus, StreamClosed, StreamOpened
 from collector.config import CollectorConfig
 from collector.customers.rollup import Rollups
+from collector.dashboards.loader import DashboardError
+from collector.dashboards.loader import load as load_dashboards
+from collector.dashboards.model import Dashboards
 from collector.functions.central import config_source as functions_config
 from collector.helpdesk.service import Helpdesk
 from collector.ingest.series import SeriesRegistry
@@ -65,8 +69,9 @@ def read_secret_key(data_dir: Path) -> str:
 class Collector:
     """Owns every long-lived resource of the collector process."""
 
-    def __init__(self, cfg: CollectorConfig) -> None:
+    def __init__(self, cfg: CollectorConfig, dashboards: Dashboards | None = None) -> None:
         self.cfg = cfg
+        self.dashboards = dashboards if dashboards is not None else load_dashboards(cfg.dashboards_path)
         cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.store = Store(cfg.store_url_resolved)
         self.store.migrate()
@@ -177,6 +182,7 @@ class Collector:
             self.tsdb,
             secret_key=secret_key,
             settings=from_config(self.cfg, self.ca.ca_fingerprint),
+            dashboards=self.dashboards,
         )
         snmp_views.init_app(app, self.snmp)
         functions_views.init_app(app, self.configs)
@@ -296,13 +302,18 @@ class Collector:
 def run(cfg: CollectorConfig) -> int:
     """Run until SIGTERM or SIGINT; returns the process exit code."""
     refuse_damaged_files(cfg)  # a damaged database: one line and exit 3, never a traceback loop
+    try:
+        dashboards = load_dashboards(cfg.dashboards_path)
+    except DashboardError as exc:  # a bad dashboard file: one line naming file and panel, exit 2
+        print(f"eus-collector: {exc}", file=sys.stderr)
+        return 2
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await Collector(cfg).serve(stop)
+        await Collector(cfg, dashboards).serve(stop)
 
     asyncio.run(main())
     return 0

@@ -179,6 +179,13 @@ class CollectorConfig:
     enroll_limit_per_address: int = setting(10, low=1, high=100_000)
     enroll_limit_per_token: int = setting(20, low=1, high=100_000)
     enroll_attempts_kept: int = setting(10_000, low=1, high=10_000_000)
+    # An administrator's own dashboard files (*.toml, README.md "Dashboards"), added to the
+    # shipped ones; "" = the shipped ones only.
+    dashboards_dir: str = setting("")
+
+    @property
+    def dashboards_path(self) -> Path | None:
+        return Path(self.dashboards_dir) if self.dashboards_dir else None
 
     @property
     def tsdb_path(self) -> Path:

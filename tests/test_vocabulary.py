@@ -30,8 +30,8 @@ from agent.snmp.oids import Oid, Value
 from agent.snmp.profiles import PROFILES
 from agent.snmp.profiles.base import TargetInfo
 from collector.alerting.rules import RULE_KINDS
+from collector.dashboards.loader import load as load_dashboards
 from collector.snmp import interfaces, panels
-from collector.web.charts import CHARTS
 from eus.catalogue import CATALOGUE, Kind, MetricSpec, spec
 from eus.names import Label, Metric
 
@@ -96,10 +96,11 @@ def test_everything_catalogued_is_emitted_by_some_collector_or_profile(
 
 def _collector_reads() -> Iterator[tuple[str, str, frozenset[str]]]:
     """(where, metric name, label keys read) for every metric name the collector reads."""
-    for chart in CHARTS.values():
-        for line in chart.lines:
-            keys = {*line.match, *line.exclude} | ({line.label_key} if line.label_key else set())
-            yield f"chart {chart.key}", line.metric, frozenset(keys)
+    for dashboard in load_dashboards().all:
+        for panel in dashboard.panels:
+            for line in panel.lines:
+                keys = {*line.where, *line.exclude} | ({line.legend} if line.legend else set())
+                yield f"{dashboard.source} panel {panel.key}", line.metric, frozenset(keys)
     for module in (interfaces, panels):
         for metric, keys in module.READS.items():
             yield module.__name__, metric, frozenset(keys)

@@ -29,10 +29,15 @@ class CpuCollector(ReadsHost):
 
     def __init__(self, reader: HostReader | None = None) -> None:
         super().__init__(reader)
-        # cpu_percent(interval=None) measures since its previous call and answers 0.0 the first
-        # time: prime both views now so the first run reports the time since construction.
+        # cpu_percent(interval=None) measures since its previous call; its first call only
+        # primes. Prime both views now, so the first run reports the time since construction.
         self._reader.cpu_percent(percpu=False)
         self._reader.cpu_percent(percpu=True)
 
     def collect(self) -> list[Sample]:
-        return cpu_samples(self._reader.cpu_percent(percpu=False), self._reader.cpu_percent(percpu=True))
+        """The reading, or nothing when the reader has none (the runner's first run comes right
+        after construction: too soon to measure, and a false 0 % point is worse than none)."""
+        total, per_core = self._reader.cpu_percent(percpu=False), self._reader.cpu_percent(percpu=True)
+        if total is None or per_core is None:
+            return []
+        return cpu_samples(total, per_core)

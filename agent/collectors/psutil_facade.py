@@ -11,7 +11,8 @@ the test fixtures were captured.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple, Protocol, overload
 
 import psutil
@@ -72,11 +73,12 @@ class HostReader(Protocol):
     """The host reads the collectors need; each is one cheap system call or file read."""
 
     @overload
-    def cpu_percent(self, percpu: Literal[False] = False) -> float: ...
+    def cpu_percent(self, percpu: Literal[False] = False) -> float | None: ...
     @overload
-    def cpu_percent(self, percpu: Literal[True]) -> list[float]: ...
-    def cpu_percent(self, percpu: bool = False) -> float | list[float]:
-        """CPU busy percent since the previous call (the first call primes and returns 0)."""
+    def cpu_percent(self, percpu: Literal[True]) -> list[float] | None: ...
+    def cpu_percent(self, percpu: bool = False) -> float | list[float] | None:
+        """CPU busy percent since the previous call; None when that is no reading (the first
+        call, which only primes, or a call too soon after the previous one to measure)."""
         ...
 
     def getloadavg(self) -> tuple[float, float, float]: ...
@@ -105,17 +107,36 @@ class HostReader(Protocol):
         ...
 
 
+# psutil's cpu_percent(interval=None) measures since its previous call in clock ticks (10 ms):
+# its first call answers 0.0 (a priming call), and one a few milliseconds after the previous
+# answers 0.0 or noise. Neither is a reading, so the reader answers None for them.
+MIN_CPU_WINDOW_S = 0.1
+
+
 class PsutilReader:
     """The live machine, read through psutil."""
 
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._cpu_called: dict[bool, float] = {}  # per view (total, per core): when last called
+
+    def _cpu_window_ok(self, percpu: bool) -> bool:
+        now = self._clock()
+        previous = self._cpu_called.get(percpu)
+        self._cpu_called[percpu] = now
+        return previous is not None and now - previous >= MIN_CPU_WINDOW_S
+
     @overload
-    def cpu_percent(self, percpu: Literal[False] = False) -> float: ...
+    def cpu_percent(self, percpu: Literal[False] = False) -> float | None: ...
     @overload
-    def cpu_percent(self, percpu: Literal[True]) -> list[float]: ...
-    def cpu_percent(self, percpu: bool = False) -> float | list[float]:
+    def cpu_percent(self, percpu: Literal[True]) -> list[float] | None: ...
+    def cpu_percent(self, percpu: bool = False) -> float | list[float] | None:
+        ok = self._cpu_window_ok(percpu)
         if percpu:
-            return psutil.cpu_percent(interval=None, percpu=True)
-        return psutil.cpu_percent(interval=None, percpu=False)
+            cores = psutil.cpu_percent(interval=None, percpu=True)
+            return cores if ok else None
+        total = psutil.cpu_percent(interval=None, percpu=False)
+        return total if ok else None
 
     def getloadavg(self) -> tuple[float, float, float]:
         return psutil.getloadavg()
@@ -209,10 +230,10 @@ class SnapshotReader:
         self.calls: list[str] = []  # what was read, in order: lets tests check priming and cost
 
     @overload
-    def cpu_percent(self, percpu: Literal[False] = False) -> float: ...
+    def cpu_percent(self, percpu: Literal[False] = False) -> float | None: ...
     @overload
-    def cpu_percent(self, percpu: Literal[True]) -> list[float]: ...
-    def cpu_percent(self, percpu: bool = False) -> float | list[float]:
+    def cpu_percent(self, percpu: Literal[True]) -> list[float] | None: ...
+    def cpu_percent(self, percpu: bool = False) -> float | list[float] | None:
         self.calls.append(f"cpu_percent(percpu={percpu})")
         return list(self._cpu_per_core) if percpu else self._cpu_total
 
@@ -270,10 +291,14 @@ def capture_snapshot(reader: HostReader, captured_at: float) -> dict[str, object
             usage[part.mountpoint] = reader.disk_usage(part.mountpoint)._asdict()
         except OSError:
             usage[part.mountpoint] = None
+    total, cores = reader.cpu_percent(percpu=False), reader.cpu_percent(percpu=True)
+    if total is None or cores is None:  # that call primed: measure over the shortest window
+        time.sleep(MIN_CPU_WINDOW_S)
+        total, cores = reader.cpu_percent(percpu=False), reader.cpu_percent(percpu=True)
     return {
         "captured_at": captured_at,
-        "cpu_percent": reader.cpu_percent(percpu=False),
-        "cpu_percent_percpu": reader.cpu_percent(percpu=True),
+        "cpu_percent": total,
+        "cpu_percent_percpu": cores,
         "loadavg": list(reader.getloadavg()),
         "virtual_memory": reader.virtual_memory()._asdict(),
         "swap_memory": reader.swap_memory()._asdict(),
@@ -290,7 +315,6 @@ def capture_snapshot(reader: HostReader, captured_at: float) -> dict[str, object
 def main() -> None:
     """Print this machine's snapshot (CPU percentages measured over one second)."""
     import sys
-    import time
 
     reader = PsutilReader()
     reader.cpu_percent(percpu=False)  # prime: the next call measures from here

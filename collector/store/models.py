@@ -125,6 +125,8 @@ class User(Base):
     all_customers: Mapped[bool] = mapped_column(Boolean, default=False)  # else only granted ones
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # An IANA name (Europe/Berlin): the dashboard's times read in it (collector/web/time_zone.py).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     grants: Mapped[list[UserCustomer]] = relationship(cascade="all, delete-orphan")
 
 

@@ -50,6 +50,16 @@ class Points:
 
 
 @dataclass(frozen=True, slots=True)
+class Spread:
+    """A bucketed gauge with each bucket's lowest and highest sample beside its mean, so a
+    chart over a long range can draw the spike its mean averages away."""
+
+    points: Points
+    low: list[float]
+    high: list[float]
+
+
+@dataclass(frozen=True, slots=True)
 class Window:
     """A half-open time range ``[start, end)`` cut into ``step_s``-second buckets."""
 
@@ -110,31 +120,53 @@ def _from_buckets(b: Buckets, values: np.ndarray, window: Window) -> Points:
     return Points((b.ts[keep] // 1_000_000).tolist(), values[keep].tolist())
 
 
+def _bucket_starts(ms: np.ndarray, step_s: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket starts in unix seconds, index of each bucket's first sample) for ``ms`` ascending."""
+    keys = ms // (step_s * 1000) * step_s
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    return keys[starts], starts
+
+
 def _bucket_means(ms: np.ndarray, values: np.ndarray, step_s: int) -> tuple[np.ndarray, np.ndarray]:
     """(bucket starts in unix seconds, mean of ``values`` in each) for ``ms`` ascending."""
     if ms.shape[0] == 0:
         return ms[:0], values[:0]
-    keys = ms // (step_s * 1000) * step_s
-    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    keys, starts = _bucket_starts(ms, step_s)
     counts = np.diff(np.append(starts, ms.shape[0]))
-    return keys[starts], np.add.reduceat(values, starts) / counts
+    return keys, np.add.reduceat(values, starts) / counts
+
+
+def bucket_spread(
+    cur: duckdb.DuckDBPyConnection, series_ids: Sequence[int], window: Window
+) -> dict[int, Spread]:
+    """Mean, lowest and highest value of each series in each bucket of ``window`` (from the
+    rollups' min and max on long ranges); empty buckets are absent."""
+    if not series_ids:
+        return {}
+    source = rollups.resolution(window.start, window.end, window.step_s)
+    if source is not None:
+        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+        out: dict[int, Spread] = {}
+        for sid, b in got.items():
+            keep = b.ts >= us(window.start)
+            out[sid] = Spread(_from_buckets(b, b.mean(), window), b.min[keep].tolist(), b.max[keep].tolist())
+        return out
+    out = {sid: Spread(Points([], []), [], []) for sid in series_ids}
+    for sid, (ts, values) in arrays(cur, series_ids, window.start, window.end).items():
+        if ts.shape[0] == 0:
+            continue
+        t, mean = _bucket_means(ts // 1000, values, window.step_s)
+        _, starts = _bucket_starts(ts // 1000, window.step_s)
+        low, high = np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts)
+        out[sid] = Spread(Points(t.tolist(), mean.tolist()), low.tolist(), high.tolist())
+    return out
 
 
 def bucket_average(
     cur: duckdb.DuckDBPyConnection, series_ids: Sequence[int], window: Window
 ) -> dict[int, Points]:
     """The mean of each series in each bucket of ``window``; empty buckets are absent."""
-    if not series_ids:
-        return {}
-    source = rollups.resolution(window.start, window.end, window.step_s)
-    if source is not None:
-        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
-        return {sid: _from_buckets(b, b.mean(), window) for sid, b in got.items()}
-    out = {sid: Points([], []) for sid in series_ids}
-    for sid, (ts, values) in arrays(cur, series_ids, window.start, window.end).items():
-        t, v = _bucket_means(ts // 1000, values, window.step_s)
-        out[sid] = Points(t.tolist(), v.tolist())
-    return out
+    return {sid: spread.points for sid, spread in bucket_spread(cur, series_ids, window).items()}
 
 
 def bucket_rate(

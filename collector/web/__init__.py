@@ -16,6 +16,8 @@ from typing import Any
 from flask import Blueprint, Flask
 from flask_wtf.csrf import CSRFProtect
 
+from collector.dashboards.loader import load as load_dashboards
+from collector.dashboards.model import Dashboards
 from collector.signin.client_address import parse_networks
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
@@ -29,6 +31,7 @@ from collector.web import (
     audit_view,
     auth,
     channel_settings_views,
+    charts,
     contacts_views,
     customer_views,
     dashboard,
@@ -60,6 +63,7 @@ from collector.web import (
     snmp_views,
     storage_views,
     support_log_views,
+    time_zone,
     timesheet_views,
     troubleshooter_views,
     two_factor,
@@ -81,6 +85,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     device_identity.bp,
     maintenance_views.bp,
     device_revoke.bp,
+    time_zone.bp,
     inventory_views.bp,
     functions_views.bp,
     snmp_views.bp,
@@ -142,6 +147,7 @@ def create_app(
     secret_key: str,
     settings: Mapping[str, Any] | None = None,
     test_config: Mapping[str, Any] | None = None,
+    dashboards: Dashboards | None = None,
 ) -> Flask:
     """Build the dashboard app over the collector's relational store and time-series DB.
 
@@ -162,6 +168,7 @@ def create_app(
     app.extensions[TRUSTED_PROXIES_KEY] = parse_networks(app.config["TRUSTED_PROXIES"])
 
     resources.init_app(app, store, tsdb)
+    charts.init_app(app, dashboards if dashboards is not None else load_dashboards())  # shipped ones
     # The login guard runs before the CSRF check, so a request without a session is sent
     # to the login page whatever its method; with a session, a POST without token is 400.
     security.init_app(app)
@@ -169,6 +176,7 @@ def create_app(
     CSRFProtect(app)
     errors.init_app(app)
     filters.init_app(app)
+    time_zone.init_app(app)
     device_names.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -1,43 +1,106 @@
-"""JSON for the dashboard's charts. Scoped like the pages: another tenant's device is 404."""
+"""JSON for the dashboard's charts: one panel of a dashboard file over a window.
+
+Scoped like the pages: another tenant's device, SNMP device or customer is 404. The window
+is ``?range=1h|6h|24h|7d|30d`` (ending now) or ``?from=&to=`` in unix seconds (zoom, custom);
+a bad panel or window is a 400 that says what was expected.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
-from collector.tsdb.gaps import gap_spans
-from collector.web.charts import CHARTS, RANGES, chart_data
-from collector.web.permissions import Capability, get_device_or_404, require
-from collector.web.resources import store, tsdb_cursor
+from collector.dashboards.model import Panel, View
+from collector.store.models import Device
+from collector.tsdb import chart_reads
+from collector.tsdb.queries import Window
+from collector.web.chart_ranges import window_of
+from collector.web.charts import Drawn, dashboards, fleet_data, panel_data
+from collector.web.device_names import device_name
+from collector.web.permissions import Capability, get_customer_or_404, get_device_or_404, require
+from collector.web.resources import resources, store
+from collector.web.snmp_views import get_network_device_or_404
+from eus.names import Label
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+FLEET_DEVICES = 50  # lines a fleet panel draws at most: the first devices by name
+
+
+def _panel_and_window(view: View) -> tuple[Panel, str, Window]:
+    key = request.args.get("panel") or request.args.get("metric", "")
+    panel = dashboards().panel(view, key)
+    if panel is None:
+        known = ", ".join(p.key for p in dashboards().panels(view))
+        abort(400, description=f"unknown panel {key[:40]!r}; expected one of: {known}")
+    try:
+        range_key, window = window_of(request.args, panel.default_range)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    return panel, range_key, window
+
+
+def _answer(
+    view: View, read: Callable[[Panel, Window], list[Drawn]], gaps: Callable[[Window], Any] | None = None
+) -> ResponseReturnValue:
+    panel, range_key, window = _panel_and_window(view)
+    return jsonify(
+        {
+            "panel": panel.key,
+            "metric": panel.key,
+            "title": panel.title,
+            "kind": panel.kind.value,
+            "unit": panel.unit.value,
+            "range": range_key,
+            "step": window.step_s,
+            "start": int(window.start.timestamp()),
+            "end": int(window.end.timestamp()),
+            "series": [line | {"unit": panel.unit.value} for line in read(panel, window)],
+            "gaps": gaps(window) if gaps is not None else [],
+        }
+    )
 
 
 @bp.get("/devices/<int:device_id>/series")
 @require(Capability.VIEW_DASHBOARD)
 def series(device_id: int) -> ResponseReturnValue:
-    """``?metric=cpu|memory|disk|net|diskio&range=1h|24h`` → bucketed series for a chart."""
+    """``?panel=<a device panel>&range=…`` → the panel's bucketed lines on this device."""
     with store().session() as s:
         get_device_or_404(s, device_id)
-    metric = request.args.get("metric", "")
-    range_key = request.args.get("range", "")
-    chart = CHARTS.get(metric)
-    if chart is None:
-        abort(400, description=f"unknown metric {metric[:40]!r}; expected one of: {', '.join(CHARTS)}")
-    time_range = RANGES.get(range_key)
-    if time_range is None:
-        abort(400, description=f"unknown range {range_key[:40]!r}; expected one of: {', '.join(RANGES)}")
-    window = time_range.window()
-    return jsonify(
-        {
-            "metric": chart.key,
-            "title": chart.title,
-            "unit": chart.unit,
-            "range": time_range.key,
-            "step": window.step_s,
-            "start": int(window.start.timestamp()),
-            "end": int(window.end.timestamp()),
-            "series": chart_data(tsdb_cursor(), device_id, chart, window),
-            "gaps": gap_spans(tsdb_cursor(), device_id, window.start, window.end),
-        }
+    db = resources().tsdb
+    return _answer(
+        View.DEVICE,
+        lambda panel, window: panel_data(db, device_id, panel, window),
+        lambda window: chart_reads.gaps(db, device_id, window.start, window.end),
     )
+
+
+@bp.get("/snmp/<int:device_id>/series")
+@require(Capability.VIEW_DASHBOARD)
+def snmp_series(device_id: int) -> ResponseReturnValue:
+    """An SNMP device's panel: its gateway's series labelled with the device's target."""
+    with store().session() as s:
+        device = get_network_device_or_404(s, device_id)
+        gateway, target = device.gateway_device_id, device.target_id
+    db = resources().tsdb
+    fixed = {str(Label.TARGET): target}
+    if not target:
+        return _answer(View.SNMP, lambda panel, window: [])
+    return _answer(View.SNMP, lambda panel, window: panel_data(db, gateway, panel, window, fixed))
+
+
+@bp.get("/customers/<int:customer_id>/fleet")
+@require(Capability.VIEW_DASHBOARD)
+def fleet(customer_id: int) -> ResponseReturnValue:
+    """A fleet panel: one line per device of the customer (the first FLEET_DEVICES by name)."""
+    with store().session() as s:
+        cust = get_customer_or_404(s, customer_id)
+        rows = s.scalars(
+            select(Device).where(Device.customer_id == cust.id).order_by(Device.hostname, Device.id)
+        ).all()[:FLEET_DEVICES]
+        devices = [(d.id, device_name(d)) for d in rows]
+    db = resources().tsdb
+    return _answer(View.FLEET, lambda panel, window: fleet_data(db, devices, panel, window))

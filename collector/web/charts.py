@@ -1,139 +1,101 @@
-"""The device page's charts: which metrics each draws and how they are aggregated.
+"""A dashboard panel's data as the chart API returns it: lines over a window.
 
-A chart is one entry in :data:`CHARTS`; the API and the device page both read it, so a
-new chart is one entry here (the page and ``device.js`` draw whatever is listed).
+Which panels exist is data (``dashboards/``, loaded by ``collector.dashboards.loader``);
+reading a line's series is ``collector.tsdb.chart_reads``. What is left here is how a
+panel's lines become drawn lines: added together or one per series, named by a label or
+by the device, with the min/max band of a gauge drawn from one series.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import duckdb
+from flask import Flask, current_app
 
-from collector.tsdb import queries
-from collector.tsdb.queries import Points, SeriesInfo, Window
-from eus.names import Label, Metric
+from collector.dashboards.model import Combine, Dashboards, Line, Panel, View
+from collector.tsdb import chart_reads
+from collector.tsdb.chart_reads import LineQuery, SeriesRead
+from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.queries import Points, Window, sum_points
+from collector.web.chart_ranges import RANGES
 
-
-@dataclass(frozen=True, slots=True)
-class TimeRange:
-    """A selectable chart range and its bucket size (both give at most ~360 points)."""
-
-    key: str
-    label: str
-    span: timedelta
-    step_s: int
-
-    def window(self, now: datetime | None = None) -> Window:
-        return Window.last(self.span, self.step_s, now=now)
+Drawn = dict[str, Any]
+DASHBOARDS_KEY = "eus.dashboards"
 
 
-RANGES: Mapping[str, TimeRange] = {
-    r.key: r
-    for r in (
-        TimeRange("1h", "1 hour", timedelta(hours=1), 10),
-        TimeRange("24h", "24 hours", timedelta(hours=24), 300),
-        # Longer ranges read rollups (collector.tsdb.rollups): 5-min up to 7 days, 1-h beyond.
-        TimeRange("7d", "7 days", timedelta(days=7), 1800),
-        TimeRange("30d", "30 days", timedelta(days=30), 7200),
-    )
-}
-DEFAULT_RANGE = "1h"
+def init_app(app: Flask, loaded: Dashboards) -> None:
+    """The dashboards the collector loaded at start (composition root)."""
+    app.extensions[DASHBOARDS_KEY] = loaded
 
 
-class Combine(enum.StrEnum):
-    SUM = "sum"  # one line: the series added together (e.g. all interfaces)
-    EACH = "each"  # one line per series, labelled by ``label_key`` (e.g. one per mount)
+def dashboards() -> Dashboards:
+    """The running app's dashboards."""
+    found: Dashboards = current_app.extensions[DASHBOARDS_KEY]
+    return found
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One metric name drawn on a chart."""
-
-    metric: Metric
-    label: str = ""
-    rate: bool = False  # a counter: draw its per-second rate
-    combine: Combine = Combine.SUM
-    match: Mapping[str, str] = field(default_factory=dict)  # label keys are eus.names.Label
-    exclude: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    label_key: Label | None = None
+def chart_context(view: View) -> dict[str, Any]:
+    """What ``_charts.html``'s chart area needs: the view's panels and the named ranges."""
+    return {"panels": dashboards().panels(view), "ranges": RANGES.values()}
 
 
-@dataclass(frozen=True, slots=True)
-class Chart:
-    key: str
-    title: str
-    unit: str
-    lines: tuple[Line, ...]
+def query(line: Line, fixed: Mapping[str, str] | None = None) -> LineQuery:
+    """The read of ``line``; ``fixed`` adds label pairs (an SNMP device's target)."""
+    return LineQuery(str(line.metric), {**line.where, **(fixed or {})}, line.exclude, line.rate)
 
 
-CHARTS: Mapping[str, Chart] = {
-    c.key: c
-    for c in (
-        Chart("cpu", "CPU", "percent", (Line(Metric.CPU_PERCENT, "CPU", match={Label.CPU: "total"}),)),
-        Chart("memory", "Memory used", "percent", (Line(Metric.MEMORY_PERCENT, "memory used"),)),
-        Chart(
-            "disk",
-            "Disk used",
-            "percent",
-            (Line(Metric.DISK_PERCENT, combine=Combine.EACH, label_key=Label.MOUNT),),
-        ),
-        Chart(
-            "net",
-            "Network",
-            "bytes/s",
-            (
-                Line(Metric.NET_RX_BYTES, "received", rate=True, exclude={Label.IFACE: frozenset({"lo"})}),
-                Line(Metric.NET_TX_BYTES, "sent", rate=True, exclude={Label.IFACE: frozenset({"lo"})}),
-            ),
-        ),
-        Chart(
-            "diskio",
-            "Disk I/O",
-            "bytes/s",
-            (
-                Line(Metric.DISKIO_READ_BYTES, "read", rate=True),
-                Line(Metric.DISKIO_WRITE_BYTES, "written", rate=True),
-            ),
-        ),
-    )
-}
+def series_label(line: Line, read: SeriesRead) -> str:
+    labels = read.info.labels
+    if line.legend and line.legend in labels:
+        return labels[line.legend]
+    if labels:
+        return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    return line.label or read.info.name
 
 
-def _series_label(line: Line, info: SeriesInfo) -> str:
-    if line.label_key and line.label_key in info.labels:
-        return info.labels[line.label_key]
-    if info.labels:
-        return ",".join(f"{k}={v}" for k, v in sorted(info.labels.items()))
-    return line.label or info.name
+def _drawn(
+    label: str, points: Points, low: list[float] | None, high: list[float] | None, matched: int = 1
+) -> Drawn:
+    out: Drawn = {"label": label, "t": points.t, "v": points.v, "matched": matched}
+    if low is not None and high is not None:
+        out["low"], out["high"] = low, high
+    return out
 
 
-def _excluded(line: Line, info: SeriesInfo) -> bool:
-    return any(info.labels.get(k) in values for k, values in line.exclude.items())
+def _one_line(label: str, reads: Sequence[SeriesRead]) -> Drawn:
+    """Several series added up (``matched``: how many); a single one keeps its band."""
+    if len(reads) == 1:
+        r = reads[0]
+        return _drawn(label, r.points, r.low, r.high)
+    return _drawn(label, sum_points(r.points for r in reads), None, None, len(reads))
 
 
-def chart_data(
-    cur: duckdb.DuckDBPyConnection, device_id: int, chart: Chart, window: Window
-) -> list[dict[str, Any]]:
-    """The chart's lines for one device over ``window``, as the API returns them."""
-    out: list[dict[str, Any]] = []
-    for line in chart.lines:
-        infos = [
-            i for i in queries.find_series(cur, device_id, line.metric, line.match) if not _excluded(line, i)
-        ]
-        ids = [i.id for i in infos]
-        if line.rate:
-            by_id = queries.bucket_rate(cur, ids, window)
-        else:
-            by_id = queries.bucket_average(cur, ids, window)
-        drawn: list[tuple[str, Points]]
-        if line.combine is Combine.SUM:
-            drawn = [(line.label or line.metric, queries.sum_points(by_id.values()))]
-        else:
-            drawn = [(_series_label(line, i), by_id[i.id]) for i in infos]
-        out.extend({"label": label, "unit": chart.unit, "t": p.t, "v": p.v} for label, p in drawn)
+def lines_of(line: Line, reads: Sequence[SeriesRead]) -> list[Drawn]:
+    if line.combine is Combine.SUM:
+        return [_one_line(line.label or str(line.metric), reads)]
+    return [_drawn(series_label(line, r), r.points, r.low, r.high) for r in reads]
+
+
+def panel_data(
+    db: TimeSeriesDB, device_id: int, panel: Panel, window: Window, fixed: Mapping[str, str] | None = None
+) -> list[Drawn]:
+    """The panel's drawn lines for one device (an agent, or an SNMP gateway with ``fixed``)."""
+    out: list[Drawn] = []
+    for line in panel.lines:
+        out.extend(lines_of(line, chart_reads.read_line(db, device_id, query(line, fixed), window)))
+    return out
+
+
+def fleet_data(
+    db: TimeSeriesDB, devices: Sequence[tuple[int, str]], panel: Panel, window: Window
+) -> list[Drawn]:
+    """One line per device and panel line: each device's matching series added up."""
+    out: list[Drawn] = []
+    for line in panel.lines:
+        reads = chart_reads.read_devices(db, [d for d, _ in devices], query(line), window)
+        for device_id, name in devices:
+            if reads[device_id]:
+                label = f"{name} {line.label}" if line.label and len(panel.lines) > 1 else name
+                out.append(_one_line(label, reads[device_id]))
     return out

@@ -12,9 +12,11 @@ from flask import Blueprint, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from collector.dashboards.model import View
 from collector.store.models import Site
 from collector.web import customer_levels as levels
 from collector.web.auditing import record
+from collector.web.charts import chart_context
 from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, can, get_customer_or_404, require
@@ -64,6 +66,7 @@ def render_screen(customer_id: int) -> ResponseReturnValue:
             contacts=contacts,
             tokens=tokens,
             cert_warn_days=CERT_WARN_DAYS,
+            **chart_context(View.FLEET),
             can_handle_alerts=can(user, Capability.HANDLE_ALERTS),
         )
 

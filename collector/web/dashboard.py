@@ -9,12 +9,13 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from collector.customers.access import Category
+from collector.dashboards.model import View
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Site
 from collector.tsdb.gaps import recent_gaps
 from collector.tsdb.processes import top_processes
 from collector.web import customer_views, fleet_views
-from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
+from collector.web.charts import chart_context
 from collector.web.device_identity import MAX_ALIAS
 from collector.web.device_status import active_maintenance, open_alerts, upcoming_maintenance
 from collector.web.identity import current_user
@@ -50,9 +51,6 @@ def customer(customer_id: int) -> ResponseReturnValue:
 @bp.get("/devices/<int:device_id>")
 @require(Capability.VIEW_DASHBOARD)
 def device(device_id: int) -> ResponseReturnValue:
-    range_key = request.args.get("range", DEFAULT_RANGE)
-    if range_key not in RANGES:
-        range_key = DEFAULT_RANGE
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
         cust = s.get_one(Customer, dev.customer_id)
@@ -87,7 +85,5 @@ def device(device_id: int) -> ResponseReturnValue:
         maintenance_hours=MAINTENANCE_HOURS,
         gaps=gaps,
         processes=processes,
-        charts=CHARTS.values(),
-        ranges=RANGES.values(),
-        range_key=range_key,
+        **chart_context(View.DEVICE),
     )

@@ -1,4 +1,4 @@
-"""Jinja filters for timestamps: relative ("3 min ago") and absolute UTC."""
+"""Jinja filters for timestamps: relative ("3 min ago") and absolute, in the user's time zone."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask
 from collector.helpdesk.numbers import format_number
 from collector.store.models import StreamState
 from collector.store.utc import as_utc
+from collector.web.time_zone import in_zone, user_zone
 
 STATE_LABELS = {
     StreamState.ONLINE.value: "online",
@@ -19,9 +20,10 @@ STATE_LABELS = {
 
 
 def utc(value: datetime | None) -> str:
+    """An absolute time in the signed-in user's time zone (UTC by default), 24-hour, zone named."""
     if value is None:
         return "—"
-    return as_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return in_zone(as_utc(value), user_zone())
 
 
 def iso(value: datetime | None) -> str:

@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from collector.dashboards.model import View
 from collector.snmp import service
 from collector.snmp.editing import form_values
 from collector.snmp.events import sender_devices, trap_events
@@ -35,6 +36,7 @@ from collector.snmp.validation import (
 )
 from collector.store.models import Customer, Device, Site, StreamState
 from collector.web.auditing import record
+from collector.web.charts import chart_context
 from collector.web.device_names import device_name
 from collector.web.identity import current_user
 from collector.web.permissions import (
@@ -214,7 +216,13 @@ def detail(device_id: int) -> ResponseReturnValue:
     page = device_page(tsdb_cursor(), device)
     status_badge = badge(page.status, _online(gateway))
     return render_template(
-        "snmp_device.html", customer=cust, gateway=gateway, site=site, page=page, badge=status_badge
+        "snmp_device.html",
+        customer=cust,
+        gateway=gateway,
+        site=site,
+        page=page,
+        badge=status_badge,
+        **chart_context(View.SNMP),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -17,7 +18,7 @@ from agent.collectors.host import HostCollector
 from agent.collectors.load import LoadCollector
 from agent.collectors.memory import MemoryCollector
 from agent.collectors.netio import NetIOCollector
-from agent.collectors.psutil_facade import PsutilReader, SnapshotReader, capture_snapshot
+from agent.collectors.psutil_facade import MIN_CPU_WINDOW_S, PsutilReader, SnapshotReader, capture_snapshot
 from agent.collectors.swap import SwapCollector
 
 from ._support import assert_contract, render, series_id
@@ -56,8 +57,9 @@ def test_every_live_sample_follows_the_contract(live: dict[str, Collector]) -> N
         render(samples)  # no duplicate series
 
 
-def test_cpu_percent_total_and_every_core_within_0_100(live: dict[str, Collector]) -> None:
-    samples = list(live["cpu"].collect())
+def test_cpu_percent_total_and_every_core_within_0_100() -> None:
+    # The module's collectors may have just been read: this one's clock gives a second per read.
+    samples = list(CpuCollector(PsutilReader(clock=itertools.count(0.0, 1.0).__next__)).collect())
     assert [_label(s, "cpu") for s in samples] == ["total", *(str(i) for i in range(psutil.cpu_count() or 0))]
     assert all(0.0 <= s.value <= 100.0 for s in samples)
 
@@ -129,7 +131,7 @@ def test_build_collectors_can_disable_part_of_the_live_set() -> None:
 
 
 def test_a_captured_snapshot_replays_the_same_series() -> None:
-    reader = PsutilReader()
+    reader = PsutilReader(clock=itertools.count(0.0, 1.0).__next__)  # a second between reads
     snapshot = json.loads(json.dumps(capture_snapshot(reader, captured_at=time.time())))
     replay = SnapshotReader(snapshot)
     pairs: list[tuple[Collector, Collector]] = [
@@ -145,3 +147,29 @@ def test_a_captured_snapshot_replays_the_same_series() -> None:
     for live_collector, replayed in pairs:
         live_ids = {series_id(s) for s in live_collector.collect()}
         assert live_ids == {series_id(s) for s in replayed.collect()}, live_collector.name
+
+
+def test_the_first_cpu_run_after_start_emits_no_false_zero_and_later_runs_read() -> None:
+    now = [1000.0]  # a monotonic clock the test moves by hand
+    reader = PsutilReader(clock=lambda: now[0])
+    collector = CpuCollector(reader)  # primes both views
+    now[0] += 0.001  # the runner's first run, right after the agent started
+    assert collector.collect() == []
+    now[0] += 10.0
+    first = collector.collect()
+    cores = psutil.cpu_count() or 1
+    assert [dict(s.key.labels)["cpu"] for s in first] == ["total", *map(str, range(cores))]
+    assert all(0.0 <= s.value <= 100.0 for s in first)
+    now[0] += MIN_CPU_WINDOW_S / 2  # run_once right after a scheduled run: too soon again
+    assert collector.collect() == []
+
+
+def test_the_psutil_reader_answers_none_for_a_priming_call_and_a_too_short_window() -> None:
+    now = [1000.0]
+    reader = PsutilReader(clock=lambda: now[0])
+    assert reader.cpu_percent() is None and reader.cpu_percent(percpu=True) is None  # priming
+    now[0] += MIN_CPU_WINDOW_S
+    total, cores = reader.cpu_percent(), reader.cpu_percent(percpu=True)
+    assert total is not None and 0.0 <= total <= 100.0
+    assert cores is not None and len(cores) == (psutil.cpu_count() or 1)
+    assert reader.cpu_percent() is None  # no time passed since the call before

@@ -90,6 +90,12 @@ def test_the_collector_install_imports_every_collector_module(collector_bin: Pat
     _imports_everything(collector_bin, "collector", "agent", "eus")
 
 
+def test_the_collector_install_carries_every_shipped_dashboard_file(collector_bin: Path) -> None:
+    probe = "from collector.dashboards.loader import load; print(sorted(d.name for d in load().all))"
+    shipped = sorted(p.stem for p in (REPO / "dashboards").glob("*.toml"))
+    assert _run([str(collector_bin / "python"), "-c", probe], cwd="/").stdout.strip() == str(shipped)
+
+
 @pytest.fixture
 def installed_collector(collector_bin: Path, tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     data = tmp_path / "collector"

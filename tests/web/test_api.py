@@ -102,12 +102,16 @@ def test_diskio_and_empty_device(tech: FlaskClient, tsdb: TimeSeriesDB, seed: Se
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("metric=bogus&range=1h", "unknown metric"),
-        ("metric=cpu&range=90d", "unknown range"),
-        ("metric=cpu", "unknown range"),
-        ("range=1h", "unknown metric"),
-        ("metric=%27%3B+DROP+TABLE+samples&range=1h", "unknown metric"),
-        ("metric=cpu&range=" + "x" * 5000, "unknown range"),
+        ("panel=bogus&range=1h", "unknown panel"),
+        ("metric=bogus&range=1h", "unknown panel"),  # the former name of the parameter
+        ("panel=cpu&range=90d", "unknown range"),
+        ("range=1h", "unknown panel"),
+        ("panel=%27%3B+DROP+TABLE+samples&range=1h", "unknown panel"),
+        ("panel=cpu&range=" + "x" * 5000, "unknown range"),
+        ("panel=cpu&from=100&to=abc", '"to" must be a time in unix seconds'),
+        ("panel=cpu&from=1700000000", '"to" must be a time in unix seconds'),
+        ("panel=cpu&from=1700000000&to=1700000030", "at least 60 seconds"),
+        ("panel=cpu&from=1700000000&to=1600000000", "at least 60 seconds"),
     ],
 )
 def test_garbage_parameters_are_400(tech: FlaskClient, seed: Seed, query: str, message: str) -> None:
@@ -115,8 +119,15 @@ def test_garbage_parameters_are_400(tech: FlaskClient, seed: Seed, query: str, m
     assert response.status_code == 400
     body = response.get_json()
     assert message in body["message"]
-    assert "cpu, memory, disk, net, diskio" in body["message"] or "1h, 24h" in body["message"]
+    if "unknown" in message:  # names what would have been accepted
+        expected = ("cpu, memory, disk, net, diskio", "1h, 6h, 24h, 7d, 30d")
+        assert any(e in body["message"] for e in expected)
     assert len(body["message"]) < 200
+
+
+def test_without_a_range_a_panel_shows_its_default_range(tech: FlaskClient, seed: Seed) -> None:
+    body = tech.get(f"/api/devices/{seed.device_a}/series?panel=cpu").get_json()
+    assert (body["range"], body["end"] - body["start"], body["step"]) == ("1h", 3600, 10)
 
 
 def test_non_integer_device_id_is_404(tech: FlaskClient) -> None:

@@ -1,0 +1,2 @@
+"""The shipped dashboard files (``*.toml``): data, not code. A package only so that an
+installed wheel carries them; ``collector/dashboards/loader.py`` reads and checks them."""
