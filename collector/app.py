@@ -23,10 +23,7 @@ from collector.bus import BatchCommitted, Bus
 from collector.config import CollectorConfig
 from collector.functions.central import config_source as functions_config
 from collector.helpdesk.service import Helpdesk
-from collector.ingest.series import SeriesRegistry
 from collector.ingest.validation import Limits
-from collector.ingest.writer import IngestWriter
-from collector.inventory.ingest import InventoryIngest, customer_lookup
 from collector.pki import CertificateAuthority
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.enroll_service import EnrollLimits, EnrollmentService
@@ -44,6 +41,9 @@ from collector.tsdb import retention
 from collector.tsdb.compaction import Settings as CompactionSettings
 from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.ingest.series import SeriesRegistry
+from collector.tsdb.ingest.writer import IngestWriter
+from collector.tsdb.inventory.ingest import InventoryIngest, customer_lookup
 from eus.atomic import write_atomic
 
 log = logging.getLogger("eus.collector")

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import duckdb
 
-from collector.snmp import readings
 from collector.snmp.links import Link, Neighbour, Node, links, node_ports, norm_address, norm_mac, norm_name
 from collector.snmp.models import NetworkDevice
 from collector.store.models import Device
+from collector.tsdb.snmp import readings
 
 SNMP_KINDS = ("snmp_system", "interface", "lldp_local", "lldp_neighbor")
 

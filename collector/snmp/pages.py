@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import duckdb
 
-from collector.snmp import readings
-from collector.snmp.events import EventRow, trap_events
 from collector.snmp.interfaces import InterfaceRow, interface_rows
 from collector.snmp.models import NetworkDevice
 from collector.snmp.panels import StorageRow, SupplyRow, UpsPanel, host_resources, supply_rows, ups_panel
 from collector.snmp.status import TargetStatus, legacy_finding, target_statuses
+from collector.tsdb.snmp import readings
+from collector.tsdb.snmp.events import EventRow, trap_events
 from eus.names import Metric
 
 # The identity items profiles report for devices without ENTITY-MIB (kind -> what it is).

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from collector.functions.queries import FunctionState, Health, latest_states
-from collector.snmp import readings
 from collector.snmp.models import NetworkDevice, SnmpVersion
 from collector.snmp.panels import reachability_id
+from collector.tsdb.functions.queries import FunctionState, Health, latest_states
+from collector.tsdb.snmp import readings
 
 _SEVERITY = {Health.CRITICAL: 3, Health.WARNING: 2, Health.UNKNOWN: 1, Health.OK: 0}
 _LEGACY_RE = re.compile(r"\((legacy SNMPv[^):]*)[^)]*\)\s*$")  # the gateway's " (legacy ...: insecure)"

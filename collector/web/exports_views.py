@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from collector.alerting.domain import State
 from collector.alerting.models import Alert
-from collector.inventory.queries import SoftwareHit, software, software_search
 from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
+from collector.tsdb.inventory.queries import SoftwareHit, software, software_search
 from collector.tsdb.points import load
 from collector.web.audit_view import audit_query
 from collector.web.auditing import record

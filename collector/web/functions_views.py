@@ -26,10 +26,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from collector.functions.central import add_spec, remove_spec, specs_of
-from collector.functions.queries import history, latest_states, status_changes
 from collector.functions.specs import KINDS, SpecError, validate
 from collector.rpc.agent_config import AgentConfigs
 from collector.snmp.registry import retired_subjects
+from collector.tsdb.functions.queries import history, latest_states, status_changes
 from collector.web.auditing import remote_address
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require

@@ -14,7 +14,10 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from collector.inventory.queries import (
+from collector.inventory.versions import VersionError
+from collector.store.models import Customer, Device
+from collector.store.utc import as_utc
+from collector.tsdb.inventory.queries import (
     ChangeRow,
     SoftwareHit,
     changes,
@@ -23,9 +26,6 @@ from collector.inventory.queries import (
     software_search,
     subjects,
 )
-from collector.inventory.versions import VersionError
-from collector.store.models import Customer, Device
-from collector.store.utc import as_utc
 from collector.web.auditing import record
 from collector.web.functions_views import agent_configs
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from collector.snmp import service
 from collector.snmp.editing import form_values
-from collector.snmp.events import sender_devices, trap_events
 from collector.snmp.gateways import validate_trap_settings
 from collector.snmp.models import NetworkDevice, Origin, SnmpGateway
 from collector.snmp.network import agent_node_id, network_view, snmp_node_id
@@ -26,6 +25,7 @@ from collector.snmp.pages import device_page
 from collector.snmp.secrets import SecretError
 from collector.snmp.status import badge, legacy_finding, listener_states, target_statuses
 from collector.snmp.targets import SnmpTargets, trap_communities
+from collector.snmp.trap_senders import sender_devices
 from collector.snmp.validation import (
     AUTH_PROTOCOLS,
     PRIV_PROTOCOLS,
@@ -34,6 +34,7 @@ from collector.snmp.validation import (
     validate,
 )
 from collector.store.models import Customer, Device, Site, StreamState
+from collector.tsdb.snmp.events import trap_events
 from collector.web.auditing import record
 from collector.web.identity import current_user
 from collector.web.permissions import (
