@@ -39,10 +39,7 @@ from collector.startup_checks import refuse_damaged_files
 from collector.store.db import Store
 from collector.tsdb import retention
 from collector.tsdb.compaction import Settings as CompactionSettings
-from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
-from collector.tsdb.ingest.series import SeriesRegistry
-from collector.tsdb.ingest.writer import IngestWriter
 from collector.tsdb.inventory.ingest import InventoryIngest, customer_lookup
 from eus.atomic import write_atomic
 
@@ -71,8 +68,8 @@ class Collector:
         self.tsdb = TimeSeriesDB(
             cfg.tsdb_path, memory_limit_mb=cfg.duckdb_memory_limit_mb, threads=cfg.duckdb_threads
         )
-        self.series = SeriesRegistry(self.tsdb.cursor())
-        self.writer = IngestWriter(self.tsdb, self.series)
+        self.series = self.tsdb.series_registry()
+        self.writer = self.tsdb.writer(self.series)
         self.live = LiveStreams()
         self.bus = Bus()
         self.writer.extras.bus = self.bus
@@ -127,7 +124,7 @@ class Collector:
         settings = CompactionSettings(
             window_s=self.cfg.compact_window_s, slice_series=self.cfg.compact_slice_series
         )
-        compact(self.tsdb.cursor(), before, settings)
+        self.tsdb.compact(before, settings)
 
     def apply_retention(self) -> None:
         """Delete what each time-series tier holds past its configured age."""
@@ -137,7 +134,7 @@ class Collector:
             rollup_1h_days=self.cfg.retention_rollup_1h_days,
             collector_runs_days=self.cfg.retention_collector_runs_days,
         )
-        retention.apply(self.tsdb.cursor(), keep, datetime.now(UTC))
+        self.tsdb.apply_retention(keep, datetime.now(UTC))
 
     # -- lifecycle ---------------------------------------------------------------------
     def _start_web(self) -> None:

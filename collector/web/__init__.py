@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from collector.signin.client_address import parse_networks
 from collector.store.db import Store
-from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.storage import Storage
 from collector.web import (
     acceptance_views,
     account_security,
@@ -111,7 +111,7 @@ MIN_SECRET_KEY_LENGTH = 16
 
 def create_app(
     store: Store,
-    tsdb: TimeSeriesDB,
+    tsdb: Storage,
     *,
     secret_key: str,
     settings: Mapping[str, Any] | None = None,

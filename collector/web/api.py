@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from collector.tsdb.gaps import gap_spans
 from collector.web.charts import CHARTS, RANGES, chart_data
 from collector.web.permissions import Capability, get_device_or_404, require
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store, tsdb_cursor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,6 +37,6 @@ def series(device_id: int) -> ResponseReturnValue:
             "start": int(window.start.timestamp()),
             "end": int(window.end.timestamp()),
             "series": chart_data(tsdb_cursor(), device_id, chart, window),
-            "gaps": gap_spans(tsdb_cursor(), device_id, window.start, window.end),
+            "gaps": storage().gap_spans(device_id, window.start, window.end),
         }
     )

@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Device, Site
-from collector.tsdb.gaps import recent_gaps
 from collector.web.charts import CHARTS, DEFAULT_RANGE, RANGES
 from collector.web.device_status import active_maintenance, open_alerts
 from collector.web.enrollment import tokens_of
@@ -25,7 +24,7 @@ from collector.web.permissions import (
     require,
     scope_to_customers,
 )
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 
 bp = Blueprint("dashboard", __name__)
 
@@ -78,7 +77,7 @@ def device(device_id: int) -> ResponseReturnValue:
         refusals = recent_refusals(s, dev.id)
         alerts = open_alerts(s, dev.id)
         windows = active_maintenance(s, dev)
-    gaps = recent_gaps(tsdb_cursor(), dev.id)
+    gaps = storage().recent_gaps(dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
         cert_days = (dev.cert_not_after - datetime.now(UTC)).days

@@ -29,11 +29,11 @@ from collector.functions.central import add_spec, remove_spec, specs_of
 from collector.functions.specs import KINDS, SpecError, validate
 from collector.rpc.agent_config import AgentConfigs
 from collector.snmp.registry import retired_subjects
-from collector.tsdb.functions.queries import history, latest_states, status_changes
+from collector.tsdb.functions.queries import status_changes
 from collector.web.auditing import remote_address
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require
-from collector.web.resources import optional_service, store, tsdb_cursor
+from collector.web.resources import optional_service, storage, store
 from eus.values import checkbox
 
 bp = Blueprint("functions", __name__)
@@ -62,7 +62,7 @@ def _page(device_id: int, form: Mapping[str, str], status: int = 200) -> Respons
         dev = get_device_or_404(s, device_id)
         specs = specs_of(s, dev.id)
         retired = retired_subjects(s, dev.id)  # SNMP targets removed from the gateway's agent.toml
-    states = [st for st in latest_states(tsdb_cursor(), dev.id) if st.subject not in retired]
+    states = [st for st in storage().function_states(dev.id) if st.subject not in retired]
     reported = {st.function_id for st in states if not st.subject}
     page = render_template(
         "functions_device.html",
@@ -104,7 +104,7 @@ def api_functions(device_id: int) -> ResponseReturnValue:
                     "since_exact": st.since_exact,
                     "metrics": st.metrics,
                 }
-                for st in latest_states(tsdb_cursor(), dev.id)
+                for st in storage().function_states(dev.id)
                 if st.subject not in retired
             ],
         }
@@ -120,7 +120,7 @@ def function_history(device_id: int) -> ResponseReturnValue:
     subject = request.args.get("subject", "").strip()[:200]
     if not function_id:
         abort(400, description="which function? (?id=...)")
-    rows = history(tsdb_cursor(), dev.id, function_id, subject)
+    rows = storage().function_history(dev.id, function_id, subject)
     only_changes = checkbox(request.args.get("changes"))
     return render_template(
         "functions_history.html",
