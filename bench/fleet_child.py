@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.fleet_data import CPU, RANGES, RX, chart_devices, percentiles, series_id
-from collector.snmp.readings import latest_points
 from collector.tsdb import compaction, queries
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Window
+from collector.tsdb.snmp.readings import latest_points
 
 
 def _chart(tsdb: TimeSeriesDB, device: int, window: Window, rate: bool) -> Callable[[], object]:

@@ -44,9 +44,9 @@ from bench.loadgen import GrpcJob, SenderResult, VmJob, grpc_sender, vm_sender
 from bench.procs import Collector, Identity, enroll, eus
 from bench.vm import VM_BINARY, VictoriaMetrics
 from bench.workload import INTERVAL_MS, SERIES_PER_AGENT, AgentData, agent_data, batch_bounds
-from collector.ingest.writer import MAX_ROWS_PER_COMMIT
 from collector.tsdb import schema
 from collector.tsdb.compaction import compact
+from collector.tsdb.ingest.writer import MAX_ROWS_PER_COMMIT
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PY_SPY = Path(sys.executable).parent / "py-spy"

@@ -32,8 +32,8 @@ import pyarrow as pa
 
 from bench.ingest import arrival_chunks
 from bench.workload import INTERVAL_MS, SERIES_PER_AGENT, AgentData, agent_data
-from collector.ingest.writer import MAX_ROWS_PER_COMMIT
 from collector.tsdb import schema
+from collector.tsdb.ingest.writer import MAX_ROWS_PER_COMMIT
 
 Columns = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.float64]]
 BLOCK_HEADER = 16  # series id, first timestamp, count

@@ -28,10 +28,7 @@ from collector.dashboards.loader import load as load_dashboards
 from collector.dashboards.model import Dashboards
 from collector.functions.central import config_source as functions_config
 from collector.helpdesk.service import Helpdesk
-from collector.ingest.series import SeriesRegistry
 from collector.ingest.validation import Limits
-from collector.ingest.writer import IngestWriter
-from collector.inventory.ingest import InventoryIngest, customer_lookup
 from collector.log_retention import LogRetention
 from collector.log_retention import apply as apply_log_retention
 from collector.pki import CertificateAuthority
@@ -47,10 +44,10 @@ from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.startup_checks import refuse_damaged_files
 from collector.store.db import Store
-from collector.tsdb import retention, stream_progress
+from collector.tsdb import retention
 from collector.tsdb.compaction import Settings as CompactionSettings
-from collector.tsdb.compaction import compact
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.inventory.ingest import InventoryIngest, customer_lookup
 from eus.atomic import write_atomic
 
 log = logging.getLogger("eus.collector")
@@ -79,8 +76,8 @@ class Collector:
         self.tsdb = TimeSeriesDB(
             cfg.tsdb_path, memory_limit_mb=cfg.duckdb_memory_limit_mb, threads=cfg.duckdb_threads
         )
-        self.series = SeriesRegistry(self.tsdb.cursor())
-        self.writer = IngestWriter(self.tsdb, self.series)
+        self.series = self.tsdb.series_registry()
+        self.writer = self.tsdb.writer(self.series)
         self.live = LiveStreams()
         self.bus = Bus()
         self.writer.extras.bus = self.bus
@@ -143,7 +140,7 @@ class Collector:
         settings = CompactionSettings(
             window_s=self.cfg.compact_window_s, slice_series=self.cfg.compact_slice_series
         )
-        compact(self.tsdb.cursor(), before, settings)
+        self.tsdb.compact(before, settings)
 
     def apply_retention(self) -> None:
         """Delete what each time-series tier and each relational log holds past its configured
@@ -154,8 +151,8 @@ class Collector:
             rollup_1h_days=self.cfg.retention_rollup_1h_days,
             collector_runs_days=self.cfg.retention_collector_runs_days,
         )
-        retention.apply(self.tsdb.cursor(), keep, datetime.now(UTC))
-        stream_progress.prune_batches(self.tsdb.cursor())
+        self.tsdb.apply_retention(keep, datetime.now(UTC))
+        self.tsdb.prune_batches()
         logs = LogRetention(
             audit_days=self.cfg.retention_audit_days, messages_days=self.cfg.retention_messages_days
         )

@@ -28,7 +28,7 @@ E = TypeVar("E")
 
 
 class ReportedGap(Protocol):
-    """Data an agent had to drop, as ingest records it (``collector.ingest.writer.GapInfo``).
+    """Data an agent had to drop, as ingest records it (``collector.tsdb.ingest.writer.GapInfo``).
 
     A protocol rather than an import: ingest publishes on the bus, so the bus must not
     depend on ingest.

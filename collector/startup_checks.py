@@ -17,26 +17,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 from sqlalchemy.engine import make_url
 
 from collector.config import CollectorConfig
+from collector.tsdb.damage import duckdb_damage
 from eus.sqlite_check import is_damage, open_read_only, quick_check
 
 EXIT_DAMAGED_FILE = 3  # 2 is a configuration error (collector/cli.py)
 RECOVERY = 'see "Recovering from a damaged file" in the README'
-
-# SQLite's primary result codes for "this file is not (or no longer) a sound database".
-# What DuckDB says when the file itself is bad; its exception classes alone do not tell
-# (a lock conflict is an IOException too, a checksum failure the base duckdb.Error).
-_DUCKDB_DAMAGE = (
-    "not a valid DuckDB database file",
-    "Could not read enough bytes",
-    "Corrupt database file",
-    "Corrupt WAL file",
-    "checksum",
-    "Failed to load metadata",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +51,6 @@ def sqlite_damage(path: Path) -> str | None:
         return str(exc) if is_damage(exc) else None
     finally:
         db.close()
-
-
-def duckdb_damage(path: Path) -> str | None:
-    """Why the DuckDB file at ``path`` is damaged, or None (also when absent or locked)."""
-    if not path.exists():
-        return None
-    try:
-        # read_only: replays the WAL in memory and reads the catalogue, writes nothing.
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        message = str(exc)
-        damaged = isinstance(exc, duckdb.SerializationException | duckdb.InternalException) or any(
-            sign in message for sign in _DUCKDB_DAMAGE
-        )
-        return message.splitlines()[0] if damaged else None
-    con.close()
-    return None
 
 
 def damaged_files(cfg: CollectorConfig) -> list[DamagedFile]:

@@ -26,7 +26,7 @@ from collector.notify.sms_http import TwilioSender, TwilioSettings
 from collector.notify.webhook import WebhookSender, WebhookSettings
 from collector.notify.worker import NotifyWorker, RetryPolicy
 from collector.store.db import Store
-from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.storage import Storage
 from eus.settings import ConfigError
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class Alerting:
         self,
         cfg: CollectorConfig,
         store: Store,
-        tsdb: TimeSeriesDB,
+        tsdb: Storage,
         hooks: Sequence[TransitionHook] = (),
     ) -> None:
         self.store = store

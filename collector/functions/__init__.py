@@ -1,4 +1,4 @@
-"""Monitored functions at the collector (EUS level 3): each function's latest state and
-history over the ``function_results`` table, and the function specs a technician manages
-centrally and the collector pushes down each agent's stream.
+"""Monitored functions at the collector (EUS level 3): the function specs a technician manages
+centrally and the collector pushes down each agent's stream. Each function's latest state
+and history are read in :mod:`collector.tsdb.functions.queries`.
 """

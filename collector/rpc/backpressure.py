@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from collector.ingest.writer import IngestWriter
+from collector.tsdb.ingest.writer import IngestWriter
 
 
 class Backpressure:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from collector.ingest.writer import GapInfo
+from collector.tsdb.ingest.writer import GapInfo
 from eus.v1 import eus_pb2
 
 # Hello.spool_low_seq above the collector's mark: the agent deleted seqs this collector

@@ -22,9 +22,7 @@ import numpy.typing as npt
 
 from collector.bus import Bus, StreamClosed, StreamOpened
 from collector.ingest.refusals import record_refusal
-from collector.ingest.series import SeriesRegistry
 from collector.ingest.validation import Limits, validate
-from collector.ingest.writer import IngestWriter, PendingBatch, RunInfo
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.agent_messages import Refusal, decode
 from collector.rpc.backpressure import Backpressure
@@ -36,6 +34,8 @@ from collector.rpc.stream_protocol import REFUSED_SEQ_KEY, Problem
 from collector.rpc.stream_session import Abort, End, StreamSession
 from collector.store.db import Store
 from collector.store.models import StreamState
+from collector.tsdb.ingest.series import SeriesRegistry
+from collector.tsdb.ingest.writer import IngestWriter, PendingBatch, RunInfo
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)

@@ -6,6 +6,6 @@ sent, and pushing it), ``registry`` / ``lifecycle`` (targets from a gateway's ow
 become devices, and are retired when the file drops them; ``eus snmp ...`` is
 :mod:`collector.cli.snmp`),
 ``rates`` (counters to rates), ``links`` / ``network`` (LLDP neighbours to links),
-``readings`` / ``status`` / ``interfaces`` / ``panels`` / ``events`` / ``pages`` (what the
-gateways reported, read back for the dashboard).
+``status`` / ``interfaces`` / ``panels`` / ``trap_senders`` / ``pages`` (what the gateways
+reported, read back for the dashboard through :mod:`collector.tsdb.snmp`).
 """

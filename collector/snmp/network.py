@@ -12,12 +12,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
-
-from collector.snmp import readings
 from collector.snmp.links import Link, Neighbour, Node, links, node_ports, norm_address, norm_mac, norm_name
 from collector.snmp.models import NetworkDevice
 from collector.store.models import Device
+from collector.tsdb.snmp import readings
+from collector.tsdb.storage import Storage
 
 SNMP_KINDS = ("snmp_system", "interface", "lldp_local", "lldp_neighbor")
 
@@ -94,15 +93,13 @@ def _agent_node(agent: Device, nics: list[readings.InventoryRow]) -> Node:
     )
 
 
-def network_view(
-    cur: duckdb.DuckDBPyConnection, agents: Sequence[Device], devices: Sequence[NetworkDevice]
-) -> NetworkView:
+def network_view(storage: Storage, agents: Sequence[Device], devices: Sequence[NetworkDevice]) -> NetworkView:
     """Everything the Network page shows for one customer's agents and SNMP devices."""
     by_subject = {(d.gateway_device_id, d.target_id): d for d in devices if d.target_id}
     gateway_ids = {d.gateway_device_id for d in devices}
     items: dict[int, list[readings.InventoryRow]] = defaultdict(list)
     neighbours: list[Neighbour] = []
-    for row in readings.inventory(cur, gateway_ids, SNMP_KINDS):
+    for row in storage.snmp_inventory(gateway_ids, SNMP_KINDS):
         device = by_subject.get((row.device_id, row.subject))
         if device is None:
             continue
@@ -111,7 +108,7 @@ def network_view(
         else:
             items[device.id].append(row)
     nics: dict[int, list[readings.InventoryRow]] = defaultdict(list)
-    for row in readings.host_inventory(cur, [a.id for a in agents], "nic"):
+    for row in storage.host_inventory([a.id for a in agents], "nic"):
         nics[row.device_id].append(row)
     nodes = [_snmp_node(d, items[d.id]) for d in devices] + [_agent_node(a, nics[a.id]) for a in agents]
     polled_by: dict[int, list[NetworkDevice]] = defaultdict(list)

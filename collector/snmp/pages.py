@@ -1,4 +1,4 @@
-"""Everything the page of one SNMP device shows, gathered from DuckDB in one place so the
+"""Everything the page of one SNMP device shows, gathered from the storage in one place so the
 web view stays thin: status, discovery, interfaces with rates, ENTITY-MIB parts, printer
 supplies, UPS, host resources, LLDP neighbours and recent traps."""
 
@@ -7,14 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import duckdb
-
-from collector.snmp import readings
-from collector.snmp.events import EventRow, trap_events
 from collector.snmp.interfaces import InterfaceRow, interface_rows
 from collector.snmp.models import NetworkDevice
 from collector.snmp.panels import StorageRow, SupplyRow, UpsPanel, host_resources, supply_rows, ups_panel
 from collector.snmp.status import TargetStatus, legacy_finding, target_statuses
+from collector.tsdb.snmp.events import EventRow
+from collector.tsdb.storage import Storage
 from eus.names import Metric
 
 # The identity items profiles report for devices without ENTITY-MIB (kind -> what it is).
@@ -52,15 +50,15 @@ def reading_window(device: NetworkDevice) -> timedelta:
     return max(MIN_WINDOW, timedelta(seconds=3 * device.interval_s))
 
 
-def device_page(cur: duckdb.DuckDBPyConnection, device: NetworkDevice) -> DevicePage:
+def device_page(storage: Storage, device: NetworkDevice) -> DevicePage:
     target, gateway = device.target_id, device.gateway_device_id
-    status = target_statuses(cur, [device]).get(target, TargetStatus())
+    status = target_statuses(storage, [device]).get(target, TargetStatus())
     page = DevicePage(device, status, legacy_finding(device, status.reachability))
     if not target:
         return page
-    items = readings.inventory(cur, [gateway], DEVICE_KINDS, [target])
-    series = readings.target_series(cur, gateway, target)
-    points = readings.latest_points(cur, [s.id for s in series], window=reading_window(device))
+    items = storage.snmp_inventory([gateway], DEVICE_KINDS, [target])
+    series = storage.target_series(gateway, target)
+    points = storage.latest_points([s.id for s in series], window=reading_window(device))
     interfaces = [(i.key, i.attrs) for i in items if i.kind == "interface"]
     page.interfaces = interface_rows(series, points, interfaces)
     entities = [(i.key, i.attrs) for i in items if i.kind == "entity"]
@@ -71,7 +69,7 @@ def device_page(cur: duckdb.DuckDBPyConnection, device: NetworkDevice) -> Device
     page.supplies = supply_rows(target, series, points, status.functions)
     page.ups = ups_panel(target, series, points, status.functions)
     page.storage, page.cpus = host_resources(series, points)
-    page.traps = trap_events(cur, [gateway], target=target, limit=20)
+    page.traps = storage.trap_events([gateway], target=target, limit=20)
     page.identity = [(IDENTITY_KINDS[i.kind], i.attrs) for i in items if i.kind in IDENTITY_KINDS]
     page.page_counters = sorted(
         (s.labels.get("index", ""), points[s.id][-1][1])

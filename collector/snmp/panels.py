@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from collector.functions.queries import FunctionState
+from collector.tsdb.functions.queries import FunctionState
 from collector.tsdb.queries import SeriesInfo
 from eus.names import Label, Metric
 

@@ -8,12 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import duckdb
-
-from collector.functions.queries import FunctionState, Health, latest_states
-from collector.snmp import readings
 from collector.snmp.models import NetworkDevice, SnmpVersion
 from collector.snmp.panels import reachability_id
+from collector.tsdb.functions.queries import FunctionState, Health
+from collector.tsdb.storage import Storage
 
 _SEVERITY = {Health.CRITICAL: 3, Health.WARNING: 2, Health.UNKNOWN: 1, Health.OK: 0}
 _LEGACY_RE = re.compile(r"\((legacy SNMPv[^):]*)[^)]*\)\s*$")  # the gateway's " (legacy ...: insecure)"
@@ -66,9 +64,7 @@ def worst_first(states: Iterable[FunctionState]) -> list[FunctionState]:
     return sorted(states, key=lambda f: (-_SEVERITY[f.status], f.name.lower()))
 
 
-def target_statuses(
-    cur: duckdb.DuckDBPyConnection, devices: Sequence[NetworkDevice]
-) -> dict[str, TargetStatus]:
+def target_statuses(storage: Storage, devices: Sequence[NetworkDevice]) -> dict[str, TargetStatus]:
     """Status per target id, reading each gateway's function results once."""
     by_gateway: dict[int, set[str]] = defaultdict(set)
     for d in devices:
@@ -76,7 +72,7 @@ def target_statuses(
             by_gateway[d.gateway_device_id].add(d.target_id)
     out: dict[str, TargetStatus] = {d.target_id: TargetStatus() for d in devices if d.target_id}
     for gateway_id, targets in by_gateway.items():
-        for state in latest_states(cur, gateway_id):
+        for state in storage.function_states(gateway_id):
             if state.subject in targets and state.kind.startswith("snmp"):
                 status = out[state.subject]
                 status.functions.append(state)
@@ -84,7 +80,7 @@ def target_statuses(
                     status.reachability = state
     for status in out.values():
         status.functions = worst_first(status.functions)
-    for row in readings.inventory(cur, by_gateway.keys(), ["snmp_system"], list(out)):
+    for row in storage.snmp_inventory(by_gateway.keys(), ["snmp_system"], list(out)):
         if row.subject in out and row.device_id in by_gateway and row.subject in by_gateway[row.device_id]:
             out[row.subject].system = row.attrs
     return out
@@ -93,12 +89,12 @@ def target_statuses(
 TRAP_LISTENER_ID = "snmp:trap-listener"  # the gateway's own function (agent/snmp/traps.py)
 
 
-def listener_states(cur: duckdb.DuckDBPyConnection, gateway_ids: Iterable[int]) -> dict[int, FunctionState]:
+def listener_states(storage: Storage, gateway_ids: Iterable[int]) -> dict[int, FunctionState]:
     """What each gateway last reported about its trap listener: the state to show, since a
     saved setting is only a wish until the agent confirms it could bind the port."""
     out: dict[int, FunctionState] = {}
     for gateway_id in gateway_ids:
-        for state in latest_states(cur, gateway_id):
+        for state in storage.function_states(gateway_id):
             if state.function_id == TRAP_LISTENER_ID:
                 out[gateway_id] = state
     return out

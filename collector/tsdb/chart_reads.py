@@ -1,6 +1,6 @@
 """What a dashboard panel reads: the series of one line on one device over a window.
 
-The web's charts (``collector.web.charts``) hand over the :class:`TimeSeriesDB` and a
+The web's charts (``collector.web.charts``) hand over the ``Storage`` and a
 :class:`LineQuery` and get plain lists back; every cursor and every SQL statement stays in
 this package. Gauges come with each bucket's lowest and highest value (``Spread``), so a
 long range read from rollups still shows a spike; counters come as per-second rates.
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from collector.tsdb import queries
-from collector.tsdb.db import TimeSeriesDB
-from collector.tsdb.gaps import gap_spans
 from collector.tsdb.queries import Points, SeriesInfo, Window
+
+if TYPE_CHECKING:
+    from collector.tsdb.duckdb_storage import DuckDBStorage
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +40,12 @@ class SeriesRead:
     high: list[float] | None = None
 
 
-def _matching(db: TimeSeriesDB, device_id: int, q: LineQuery) -> list[SeriesInfo]:
+def _matching(db: DuckDBStorage, device_id: int, q: LineQuery) -> list[SeriesInfo]:
     found = queries.find_series(db.cursor(), device_id, q.metric, q.where)
     return [i for i in found if not any(i.labels.get(k) in vs for k, vs in q.exclude.items())]
 
 
-def read_line(db: TimeSeriesDB, device_id: int, q: LineQuery, window: Window) -> list[SeriesRead]:
+def read_line(db: DuckDBStorage, device_id: int, q: LineQuery, window: Window) -> list[SeriesRead]:
     """Every series of ``device_id`` matching ``q``, bucketed over ``window``, in id order."""
     infos = _matching(db, device_id, q)
     ids = [i.id for i in infos]
@@ -61,12 +62,7 @@ def read_line(db: TimeSeriesDB, device_id: int, q: LineQuery, window: Window) ->
 
 
 def read_devices(
-    db: TimeSeriesDB, device_ids: Sequence[int], q: LineQuery, window: Window
+    db: DuckDBStorage, device_ids: Sequence[int], q: LineQuery, window: Window
 ) -> dict[int, list[SeriesRead]]:
     """:func:`read_line` for each of ``device_ids`` (a fleet panel: a line per device)."""
     return {d: read_line(db, d, q, window) for d in device_ids}
-
-
-def gaps(db: TimeSeriesDB, device_id: int, start: datetime, end: datetime) -> list[tuple[int, int]]:
-    """The device's reported data losses overlapping [start, end), for shading."""
-    return gap_spans(db.cursor(), device_id, start, end)

@@ -1,4 +1,5 @@
-"""The one DuckDB connection of the collector process, and a cursor per thread.
+"""The one DuckDB connection of the collector process, and a cursor per thread: the DuckDB
+implementation of :class:`collector.tsdb.storage.Storage` (its methods in ``duckdb_storage.py``).
 
 DuckDB allows one process per file, so the dashboard lives in the collector process
 and every thread (ingest writer, web workers, scheduler) takes its own cursor.
@@ -12,9 +13,10 @@ from pathlib import Path
 import duckdb
 
 from collector.tsdb import schema
+from collector.tsdb.duckdb_storage import DuckDBStorage
 
 
-class TimeSeriesDB:
+class TimeSeriesDB(DuckDBStorage):
     """Owns the DuckDB connection; hands each thread its own cursor."""
 
     def __init__(self, path: Path | str, *, memory_limit_mb: int = 0, threads: int = 0) -> None:

@@ -1,6 +1,6 @@
 """Read-side queries over ``gaps``: the data a device's agent lost, and told us it lost.
 
-A gap row is written once per loss (collector.ingest.writer): a spool overflow, a batch the
+A gap row is written once per loss (collector.tsdb.ingest.writer): a spool overflow, a batch the
 collector refused and the agent set aside, or seqs a restored collector never saw. The
 device page lists the latest ones and shades their time spans on every chart.
 """

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import duckdb
 
-from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.retention import TIERS
 
 # The tables retention covers; the batch records (pruned below their stream's mark by the
@@ -49,8 +48,3 @@ def disk_use(cur: duckdb.DuckDBPyConnection) -> list[TableUse]:
         rows = int(cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: S608 - TABLES
         out.append(TableUse(table, rows, blocks * block_size))
     return out
-
-
-def disk_use_of(db: TimeSeriesDB) -> list[TableUse]:
-    """:func:`disk_use` on this thread's cursor of ``db`` (for the admin page)."""
-    return disk_use(db.cursor())

@@ -20,7 +20,7 @@ from collector.dashboards.loader import load as load_dashboards
 from collector.dashboards.model import Dashboards
 from collector.signin.client_address import parse_networks
 from collector.store.db import Store
-from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.storage import Storage
 from collector.web import (
     acceptance_views,
     account_security,
@@ -142,7 +142,7 @@ MIN_SECRET_KEY_LENGTH = 16
 
 def create_app(
     store: Store,
-    tsdb: TimeSeriesDB,
+    tsdb: Storage,
     *,
     secret_key: str,
     settings: Mapping[str, Any] | None = None,

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from collector.dashboards.model import Panel, View
 from collector.store.models import Device
-from collector.tsdb import chart_reads
 from collector.tsdb.queries import Window
 from collector.web.chart_ranges import window_of
 from collector.web.charts import Drawn, dashboards, fleet_data, panel_data
@@ -74,7 +73,7 @@ def series(device_id: int) -> ResponseReturnValue:
     return _answer(
         View.DEVICE,
         lambda panel, window: panel_data(db, device_id, panel, window),
-        lambda window: chart_reads.gaps(db, device_id, window.start, window.end),
+        lambda window: db.gap_spans(device_id, window.start, window.end),
     )
 
 

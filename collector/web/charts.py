@@ -14,10 +14,9 @@ from typing import Any
 from flask import Flask, current_app
 
 from collector.dashboards.model import Combine, Dashboards, Line, Panel, View
-from collector.tsdb import chart_reads
 from collector.tsdb.chart_reads import LineQuery, SeriesRead
-from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Points, Window, sum_points
+from collector.tsdb.storage import Storage
 from collector.web.chart_ranges import RANGES
 
 Drawn = dict[str, Any]
@@ -78,22 +77,20 @@ def lines_of(line: Line, reads: Sequence[SeriesRead]) -> list[Drawn]:
 
 
 def panel_data(
-    db: TimeSeriesDB, device_id: int, panel: Panel, window: Window, fixed: Mapping[str, str] | None = None
+    db: Storage, device_id: int, panel: Panel, window: Window, fixed: Mapping[str, str] | None = None
 ) -> list[Drawn]:
     """The panel's drawn lines for one device (an agent, or an SNMP gateway with ``fixed``)."""
     out: list[Drawn] = []
     for line in panel.lines:
-        out.extend(lines_of(line, chart_reads.read_line(db, device_id, query(line, fixed), window)))
+        out.extend(lines_of(line, db.read_line(device_id, query(line, fixed), window)))
     return out
 
 
-def fleet_data(
-    db: TimeSeriesDB, devices: Sequence[tuple[int, str]], panel: Panel, window: Window
-) -> list[Drawn]:
+def fleet_data(db: Storage, devices: Sequence[tuple[int, str]], panel: Panel, window: Window) -> list[Drawn]:
     """One line per device and panel line: each device's matching series added up."""
     out: list[Drawn] = []
     for line in panel.lines:
-        reads = chart_reads.read_devices(db, [d for d, _ in devices], query(line), window)
+        reads = db.read_devices([d for d, _ in devices], query(line), window)
         for device_id, name in devices:
             if reads[device_id]:
                 label = f"{name} {line.label}" if line.label and len(panel.lines) > 1 else name

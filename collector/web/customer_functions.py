@@ -14,11 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.functions.models import FunctionSpecRow
-from collector.functions.queries import LATEST_WINDOW, FunctionState, latest_states
 from collector.store.models import Customer, Device
-from collector.tsdb.function_log import where_reported
+from collector.tsdb.functions.queries import LATEST_WINDOW, FunctionState
 from collector.web.permissions import get_customer_or_404, get_device_or_404
-from collector.web.resources import tsdb_cursor
+from collector.web.resources import storage
 
 MAX_ID = 200
 
@@ -59,14 +58,14 @@ def locate(session: Session, customer_id: int, function_id: str) -> CustomerFunc
     customer = get_customer_or_404(session, customer_id)
     function_id = function_id[:MAX_ID]
     raw, subject = _arg("device"), _arg("subject")
-    cur = tsdb_cursor()
+    db = storage()
     if raw:
         if not raw.isdigit():
             abort(404)
         device = get_device_or_404(session, int(raw))
     else:
         ids = list(session.scalars(select(Device.id).where(Device.customer_id == customer.id)))
-        found = where_reported(cur, ids, function_id, datetime.now(UTC) - LATEST_WINDOW)
+        found = db.function_reported_on(ids, function_id, datetime.now(UTC) - LATEST_WINDOW)
         if len({d for d, _ in found}) != 1:
             abort(404, description="which device? add ?device=<id>")
         device = get_device_or_404(session, found[0][0])
@@ -76,7 +75,7 @@ def locate(session: Session, customer_id: int, function_id: str) -> CustomerFunc
     state = next(
         (
             st
-            for st in latest_states(cur, device.id)
+            for st in db.function_states(device.id)
             if st.function_id == function_id and st.subject == subject
         ),
         None,

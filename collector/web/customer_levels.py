@@ -26,7 +26,8 @@ from collector.helpdesk.sla import SlaClock
 from collector.notify.message_log import for_contact
 from collector.notify.models import Message
 from collector.store.models import Device
-from collector.tsdb.function_summary import Availability, Cursor, availability, sparklines
+from collector.tsdb.function_summary import Availability
+from collector.tsdb.storage import Storage
 from collector.web.identity import CurrentUser
 from collector.web.permissions import may_see_category
 
@@ -78,7 +79,7 @@ def devices_of(s: Session, customer_id: int) -> list[Device]:
     return list(s.scalars(stmt.order_by(Device.hostname)))
 
 
-def service(s: Session, cur: Cursor, customer_id: int, device_ids: list[int], now: datetime) -> Service:
+def service(s: Session, db: Storage, customer_id: int, device_ids: list[int], now: datetime) -> Service:
     alerts = s.scalars(
         select(Alert)
         .where(Alert.customer_id == customer_id, Alert.state.in_(OPEN_ALERT_STATES))
@@ -99,7 +100,7 @@ def service(s: Session, cur: Cursor, customer_id: int, device_ids: list[int], no
         rows.append(TicketRow(t, pair[0] if pair else None, pair[1] if pair else None))
     return Service(
         rollup=s.get(CustomerRollup, customer_id),
-        availability=[(label, availability(cur, device_ids, now - span, now)) for label, span in WINDOWS],
+        availability=[(label, db.availability(device_ids, now - span, now)) for label, span in WINDOWS],
         alerts=list(alerts),
         tickets=rows,
     )
@@ -126,7 +127,7 @@ def instances(
 
 def functions(  # noqa: PLR0917 (the screen's readers share one argument order)
     s: Session,
-    cur: Cursor,
+    db: Storage,
     user: CurrentUser,
     customer_id: int,
     devices: list[Device],
@@ -141,7 +142,7 @@ def functions(  # noqa: PLR0917 (the screen's readers share one argument order)
         stmt = stmt.where(FunctionLatest.kind != "process")
     rows = list(s.scalars(stmt.order_by(FunctionLatest.status.desc(), FunctionLatest.name)))
     by_id = {d.id: d for d in devices}
-    spark = sparklines(cur, list(by_id), now)
+    spark = db.sparklines(list(by_id), now)
     return [
         FunctionRow(fn, by_id[fn.device_id], spark.get((fn.device_id, fn.subject, fn.function_id), [0] * 24))
         for fn in rows

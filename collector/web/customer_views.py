@@ -20,7 +20,7 @@ from collector.web.charts import chart_context
 from collector.web.enrollment import tokens_of
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, can, get_customer_or_404, require
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 
 bp = Blueprint("customer_screen", __name__)
 
@@ -43,14 +43,14 @@ def render_screen(customer_id: int) -> ResponseReturnValue:
     """The screen itself (served at ``dashboard.customer``, the endpoint every page links to)."""
     user = current_user()
     now = levels.now_utc()
-    cur = tsdb_cursor()
+    db = storage()
     with store().session() as s:
         cust = get_customer_or_404(s, customer_id)
         devices = levels.devices_of(s, cust.id)
         sites = s.scalars(select(Site).where(Site.customer_id == cust.id).order_by(Site.name)).all()
-        service = levels.service(s, cur, cust.id, [d.id for d in devices], now)
+        service = levels.service(s, db, cust.id, [d.id for d in devices], now)
         instances = levels.instances(s, user, cust.id, devices, now)
-        functions = levels.functions(s, cur, user, cust.id, devices, now)
+        functions = levels.functions(s, db, user, cust.id, devices, now)
         contacts = levels.contacts(s, cust.id)
         tokens = tokens_of(s, cust.id) if can(user, Capability.ENROLL_DEVICES) else []
         record(s, "customer.view", f"customer:{cust.id}", customer_id=cust.id)
@@ -97,6 +97,6 @@ def functions_json(customer_id: int) -> ResponseReturnValue:
     with store().session() as s:
         cust = get_customer_or_404(s, customer_id)
         devices = levels.devices_of(s, cust.id)
-        rows = levels.functions(s, tsdb_cursor(), user, cust.id, devices, now)
+        rows = levels.functions(s, storage(), user, cust.id, devices, now)
         record(s, "customer.view", f"customer:{cust.id}", customer_id=cust.id, part="functions.json")
         return jsonify({"customer_id": cust.id, "functions": [_function_json(f) for f in rows]})

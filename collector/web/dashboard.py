@@ -12,8 +12,6 @@ from collector.customers.access import Category
 from collector.dashboards.model import View
 from collector.ingest.refusals import recent_refusals
 from collector.store.models import Customer, Site
-from collector.tsdb.gaps import recent_gaps
-from collector.tsdb.processes import top_processes
 from collector.web import customer_views, fleet_views
 from collector.web.charts import chart_context
 from collector.web.device_identity import MAX_ALIAS
@@ -27,7 +25,7 @@ from collector.web.permissions import (
     may_see_category,
     require,
 )
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 
 bp = Blueprint("dashboard", __name__)
 
@@ -59,8 +57,8 @@ def device(device_id: int) -> ResponseReturnValue:
         alerts = open_alerts(s, dev.id)
         windows = active_maintenance(s, dev)
         upcoming = upcoming_maintenance(s, dev)
-    gaps = recent_gaps(tsdb_cursor(), dev.id)
-    processes = top_processes(tsdb_cursor(), dev.id)
+    gaps = storage().recent_gaps(dev.id)
+    processes = storage().top_processes(dev.id)
     cert_days = None
     if dev.cert_not_after is not None:
         cert_days = (dev.cert_not_after - datetime.now(UTC)).days

@@ -20,17 +20,16 @@ from sqlalchemy import select
 from collector.alerting.domain import State
 from collector.alerting.models import Alert
 from collector.customers.access import Category
-from collector.inventory.queries import SoftwareHit, software, software_search
 from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
-from collector.tsdb.points import load
+from collector.tsdb.inventory.queries import SoftwareHit
 from collector.web import sensitive
 from collector.web.audit_view import audit_query
 from collector.web.auditing import record
 from collector.web.device_names import device_name
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 from collector.web.streaming import csv_chunks, download, parquet_chunks
 
 bp = Blueprint("exports", __name__)
@@ -84,20 +83,17 @@ def time_chunks(start: datetime, end: datetime, size: timedelta) -> list[tuple[d
 
 def _series_tables(device_id: int, start: datetime, end: datetime) -> Iterator[pa.Table]:
     """The device's points in ``[start, end)``: per series, per chunk, ordered by time."""
-    cur = tsdb_cursor()
-    series = cur.execute(
-        "SELECT id, name, labels, unit FROM series WHERE device_id = ? ORDER BY id", [device_id]
-    ).fetchall()
-    for sid, name, labels, unit in series:
+    db = storage()
+    for info in db.device_series(device_id):
         for lo, hi in time_chunks(start, end, CHUNK):
-            points = load(cur, [int(sid)], lo, hi).sort_by("ts")
+            points = db.series_range([info.id], lo, hi).sort_by("ts")
             n = points.num_rows
             yield pa.table(
                 [
                     points["series_id"],
-                    pa.array([str(name)] * n, pa.string()),
-                    pa.array([json.dumps(json.loads(labels or "{}"), sort_keys=True)] * n, pa.string()),
-                    pa.array([str(unit)] * n, pa.string()),
+                    pa.array([info.name] * n, pa.string()),
+                    pa.array([json.dumps(info.labels, sort_keys=True)] * n, pa.string()),
+                    pa.array([info.unit] * n, pa.string()),
                     points["ts"].cast(pa.timestamp("us", tz="UTC")),
                     points["value"],
                 ],
@@ -218,7 +214,7 @@ def inventory_csv(device_id: int) -> ResponseReturnValue:
         if not sensitive.shows(dev.customer_id, Category.SOFTWARE_INVENTORY):
             abort(404)
         record(s, "export.inventory", f"device:{dev.id}", customer_id=dev.customer_id, query=query)
-    hits = software(tsdb_cursor(), device_id, query, subject=subject)
+    hits = storage().software(device_id, query, subject=subject)
     rows = (_package_row(h) for h in hits)
     return download(
         csv_chunks(PACKAGE_HEADER, rows), f"{dev.hostname or dev.agent_id}-software.csv", CSV_MIME
@@ -246,7 +242,7 @@ def software_csv() -> ResponseReturnValue:
         }
         record(s, "export.software", "software", name=name, below=below)
     try:
-        hits = software_search(tsdb_cursor(), found.keys(), name, below or None)
+        hits = storage().software_search(found.keys(), name, below or None)
     except (VersionError, ValueError) as exc:
         abort(400, str(exc))
     rows = ([*found[h.device_id], h.device_id, *_package_row(h)] for h in hits)

@@ -13,14 +13,13 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from collector.functions.queries import FunctionState, Health, latest_states
 from collector.store.models import Customer, Device
-from collector.tsdb.function_log import device_events, state_changes
+from collector.tsdb.functions.queries import FunctionState, Health
 from collector.web.auditing import record
 from collector.web.exports_views import CSV_MIME
 from collector.web.manage_views import PRESETS as RANGES
 from collector.web.permissions import Capability, get_customer_or_404, require
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 from collector.web.status_chart import LABELS
 from collector.web.streaming import csv_chunks, download
 
@@ -65,7 +64,7 @@ def _filters(devices: Sequence[Device]) -> Filters:
 
 
 def _entries(devices: Sequence[Device], f: Filters) -> list[Entry]:
-    cur = tsdb_cursor()
+    db = storage()
     end = datetime.now(UTC)
     start = end - RANGES[f.span]
     ids = [d.id for d in devices if f.device_id is None or d.id == f.device_id]
@@ -81,12 +80,12 @@ def _entries(devices: Sequence[Device], f: Filters) -> list[Entry]:
             c.message,
             c.subject,
         )
-        for c in state_changes(cur, ids, start, end)
+        for c in db.function_changes(ids, start, end)
     ]
     if not f.status:
         out += [
             Entry(e.ts, e.device_id, e.kind, "", e.source, "", e.severity, e.message)
-            for e in device_events(cur, ids, start, end)
+            for e in db.device_events(ids, start, end)
         ]
     if f.status:
         out = [e for e in out if e.status == f.status]
@@ -106,8 +105,8 @@ def _customer_devices(customer_id: int) -> tuple[Customer, list[Device]]:
 
 def faulty_now(devices: Sequence[Device]) -> list[tuple[Device, FunctionState]]:
     """The customer's functions not OK now, worst first."""
-    cur = tsdb_cursor()
-    found = [(d, st) for d in devices for st in latest_states(cur, d.id) if st.status is not Health.OK]
+    db = storage()
+    found = [(d, st) for d in devices for st in db.function_states(d.id) if st.status is not Health.OK]
     order = {Health.CRITICAL: 0, Health.WARNING: 1, Health.UNKNOWN: 2}
     return sorted(found, key=lambda p: (order.get(p[1].status, 3), p[1].name.lower()))
 

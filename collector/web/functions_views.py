@@ -27,15 +27,15 @@ from flask.typing import ResponseReturnValue
 
 from collector.customers.access import Category
 from collector.functions.central import add_spec, remove_spec, specs_of
-from collector.functions.queries import history, latest_states, status_changes
 from collector.functions.specs import KINDS, SpecError, validate
 from collector.rpc.agent_config import AgentConfigs
 from collector.snmp.registry import retired_subjects
+from collector.tsdb.functions.queries import status_changes
 from collector.web import sensitive
 from collector.web.auditing import remote_address
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, get_device_or_404, require
-from collector.web.resources import optional_service, store, tsdb_cursor
+from collector.web.resources import optional_service, storage, store
 from eus.values import checkbox
 
 bp = Blueprint("functions", __name__)
@@ -64,7 +64,7 @@ def _page(device_id: int, form: Mapping[str, str], status: int = 200) -> Respons
         dev = get_device_or_404(s, device_id)
         specs = sensitive.without_processes(specs_of(s, dev.id), dev.customer_id)
         retired = retired_subjects(s, dev.id)  # SNMP targets removed from the gateway's agent.toml
-    states = [st for st in latest_states(tsdb_cursor(), dev.id) if st.subject not in retired]
+    states = [st for st in storage().function_states(dev.id) if st.subject not in retired]
     states = sensitive.without_processes(states, dev.customer_id)  # blocked for some roles
     reported = {st.function_id for st in states if not st.subject}
     page = render_template(
@@ -107,7 +107,7 @@ def api_functions(device_id: int) -> ResponseReturnValue:
                     "since_exact": st.since_exact,
                     "metrics": st.metrics,
                 }
-                for st in sensitive.without_processes(latest_states(tsdb_cursor(), dev.id), dev.customer_id)
+                for st in sensitive.without_processes(storage().function_states(dev.id), dev.customer_id)
                 if st.subject not in retired
             ],
         }
@@ -127,7 +127,7 @@ def function_history(device_id: int) -> ResponseReturnValue:
             s, dev.id, function_id, subject
         ):
             abort(404)  # a process check, for a role blocked from process lists
-    rows = history(tsdb_cursor(), dev.id, function_id, subject)
+    rows = storage().function_history(dev.id, function_id, subject)
     only_changes = checkbox(request.args.get("changes"))
     return render_template(
         "functions_history.html",

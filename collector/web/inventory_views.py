@@ -15,24 +15,16 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from collector.customers.access import Category
-from collector.inventory.queries import (
-    ChangeRow,
-    SoftwareHit,
-    changes,
-    current_inventory,
-    software,
-    software_search,
-    subjects,
-)
 from collector.inventory.versions import VersionError
 from collector.store.models import Customer, Device
 from collector.store.utc import as_utc
+from collector.tsdb.inventory.queries import ChangeRow, SoftwareHit
 from collector.web import sensitive
 from collector.web.auditing import record
 from collector.web.device_names import device_name
 from collector.web.functions_views import agent_configs
 from collector.web.permissions import Capability, get_device_or_404, require, scope_to_customers
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 from eus.names import CommandKind
 from eus.v1 import eus_pb2
 
@@ -59,13 +51,13 @@ def _page_arg() -> int:
 def device_inventory(device_id: int) -> ResponseReturnValue:
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
-    cur = tsdb_cursor()
+    db = storage()
     subject = _arg("subject")
     query = _arg("q")
-    known = subjects(cur, dev.id)
-    items = sensitive.without_packages(current_inventory(cur, dev.id, subject), dev.customer_id)
+    known = db.inventory_subjects(dev.id)
+    items = sensitive.without_packages(db.current_inventory(dev.id, subject), dev.customer_id)
     shows_software = sensitive.shows(dev.customer_id, Category.SOFTWARE_INVENTORY)
-    packages = software(cur, dev.id, query, subject=subject) if shows_software else []
+    packages = db.software(dev.id, query, subject=subject) if shows_software else []
     pages = max(1, -(-len(packages) // PAGE_PACKAGES))
     page = min(_page_arg(), pages)
     return render_template(
@@ -82,7 +74,7 @@ def device_inventory(device_id: int) -> ResponseReturnValue:
         package_count=sum(1 for i in items if i.kind == "package"),
         query=query,
         history=sensitive.without_packages(
-            changes(cur, dev.id, subject=subject, limit=PAGE_CHANGES), dev.customer_id
+            db.inventory_changes(dev.id, subject=subject, limit=PAGE_CHANGES), dev.customer_id
         ),
         page_changes=PAGE_CHANGES,
     )
@@ -139,7 +131,7 @@ def api_inventory(device_id: int) -> ResponseReturnValue:
     """``?subject=`` ('' = the host): the current items and what is known of each subject."""
     with store().session() as s:
         dev = get_device_or_404(s, device_id)
-    cur = tsdb_cursor()
+    db = storage()
     subject = _arg("subject")
     return jsonify(
         {
@@ -152,11 +144,11 @@ def api_inventory(device_id: int) -> ResponseReturnValue:
                     "last_full": k.last_full.isoformat() + "Z" if k.last_full else None,
                     "last_report": k.last_report.isoformat() + "Z",
                 }
-                for k in subjects(cur, dev.id)
+                for k in db.inventory_subjects(dev.id)
             ],
             "items": [
                 {"kind": i.kind, "key": i.key, "attrs": i.attrs}
-                for i in sensitive.without_packages(current_inventory(cur, dev.id, subject), dev.customer_id)
+                for i in sensitive.without_packages(db.current_inventory(dev.id, subject), dev.customer_id)
             ],
         }
     )
@@ -176,7 +168,9 @@ def api_changes(device_id: int) -> ResponseReturnValue:
             abort(400, description=f"since: not an ISO 8601 time: {raw[:40]!r}")
         since = as_utc(since)
     subject = request.args.get("subject")
-    rows = changes(tsdb_cursor(), dev.id, since, subject=subject[:MAX_QUERY] if subject is not None else None)
+    rows = storage().inventory_changes(
+        dev.id, since, subject=subject[:MAX_QUERY] if subject is not None else None
+    )
     rows = sensitive.without_packages(rows, dev.customer_id)
     return jsonify({"device_id": dev.id, "changes": [_change_json(c) for c in rows]})
 
@@ -197,7 +191,7 @@ def fleet_software() -> ResponseReturnValue:
             customers = {c.id: c for c in s.scalars(select(Customer)).all()}
         devices = {d.id: (d, customers[d.customer_id]) for d in found}
         try:
-            hits = software_search(tsdb_cursor(), devices.keys(), name, below or None)
+            hits = storage().software_search(devices.keys(), name, below or None)
         except (VersionError, ValueError) as exc:
             error = str(exc)
             hits = []

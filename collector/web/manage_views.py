@@ -17,7 +17,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from collector.functions.central import remove_spec
-from collector.tsdb.function_log import results, state_changes, status_at
 from collector.tsdb.timestamps import naive_utc
 from collector.web.auditing import record, remote_address
 from collector.web.customer_functions import CustomerFunction, locate
@@ -25,7 +24,7 @@ from collector.web.exports_views import CSV_MIME, PARQUET_MIME, parse_range, tim
 from collector.web.functions_views import agent_configs
 from collector.web.identity import current_user
 from collector.web.permissions import Capability, can, require
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 from collector.web.status_chart import LABELS, build
 from collector.web.streaming import csv_chunks, download, parquet_chunks
 
@@ -64,13 +63,13 @@ def _range() -> tuple[datetime, datetime, str]:
 @require(Capability.VIEW_DASHBOARD)
 def manage(customer_id: int, function_id: str) -> ResponseReturnValue:
     start, end, preset = _range()
-    cur = tsdb_cursor()
+    db = storage()
     with store().session() as s:
         fn = locate(s, customer_id, function_id)
-        changes = state_changes(
-            cur, [fn.device.id], start, end, function_id=fn.function_id, subject=fn.subject
+        changes = db.function_changes(
+            [fn.device.id], start, end, function_id=fn.function_id, subject=fn.subject
         )
-        before = status_at(cur, fn.device.id, fn.subject, fn.function_id, start)
+        before = db.function_status_at(fn.device.id, fn.subject, fn.function_id, start)
         chart = build(
             naive_utc(start),
             naive_utc(end),
@@ -120,9 +119,9 @@ def remove(customer_id: int, function_id: str) -> ResponseReturnValue:
 
 
 def _tables(fn: CustomerFunction, start: datetime, end: datetime) -> Iterator[pa.Table]:
-    cur = tsdb_cursor()
+    db = storage()
     for lo, hi in time_chunks(start, end, CHUNK):
-        rows = results(cur, fn.device.id, fn.subject, fn.function_id, start=lo, end=hi)
+        rows = db.function_results(fn.device.id, fn.subject, fn.function_id, start=lo, end=hi)
         yield pa.table(
             [
                 pa.array([r.ts for r in rows], pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC")),

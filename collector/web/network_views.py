@@ -9,14 +9,14 @@ from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from collector.functions.queries import Health
 from collector.snmp.models import NetworkDevice
 from collector.snmp.network import agent_node_id, network_view, snmp_node_id
 from collector.snmp.status import target_statuses
 from collector.store.models import Device, StreamState
+from collector.tsdb.functions.queries import Health
 from collector.web.network_map import MapNode, build
 from collector.web.permissions import Capability, get_customer_or_404, require
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 
 bp = Blueprint("network_map", __name__)
 
@@ -30,9 +30,9 @@ def network_map(customer_id: int) -> ResponseReturnValue:
         customer = get_customer_or_404(s, customer_id)
         agents = list(s.scalars(select(Device).where(Device.customer_id == customer.id)))
         known = list(s.scalars(select(NetworkDevice).where(NetworkDevice.customer_id == customer.id)))
-    cur = tsdb_cursor()
-    view = network_view(cur, agents, known)
-    statuses = target_statuses(cur, known)
+    db = storage()
+    view = network_view(db, agents, known)
+    statuses = target_statuses(db, known)
     online = {a.id for a in agents if a.stream_state == StreamState.ONLINE.value}
     agent_nodes = [
         MapNode(

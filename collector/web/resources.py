@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-import duckdb
 from flask import Flask, abort, current_app
 
 from collector.store.db import Store
-from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.storage import Storage
 from collector.web.throttle import LoginThrottle
 
 EXTENSION_KEY = "eus"
@@ -22,11 +21,11 @@ class Resources:
     """What every request may reach: the relational store, the time series, the throttle."""
 
     store: Store
-    tsdb: TimeSeriesDB
+    tsdb: Storage
     login_throttle: LoginThrottle
 
 
-def init_app(app: Flask, store: Store, tsdb: TimeSeriesDB) -> None:
+def init_app(app: Flask, store: Store, tsdb: Storage) -> None:
     app.extensions[EXTENSION_KEY] = Resources(
         store=store,
         tsdb=tsdb,
@@ -44,9 +43,9 @@ def store() -> Store:
     return resources().store
 
 
-def tsdb_cursor() -> duckdb.DuckDBPyConnection:
-    """This thread's DuckDB cursor (waitress runs each request on a worker thread)."""
-    return resources().tsdb.cursor()
+def storage() -> Storage:
+    """The time-series storage of the running app: every read a view makes goes through it."""
+    return resources().tsdb
 
 
 def optional_service(key: str, kind: type[T]) -> T | None:

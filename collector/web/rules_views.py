@@ -19,7 +19,6 @@ from collector.alerting.domain import Severity
 from collector.alerting.models import AlertRule
 from collector.alerting.rules import RULE_KINDS
 from collector.store.models import Customer, Device, Site
-from collector.tsdb import series_lookup
 from collector.web import metric_picker, rule_overlap
 from collector.web.auditing import record
 from collector.web.device_names import device_name, names_of
@@ -37,7 +36,7 @@ from collector.web.permissions import (
     visible_customer_ids,
     visible_scope,
 )
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 
 bp = Blueprint("rules", __name__)
 
@@ -57,7 +56,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
         rows = s.scalars(scope_to_customers(stmt, AlertRule.customer_id, user, with_global=True)).all()
         scope = visible_scope(s, user)
         in_force = rule_overlap.in_force(rule_overlap.rule_defs(s), scope)
-    counts = series_lookup.held_counts(tsdb_cursor(), _visible_devices(scope, user))
+    counts = storage().series_held(_visible_devices(scope, user))
     page = render_template(
         "rules_list.html",
         rules=rows,
@@ -81,7 +80,7 @@ def _list_page(form: dict[str, str] | None = None, status: int = 200) -> Respons
 def _picker(user: CurrentUser) -> list[metric_picker.PickerMetric]:
     with store().session() as s:
         scope = visible_scope(s, user)
-    return metric_picker.picker(series_lookup.held_counts(tsdb_cursor(), _visible_devices(scope, user)))
+    return metric_picker.picker(storage().series_held(_visible_devices(scope, user)))
 
 
 def _known_metrics(user: CurrentUser) -> set[str]:
@@ -107,8 +106,7 @@ def rule_preview() -> ResponseReturnValue:
     with store().session() as s:
         scope = visible_scope(s, user)
     names = names_of(scope["devices"])
-    count, first = series_lookup.matching(
-        tsdb_cursor(),
+    count, first = storage().series_matching(
         _visible_devices(scope, user),
         request.args.get("metric", "").strip()[:200],
         wanted,

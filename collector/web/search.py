@@ -21,11 +21,10 @@ from collector.helpdesk.models import Ticket
 from collector.helpdesk.numbers import format_number, parse_number
 from collector.snmp.models import NetworkDevice
 from collector.store.models import Customer, Device
-from collector.tsdb.inventory_search import hardware_matching
 from collector.web.device_names import device_name
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import Capability, require, scope_to_customers, visible_customer_ids
-from collector.web.resources import store, tsdb_cursor
+from collector.web.resources import storage, store
 
 bp = Blueprint("search", __name__)
 
@@ -96,7 +95,7 @@ def _inventory(s: Session, user: CurrentUser, text: str) -> list[Hit]:
     ids = (
         None if visible is None else set(s.scalars(select(Device.id).where(Device.customer_id.in_(visible))))
     )
-    hits = hardware_matching(tsdb_cursor(), text, ids, PER_KIND)
+    hits = storage().hardware_matching(text, ids, PER_KIND)
     names = {
         d.id: d.hostname for d in s.scalars(select(Device).where(Device.id.in_([h.device_id for h in hits])))
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from collector.functions.queries import Health
+from collector.tsdb.functions.queries import Health
 
 _RATE_UNITS = ("bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s")
 _BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")

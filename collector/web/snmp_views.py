@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from collector.dashboards.model import View
 from collector.snmp import service
 from collector.snmp.editing import form_values
-from collector.snmp.events import sender_devices, trap_events
 from collector.snmp.gateways import validate_trap_settings
 from collector.snmp.models import NetworkDevice, Origin, SnmpGateway
 from collector.snmp.network import agent_node_id, network_view, snmp_node_id
@@ -27,6 +26,7 @@ from collector.snmp.pages import device_page
 from collector.snmp.secrets import SecretError
 from collector.snmp.status import badge, legacy_finding, listener_states, target_statuses
 from collector.snmp.targets import SnmpTargets, trap_communities
+from collector.snmp.trap_senders import sender_devices
 from collector.snmp.validation import (
     AUTH_PROTOCOLS,
     PRIV_PROTOCOLS,
@@ -46,7 +46,7 @@ from collector.web.permissions import (
     scope_to_customers,
     visible_customers,
 )
-from collector.web.resources import optional_service, required_service, store, tsdb_cursor
+from collector.web.resources import optional_service, required_service, storage, store
 from collector.web.snmp_format import FILTERS
 
 bp = Blueprint("snmp", __name__)
@@ -139,7 +139,7 @@ def devices(customer_id: int) -> ResponseReturnValue:
         agents, sites = _choices(s, cust.id)
         listeners = s.scalars(select(SnmpGateway).where(SnmpGateway.device_id.in_([a.id for a in agents])))
         gateways = {g.device_id: g for g in listeners.all()}
-    statuses = target_statuses(tsdb_cursor(), rows)
+    statuses = target_statuses(storage(), rows)
     findings = {d.id: legacy_finding(d, statuses[d.target_id].reachability) for d in rows if d.target_id}
     return render_template(
         "snmp_devices.html",
@@ -151,7 +151,7 @@ def devices(customer_id: int) -> ResponseReturnValue:
         site_names={x.id: x.name for x in sites},
         gateways=gateways,
         communities={gid: _community_count(g) for gid, g in gateways.items()},
-        listener_states=listener_states(tsdb_cursor(), [a.id for a in agents]),
+        listener_states=listener_states(storage(), [a.id for a in agents]),
         badges={
             d.id: badge(
                 statuses.get(d.target_id),
@@ -213,7 +213,7 @@ def detail(device_id: int) -> ResponseReturnValue:
         cust = s.get_one(Customer, device.customer_id)
         gateway = s.get(Device, device.gateway_device_id)
         site = s.get(Site, device.site_id) if device.site_id is not None else None
-    page = device_page(tsdb_cursor(), device)
+    page = device_page(storage(), device)
     status_badge = badge(page.status, _online(gateway))
     return render_template(
         "snmp_device.html",
@@ -308,7 +308,7 @@ def traps(customer_id: int) -> ResponseReturnValue:
         cust = get_customer_or_404(s, customer_id)
         agents = s.scalars(select(Device).where(Device.customer_id == cust.id)).all()
         known = s.scalars(select(NetworkDevice).where(NetworkDevice.customer_id == cust.id)).all()
-    events = trap_events(tsdb_cursor(), [a.id for a in agents], limit=500)
+    events = storage().trap_events([a.id for a in agents], limit=500)
     senders = sender_devices(events, known)
     return render_template(
         "snmp_traps.html", customer=cust, events=events, senders=senders, agents={a.id: a for a in agents}
@@ -322,7 +322,7 @@ def network(customer_id: int) -> ResponseReturnValue:
         cust = get_customer_or_404(s, customer_id)
         agents = s.scalars(select(Device).where(Device.customer_id == cust.id)).all()
         known = s.scalars(select(NetworkDevice).where(NetworkDevice.customer_id == cust.id)).all()
-    view = network_view(tsdb_cursor(), agents, known)
+    view = network_view(storage(), agents, known)
     hrefs = {agent_node_id(a): url_for("dashboard.device", device_id=a.id) for a in agents}
     hrefs.update({snmp_node_id(d): url_for("snmp.detail", device_id=d.id) for d in known})
     return render_template("snmp_network.html", customer=cust, view=view, hrefs=hrefs)

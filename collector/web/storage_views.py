@@ -113,7 +113,7 @@ def log_rows(session: Session, ages: Ages) -> list[LogRow]:
 @require(Capability.MANAGE_USERS)  # the administrators' capability for the installation
 def overview() -> ResponseReturnValue:
     ages = _ages()
-    tables = table_rows(ages, usage.disk_use_of(resources().tsdb))
+    tables = table_rows(ages, resources().tsdb.disk_use())
     with store().session() as s:
         logs = log_rows(s, ages)
     return render_template(

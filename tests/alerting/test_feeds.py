@@ -13,9 +13,9 @@ from alerting.smtp_server import SmtpServer
 from alerting.timeline import OPS, make
 from collector.alerting.engine import AlertEngine, EngineSettings
 from collector.bus import BatchCommitted, InventoryChanged
-from collector.ingest.writer import GapInfo
 from collector.inventory.changes import Change, ChangeKind
 from collector.store.db import Store
+from collector.tsdb.ingest.writer import GapInfo
 from eus.v1 import eus_pb2
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from collector.ingest.series import SeriesRegistry
-from collector.ingest.writer import IngestWriter, PendingBatch
 from collector.rpc.backpressure import Backpressure
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.ingest.series import SeriesRegistry
+from collector.tsdb.ingest.writer import IngestWriter, PendingBatch
 
 
 class Sink:

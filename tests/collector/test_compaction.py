@@ -10,11 +10,11 @@ import duckdb
 import numpy as np
 import pytest
 
-from collector.snmp.readings import latest_points
 from collector.tsdb import blocks, compaction, queries
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.points import load
 from collector.tsdb.queries import Window
+from collector.tsdb.snmp.readings import latest_points
 
 DAY0 = datetime(2026, 11, 20, tzinfo=UTC)
 END = DAY0 + timedelta(days=3)

@@ -10,9 +10,9 @@ import numpy as np
 from support.ingest import RecordingSink
 
 from collector.bus import BatchCommitted, Bus
-from collector.ingest.series import SeriesRegistry
-from collector.ingest.writer import IngestWriter, PendingBatch
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.ingest.series import SeriesRegistry
+from collector.tsdb.ingest.writer import IngestWriter, PendingBatch
 from eus.v1 import eus_pb2
 
 Sink = RecordingSink

@@ -15,10 +15,10 @@ import pytest
 from support.ingest import RecordingSink
 
 from collector.ingest.progress import ProgressBook
-from collector.ingest.series import SeriesRegistry
-from collector.ingest.writer import GapInfo, IngestWriter, PendingBatch
 from collector.tsdb import schema, stream_progress
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.ingest.series import SeriesRegistry
+from collector.tsdb.ingest.writer import GapInfo, IngestWriter, PendingBatch
 
 T0 = 1_700_000_000_000
 

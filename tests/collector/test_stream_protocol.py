@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from collector.ingest.writer import GapInfo
 from collector.rpc.stream_protocol import (
     DEFAULT_GAP_REASON,
     LOST_REASON,
@@ -12,6 +11,7 @@ from collector.rpc.stream_protocol import (
     Problem,
     StreamProtocol,
 )
+from collector.tsdb.ingest.writer import GapInfo
 from eus.v1 import eus_pb2
 
 EPOCH = 1_700_000_000_000

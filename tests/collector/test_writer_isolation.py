@@ -9,9 +9,9 @@ import duckdb
 import numpy as np
 from support.ingest import RecordingSink
 
-from collector.ingest.series import SeriesRegistry
-from collector.ingest.writer import IngestWriter, PendingBatch
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.ingest.series import SeriesRegistry
+from collector.tsdb.ingest.writer import IngestWriter, PendingBatch
 
 POISONED_DEVICE = 666
 

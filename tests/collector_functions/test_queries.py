@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from collector.functions.queries import Health, history, latest_states, status_changes
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.functions.queries import Health, history, latest_states, status_changes
 
 from .results import add_result
 

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from collector.bus import BatchCommitted, Bus, InventoryChanged
-from collector.inventory.ingest import InventoryIngest
-from collector.inventory.store import (
+from collector.inventory.versions import VersionError
+from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.inventory.ingest import InventoryIngest
+from collector.tsdb.inventory.store import (
     changes,
     current_inventory,
     software,
@@ -20,14 +22,12 @@ from collector.inventory.store import (
     subjects,
     write_reports,
 )
-from collector.inventory.versions import VersionError
-from collector.tsdb.db import TimeSeriesDB
 from eus.v1 import eus_pb2
 
 
 @dataclass
 class Batch:
-    """The fields of ``collector.ingest.writer.PendingBatch`` the hook reads."""
+    """The fields of ``collector.tsdb.ingest.writer.PendingBatch`` the hook reads."""
 
     device_id: int
     epoch: int

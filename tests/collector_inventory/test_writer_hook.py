@@ -9,13 +9,13 @@ import numpy as np
 from support.ingest import RecordingSink
 
 from collector.bus import BatchCommitted, Bus, InventoryChanged
-from collector.ingest.series import SeriesRegistry
-from collector.ingest.writer import IngestWriter, PendingBatch
-from collector.inventory.ingest import InventoryIngest, customer_lookup
-from collector.inventory.store import changes, current_inventory
 from collector.store.db import Store
 from collector.store.models import Customer, Device
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.ingest.series import SeriesRegistry
+from collector.tsdb.ingest.writer import IngestWriter, PendingBatch
+from collector.tsdb.inventory.ingest import InventoryIngest, customer_lookup
+from collector.tsdb.inventory.store import changes, current_inventory
 from eus.v1 import eus_pb2
 
 Sink = RecordingSink

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.functions.queries import FunctionState, Health
 from collector.snmp.models import NetworkDevice, Origin
 from collector.snmp.status import Badge, TargetStatus, badge, legacy_finding, worst_first
+from collector.tsdb.functions.queries import FunctionState, Health
 from collector.web.snmp_format import bitrate, duration, health_class, number, per_second, size
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)

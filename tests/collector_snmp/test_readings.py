@@ -11,12 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from collector.snmp import readings
 from collector.snmp.interfaces import interface_rows
 from collector.snmp.panels import host_resources, supply_rows, ups_panel
 from collector.snmp.rates import COUNTER32
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import SeriesInfo
+from collector.tsdb.snmp import readings
 
 GW = 7
 T = "snmp-3"

@@ -31,7 +31,7 @@ import requests
 from support.procs import AgentProc, CollectorProc, eus
 from support.waits import wait_for
 
-from collector.inventory.store import changes, current_inventory, subjects
+from collector.tsdb.inventory.store import changes, current_inventory, subjects
 
 pytestmark = [
     pytest.mark.slow,

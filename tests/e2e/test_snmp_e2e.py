@@ -368,7 +368,7 @@ def check_links(data: Path, added: Added) -> None:
     engine.dispose()
     tsdb = TimeSeriesDB(data / "metrics.duckdb")
     try:
-        view = network_view(tsdb.cursor(), agents, devices)
+        view = network_view(tsdb, agents, devices)
     finally:
         tsdb.close()
     nexus, procurve = (

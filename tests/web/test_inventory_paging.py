@@ -8,8 +8,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from collector.inventory.store import write_reports
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.inventory.store import write_reports
 from collector.web.filters import human_bytes, inventory_value
 from collector.web.inventory_views import PAGE_PACKAGES
 from eus.v1 import eus_pb2

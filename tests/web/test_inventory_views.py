@@ -10,12 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.inventory.store import write_reports
 from collector.rpc.agent_config import AgentConfigs
 from collector.rpc.live import LiveStreams
 from collector.store.db import Store
 from collector.store.models import AuditEntry
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.inventory.store import write_reports
 from collector.web import functions_views
 from eus.v1 import eus_pb2
 

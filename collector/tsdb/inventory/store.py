@@ -9,7 +9,7 @@ agent resends it. It never raises on bad data: invalid items are logged and skip
 because an exception would roll back every batch of the group and stall the stream.
 
 The read side (``current_inventory``, ``changes``, ``software``, ``software_search``)
-lives in :mod:`collector.inventory.queries` and is re-exported here: together they are
+lives in :mod:`collector.tsdb.inventory.queries` and is re-exported here: together they are
 the collector's inventory storage API.
 """
 
@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.inventory.changes import Change, ItemKey, apply_report
-from collector.inventory.queries import (
+from collector.tsdb.inventory.queries import (
     ChangeRow,
     Item,
     SoftwareHit,
@@ -61,7 +61,7 @@ __all__ = [
 
 
 class BatchWithInventory(Protocol):
-    """What the hook needs of a committed batch (``collector.ingest.writer.PendingBatch``)."""
+    """What the hook needs of a committed batch (``collector.tsdb.ingest.writer.PendingBatch``)."""
 
     device_id: int
     epoch: int

@@ -21,7 +21,7 @@ from collector.bus import BatchCommitted, Bus
 from eus.snmp_target import mask_secret_varbinds
 
 if TYPE_CHECKING:
-    from collector.ingest.writer import PendingBatch
+    from collector.tsdb.ingest.writer import PendingBatch
 
 log = logging.getLogger(__name__)
 

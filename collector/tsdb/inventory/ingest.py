@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 import duckdb
 
 from collector.bus import BatchCommitted, Bus, InventoryChanged
-from collector.inventory.store import BatchWithInventory, SubjectChanges, write_reports
 from collector.store.db import Store
 from collector.store.models import Device
+from collector.tsdb.inventory.store import BatchWithInventory, SubjectChanges, write_reports
 
 log = logging.getLogger(__name__)
 

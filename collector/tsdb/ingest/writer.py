@@ -29,11 +29,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from collector.ingest.extras import BatchExtras
 from collector.ingest.progress import EpochProgress, ProgressBook
-from collector.ingest.series import SeriesRegistry, SeriesRow
 from collector.tsdb import stream_progress
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.ingest.extras import BatchExtras
+from collector.tsdb.ingest.series import SeriesRegistry, SeriesRow
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)

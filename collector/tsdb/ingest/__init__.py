@@ -1,0 +1,1 @@
+"""The write path: series ids, the single writer and what it stores beside samples."""
