@@ -32,13 +32,9 @@ def _dur(form: Form, kind: str, name: str, default: float) -> float:
 
 
 def _number(form: Form, kind: str, name: str, default: float, *, whole: bool = False) -> float:
-    raw = _get(form, kind, name)
-    if not raw:
+    value = rule_fields.number({name: _get(form, kind, name)}, name)
+    if value is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise FieldError(f"{name}: not a number: {raw[:20]!r}") from None
     if whole and value != int(value):
         raise FieldError(f"{name}: a whole number, e.g. 3")
     return value

@@ -45,7 +45,8 @@ def metric(name: str, known: Collection[str]) -> str:
     raise FieldError(f"metric: no series called {name[:80]!r} is known.{hint}")
 
 
-def _level(form: Mapping[str, str], key: str) -> float | None:
+def number(form: Mapping[str, str], key: str) -> float | None:
+    """The field ``key`` as a number; None when it is left empty."""
     raw = str(form.get(key, "")).strip()
     if not raw:
         return None
@@ -75,7 +76,7 @@ def threshold(form: Mapping[str, str], known: Collection[str]) -> dict[str, Any]
         "for_s": duration(form, "for", 0.0),
     }
     for key in ("warning", "critical", "warning_clear", "critical_clear"):
-        value = _level(form, key)
+        value = number(form, key)
         if value is not None:
             params[key] = value
     return params

@@ -37,6 +37,8 @@ def test_the_blank_form_of_every_kind_saves(kind: str) -> None:
         ({"kind": "forecast", "forecast.metric": "disk.percnt"}, "Did you mean disk.percent?"),
         ({"kind": "forecast", "forecast.window": "a day"}, "window:"),
         ({"kind": "function_status", "function_status.consecutive": "2.5"}, "consecutive: a whole number"),
+        ({"kind": "forecast", "forecast.limit": "full"}, "limit: not a number: 'full'"),
+        ({"kind": "data_gap", "data_gap.min_samples": "some"}, "min_samples: not a number: 'some'"),
         ({"kind": "inventory_change", "inventory_change.software": ""}, "watch: tick at least one"),
         ({"kind": "snmp_trap", "snmp_trap.traps": "1.3.6.1.6.3.1.1.5.3 loud"}, "traps, line 1: severity"),
         ({"kind": "snmp_trap", "snmp_trap.traps": "linkDown warning"}, "not a numeric OID"),
