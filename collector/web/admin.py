@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from collector.web import forms
 from collector.web.auditing import record
 from collector.web.forms import FormError
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, require
+from collector.web.permissions import Capability, get_or_404, require
 from collector.web.resources import store
 from eus.values import checkbox
 
@@ -100,9 +100,7 @@ def create_user() -> ResponseReturnValue:
 
 def _edit_page(user_id: int, status: int = 200) -> ResponseReturnValue:
     with store().session() as s:
-        user = s.get(User, user_id)
-        if user is None:
-            abort(404)
+        user = get_or_404(s, User, user_id)
         customers = _all_customers(s)
         granted = set(
             s.scalars(select(UserCustomer.customer_id).where(UserCustomer.user_id == user_id)).all()
@@ -133,9 +131,7 @@ def update_user(user_id: int) -> ResponseReturnValue:
     me = current_user()
     try:
         with store().session() as s:
-            user = s.get(User, user_id)
-            if user is None:
-                abort(404)
+            user = get_or_404(s, User, user_id)
             granted = forms.ids(form, "customers", (c.id for c in _all_customers(s)))
             users_service.update(
                 s,
@@ -199,9 +195,7 @@ def create_customer() -> ResponseReturnValue:
 def create_site(customer_id: int) -> ResponseReturnValue:
     try:
         with store().session() as s:
-            cust = s.get(Customer, customer_id)
-            if cust is None:
-                abort(404)
+            cust = get_or_404(s, Customer, customer_id)
             name = customers_service.create_site(s, record, cust, request.form.get("name", "")).name
     except (FormError, AccountError) as exc:
         flash(str(exc), "error")

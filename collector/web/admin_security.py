@@ -13,7 +13,7 @@ from collector.signin.sessions import revoke_user_sessions
 from collector.store.models import User
 from collector.web.auditing import record
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, require
+from collector.web.permissions import Capability, get_or_404, require
 from collector.web.resources import resources, store
 from collector.web.throttle import KeyKind
 from eus.values import checkbox
@@ -71,9 +71,7 @@ def unlock() -> ResponseReturnValue:
 @require(Capability.MANAGE_USERS)
 def reset_2fa(user_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        user = s.get(User, user_id)
-        if user is None:
-            abort(404)
+        user = get_or_404(s, User, user_id)
         if second_factor.remove(s, user.id):
             # Whoever holds the old factor's sessions should prove themselves again.
             revoke_user_sessions(s, user.id, "2fa-reset")
@@ -87,9 +85,7 @@ def reset_2fa(user_id: int) -> ResponseReturnValue:
 @require(Capability.MANAGE_USERS)
 def sign_out_user(user_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        user = s.get(User, user_id)
-        if user is None:
-            abort(404)
+        user = get_or_404(s, User, user_id)
         ended = revoke_user_sessions(s, user.id, "signed-out-by-administrator")
         record(s, "session.revoke-all", f"user:{user.username}", sessions=ended)
         name = user.username

@@ -16,7 +16,7 @@ from collector.kb.faults import FAMILIES
 from collector.kb.models import Article
 from collector.web.auditing import remote_address
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, can, require
+from collector.web.permissions import Capability, can, get_or_404, require
 from collector.web.resources import store
 
 bp = Blueprint("kb", __name__)
@@ -65,9 +65,7 @@ def index() -> ResponseReturnValue:
 @require(Capability.VIEW_DASHBOARD)
 def article(article_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        row = s.get(Article, article_id)
-        if row is None:
-            abort(404)
+        row = get_or_404(s, Article, article_id)
         return render_template(
             "kb_article.html",
             article=row,
@@ -115,9 +113,7 @@ def create_article() -> ResponseReturnValue:
 @require(Capability.EDIT_KNOWLEDGE_BASE)
 def edit_article(article_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        row = s.get(Article, article_id)
-        if row is None:
-            abort(404)
+        row = get_or_404(s, Article, article_id)
         return _edit_page(row.id, _values(row))
 
 
@@ -126,9 +122,7 @@ def edit_article(article_id: int) -> ResponseReturnValue:
 def save_article(article_id: int) -> ResponseReturnValue:
     values = _form()
     with store().session() as s:
-        row = s.get(Article, article_id)
-        if row is None:
-            abort(404)
+        row = get_or_404(s, Article, article_id)
         try:
             draft = articles.parse_draft(
                 values["title"], values["summary"], values["fault_kinds"], values["steps"]

@@ -42,6 +42,7 @@ class CustomerOwned(Protocol):
 
 
 OwnedT = TypeVar("OwnedT", bound=CustomerOwned)
+RowT = TypeVar("RowT")
 
 
 class Capability(enum.StrEnum):
@@ -213,6 +214,16 @@ def get_owned_or_404(
     """The ``model`` row if it exists and the user may see its customer; otherwise 404."""
     row = session.get(model, row_id)
     if row is None or not may_see(user or current_user(), row.customer_id):
+        abort(404)
+    return row
+
+
+def get_or_404(session: Session, model: type[RowT], row_id: int) -> RowT:
+    """The ``model`` row of no customer (a user, an article, an access rule) if it exists;
+    otherwise 404. The route's capability is the whole check: use :func:`get_owned_or_404`
+    for a row that belongs to a customer."""
+    row = session.get(model, row_id)
+    if row is None:
         abort(404)
     return row
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from collector.customers.models import CategoryBlock, CustomerRestriction
 from collector.store.models import Customer, Role, User
 from collector.web.auditing import record
 from collector.web.identity import current_user
-from collector.web.permissions import Capability, require
+from collector.web.permissions import Capability, get_or_404, require
 from collector.web.resources import store
 
 bp = Blueprint("restrict_access", __name__)
@@ -111,9 +111,7 @@ def hide() -> ResponseReturnValue:
 @require(Capability.MANAGE_USERS)
 def unhide(restriction_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        row = s.get(CustomerRestriction, restriction_id)
-        if row is None:
-            abort(404)
+        row = get_or_404(s, CustomerRestriction, restriction_id)
         detail: dict[str, Any] = {"user_id": row.user_id, "role": row.role}
         record(s, "access.unhide", f"customer:{row.customer_id}", customer_id=row.customer_id, **detail)
         s.delete(row)
@@ -150,9 +148,7 @@ def block() -> ResponseReturnValue:
 @require(Capability.MANAGE_USERS)
 def unblock(block_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        row = s.get(CategoryBlock, block_id)
-        if row is None:
-            abort(404)
+        row = get_or_404(s, CategoryBlock, block_id)
         record(s, "access.unblock", f"role:{row.role}", category=row.category)
         s.delete(row)
     flash("Category unblocked.", "info")
