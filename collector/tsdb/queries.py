@@ -136,6 +136,17 @@ def _bucket_means(ms: np.ndarray, values: np.ndarray, step_s: int) -> tuple[np.n
     return keys, np.add.reduceat(values, starts) / counts
 
 
+def _rollup_buckets(
+    cur: duckdb.DuckDBPyConnection, series_ids: Sequence[int], window: Window
+) -> dict[int, Buckets] | None:
+    """The rollups' buckets of ``window`` when a rollup level answers it (long ranges); None:
+    read the raw samples."""
+    source = rollups.resolution(window.start, window.end, window.step_s)
+    if source is None:
+        return None
+    return rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+
+
 def bucket_spread(
     cur: duckdb.DuckDBPyConnection, series_ids: Sequence[int], window: Window
 ) -> dict[int, Spread]:
@@ -143,9 +154,8 @@ def bucket_spread(
     rollups' min and max on long ranges); empty buckets are absent."""
     if not series_ids:
         return {}
-    source = rollups.resolution(window.start, window.end, window.step_s)
-    if source is not None:
-        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+    got = _rollup_buckets(cur, series_ids, window)
+    if got is not None:
         out: dict[int, Spread] = {}
         for sid, b in got.items():
             keep = b.ts >= us(window.start)
@@ -185,9 +195,8 @@ def bucket_rate(
     """
     if not series_ids:
         return {}
-    source = rollups.resolution(window.start, window.end, window.step_s)
-    if source is not None:
-        got = rollups.read(cur, series_ids, window.start, window.end, step_s=window.step_s, source_s=source)
+    got = _rollup_buckets(cur, series_ids, window)
+    if got is not None:
         return {sid: _from_buckets(b, b.increase() / window.step_s, window) for sid, b in got.items()}
     if lookback is None:
         lookback = timedelta(seconds=max(2 * window.step_s, 60))
