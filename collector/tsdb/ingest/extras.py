@@ -77,11 +77,8 @@ class BatchExtras:
     @staticmethod
     def _insert(cur: duckdb.DuckDBPyConnection, table: str, columns: dict[str, pa.Array]) -> None:
         view = f"incoming_{table}"
-        cur.register(view, pa.table(columns))
-        try:
-            cur.execute(f"INSERT INTO {table} SELECT * FROM {view}")  # noqa: S608 - fixed names
-        finally:
-            cur.unregister(view)
+        sql = f"INSERT INTO {table} SELECT * FROM {view}"  # noqa: S608 - fixed names
+        insert_from(cur, view, pa.table(columns), sql)
 
     def _functions(self, cur: duckdb.DuckDBPyConnection, fresh: Sequence[PendingBatch]) -> None:
         rows = [(b.device_id, f) for b in fresh for f in b.functions]
@@ -145,3 +142,15 @@ class BatchExtras:
                 "ts": pa.array([r.ts_ms for _, r in rows], pa.timestamp("ms")),
             },
         )
+
+
+def insert_from(
+    cur: duckdb.DuckDBPyConnection, view: str, table: pa.Table, sql: str, params: list[Any] | None = None
+) -> None:
+    """Run the INSERT ``sql`` reading the Arrow ``table`` as ``view``: bulk and zero-copy where
+    ``executemany`` manages ~2.5 k rows/s. The view is gone again when this returns."""
+    cur.register(view, table)
+    try:
+        cur.execute(sql, params or [])
+    finally:
+        cur.unregister(view)

@@ -22,9 +22,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -32,7 +31,7 @@ import pyarrow as pa
 from collector.ingest.progress import EpochProgress, ProgressBook
 from collector.tsdb import stream_progress
 from collector.tsdb.db import TimeSeriesDB
-from collector.tsdb.ingest.extras import BatchExtras
+from collector.tsdb.ingest.extras import BatchExtras, insert_from
 from collector.tsdb.ingest.series import SeriesRegistry, SeriesRow
 from eus.v1 import eus_pb2
 
@@ -391,7 +390,7 @@ class IngestWriter:
                         "monotonic": pa.array([s.monotonic for s in new_series], pa.bool_()),
                     }
                 )
-                _insert_from(
+                insert_from(
                     cur,
                     "incoming_series",
                     series,
@@ -407,7 +406,7 @@ class IngestWriter:
                         "value": pa.array(group.values[:n]),
                     }
                 )
-                _insert_from(
+                insert_from(
                     cur,
                     "incoming_samples",
                     samples,
@@ -422,7 +421,7 @@ class IngestWriter:
                         "samples": pa.array([b.n for b in fresh], pa.uint32()),
                     }
                 )
-                _insert_from(
+                insert_from(
                     cur,
                     "incoming_batches",
                     batches,
@@ -486,15 +485,3 @@ class IngestWriter:
         with self._cond:
             for (device_id, epoch), p in advanced.items():
                 self.progress.put(device_id, epoch, p)
-
-
-def _insert_from(
-    cur: duckdb.DuckDBPyConnection, view: str, table: pa.Table, sql: str, params: list[Any] | None = None
-) -> None:
-    """Run the INSERT ``sql`` reading the Arrow ``table`` as ``view``: bulk and zero-copy where
-    ``executemany`` manages ~2.5 k rows/s. The view is gone again when this returns."""
-    cur.register(view, table)
-    try:
-        cur.execute(sql, params or [])
-    finally:
-        cur.unregister(view)
