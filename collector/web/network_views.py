@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from collector.snmp.models import NetworkDevice
 from collector.snmp.network import agent_node_id, network_view, snmp_node_id
 from collector.snmp.status import target_statuses
-from collector.store.models import Device, StreamState
+from collector.store.models import StreamState
 from collector.tsdb.functions.queries import Health
 from collector.web.network_map import MapNode, build
-from collector.web.permissions import Capability, get_customer_or_404, require
+from collector.web.permissions import Capability, require
 from collector.web.resources import storage, store
+from collector.web.snmp_views import customer_network
 
 bp = Blueprint("network_map", __name__)
 
@@ -27,9 +26,7 @@ _HEALTH = {Health.OK: "ok", Health.WARNING: "warning", Health.CRITICAL: "critica
 @require(Capability.VIEW_DASHBOARD)
 def network_map(customer_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        customer = get_customer_or_404(s, customer_id)
-        agents = list(s.scalars(select(Device).where(Device.customer_id == customer.id)))
-        known = list(s.scalars(select(NetworkDevice).where(NetworkDevice.customer_id == customer.id)))
+        customer, agents, known = customer_network(s, customer_id)
     db = storage()
     view = network_view(db, agents, known)
     statuses = target_statuses(db, known)

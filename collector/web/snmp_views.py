@@ -76,6 +76,17 @@ def get_network_device_or_404(session: Session, device_id: int) -> NetworkDevice
     return device
 
 
+def customer_network(
+    session: Session, customer_id: int
+) -> tuple[Customer, list[Device], list[NetworkDevice]]:
+    """The customer (404 unless the user may see it), its agents and its SNMP devices: what the
+    Network page, its map and the trap list are drawn from."""
+    cust = get_customer_or_404(session, customer_id)
+    agents = list(session.scalars(select(Device).where(Device.customer_id == cust.id)))
+    known = list(session.scalars(select(NetworkDevice).where(NetworkDevice.customer_id == cust.id)))
+    return cust, agents, known
+
+
 def _choices(session: Session, customer_id: int) -> tuple[list[Device], list[Site]]:
     agents = session.scalars(
         select(Device)
@@ -305,9 +316,7 @@ def trap_listener(customer_id: int) -> ResponseReturnValue:
 @require(Capability.VIEW_DASHBOARD)
 def traps(customer_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        cust = get_customer_or_404(s, customer_id)
-        agents = s.scalars(select(Device).where(Device.customer_id == cust.id)).all()
-        known = s.scalars(select(NetworkDevice).where(NetworkDevice.customer_id == cust.id)).all()
+        cust, agents, known = customer_network(s, customer_id)
     events = storage().trap_events([a.id for a in agents], limit=500)
     senders = sender_devices(events, known)
     return render_template(
@@ -319,9 +328,7 @@ def traps(customer_id: int) -> ResponseReturnValue:
 @require(Capability.VIEW_DASHBOARD)
 def network(customer_id: int) -> ResponseReturnValue:
     with store().session() as s:
-        cust = get_customer_or_404(s, customer_id)
-        agents = s.scalars(select(Device).where(Device.customer_id == cust.id)).all()
-        known = s.scalars(select(NetworkDevice).where(NetworkDevice.customer_id == cust.id)).all()
+        cust, agents, known = customer_network(s, customer_id)
     view = network_view(storage(), agents, known)
     hrefs = {agent_node_id(a): url_for("dashboard.device", device_id=a.id) for a in agents}
     hrefs.update({snmp_node_id(d): url_for("snmp.detail", device_id=d.id) for d in known})
