@@ -29,6 +29,11 @@ def _form() -> dict[str, str]:
     return {k: request.form.get(k, "")[:MAX_FIELD] for k in FIELDS}
 
 
+def _draft(values: dict[str, str]) -> articles.Draft:
+    """The article the form's ``values`` describe; ArticleError names the field at fault."""
+    return articles.parse_draft(values["title"], values["summary"], values["fault_kinds"], values["steps"])
+
+
 def _values(article: Article) -> dict[str, str]:
     return {
         "title": article.title,
@@ -97,9 +102,7 @@ def new_article() -> ResponseReturnValue:
 def create_article() -> ResponseReturnValue:
     values = _form()
     try:
-        draft = articles.parse_draft(
-            values["title"], values["summary"], values["fault_kinds"], values["steps"]
-        )
+        draft = _draft(values)
     except ArticleError as exc:
         return _edit_page(None, values, f"Article not saved: {exc}", 400)
     with store().session() as s:
@@ -124,9 +127,7 @@ def save_article(article_id: int) -> ResponseReturnValue:
     with store().session() as s:
         row = get_or_404(s, Article, article_id)
         try:
-            draft = articles.parse_draft(
-                values["title"], values["summary"], values["fault_kinds"], values["steps"]
-            )
+            draft = _draft(values)
         except ArticleError as exc:
             return _edit_page(article_id, values, f"Article not saved: {exc}", 400)
         changed = articles.save(s, row, draft, current_user().actor, address=remote_address())
