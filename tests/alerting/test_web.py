@@ -258,3 +258,22 @@ def test_rule_edit_keeps_scope_and_is_audited(
             "op": ">",
         }
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "alert_rule.update")) is not None
+
+
+def test_retiring_a_device_from_its_page_resolves_its_open_alerts(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    offline = _alert(store, seed.customer_a, seed.device_a, "agent offline")
+    elsewhere = _alert(store, seed.customer_b, seed.device_b, "bravo agent offline")
+    _as(login, "super")
+    token = csrf_token(client, f"/devices/{seed.device_a}")
+    r = client.post(
+        f"/devices/{seed.device_a}/retire", data={"csrf_token": token, "retire": "1"}, follow_redirects=True
+    )
+    assert "1 open alert(s) of the device resolved" in r.get_data(as_text=True)
+    with store.session() as s:
+        assert s.get_one(Alert, offline).state == "resolved"
+        assert s.get_one(Alert, elsewhere).state == "firing"
+        actions = [(e.action, e.target) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert ("device.retire", f"device:{seed.device_a}") in actions
+    assert ("alert.resolve", f"alert:{offline}") in actions
