@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -186,3 +187,18 @@ def test_agent_list_shows_the_alias_the_dashboard_uses(data: Path) -> None:
     assert first.split("\t")[3:5] == ["vm", "Reception PC"] and second.split("\t")[3:5] == ["vm", "-"]
     rows = json.loads(eus(data, "agent", "list", "--json").stdout)
     assert [r["alias"] for r in rows] == ["Reception PC", ""]
+
+
+def test_token_create_prints_a_runnable_enroll_command_without_placeholders(data: Path) -> None:
+    proc = eus(data, "token", "create", "--customer", "Acme")
+    token = proc.stdout.strip()
+    (line,) = [ln for ln in proc.stderr.splitlines() if ln.startswith("# on the machine to enroll: ")]
+    command = line.removeprefix("# on the machine to enroll: ")
+    found = re.fullmatch(
+        rf"printf '%s' '{re.escape(token)}' \| eus-agent enroll --collector (\S+):7444 "
+        r"--token-file - --ca-fingerprint ([0-9a-f]{64})",
+        command,
+    )
+    assert found is not None, command
+    assert found.group(1) not in {"HOST", "COLLECTOR", "0.0.0.0", ""}
+    assert f"--token {token}" not in command  # the token never sits in argv
