@@ -16,7 +16,7 @@ from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact
 from collector.notify.models import Message
 from collector.notify.worker import NotifyWorker
 from collector.store.db import Store
-from collector.store.models import AuditEntry, Role
+from collector.store.models import AuditEntry, Device, Role
 
 
 def _as(login: LoginFn, who: str) -> None:
@@ -320,3 +320,16 @@ def test_a_refused_contact_form_keeps_everything_typed(
     assert 'name="active" value="1" checked' not in page  # as sent: unticked
     with store.session() as s:
         assert s.get_one(Contact, contact_id).name == "Ann Example"  # nothing saved
+
+
+def test_alert_pages_name_the_device_by_its_alias(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    alert_id = _alert(store, seed.customer_a, seed.device_a, "disk nearly full")
+    with store.session() as s:
+        s.get_one(Device, seed.device_a).alias = "Reception PC"
+    _as(login, "tech")
+    listed = client.get("/alerts").get_data(as_text=True)
+    detail = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
+    assert "Reception PC" in listed and "acme-fs01" not in listed
+    assert "Reception PC" in detail and "acme-fs01" not in detail
