@@ -3,7 +3,9 @@
 Initialises a data directory (collector state, a demo customer, an administrator whose
 password is printed), starts ``eus-collector``, enrolls a local ``eus-agent`` against it
 with a one-use token and the pinned CA fingerprint, starts the agent, and prints the
-dashboard URL. Ctrl-C (or SIGTERM) stops the agent, then the collector, cleanly.
+dashboard URL. Ctrl-C (or SIGTERM) stops the agent, then the collector, cleanly. Ports come
+from ``--stream-port``/``--enroll-port``/``--web-port``, else ``EUS_STREAM_PORT``/
+``EUS_ENROLL_PORT``/``EUS_WEB_PORT``, else the usual 7443/7444/8080 (any free one if taken).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -27,6 +30,7 @@ from collector.enrollment import create_token
 from collector.pki import CertificateAuthority
 from collector.store.db import Store, actor_auditor
 from collector.store.models import Role
+from eus.settings import ConfigError
 
 DEMO_CUSTOMER = "Demo Customer"
 ADMIN = "admin"
@@ -35,14 +39,44 @@ BIN = Path(sys.executable).parent
 
 def _port(preferred: int) -> int:
     """The preferred port when it is free, else any free one (the demo must not fail on 8080)."""
-    for candidate in (preferred, 0):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            return int(s.getsockname()[1])
-    raise OSError("no free TCP port")
+    if _free(preferred):
+        return preferred
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+PORTS = ("stream", "enroll", "web")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def choose_ports(flags: Mapping[str, int | None], env: Mapping[str, str]) -> dict[str, int]:
+    """The demo's ports: a port asked for by ``--<name>-port`` or ``EUS_<NAME>_PORT`` (the
+    flag wins) exactly, refused when taken; the others at their usual number when free, else
+    any free one. A bad value raises ConfigError (one line each), a taken one RuntimeError."""
+    overrides = {f"{name}_port": flags[name] for name in PORTS if flags.get(name) is not None}
+    env = {k: v for k, v in env.items() if k in {f"EUS_{name.upper()}_PORT" for name in PORTS}}
+    cfg = load(env=env, overrides=overrides)
+    ports: dict[str, int] = {}
+    for name in PORTS:
+        value = int(getattr(cfg, f"{name}_port"))
+        if f"{name}_port" in overrides or f"EUS_{name.upper()}_PORT" in env:
+            if not _free(value):
+                raise RuntimeError(f"port {value} (the {name} port asked for) is in use on 127.0.0.1")
+            ports[name] = value
+        else:
+            ports[name] = _port(value)
+    if len(set(ports.values())) < len(ports):
+        raise RuntimeError(f"the demo needs three different ports, not {ports}")
+    return ports
 
 
 def prepare(data: Path) -> tuple[str, str]:
@@ -78,12 +112,12 @@ def prepare(data: Path) -> tuple[str, str]:
 class Demo:
     """The demo's two child processes and how to start and stop them in order."""
 
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, ports: Mapping[str, int]) -> None:
         self.data = data
         self.collector_dir, self.agent_dir, self.logs = data / "collector", data / "agent", data / "logs"
         self.agent_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.logs.mkdir(exist_ok=True)
-        self.ports = {"stream": _port(7443), "enroll": _port(7444), "web": _port(8080)}
+        self.ports = dict(ports)
         env = {k: v for k, v in os.environ.items() if not k.startswith("EUS_")}
         env.update(
             {
@@ -178,10 +212,21 @@ class Demo:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m collector.demo", description=__doc__)
     p.add_argument("--data", type=Path, default=Path("var"), help="demo data directory (default ./var)")
+    for name in PORTS:
+        p.add_argument(
+            f"--{name}-port",
+            type=int,
+            help=f"the collector's {name} port (default: EUS_{name.upper()}_PORT, else the usual one)",
+        )
     args = p.parse_args(argv)
     data: Path = args.data.resolve()
+    try:
+        ports = choose_ports({name: getattr(args, f"{name}_port") for name in PORTS}, os.environ)
+    except (ConfigError, RuntimeError) as exc:
+        print(f"demo: {exc}", flush=True)
+        return 2
     password, token = prepare(data)
-    demo = Demo(data)
+    demo = Demo(data, ports)
     signal.signal(signal.SIGINT, demo.stop)
     signal.signal(signal.SIGTERM, demo.stop)
     try:

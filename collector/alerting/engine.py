@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Protocol, TypeAlias
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.alerting import inhibit, persist, routing, state, timers
@@ -54,6 +55,8 @@ from collector.alerting.suppression import held_back
 from collector.store.db import Store, audit
 
 log = logging.getLogger(__name__)
+
+RETIRED_COMMENT = "device retired"
 
 Transition: TypeAlias = Callable[[Lifecycle, float], tuple[Lifecycle, Step | None]]
 """An action as a pure transition of (lifecycle, now)."""
@@ -86,7 +89,7 @@ class AlertEngine:
         self.lock = threading.RLock()
         self.rules = RuleSet(store, self.settings.cache_ttl_s)
         self._memory = AlertMemory(store, self.rules, self.device)
-        self._devices: dict[int, DeviceInfo] = {}
+        self._devices: dict[int, tuple[float, DeviceInfo]] = {}
         self._people = CachedDirectory(store, self.settings)
         self.steps = 0
 
@@ -105,14 +108,17 @@ class AlertEngine:
             self._devices.clear()
 
     def device(self, device_id: int) -> DeviceInfo | None:
-        """The device as alerting sees it (cached: names and places rarely change)."""
+        """The device as alerting sees it (cached for ``cache_ttl_s``: a rename or a retirement
+        made elsewhere takes effect after it)."""
         with self.lock:
-            found = self._devices.get(device_id)
-            if found is None:
-                with self.store.session() as s:
-                    found = persist.device_info(s, device_id)
-                if found is not None:
-                    self._devices[device_id] = found
+            now = self.clock()
+            cached = self._devices.get(device_id)
+            if cached is not None and now - cached[0] < self.settings.cache_ttl_s:
+                return cached[1]
+            with self.store.session() as s:
+                found = persist.device_info(s, device_id)
+            if found is not None:
+                self._devices[device_id] = (now, found)
             return found
 
     def load(self) -> int:
@@ -163,7 +169,10 @@ class AlertEngine:
         source_at: float | None = None,
         customer_id: int | None = None,
     ) -> AlertRec | None:
-        """Feed one verdict about (rule, device, subject); persists a transition if any."""
+        """Feed one verdict about (rule, device, subject); persists a transition if any.
+        A retired device's conditions count as cleared: it raises nothing."""
+        if dev is not None and dev.retired and verdict.active:
+            verdict = Verdict(False, verdict.severity, RETIRED_COMMENT)
         with self.lock:
             now = self.clock()
             fp = self.fingerprint(rule, dev.id if dev else None, subject)
@@ -286,6 +295,21 @@ class AlertEngine:
         """Close a pending or firing alert by hand, saying why (recipients of its firing are
         told it is resolved)."""
         return self._act(alert_id, who, "resolve", lambda life, now: state.resolve(life, now, comment))
+
+    def retire_device(self, device_id: int, who: Actor) -> list[Acted]:
+        """The device was retired: its pending and firing alerts resolve (recipients of a
+        firing are told), and from now on it raises none (see ``observe``)."""
+        with self.lock:
+            self._devices.pop(device_id, None)
+            with self.store.session() as s:
+                ids = list(
+                    s.scalars(
+                        select(Alert.id).where(
+                            Alert.device_id == device_id, Alert.state.in_([st.value for st in state.OPEN])
+                        )
+                    )
+                )
+            return [self.resolve(alert_id, who, RETIRED_COMMENT) for alert_id in ids]
 
     def comment(self, alert_id: int, who: Actor, text: str) -> Acted:
         """A note on the alert's timeline, in any state."""

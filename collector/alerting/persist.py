@@ -11,6 +11,7 @@ from collector.alerting.domain import Severity, State
 from collector.alerting.models import Alert, AlertTransition
 from collector.alerting.records import AlertRec, DeviceInfo, dt, ts
 from collector.alerting.state import Lifecycle, Step
+from collector.store.device_label import label, shared_names, shown_name
 from collector.store.models import Customer, Device, Site
 
 SYSTEM = "system"
@@ -103,6 +104,14 @@ def device_info(s: Session, device_id: int) -> DeviceInfo | None:
         return None
     d, customer = row
     site = s.get(Site, d.site_id) if d.site_id is not None else None
+    # named as the dashboard names it: among the customer's devices, whose messages these are
+    shared = shared_names(s, select(shown_name()).where(Device.customer_id == d.customer_id))
     return DeviceInfo(
-        d.id, d.customer_id, d.site_id, d.hostname or d.agent_id, customer, site.name if site else ""
+        d.id,
+        d.customer_id,
+        d.site_id,
+        label(d.hostname or "", d.agent_id, shared, d.alias or ""),
+        customer,
+        site.name if site else "",
+        retired=d.retired_at is not None,
     )

@@ -33,9 +33,10 @@ class DeviceInfo:
     id: int
     customer_id: int
     site_id: int | None
-    name: str
+    name: str  # as the dashboard shows it (collector.store.device_label)
     customer: str
     site: str
+    retired: bool = False  # retired devices raise no alerts
 
 
 @dataclass(slots=True)

@@ -34,7 +34,8 @@ def cmd_agent_revoke(args: argparse.Namespace) -> int:
             return 0
         dev.revoked_at = datetime.now(UTC)
         auditor()(s, "agent.revoke", f"device:{dev.id}", customer_id=dev.customer_id, agent_id=dev.agent_id)
-        print(f"revoked agent {dev.agent_id} ({dev.hostname}); its stream is closed within seconds")
+        name = dev.alias or dev.hostname
+        print(f"revoked agent {dev.agent_id} ({name}); its stream is closed within seconds")
     return 0
 
 
@@ -46,6 +47,7 @@ def cmd_agent_list(args: argparse.Namespace) -> int:
                 "agent_id": d.agent_id,
                 "customer": d.customer.name,
                 "hostname": d.hostname,
+                "alias": d.alias,
                 "state": "revoked" if d.revoked_at else d.stream_state,
                 "last_seen": f"{d.last_seen:%Y-%m-%d %H:%M:%S}" if d.last_seen else "-",
             }
@@ -56,6 +58,7 @@ def cmd_agent_list(args: argparse.Namespace) -> int:
         column("AGENT ID", "agent_id"),
         column("CUSTOMER", "customer"),
         column("HOSTNAME", "hostname"),
+        ("ALIAS", lambda r: r["alias"] or "-"),  # the name the dashboard shows instead
         column("STATE", "state"),
         column("LAST SEEN (UTC)", "last_seen"),
     ]

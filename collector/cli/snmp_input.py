@@ -112,4 +112,4 @@ def site_choice(s: Session, customer_id: int, ident: str) -> str:
 def agent_label(agent: Device | None) -> str:
     if agent is None:
         return "-"
-    return f"{agent.hostname or agent.agent_id} (agent {agent.id})"
+    return f"{agent.alias or agent.hostname or agent.agent_id} (agent {agent.id})"

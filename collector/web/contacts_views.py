@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -47,6 +48,11 @@ def _contact_or_404(s: Session, contact_id: int, user: CurrentUser) -> Contact:
 @bp.get("/alerting/contacts")
 @require(Capability.VIEW_DASHBOARD)
 def contacts() -> ResponseReturnValue:
+    return _contacts_page({}, "")
+
+
+def _contacts_page(typed: Mapping[str, str], error: str) -> ResponseReturnValue:
+    """The list with the new-contact form; a refused form comes back as typed, with why (400)."""
     user = current_user()
     with store().session() as s:
         stmt = scope_to_customers(select(Contact), Contact.customer_id, user).order_by(Contact.name)
@@ -59,7 +65,9 @@ def contacts() -> ResponseReturnValue:
         customer_names={c.id: c.name for c in customers},
         severities=[s.value for s in Severity],
         can_edit=can(user, Capability.EDIT_ALERTING),
-    )
+        typed=typed,
+        error=error,
+    ), (400 if error else 200)
 
 
 @bp.post("/alerting/contacts")
@@ -74,15 +82,28 @@ def contact_create() -> ResponseReturnValue:
             row = add_row(s, Contact, data)
             record(s, "contact.create", f"contact:{row.id}", customer_id=row.customer_id, name=row.name)
     except forms.FormError as exc:
-        flash(f"Contact not saved: {exc}", "error")
-    else:
-        flash(f"Contact {data.name} saved.", "info")
+        return _contacts_page(request.form.to_dict(), str(exc))
+    flash(f"Contact {data.name} saved.", "info")
     return redirect(url_for("contacts.contacts"))
 
 
 @bp.get("/alerting/contacts/<int:contact_id>")
 @require(Capability.VIEW_DASHBOARD)
 def contact_detail(contact_id: int) -> ResponseReturnValue:
+    return _contact_page(contact_id, None, "")
+
+
+def _stored(row: Contact) -> dict[str, str]:
+    """A contact as its edit form's fields."""
+    fields = {k: str(getattr(row, k) or "") for k in ("name", "email", "mobile", "sms_gateway_domain")}
+    fields |= {"min_severity": row.min_severity, "hours": row.hours}
+    return fields | {"all_rules": "1" if row.all_rules else "", "active": "1" if row.active else ""}
+
+
+def _contact_page(
+    contact_id: int, typed: tuple[dict[str, str], list[str]] | None, error: str
+) -> ResponseReturnValue:
+    """The contact's page; a refused edit comes back as typed (fields, rule opt-ins), with why (400)."""
     user = current_user()
     with store().session() as s:
         row = _contact_or_404(s, contact_id, user)
@@ -93,15 +114,21 @@ def contact_detail(contact_id: int) -> ResponseReturnValue:
             )
         ).all()
         customer = s.get(Customer, row.customer_id)
+        stored_opt_in = set(json.loads(row.opt_in_rules or "[]"))
+        values = _stored(row) if typed is None else typed[0]
+    opt_in = stored_opt_in if typed is None else {int(v) for v in typed[1] if v.isdigit()}
     return render_template(
         "contacts_detail.html",
         contact=row,
         log=log,
         rules=rules,
         customer=customer,
-        opt_in=set(json.loads(row.opt_in_rules or "[]")),
+        opt_in=opt_in,
+        stored_opt_in=stored_opt_in,
+        values=values,
+        error=error,
         can_edit=may_edit_alerting(user, row.customer_id),
-    )
+    ), (400 if error else 200)
 
 
 @bp.post("/alerting/contacts/<int:contact_id>/test")
@@ -150,8 +177,10 @@ def contact_edit(contact_id: int) -> ResponseReturnValue:
                 {**request.form, "customer_id": str(row.customer_id)}, request.form.getlist("opt_in")
             )
         except forms.FormError as exc:
-            flash(f"Contact not saved: {exc}", "error")
-            return redirect(url_for("contacts.contact_detail", contact_id=contact_id))
+            typed = request.form.to_dict()
+            typed.setdefault("all_rules", "")
+            typed.setdefault("active", "")
+            return _contact_page(contact_id, (typed, request.form.getlist("opt_in")), str(exc))
         allowed = set(
             s.scalars(
                 select(AlertRule.id).where(

@@ -3,7 +3,8 @@ and where two devices the user can see share that name (two agents both called `
 name followed by the start of the agent id, which is a random UUID and so tells them apart
 for good.
 
-The decision (:func:`label`) is pure; the set of shared names is read once per request.
+The rule itself is ``collector.store.device_label`` (alert messages name devices by it too);
+the set of shared names among the devices the user can see is read once per request.
 Templates use the ``device_name`` filter, views :func:`device_name` or :func:`names_of`.
 """
 
@@ -13,14 +14,14 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from flask import Flask, g
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
+from collector.store.device_label import label, shared_names, shown_name
 from collector.store.models import Device
 from collector.web.identity import optional_user
 from collector.web.permissions import scope_to_customers
 from collector.web.resources import store
 
-AGENT_ID_CHARS = 8
 _G_KEY = "shared_hostnames"
 
 
@@ -29,18 +30,6 @@ class Named(Protocol):
     hostname: str
     agent_id: str
     alias: str
-
-
-def label(hostname: str, agent_id: str, shared: frozenset[str], alias: str = "") -> str:
-    """The alias or else ``hostname``, followed by `` · <agent id prefix>`` when another
-    device shows the same name (compared case-insensitively); the agent id alone when
-    there is neither."""
-    name = alias or hostname
-    if not name:
-        return agent_id
-    if name.lower() in shared:
-        return f"{name} · {agent_id[:AGENT_ID_CHARS]}"
-    return name
 
 
 def shared_hostnames() -> frozenset[str]:
@@ -52,11 +41,9 @@ def shared_hostnames() -> frozenset[str]:
     user = optional_user()
     if user is None:
         return frozenset()
-    name = func.lower(case((Device.alias != "", Device.alias), else_=Device.hostname))
-    stmt = scope_to_customers(select(name), Device.customer_id, user)
-    stmt = stmt.where(name != "").group_by(name).having(func.count() > 1)
+    scope = scope_to_customers(select(shown_name()), Device.customer_id, user)
     with store().session() as s:
-        found = frozenset(str(n) for n in s.scalars(stmt))
+        found = shared_names(s, scope)
     setattr(g, _G_KEY, found)
     return found
 

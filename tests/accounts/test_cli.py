@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from collector import __version__
 from collector.cli import admin_parser
 from collector.passwords import verify_password
 from collector.store.db import Store
-from collector.store.models import AuditEntry, EnrollmentToken, User
+from collector.store.models import AuditEntry, Customer, Device, EnrollmentToken, User
 
 PW = "long-enough-pw-1"
 
@@ -170,3 +171,34 @@ def test_customers_and_sites_renamed_under_their_numbers(data: Path) -> None:
         ("site.create", "site:1"),
         ("site.rename", "site:1"),
     ]
+
+
+def test_agent_list_shows_the_alias_the_dashboard_uses(data: Path) -> None:
+    st = store(data)
+    try:
+        with st.session() as s:
+            acme = s.scalars(select(Customer).where(Customer.name == "Acme")).one()
+            s.add(Device(customer_id=acme.id, agent_id="a-1", hostname="vm", alias="Reception PC"))
+            s.add(Device(customer_id=acme.id, agent_id="a-2", hostname="vm"))
+    finally:
+        st.dispose()
+    header, first, second = eus(data, "agent", "list").stdout.splitlines()
+    assert header.split("\t")[3:5] == ["HOSTNAME", "ALIAS"]
+    assert first.split("\t")[3:5] == ["vm", "Reception PC"] and second.split("\t")[3:5] == ["vm", "-"]
+    rows = json.loads(eus(data, "agent", "list", "--json").stdout)
+    assert [r["alias"] for r in rows] == ["Reception PC", ""]
+
+
+def test_token_create_prints_a_runnable_enroll_command_without_placeholders(data: Path) -> None:
+    proc = eus(data, "token", "create", "--customer", "Acme")
+    token = proc.stdout.strip()
+    (line,) = [ln for ln in proc.stderr.splitlines() if ln.startswith("# on the machine to enroll: ")]
+    command = line.removeprefix("# on the machine to enroll: ")
+    found = re.fullmatch(
+        rf"printf '%s' '{re.escape(token)}' \| eus-agent enroll --collector (\S+):7444 "
+        r"--token-file - --ca-fingerprint ([0-9a-f]{64})",
+        command,
+    )
+    assert found is not None, command
+    assert found.group(1) not in {"HOST", "COLLECTOR", "0.0.0.0", ""}
+    assert f"--token {token}" not in command  # the token never sits in argv

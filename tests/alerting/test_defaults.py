@@ -185,3 +185,11 @@ def test_certificate_verdicts_and_function_patterns() -> None:
     assert not function_status.matches(reach, "snmp-sw1:supply:1")
     prefix = function_status.parse({"function": "web-*"})
     assert function_status.matches(prefix, "web-shop") and not function_status.matches(prefix, "db-web-1")
+
+
+def test_the_readme_lists_every_default_rule_and_no_other() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("**Default alert rules.**", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")]
+    assert rows[0] == "rule"
+    assert sorted(rows[1:]) == sorted(r.name for r in DEFAULT_RULES)

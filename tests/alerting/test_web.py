@@ -16,7 +16,7 @@ from collector.alerting.models import Alert, AlertRule, AlertTransition, Contact
 from collector.notify.models import Message
 from collector.notify.worker import NotifyWorker
 from collector.store.db import Store
-from collector.store.models import AuditEntry, Role
+from collector.store.models import AuditEntry, Device, Role
 
 
 def _as(login: LoginFn, who: str) -> None:
@@ -258,3 +258,78 @@ def test_rule_edit_keeps_scope_and_is_audited(
             "op": ">",
         }
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "alert_rule.update")) is not None
+
+
+def test_retiring_a_device_from_its_page_resolves_its_open_alerts(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    offline = _alert(store, seed.customer_a, seed.device_a, "agent offline")
+    elsewhere = _alert(store, seed.customer_b, seed.device_b, "bravo agent offline")
+    _as(login, "super")
+    token = csrf_token(client, f"/devices/{seed.device_a}")
+    r = client.post(
+        f"/devices/{seed.device_a}/retire", data={"csrf_token": token, "retire": "1"}, follow_redirects=True
+    )
+    assert "1 open alert(s) of the device resolved" in r.get_data(as_text=True)
+    with store.session() as s:
+        assert s.get_one(Alert, offline).state == "resolved"
+        assert s.get_one(Alert, elsewhere).state == "firing"
+        actions = [(e.action, e.target) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert ("device.retire", f"device:{seed.device_a}") in actions
+    assert ("alert.resolve", f"alert:{offline}") in actions
+
+
+def test_a_refused_contact_form_keeps_everything_typed(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    _as(login, "super")
+    token = csrf_token(client, "/alerting/contacts")
+    typed = {
+        "csrf_token": token,
+        "customer_id": str(seed.customer_b),
+        "name": "Ann Example",
+        "email": "ann@bravo.example",
+        "mobile": "0151 12345",
+        "sms_gateway_domain": "txt.carrier.example",
+        "min_severity": "critical",
+        "hours": "business",
+    }
+    refused = client.post("/alerting/contacts", data=typed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Contact not saved: mobile: international format" in page
+    for value in ("Ann Example", "ann@bravo.example", "0151 12345", "txt.carrier.example"):
+        assert f'value="{value}"' in page, value
+    assert f'<option value="{seed.customer_b}" selected>' in page
+    assert "<option selected>critical</option>" in page and '<option value="business" selected>' in page
+    assert 'name="all_rules" value="1" checked' not in page  # unticked stays unticked
+
+    client.post("/alerting/contacts", data={**typed, "mobile": "+4915100000001"})
+    with store.session() as s:
+        contact = s.scalars(select(Contact)).one()
+        rule = AlertRule(name="Disk", family="disk", kind="threshold", notify_contacts=True)
+        s.add(rule)
+        s.flush()
+        contact_id, rule_id = contact.id, rule.id
+    edit = {**typed, "name": "Ann Renamed", "email": "not-an-address", "opt_in": str(rule_id)}
+    edit.pop("customer_id")
+    refused = client.post(f"/alerting/contacts/{contact_id}/edit", data=edit)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Contact not saved: " in page
+    assert 'value="Ann Renamed"' in page and 'value="not-an-address"' in page
+    assert f'name="opt_in" value="{rule_id}" checked' in page
+    assert 'name="active" value="1" checked' not in page  # as sent: unticked
+    with store.session() as s:
+        assert s.get_one(Contact, contact_id).name == "Ann Example"  # nothing saved
+
+
+def test_alert_pages_name_the_device_by_its_alias(
+    client: FlaskClient, login: LoginFn, seed: Seed, store: Store
+) -> None:
+    alert_id = _alert(store, seed.customer_a, seed.device_a, "disk nearly full")
+    with store.session() as s:
+        s.get_one(Device, seed.device_a).alias = "Reception PC"
+    _as(login, "tech")
+    listed = client.get("/alerts").get_data(as_text=True)
+    detail = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
+    assert "Reception PC" in listed and "acme-fs01" not in listed
+    assert "Reception PC" in detail and "acme-fs01" not in detail

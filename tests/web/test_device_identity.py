@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from collector.store.db import Store
+from collector.store.device_label import label
 from collector.store.models import AuditEntry, Device
 from collector.tsdb.db import TimeSeriesDB
-from collector.web.device_names import label
 
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
 from .test_device_names import A1, A2, add_device

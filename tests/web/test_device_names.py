@@ -7,8 +7,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from collector.store.db import Store
+from collector.store.device_label import label
 from collector.store.models import Device
-from collector.web.device_names import label
 
 from .conftest import PASSWORDS, LoginFn, Seed
 

@@ -1,6 +1,7 @@
 """Phone-sized screens in real Chromium at 390 px: the menu collapses, "Sign out" stays in
 the header, and the alerts list, an alert, the device list and a device page never scroll
-sideways; a technician acknowledges an alert, notes why, and resolves it from the phone."""
+sideways; a technician acknowledges an alert, notes why, and resolves it from the phone. The
+fleet overview, the customer screen and Resolve fit the phone too."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from collector.tsdb.db import TimeSeriesDB
 from collector.web import alerting_views, create_app
 
 from .conftest import PASSWORDS, SECRET_KEY, Seed
+from .kb_seed import FUNCTION_ID, seed_faulty_function
 from .test_browser import seed_metrics
 
 pytestmark = pytest.mark.browser
@@ -58,6 +60,7 @@ def test_phone_pages_fit_and_an_alert_is_handled(
         pytest.fail(f"{CHROMIUM} is not installed: run make test (it installs Debian's chromium)")
     ARTIFACTS.mkdir(exist_ok=True)
     seed_metrics(tsdb, seed.device_a)
+    seed_faulty_function(store, tsdb, seed)
     with store.session() as s:
         alert = Alert(
             fingerprint="disk|a|/var/lib/a-rather-long-mount-point-name",
@@ -116,6 +119,16 @@ def test_phone_pages_fit_and_an_alert_is_handled(
             page.goto(f"{live_server}/devices/{seed.device_a}")
             page.wait_for_selector("#chart-cpu[data-rendered=true] .plot canvas", state="attached")
             assert_fits(page, "device")
+
+            page.goto(f"{live_server}/")
+            page.wait_for_selector("table.devices")
+            assert_fits(page, "fleet-overview")
+            page.goto(f"{live_server}/customers/{seed.customer_a}")
+            page.wait_for_selector("h1:has-text('Acme')")
+            assert_fits(page, "customer-screen")
+            page.goto(f"{live_server}/customers/{seed.customer_a}/functions/{FUNCTION_ID}/resolve")
+            page.wait_for_selector(".resolve-step")
+            assert_fits(page, "resolve")
             assert page.evaluate("window.__cspViolations") == []
         finally:
             browser.close()

@@ -3,11 +3,14 @@ audited), and used by the charts' section and every table timestamp of that user
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+import collector.web
 from collector.store.db import Store
 from collector.store.models import AuditEntry, Device, User
 from collector.web.time_zone import check, in_zone
@@ -74,3 +77,25 @@ def test_a_user_sets_a_zone_and_only_their_pages_follow_it(
     login("super", PASSWORDS["super"])
     other = client.get(device).get_data(as_text=True)
     assert "2026-01-15 13:05:09 UTC" in other and 'data-time-zone="UTC"' in other
+
+
+def test_no_table_says_utc_while_its_times_follow_the_users_zone(
+    client: FlaskClient, login: LoginFn, store: Store
+) -> None:
+    """Every table time goes through the ``utc`` filter (which names the zone after each
+    time), so no column header may claim UTC and no cell may format a time by itself."""
+    templates = Path(collector.web.__file__).parent / "templates"
+    claims = [
+        f"{t.name}: {m.group(0)}"
+        for t in sorted(templates.glob("*.html"))
+        for m in re.finditer(r"<th>[^<]*\(UTC\)[^<]*</th>|<td[^>]*>\{\{[^}]*strftime[^}]*\}\}", t.read_text())
+    ]
+    assert claims == []
+
+    login("admin", PASSWORDS["admin"])
+    client.post(URL, data={"time_zone": "Asia/Tokyo", "csrf_token": csrf_token(client, URL)})
+    with store.session() as s:
+        (changed,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "account.time-zone"))
+        at = in_zone(changed.at.replace(tzinfo=UTC), "Asia/Tokyo")
+    page = client.get("/audit").get_data(as_text=True)
+    assert at in page and at.endswith("JST") and "(UTC)" not in page
