@@ -13,13 +13,16 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from collector.customers.models import FunctionLatest
+from collector.customers.rollup import FUNCTION_WINDOW
 from collector.store.models import Customer, Device
-from collector.tsdb.functions.queries import FunctionState, Health
+from collector.tsdb.functions.queries import Health
 from collector.web.auditing import record
 from collector.web.exports_views import CSV_MIME
 from collector.web.manage_views import PRESETS as RANGES
 from collector.web.permissions import Capability, get_customer_or_404, require
 from collector.web.resources import storage, store
+from collector.web.sensitive import without_processes
 from collector.web.status_chart import LABELS
 from collector.web.streaming import csv_chunks, download
 
@@ -103,12 +106,37 @@ def _customer_devices(customer_id: int) -> tuple[Customer, list[Device]]:
     return customer, devices
 
 
-def faulty_now(devices: Sequence[Device]) -> list[tuple[Device, FunctionState]]:
-    """The customer's functions not OK now, worst first."""
-    db = storage()
-    found = [(d, st) for d in devices for st in db.function_states(d.id) if st.status is not Health.OK]
-    order = {Health.CRITICAL: 0, Health.WARNING: 1, Health.UNKNOWN: 2}
-    return sorted(found, key=lambda p: (order.get(p[1].status, 3), p[1].name.lower()))
+@dataclass(frozen=True, slots=True)
+class Faulty:
+    """A function not OK now, as the roll-up state holds it."""
+
+    device: Device
+    fn: FunctionLatest
+    health: Health
+
+
+ORDER = {Health.CRITICAL: 0, Health.WARNING: 1, Health.UNKNOWN: 2}
+
+
+def faulty_now(customer_id: int, devices: Sequence[Device], now: datetime | None = None) -> list[Faulty]:
+    """The customer's functions not OK now, worst first: one query of the roll-up state
+    (``customer_function_latest``), within the roll-up's window, without process checks for a
+    role blocked from process lists."""
+    now = now or datetime.now(UTC)
+    by_id = {d.id: d for d in devices}
+    stmt = select(FunctionLatest).where(
+        FunctionLatest.customer_id == customer_id,
+        FunctionLatest.status != Health.OK.value,
+        FunctionLatest.checked_at >= now - FUNCTION_WINDOW,
+    )
+    with store().session() as s:
+        rows = list(s.scalars(stmt))
+    found = [
+        Faulty(by_id[r.device_id], r, Health(r.status))
+        for r in without_processes(rows, customer_id)
+        if r.device_id in by_id
+    ]
+    return sorted(found, key=lambda f: (ORDER.get(f.health, 3), f.fn.name.lower()))
 
 
 @bp.get("/customers/<int:customer_id>/function-log")
@@ -122,7 +150,7 @@ def function_log(customer_id: int) -> ResponseReturnValue:
         devices=devices,
         names={d.id: d for d in devices},
         entries=_entries(devices, f),
-        faulty=faulty_now(devices),
+        faulty=faulty_now(customer.id, devices),
         f=f,
         ranges=RANGES,
         statuses=STATUSES,
