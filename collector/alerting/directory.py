@@ -16,6 +16,7 @@ from collector.alerting.domain import Hours, Severity
 from collector.alerting.models import Contact, MaintenanceWindow, UserChannel
 from collector.alerting.records import EngineSettings
 from collector.alerting.routing import ContactInfo, StaffInfo
+from collector.customers.access import hidden_map
 from collector.store.db import Store
 from collector.store.models import User, UserCustomer
 
@@ -57,8 +58,17 @@ def load_staff(s: Session) -> list[StaffInfo]:
         .where(User.active.is_(True))
         .where(UserChannel.enabled.is_(True))
     ).all()
+    hidden = hidden_map(s)
     return [
-        StaffInfo(u.id, u.role, u.all_customers, frozenset(grants[u.id]), email=ch.email, mobile=ch.mobile)
+        StaffInfo(
+            u.id,
+            u.role,
+            u.all_customers,
+            frozenset(grants[u.id]),
+            email=ch.email,
+            mobile=ch.mobile,
+            hidden_customer_ids=hidden.hidden_from(u.id, u.role),
+        )
         for u, ch in rows
     ]
 
