@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collector.alerting.directory import load_staff
-from collector.alerting.routing import StaffInfo, staff_sees
+from collector.alerting.routing import StaffInfo
 from collector.helpdesk import lifecycle, rota, sla, tickets
 from collector.helpdesk.calendar import BusinessCalendar, parse_calendar
 from collector.helpdesk.lifecycle import Action, Status
@@ -75,7 +75,7 @@ def clocks(
 
 def _staff_for(staff: Iterable[StaffInfo], customer_id: int, roles: Iterable[str]) -> list[StaffInfo]:
     wanted = set(roles)
-    return [p for p in staff if p.role in wanted and staff_sees(p, customer_id)]
+    return [p for p in staff if p.role in wanted and (p.all_customers or customer_id in p.customer_ids)]
 
 
 def _notify(

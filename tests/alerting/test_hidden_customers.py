@@ -10,6 +10,9 @@ from alerting.conftest import FakeClock
 from alerting.smtp_server import SmtpServer
 from alerting.timeline import make
 from collector.alerting.models import UserChannel
+from collector.app import Collector
+from collector.config import load
+from collector.customers.access import hidden_map
 from collector.customers.models import CustomerRestriction
 from collector.store.db import Store
 from collector.store.models import User
@@ -31,6 +34,7 @@ def test_a_hidden_customers_alerts_reach_neither_the_hidden_user_nor_the_hidden_
     tmp_path: Path, store: Store, clock: FakeClock, smtp: SmtpServer
 ) -> None:
     tl = make(tmp_path, store, clock, smtp)
+    tl.engine.hide_customers(hidden_map)  # as the composition root wires it
     (dev,) = tl.add_devices(1)
     ids: dict[str, int] = {}
     with store.session() as s:
@@ -54,3 +58,12 @@ def test_a_hidden_customers_alerts_reach_neither_the_hidden_user_nor_the_hidden_
     assert received(smtp, "sam") == [] and received(smtp, "sue") == []
     assert received(smtp, "tom") == []
     assert [s.startswith("[EUS ESCALATED]") for s in received(smtp, "ada")] == [True]
+
+
+def test_the_collector_wires_the_restrictions_into_alert_routing(tmp_path: Path) -> None:
+    collector = Collector(load(env={}, overrides={"data_dir": tmp_path}))
+    try:
+        assert collector.alerting.engine.hidden_customers is hidden_map
+    finally:
+        collector.tsdb.close()
+        collector.store.dispose()
