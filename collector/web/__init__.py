@@ -42,6 +42,7 @@ from collector.web import (
     errors,
     exports_views,
     filters,
+    fleet_functions,
     fleet_views,
     function_log_views,
     functions_views,
@@ -112,6 +113,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     customer_views.bp,
     search.bp,
     restrict_access_views.bp,
+    fleet_functions.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {
