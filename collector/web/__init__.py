@@ -26,6 +26,7 @@ from collector.web import (
     account_security,
     admin,
     admin_security,
+    alert_resolve_views,
     alerting_views,
     api,
     audit_view,
@@ -114,6 +115,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     search.bp,
     restrict_access_views.bp,
     fleet_functions.bp,
+    alert_resolve_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {
