@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collector.store.models import Base, utcnow
@@ -48,6 +48,20 @@ class CustomerRollup(Base):
     open_tickets: Mapped[int] = mapped_column(Integer, default=0)
     sla_at_risk: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StatusChange(Base):
+    """A customer's service status changed (OK / degraded / down), when and why: written by the
+    roll-up as it happens, read by the Function Log."""
+
+    __tablename__ = "customer_status_changes"
+    __table_args__ = (Index("ix_customer_status_changes_customer_id_at", "customer_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    previous: Mapped[str] = mapped_column(String(16), default="")  # "": the first roll-up
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(300), default="")
 
 
 class InstanceClock(Base):

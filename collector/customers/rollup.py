@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from collector.alerting.models import Alert
 from collector.bus import BatchCommitted, StreamClosed, StreamOpened
-from collector.customers.models import CustomerRollup, FunctionLatest, InstanceClock
-from collector.customers.status import Counts, roll_up
+from collector.customers.models import CustomerRollup, FunctionLatest, InstanceClock, StatusChange
+from collector.customers.status import Counts, roll_up, status_changed
 from collector.helpdesk.lifecycle import OPEN
 from collector.helpdesk.models import Ticket
 from collector.store.db import Store
@@ -137,12 +137,29 @@ def recompute(session: Session, customer_id: int, now: datetime | None = None) -
     session.flush()  # what the caller changed in this transaction counts
     c = counts_of(session, customer_id, now)
     status, reason = roll_up(c)
-    row = session.get(CustomerRollup, customer_id) or CustomerRollup(customer_id=customer_id)
+    row = session.get(CustomerRollup, customer_id)
+    previous = row.status if row is not None else ""
+    if row is None:
+        row = CustomerRollup(customer_id=customer_id)
     session.add(row)
+    if status_changed(previous, status.value):
+        session.add(
+            StatusChange(
+                customer_id=customer_id, at=now, previous=previous, status=status.value, reason=reason[:300]
+            )
+        )
     row.status, row.reason, row.updated_at = status.value, reason[:300], now
     for name in Counts.__dataclass_fields__:
         setattr(row, name, getattr(c, name))
     return row
+
+
+def status_changes(session: Session, customer_id: int, start: datetime, end: datetime) -> list[StatusChange]:
+    """The customer's service status changes in [start, end), newest first."""
+    stmt = select(StatusChange).where(
+        StatusChange.customer_id == customer_id, StatusChange.at >= start, StatusChange.at < end
+    )
+    return list(session.scalars(stmt.order_by(StatusChange.at.desc(), StatusChange.id.desc())))
 
 
 def counts_of_row(row: CustomerRollup) -> Counts:

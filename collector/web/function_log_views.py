@@ -1,7 +1,9 @@
-"""A customer's Function Log: every state change of its functions and every event its agents
-reported, newest first, filterable by range, device, status and text, and exportable as CSV
-(audited ``export.function_log``). Above it, the functions not OK now, each with Resolve and
-Manage. Reads go through :mod:`collector.tsdb.function_log`."""
+"""A customer's Function Log: every state change of its functions, every change of its service
+status (OK / degraded / down, recorded by the roll-up) and every event its agents reported,
+newest first, filterable by range, device, status and text, and exportable as CSV (audited
+``export.function_log``). Above it, the functions not OK now, each with Resolve and Manage.
+Function changes and events are read through :mod:`collector.tsdb.function_log`; the service's
+changes and "not OK now" from the roll-up state (:mod:`collector.customers`)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from collector.customers.models import FunctionLatest
-from collector.customers.rollup import FUNCTION_WINDOW
+from collector.customers.rollup import FUNCTION_WINDOW, status_changes
 from collector.store.models import Customer, Device
 from collector.tsdb.functions.queries import Health
+from collector.tsdb.timestamps import naive_utc
 from collector.web.auditing import record
 from collector.web.exports_views import CSV_MIME
 from collector.web.manage_views import PRESETS as RANGES
@@ -28,15 +31,15 @@ from collector.web.streaming import csv_chunks, download
 
 bp = Blueprint("function_log", __name__)
 
-STATUSES = ("ok", "warning", "critical", "unknown")
+STATUSES = ("ok", "warning", "critical", "unknown", "degraded", "down")
 HEADER = ("time_utc", "device", "what", "function_id", "name", "from", "to", "message")
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     ts: datetime  # naive UTC
-    device_id: int
-    what: str  # "change" or the event's kind
+    device_id: int | None  # None: the customer's service
+    what: str  # "change", "service" or the event's kind
     function_id: str
     name: str
     previous: str
@@ -66,7 +69,16 @@ def _filters(devices: Sequence[Device]) -> Filters:
     )
 
 
-def _entries(devices: Sequence[Device], f: Filters) -> list[Entry]:
+def _service_entries(customer_id: int, start: datetime, end: datetime) -> list[Entry]:
+    """The customer's service status changes (recorded by the roll-up as they happen)."""
+    with store().session() as s:
+        found = status_changes(s, customer_id, start, end)
+    return [
+        Entry(naive_utc(c.at), None, "service", "", "", c.previous, c.status, c.reason) for c in found
+    ]
+
+
+def _entries(customer_id: int, devices: Sequence[Device], f: Filters) -> list[Entry]:
     db = storage()
     end = datetime.now(UTC)
     start = end - RANGES[f.span]
@@ -85,6 +97,8 @@ def _entries(devices: Sequence[Device], f: Filters) -> list[Entry]:
         )
         for c in db.function_changes(ids, start, end)
     ]
+    if f.device_id is None:
+        out += _service_entries(customer_id, start, end)
     if not f.status:
         out += [
             Entry(e.ts, e.device_id, e.kind, "", e.source, "", e.severity, e.message)
@@ -149,7 +163,7 @@ def function_log(customer_id: int) -> ResponseReturnValue:
         customer=customer,
         devices=devices,
         names={d.id: d for d in devices},
-        entries=_entries(devices, f),
+        entries=_entries(customer.id, devices, f),
         faulty=faulty_now(customer.id, devices),
         f=f,
         ranges=RANGES,
@@ -167,10 +181,10 @@ def function_log_csv(customer_id: int) -> ResponseReturnValue:
         record(s, "export.function_log", f"customer:{customer.id}", customer_id=customer.id, range=f.span)
 
     def rows() -> Iterator[list[object]]:
-        for e in _entries(devices, f):
+        for e in _entries(customer.id, devices, f):
             yield [
                 e.ts.isoformat() + "Z",
-                names.get(e.device_id, e.device_id),
+                names.get(e.device_id, e.device_id) if e.device_id is not None else "",
                 e.what,
                 e.function_id,
                 e.name,
