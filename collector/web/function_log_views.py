@@ -73,9 +73,7 @@ def _service_entries(customer_id: int, start: datetime, end: datetime) -> list[E
     """The customer's service status changes (recorded by the roll-up as they happen)."""
     with store().session() as s:
         found = status_changes(s, customer_id, start, end)
-    return [
-        Entry(naive_utc(c.at), None, "service", "", "", c.previous, c.status, c.reason) for c in found
-    ]
+    return [Entry(naive_utc(c.at), None, "service", "", "", c.previous, c.status, c.reason) for c in found]
 
 
 def _entries(customer_id: int, devices: Sequence[Device], f: Filters) -> list[Entry]:
