@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.alerting.service import Alerting
-from collector.bus import BatchCommitted, Bus, StreamClosed, StreamOpened
+from collector.bus import AgentReported, BatchCommitted, Bus, StreamClosed, StreamOpened
 from collector.config import CollectorConfig
 from collector.customers.access import hidden_map
 from collector.customers.rollup import Rollups
@@ -95,6 +95,7 @@ class Collector:
         # and every alert step, never recomputed per request.
         self.rollups = Rollups(self.store)
         self.bus.subscribe(BatchCommitted, self.rollups.on_committed)
+        self.bus.subscribe(AgentReported, self.rollups.on_agent_report)  # skew and backlog apart
         self.bus.subscribe(StreamOpened, self.rollups.on_stream)
         self.bus.subscribe(StreamClosed, self.rollups.on_stream)
         self.alerting = Alerting(

@@ -66,12 +66,17 @@ class StatusChange(Base):
 
 class InstanceClock(Base):
     """How far an instance's newest sample was from the collector's clock when its batch was
-    committed (clock skew plus delivery delay), sampled at most once a minute per instance."""
+    committed (clock skew plus delivery delay), sampled at most once a minute per instance; and,
+    from agents that report them, the clock skew and the spool backlog apart."""
 
     __tablename__ = "customer_instance_clock"
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
     offset_s: Mapped[float] = mapped_column(Float, default=0.0)  # positive: the agent is ahead
     measured_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Reported by newer agents with each batch they send (None: an older agent, or not yet):
+    skew_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # agent clock minus ours at arrival
+    spool_backlog: Mapped[int | None] = mapped_column(Integer, nullable=True)  # batches still to send
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CustomerRestriction(Base):

@@ -1,4 +1,5 @@
-"""customer follow-ups: the service status changes of each customer (for the Function Log)
+"""customer follow-ups: the service status changes of each customer (for the Function Log);
+an instance's clock skew and spool backlog as the agent reports them
 
 Revision ID: 1403_customer_followups
 Revises: 1201_user_timezone
@@ -31,8 +32,16 @@ def upgrade() -> None:
     op.create_index(
         "ix_customer_status_changes_customer_id_at", "customer_status_changes", ["customer_id", "at"]
     )
+    with op.batch_alter_table("customer_instance_clock") as t:
+        t.add_column(sa.Column("skew_s", sa.Float(), nullable=True))
+        t.add_column(sa.Column("spool_backlog", sa.Integer(), nullable=True))
+        t.add_column(sa.Column("reported_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("customer_instance_clock") as t:
+        t.drop_column("reported_at")
+        t.drop_column("spool_backlog")
+        t.drop_column("skew_s")
     op.drop_index("ix_customer_status_changes_customer_id_at", table_name="customer_status_changes")
     op.drop_table("customer_status_changes")
