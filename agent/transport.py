@@ -481,6 +481,10 @@ class Transport:
         msg = eus_pb2.AgentMessage()
         batch = msg.batch
         batch.ParseFromString(row.payload)
+        # Stamped at each send (a resent batch says when it was resent): the collector tells
+        # clock skew (our clock against its own) from backlog (batches still queued behind).
+        batch.sent_ms = int(time.time() * 1000)
+        batch.spool_backlog = max(0, self._spool.last_seq() - row.seq)
         new = sorted(set(batch.series_id) - defined)
         batch.series.extend(self._registry.definition(sid) for sid in new)
         defined.update(new)

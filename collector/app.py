@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from collector.alerting.service import Alerting
-from collector.bus import BatchCommitted, Bus, StreamClosed, StreamOpened
+from collector.bus import AgentReported, BatchCommitted, Bus, StreamClosed, StreamOpened
 from collector.config import CollectorConfig
+from collector.customers.access import hidden_map
 from collector.customers.rollup import Rollups
 from collector.dashboards.loader import DashboardError
 from collector.dashboards.loader import load as load_dashboards
@@ -94,12 +95,14 @@ class Collector:
         # and every alert step, never recomputed per request.
         self.rollups = Rollups(self.store)
         self.bus.subscribe(BatchCommitted, self.rollups.on_committed)
+        self.bus.subscribe(AgentReported, self.rollups.on_agent_report)  # skew and backlog apart
         self.bus.subscribe(StreamOpened, self.rollups.on_stream)
         self.bus.subscribe(StreamClosed, self.rollups.on_stream)
         self.alerting = Alerting(
             cfg, self.store, self.tsdb, hooks=(self.helpdesk.alert_hook, self.rollups.alert_hook)
         )
         self.alerting.feeds.name_of = snmp_service.device_names(self.store)  # alerts name SNMP devices
+        self.alerting.engine.hide_customers(hidden_map)  # nobody is notified of a customer hidden from them
         self.alerting.subscribe(self.bus)
         self.presence = Presence(self.store, self.live)
         self.stream_service = StreamService(

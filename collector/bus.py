@@ -92,6 +92,17 @@ class StreamClosed:
 
 
 @dataclass(frozen=True)
+class AgentReported:
+    """What a newer agent stamps on each batch it sends, as the stream received it: its clock
+    then (``sent_ms``) and the batches it still holds behind this one (``spool_backlog``)."""
+
+    device_id: int
+    sent_ms: int
+    spool_backlog: int
+    received_at: float  # time.time() on arrival
+
+
+@dataclass(frozen=True)
 class InventoryChanged:
     """One batch changed the inventory of one subject of a device ('' = the agent's host,
     else an SNMP target id). Published once, after the commit that stored the changes."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,7 +49,21 @@ def load_contacts(s: Session) -> list[ContactInfo]:
     return [contact_info(c) for c in s.scalars(select(Contact).where(Contact.active.is_(True)))]
 
 
-def load_staff(s: Session) -> list[StaffInfo]:
+class HiddenFrom(Protocol):
+    """Which customers are hidden from a user ("Restrict access",
+    ``collector.customers.access.HiddenMap``)."""
+
+    def hidden_from(self, user_id: int, role: str) -> frozenset[int]: ...
+
+
+# Reads every restriction in the caller's session; given by the composition root
+# (``collector.customers.access.hidden_map``), since customers builds on alerting, not the reverse.
+HiddenLookup = Callable[[Session], HiddenFrom]
+
+
+def load_staff(s: Session, hidden: HiddenLookup | None = None) -> list[StaffInfo]:
+    """Active staff with an enabled channel, with their grants and (given ``hidden``) the
+    customers hidden from them."""
     grants: dict[int, set[int]] = defaultdict(set)
     for user_id, customer_id in s.execute(select(UserCustomer.user_id, UserCustomer.customer_id)):
         grants[user_id].add(customer_id)
@@ -57,8 +73,17 @@ def load_staff(s: Session) -> list[StaffInfo]:
         .where(User.active.is_(True))
         .where(UserChannel.enabled.is_(True))
     ).all()
+    restricted = hidden(s) if hidden is not None else None
     return [
-        StaffInfo(u.id, u.role, u.all_customers, frozenset(grants[u.id]), email=ch.email, mobile=ch.mobile)
+        StaffInfo(
+            u.id,
+            u.role,
+            u.all_customers,
+            frozenset(grants[u.id]),
+            email=ch.email,
+            mobile=ch.mobile,
+            hidden_customer_ids=restricted.hidden_from(u.id, u.role) if restricted else frozenset(),
+        )
         for u, ch in rows
     ]
 
@@ -87,9 +112,10 @@ class CachedDirectory:
     """Who could receive alerts and the maintenance windows, re-read from the store once the
     copy is older than ``ttl_s`` (people and windows are edited elsewhere)."""
 
-    def __init__(self, store: Store, settings: EngineSettings) -> None:
+    def __init__(self, store: Store, settings: EngineSettings, hidden: HiddenLookup | None = None) -> None:
         self._store = store
         self._settings = settings
+        self._hidden = hidden
         self._at = -1e18
         self.directory = routing.Directory()
         self.windows: list[maintenance.Window] = []
@@ -103,7 +129,7 @@ class CachedDirectory:
         with self._store.session() as s:
             self.directory = routing.Directory(
                 contacts=load_contacts(s),
-                staff=load_staff(s),
+                staff=load_staff(s, self._hidden),
                 ops_email=self._settings.ops_email,
                 webhook_url=self._settings.webhook_url,
                 hours=self._settings.hours,

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from collector.alerting import inhibit, persist, routing, state, timers
 from collector.alerting.announce import announce
-from collector.alerting.directory import CachedDirectory
+from collector.alerting.directory import CachedDirectory, HiddenLookup
 from collector.alerting.domain import Severity, State
 from collector.alerting.memory import AlertMemory
 from collector.alerting.models import Alert
@@ -90,6 +90,7 @@ class AlertEngine:
         self.rules = RuleSet(store, self.settings.cache_ttl_s)
         self._memory = AlertMemory(store, self.rules, self.device)
         self._devices: dict[int, tuple[float, DeviceInfo]] = {}
+        self.hidden_customers: HiddenLookup | None = None
         self._people = CachedDirectory(store, self.settings)
         self.steps = 0
 
@@ -98,7 +99,14 @@ class AlertEngine:
         """Route with new settings (the operator's address, webhook, business hours) from now on."""
         with self.lock:
             self.settings = settings
-            self._people = CachedDirectory(self.store, settings)
+            self._people = CachedDirectory(self.store, settings, self.hidden_customers)
+
+    def hide_customers(self, lookup: HiddenLookup) -> None:
+        """Never notify a user of a customer ``lookup`` says is hidden from them (the
+        composition root gives ``collector.customers.access.hidden_map``)."""
+        with self.lock:
+            self.hidden_customers = lookup
+            self._people = CachedDirectory(self.store, self.settings, lookup)
 
     def invalidate(self) -> None:
         """Forget cached rules, people, windows and devices (after edits, in tests)."""

@@ -4,7 +4,8 @@
   contact is active, the alert's severity reaches their minimum, the time suits their hours
   (24x7 or business hours), and they opted in to the rule (or to every rule).
 - Staff by role and customer grants, in escalation tiers: tier 0 technicians, tier 1
-  supervisors, tier 2 administrators. A user receives only for customers they may see.
+  supervisors, tier 2 administrators. A user receives only for customers they may see, and
+  never for a customer hidden from them or their role (``collector.customers.access``).
 - The operator's address and the webhook receive tier 0 of everything.
 """
 
@@ -44,6 +45,7 @@ class StaffInfo:
     customer_ids: frozenset[int]
     email: str = ""
     mobile: str = ""
+    hidden_customer_ids: frozenset[int] = frozenset()  # "Restrict access": hidden from them or their role
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,9 @@ def contact_wants(c: ContactInfo, a: AlertFacts, now: float, hours: BusinessHour
 
 
 def staff_sees(u: StaffInfo, customer_id: int | None) -> bool:
+    """Whether ``u`` may see the customer: granted (or all customers) and not hidden from them."""
+    if customer_id is not None and customer_id in u.hidden_customer_ids:
+        return False
     return u.all_customers or (customer_id is not None and customer_id in u.customer_ids)
 
 

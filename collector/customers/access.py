@@ -61,6 +61,34 @@ def restrictions_for(session: Session, user_id: int, role: str) -> Restrictions:
     return Restrictions(hidden, blocked, every)
 
 
+@dataclass(frozen=True, slots=True)
+class HiddenMap:
+    """Every restriction at once, for deciding about many users (alert routing)."""
+
+    by_user: dict[int, frozenset[int]]
+    by_role: dict[str, frozenset[int]]
+
+    def hidden_from(self, user_id: int, role: str) -> frozenset[int]:
+        """The customers hidden from ``user_id`` by name or by ``role``."""
+        return self.by_user.get(user_id, frozenset()) | self.by_role.get(role, frozenset())
+
+
+def hidden_map(session: Session) -> HiddenMap:
+    """Every customer restriction, by user and by role, in one query."""
+    by_user: dict[int, set[int]] = {}
+    by_role: dict[str, set[int]] = {}
+    for customer_id, user_id, role in session.execute(
+        select(CustomerRestriction.customer_id, CustomerRestriction.user_id, CustomerRestriction.role)
+    ):
+        if user_id is not None:
+            by_user.setdefault(user_id, set()).add(customer_id)
+        if role is not None:
+            by_role.setdefault(role, set()).add(customer_id)
+    return HiddenMap(
+        {k: frozenset(v) for k, v in by_user.items()}, {k: frozenset(v) for k, v in by_role.items()}
+    )
+
+
 def category(raw: str) -> Category:
     """The category named ``raw``; ValueError naming the choices otherwise."""
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collector.store.models import Base, utcnow
@@ -50,14 +50,33 @@ class CustomerRollup(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class StatusChange(Base):
+    """A customer's service status changed (OK / degraded / down), when and why: written by the
+    roll-up as it happens, read by the Function Log."""
+
+    __tablename__ = "customer_status_changes"
+    __table_args__ = (Index("ix_customer_status_changes_customer_id_at", "customer_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    previous: Mapped[str] = mapped_column(String(16), default="")  # "": the first roll-up
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
 class InstanceClock(Base):
     """How far an instance's newest sample was from the collector's clock when its batch was
-    committed (clock skew plus delivery delay), sampled at most once a minute per instance."""
+    committed (clock skew plus delivery delay), sampled at most once a minute per instance; and,
+    from agents that report them, the clock skew and the spool backlog apart."""
 
     __tablename__ = "customer_instance_clock"
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
     offset_s: Mapped[float] = mapped_column(Float, default=0.0)  # positive: the agent is ahead
     measured_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Reported by newer agents with each batch they send (None: an older agent, or not yet):
+    skew_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # agent clock minus ours at arrival
+    spool_backlog: Mapped[int | None] = mapped_column(Integer, nullable=True)  # batches still to send
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CustomerRestriction(Base):

@@ -1,6 +1,7 @@
 """Per-customer roll-up state, kept current as results arrive rather than computed per request.
 
-Writers: :meth:`Rollups.on_committed` (bus, after each ingest commit) records each function's
+Writers: :meth:`Rollups.on_agent_report` (bus) keeps a newer agent's clock skew and spool
+backlog apart; :meth:`Rollups.on_committed` (bus, after each ingest commit) records each function's
 newest result in ``customer_function_latest`` and recomputes its customer's row in
 ``customer_rollups``; :meth:`Rollups.alert_hook` (the alert engine's transition hook) does so
 inside the transaction of every alert lifecycle step; stream open/close recompute the
@@ -20,9 +21,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from collector.alerting.models import Alert
-from collector.bus import BatchCommitted, StreamClosed, StreamOpened
-from collector.customers.models import CustomerRollup, FunctionLatest, InstanceClock
-from collector.customers.status import Counts, roll_up
+from collector.bus import AgentReported, BatchCommitted, StreamClosed, StreamOpened
+from collector.customers.models import CustomerRollup, FunctionLatest, InstanceClock, StatusChange
+from collector.customers.status import Counts, roll_up, status_changed
 from collector.helpdesk.lifecycle import OPEN
 from collector.helpdesk.models import Ticket
 from collector.store.db import Store
@@ -137,12 +138,29 @@ def recompute(session: Session, customer_id: int, now: datetime | None = None) -
     session.flush()  # what the caller changed in this transaction counts
     c = counts_of(session, customer_id, now)
     status, reason = roll_up(c)
-    row = session.get(CustomerRollup, customer_id) or CustomerRollup(customer_id=customer_id)
+    row = session.get(CustomerRollup, customer_id)
+    previous = row.status if row is not None else ""
+    if row is None:
+        row = CustomerRollup(customer_id=customer_id)
     session.add(row)
+    if status_changed(previous, status.value):
+        session.add(
+            StatusChange(
+                customer_id=customer_id, at=now, previous=previous, status=status.value, reason=reason[:300]
+            )
+        )
     row.status, row.reason, row.updated_at = status.value, reason[:300], now
     for name in Counts.__dataclass_fields__:
         setattr(row, name, getattr(c, name))
     return row
+
+
+def status_changes(session: Session, customer_id: int, start: datetime, end: datetime) -> list[StatusChange]:
+    """The customer's service status changes in [start, end), newest first."""
+    stmt = select(StatusChange).where(
+        StatusChange.customer_id == customer_id, StatusChange.at >= start, StatusChange.at < end
+    )
+    return list(session.scalars(stmt.order_by(StatusChange.at.desc(), StatusChange.id.desc())))
 
 
 def counts_of_row(row: CustomerRollup) -> Counts:
@@ -156,6 +174,7 @@ class Rollups:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._clock_sampled: dict[int, float] = {}  # device id -> committed_at of the last sample
+        self._reported: dict[int, tuple[float, int]] = {}  # device id -> (received_at, backlog) kept
 
     def on_committed(self, ev: BatchCommitted) -> None:
         self._measure_clock(ev)
@@ -179,6 +198,25 @@ class Rollups:
         with self.store.session() as s:
             row = s.get(InstanceClock, ev.device_id) or InstanceClock(device_id=ev.device_id)
             row.offset_s, row.measured_at = offset, datetime.fromtimestamp(ev.committed_at, UTC)
+            s.add(row)
+
+    def on_agent_report(self, ev: AgentReported) -> None:
+        """A newer agent's clock and spool backlog, as stamped on a batch: kept at most once per
+        :data:`CLOCK_EVERY_S` per instance, and at once when the backlog is worked off."""
+        last = self._reported.get(ev.device_id)
+        drained = ev.spool_backlog == 0 and last is not None and last[1] != 0
+        if last is not None and ev.received_at - last[0] < CLOCK_EVERY_S and not drained:
+            return
+        self._reported[ev.device_id] = (ev.received_at, ev.spool_backlog)
+        with self.store.session() as s:
+            if s.get(Device, ev.device_id) is None:
+                return
+            row = s.get(InstanceClock, ev.device_id) or InstanceClock(
+                device_id=ev.device_id, measured_at=datetime.fromtimestamp(ev.received_at, UTC)
+            )
+            row.skew_s = ev.sent_ms / 1000 - ev.received_at
+            row.spool_backlog = ev.spool_backlog
+            row.reported_at = datetime.fromtimestamp(ev.received_at, UTC)
             s.add(row)
 
     def on_stream(self, ev: StreamOpened | StreamClosed) -> None:

@@ -66,6 +66,12 @@ def roll_up(c: Counts) -> tuple[ServiceStatus, str]:
     return ServiceStatus.OK, "all functions OK" if c.functions_total else "no functions reported"
 
 
+def status_changed(previous: str, status: str) -> bool:
+    """Pure: whether a roll-up is a change worth a Function Log entry (a customer's first roll-up
+    counts only when it is not OK: "OK from the start" says nothing)."""
+    return previous != status and (previous != "" or status != ServiceStatus.OK.value)
+
+
 def worst_first_key(status: str, c: Counts, name: str) -> tuple[int, int, int, int, int, str]:
     """Sort key of the fleet overview: status, then critical alerts, alerts, SLA risks, failing
     functions (more first), then name."""

@@ -43,8 +43,11 @@ class StepResult:
 
 @dataclass(frozen=True, slots=True)
 class FaultyFunction:
+    """What a run is about: a faulty function, or an alert (``function_id`` ``alert:<id>``,
+    its device if it has one)."""
+
     customer_id: int
-    device_id: int
+    device_id: int | None
     subject: str
     function_id: str
     name: str
@@ -133,7 +136,7 @@ def record(
         session,
         actor,
         "kb.resolve",
-        f"device:{fault.device_id}",
+        f"device:{fault.device_id}" if fault.device_id is not None else f"customer:{fault.customer_id}",
         customer_id=fault.customer_id,
         address=address,
         function=fault.function_id,

@@ -20,7 +20,7 @@ import grpc
 import numpy as np
 import numpy.typing as npt
 
-from collector.bus import Bus, StreamClosed, StreamOpened
+from collector.bus import AgentReported, Bus, StreamClosed, StreamOpened
 from collector.ingest.refusals import record_refusal
 from collector.ingest.validation import Limits, validate
 from collector.rpc.agent_config import AgentConfigs
@@ -276,6 +276,10 @@ class StreamService:
                     *[(r.collector, r.started_ms, r.duration_s, r.ok, r.error) for r in batch.runs],
                     strict=True,
                 )
+            )
+        if self._bus is not None and batch.HasField("sent_ms"):  # older agents do not stamp it
+            self._bus.publish(
+                AgentReported(session.device_id, batch.sent_ms, batch.spool_backlog, time.time())
             )
         await self._backpressure.wait()  # the agent's window stalls meanwhile; nothing is lost
         self._writer.submit(

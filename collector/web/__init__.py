@@ -26,6 +26,7 @@ from collector.web import (
     account_security,
     admin,
     admin_security,
+    alert_resolve_views,
     alerting_views,
     api,
     audit_view,
@@ -42,6 +43,7 @@ from collector.web import (
     errors,
     exports_views,
     filters,
+    fleet_functions,
     fleet_views,
     function_log_views,
     functions_views,
@@ -112,6 +114,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     customer_views.bp,
     search.bp,
     restrict_access_views.bp,
+    fleet_functions.bp,
+    alert_resolve_views.bp,
 )
 
 DEFAULTS: Mapping[str, Any] = {

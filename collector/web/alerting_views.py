@@ -40,6 +40,7 @@ from collector.alerting.models import Alert, AlertRule, AlertTransition
 from collector.alerting.records import Acted, Actor, AlertNotFound
 from collector.alerting.state import ActionRefused, InvalidInput
 from collector.store.models import Device, utcnow
+from collector.web.alert_resolve_views import article_for
 from collector.web.auditing import remote_address
 from collector.web.device_names import names_of
 from collector.web.identity import CurrentUser, current_user, optional_user
@@ -134,8 +135,10 @@ def alert_detail(alert_id: int) -> ResponseReturnValue:
         ).all()
         device = s.get(Device, alert.device_id) if alert.device_id is not None else None
         rule = s.get(AlertRule, alert.rule_id) if alert.rule_id is not None else None
+        article = article_for(s, alert, rule)  # Resolve, when an article covers the rule kind
     return render_template(
         "alerts_detail.html",
+        resolve_article=article,
         alert=alert,
         transitions=transitions,
         device=device,

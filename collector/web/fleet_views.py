@@ -87,6 +87,7 @@ def render_fleet() -> ResponseReturnValue:
             page_size=fleet_devices.PAGE,
             maintenance_hours=HOURS,
             can_handle_alerts=can(user, Capability.HANDLE_ALERTS),
+            can_configure=can(user, Capability.CONFIGURE_DEVICES),
         )
 
 

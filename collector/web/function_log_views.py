@@ -1,7 +1,9 @@
-"""A customer's Function Log: every state change of its functions and every event its agents
-reported, newest first, filterable by range, device, status and text, and exportable as CSV
-(audited ``export.function_log``). Above it, the functions not OK now, each with Resolve and
-Manage. Reads go through :mod:`collector.tsdb.function_log`."""
+"""A customer's Function Log: every state change of its functions, every change of its service
+status (OK / degraded / down, recorded by the roll-up) and every event its agents reported,
+newest first, filterable by range, device, status and text, and exportable as CSV (audited
+``export.function_log``). Above it, the functions not OK now, each with Resolve and Manage.
+Function changes and events are read through :mod:`collector.tsdb.function_log`; the service's
+changes and "not OK now" from the roll-up state (:mod:`collector.customers`)."""
 
 from __future__ import annotations
 
@@ -13,27 +15,31 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from collector.customers.models import FunctionLatest
+from collector.customers.rollup import FUNCTION_WINDOW, status_changes
 from collector.store.models import Customer, Device
-from collector.tsdb.functions.queries import FunctionState, Health
+from collector.tsdb.functions.queries import Health
+from collector.tsdb.timestamps import naive_utc
 from collector.web.auditing import record
 from collector.web.exports_views import CSV_MIME
 from collector.web.manage_views import PRESETS as RANGES
 from collector.web.permissions import Capability, get_customer_or_404, require
 from collector.web.resources import storage, store
+from collector.web.sensitive import without_processes
 from collector.web.status_chart import LABELS
 from collector.web.streaming import csv_chunks, download
 
 bp = Blueprint("function_log", __name__)
 
-STATUSES = ("ok", "warning", "critical", "unknown")
+STATUSES = ("ok", "warning", "critical", "unknown", "degraded", "down")
 HEADER = ("time_utc", "device", "what", "function_id", "name", "from", "to", "message")
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     ts: datetime  # naive UTC
-    device_id: int
-    what: str  # "change" or the event's kind
+    device_id: int | None  # None: the customer's service
+    what: str  # "change", "service" or the event's kind
     function_id: str
     name: str
     previous: str
@@ -63,7 +69,14 @@ def _filters(devices: Sequence[Device]) -> Filters:
     )
 
 
-def _entries(devices: Sequence[Device], f: Filters) -> list[Entry]:
+def _service_entries(customer_id: int, start: datetime, end: datetime) -> list[Entry]:
+    """The customer's service status changes (recorded by the roll-up as they happen)."""
+    with store().session() as s:
+        found = status_changes(s, customer_id, start, end)
+    return [Entry(naive_utc(c.at), None, "service", "", "", c.previous, c.status, c.reason) for c in found]
+
+
+def _entries(customer_id: int, devices: Sequence[Device], f: Filters) -> list[Entry]:
     db = storage()
     end = datetime.now(UTC)
     start = end - RANGES[f.span]
@@ -82,6 +95,8 @@ def _entries(devices: Sequence[Device], f: Filters) -> list[Entry]:
         )
         for c in db.function_changes(ids, start, end)
     ]
+    if f.device_id is None:
+        out += _service_entries(customer_id, start, end)
     if not f.status:
         out += [
             Entry(e.ts, e.device_id, e.kind, "", e.source, "", e.severity, e.message)
@@ -103,12 +118,37 @@ def _customer_devices(customer_id: int) -> tuple[Customer, list[Device]]:
     return customer, devices
 
 
-def faulty_now(devices: Sequence[Device]) -> list[tuple[Device, FunctionState]]:
-    """The customer's functions not OK now, worst first."""
-    db = storage()
-    found = [(d, st) for d in devices for st in db.function_states(d.id) if st.status is not Health.OK]
-    order = {Health.CRITICAL: 0, Health.WARNING: 1, Health.UNKNOWN: 2}
-    return sorted(found, key=lambda p: (order.get(p[1].status, 3), p[1].name.lower()))
+@dataclass(frozen=True, slots=True)
+class Faulty:
+    """A function not OK now, as the roll-up state holds it."""
+
+    device: Device
+    fn: FunctionLatest
+    health: Health
+
+
+ORDER = {Health.CRITICAL: 0, Health.WARNING: 1, Health.UNKNOWN: 2}
+
+
+def faulty_now(customer_id: int, devices: Sequence[Device], now: datetime | None = None) -> list[Faulty]:
+    """The customer's functions not OK now, worst first: one query of the roll-up state
+    (``customer_function_latest``), within the roll-up's window, without process checks for a
+    role blocked from process lists."""
+    now = now or datetime.now(UTC)
+    by_id = {d.id: d for d in devices}
+    stmt = select(FunctionLatest).where(
+        FunctionLatest.customer_id == customer_id,
+        FunctionLatest.status != Health.OK.value,
+        FunctionLatest.checked_at >= now - FUNCTION_WINDOW,
+    )
+    with store().session() as s:
+        rows = list(s.scalars(stmt))
+    found = [
+        Faulty(by_id[r.device_id], r, Health(r.status))
+        for r in without_processes(rows, customer_id)
+        if r.device_id in by_id
+    ]
+    return sorted(found, key=lambda f: (ORDER.get(f.health, 3), f.fn.name.lower()))
 
 
 @bp.get("/customers/<int:customer_id>/function-log")
@@ -121,8 +161,8 @@ def function_log(customer_id: int) -> ResponseReturnValue:
         customer=customer,
         devices=devices,
         names={d.id: d for d in devices},
-        entries=_entries(devices, f),
-        faulty=faulty_now(devices),
+        entries=_entries(customer.id, devices, f),
+        faulty=faulty_now(customer.id, devices),
         f=f,
         ranges=RANGES,
         statuses=STATUSES,
@@ -139,10 +179,10 @@ def function_log_csv(customer_id: int) -> ResponseReturnValue:
         record(s, "export.function_log", f"customer:{customer.id}", customer_id=customer.id, range=f.span)
 
     def rows() -> Iterator[list[object]]:
-        for e in _entries(devices, f):
+        for e in _entries(customer.id, devices, f):
             yield [
                 e.ts.isoformat() + "Z",
-                names.get(e.device_id, e.device_id),
+                names.get(e.device_id, e.device_id) if e.device_id is not None else "",
                 e.what,
                 e.function_id,
                 e.name,

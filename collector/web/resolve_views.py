@@ -9,6 +9,7 @@ audited as ``kb.resolve``. An unresolved run leads on to Manage (:mod:`manage_vi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -21,6 +22,7 @@ from collector.kb import articles, runs
 from collector.kb.faults import function_fault_kinds
 from collector.kb.models import Article
 from collector.kb.runs import FaultyFunction, Outcome, StepResult, StepState
+from collector.store.models import Customer
 from collector.web.auditing import remote_address
 from collector.web.customer_functions import CustomerFunction, locate
 from collector.web.identity import current_user
@@ -110,10 +112,52 @@ def _ticket_number(text: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+class CheckedRun(NamedTuple):
+    marks: list[StepResult]
+    claimed: Outcome
+    ticket: Ticket | None
+    errors: list[str]
+
+
+def check_run(s: Session, values: Mapping[str, str], article: Article, customer: Customer) -> CheckedRun:
+    """The marks, the outcome claimed and the ticket named on a Resolve form, and a line per
+    problem (a step unmarked, the article changed meanwhile, no outcome, another's ticket)."""
+    marks, errors = parse_marks(values, article.steps)
+    if values.get("article_version") != str(article.version):
+        errors.insert(
+            0, f"the article changed to version {article.version} while you worked: check the steps again"
+        )
+    try:
+        claimed = Outcome(values.get("outcome", ""))
+    except ValueError:
+        errors.append("outcome: say whether the fault is resolved")
+        claimed = Outcome.UNRESOLVED
+    ticket: Ticket | None = None
+    wanted = values.get("ticket", "").strip()
+    if wanted:
+        number = _ticket_number(wanted)
+        ticket = by_number(s, number) if number is not None else None
+        if ticket is None or ticket.customer_id != customer.id:
+            errors.append(f"ticket: {wanted[:20]!r} is not a ticket of {customer.name}")
+    return CheckedRun(marks, claimed, ticket, errors)
+
+
+def form_values() -> dict[str, str]:
+    """The Resolve form as posted (everything typed, to show again when refused)."""
+    return {k: v[:MAX_NOTES] for k, v in request.form.items() if k != "csrf_token"}
+
+
+def done_message(outcome: str, ticket_number: int | None) -> str:
+    where = f" and noted on {format_number(ticket_number)}" if ticket_number else ""
+    if outcome == Outcome.RESOLVED:
+        return f"Resolved: the run is on the Support Log{where}."
+    return f"Not resolved: the run is on the Support Log{where}."
+
+
 @bp.post("/customers/<int:customer_id>/functions/<function_id>/resolve")
 @require(Capability.WORK_TICKETS)
 def record_run(customer_id: int, function_id: str) -> ResponseReturnValue:
-    values = {k: v[:MAX_NOTES] for k, v in request.form.items() if k != "csrf_token"}
+    values = form_values()
     user = current_user()
     with store().session() as s:
         fn = locate(s, customer_id, function_id)
@@ -121,23 +165,7 @@ def record_run(customer_id: int, function_id: str) -> ResponseReturnValue:
         article, fault, _ = context
         if article is None:
             return _page(fn, context, values, ["there is no article for this fault to run"], 400)
-        marks, errors = parse_marks(values, article.steps)
-        if values.get("article_version") != str(article.version):
-            errors.insert(
-                0, f"the article changed to version {article.version} while you worked: check the steps again"
-            )
-        try:
-            claimed = Outcome(values.get("outcome", ""))
-        except ValueError:
-            errors.append("outcome: say whether the fault is resolved")
-            claimed = Outcome.UNRESOLVED
-        ticket: Ticket | None = None
-        wanted = values.get("ticket", "").strip()
-        if wanted:
-            number = _ticket_number(wanted)
-            ticket = by_number(s, number) if number is not None else None
-            if ticket is None or ticket.customer_id != fn.customer.id:
-                errors.append(f"ticket: {wanted[:20]!r} is not a ticket of {fn.customer.name}")
+        marks, claimed, ticket, errors = check_run(s, values, article, fn.customer)
         if errors:
             return _page(fn, context, values, errors, 400)
         run = runs.record(
@@ -152,10 +180,9 @@ def record_run(customer_id: int, function_id: str) -> ResponseReturnValue:
             ticket=ticket,
             open_ticket=checkbox(values.get("open_ticket")),
         )
-        outcome, number_text = run.outcome, format_number(run.ticket_number) if run.ticket_number else ""
-    where = f" and noted on {number_text}" if number_text else ""
+        outcome, number = run.outcome, run.ticket_number
     if outcome == Outcome.RESOLVED:
-        flash(f"Resolved: the run is on the Support Log{where}.", "info")
+        flash(done_message(outcome, number), "info")
         return redirect(url_for("support_log.support_log", customer_id=customer_id))
-    flash(f"Not resolved: the run is on the Support Log{where}. Manage the function below.", "info")
+    flash(done_message(outcome, number) + " Manage the function below.", "info")
     return redirect(url_for("manage.manage", customer_id=customer_id, function_id=function_id, **fn.query))

@@ -316,9 +316,17 @@ class Batch(_message.Message):
     INVENTORY_FIELD_NUMBER: _builtins.int
     EVENTS_FIELD_NUMBER: _builtins.int
     COMMAND_RESULTS_FIELD_NUMBER: _builtins.int
+    SENT_MS_FIELD_NUMBER: _builtins.int
+    SPOOL_BACKLOG_FIELD_NUMBER: _builtins.int
     epoch: _builtins.int
     seq: _builtins.int
     """numbered by the spool; 1, 2, 3 ... within an epoch"""
+    sent_ms: _builtins.int
+    """Stamped by the agent each time it sends the batch (absent from older agents, which the
+    collector keeps serving): its own clock then, so the collector can tell clock skew from
+    delivery delay, and how many batches it has spooled after this one, still to send.
+    """
+    spool_backlog: _builtins.int
     @_builtins.property
     def series(self) -> _containers.RepeatedCompositeFieldContainer[Global___SeriesDef]: ...
     @_builtins.property
@@ -366,12 +374,21 @@ class Batch(_message.Message):
         inventory: _abc.Iterable[Global___InventoryReport] | None = ...,
         events: _abc.Iterable[Global___Event] | None = ...,
         command_results: _abc.Iterable[Global___CommandResult] | None = ...,
+        sent_ms: _builtins.int | None = ...,
+        spool_backlog: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["gap", b"gap"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_sent_ms", b"_sent_ms", "_spool_backlog", b"_spool_backlog", "gap", b"gap", "sent_ms", b"sent_ms", "spool_backlog", b"spool_backlog"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["command_results", b"command_results", "epoch", b"epoch", "events", b"events", "functions", b"functions", "gap", b"gap", "inventory", b"inventory", "runs", b"runs", "seq", b"seq", "series", b"series", "series_id", b"series_id", "ts_ms", b"ts_ms", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_sent_ms", b"_sent_ms", "_spool_backlog", b"_spool_backlog", "command_results", b"command_results", "epoch", b"epoch", "events", b"events", "functions", b"functions", "gap", b"gap", "inventory", b"inventory", "runs", b"runs", "sent_ms", b"sent_ms", "seq", b"seq", "series", b"series", "series_id", b"series_id", "spool_backlog", b"spool_backlog", "ts_ms", b"ts_ms", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__sent_ms: _TypeAlias = _typing.Literal["sent_ms"]  # noqa: Y015
+    _WhichOneofArgType__sent_ms: _TypeAlias = _typing.Literal["_sent_ms", b"_sent_ms"]  # noqa: Y015
+    _WhichOneofReturnType__spool_backlog: _TypeAlias = _typing.Literal["spool_backlog"]  # noqa: Y015
+    _WhichOneofArgType__spool_backlog: _TypeAlias = _typing.Literal["_spool_backlog", b"_spool_backlog"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__sent_ms) -> _WhichOneofReturnType__sent_ms | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__spool_backlog) -> _WhichOneofReturnType__spool_backlog | None: ...
 
 Global___Batch: _TypeAlias = Batch  # noqa: Y015
 

@@ -313,3 +313,23 @@ def test_backoff_is_exponential_with_full_jitter() -> None:
     real = Backoff(0.5, 30.0)
     for n in range(12):
         assert 0.0 <= real.next() <= min(30.0, 0.5 * 2**n)
+
+
+def test_each_sent_batch_carries_the_agents_clock_and_what_is_still_queued(
+    spool: Spool,
+    registry: SeriesRegistry,
+    fake: FakeCollector,
+    server: StreamServer,
+    make_transport: MakeTransport,
+) -> None:
+    spool_batches(spool, registry, 5)  # spooled while disconnected: a backlog of five
+    before = int(time.time() * 1000)
+    transport = make_transport(server.address)
+    transport.start()
+    wait_for(lambda: fake.hwm(spool.epoch) == 5, what="all five batches committed")
+    after = int(time.time() * 1000)
+    batches = fake.streams[0].batches
+    assert all(b.HasField("sent_ms") and b.HasField("spool_backlog") for b in batches)
+    assert [b.spool_backlog for b in batches] == [4, 3, 2, 1, 0]
+    assert all(before <= b.sent_ms <= after for b in batches)  # stamped when sent, not when spooled
+    assert all(b.ts_ms[0] < before for b in batches)

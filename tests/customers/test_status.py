@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collector.customers.status import Counts, ServiceStatus, roll_up, worst_first_key
+from collector.customers.status import Counts, ServiceStatus, roll_up, status_changed, worst_first_key
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,20 @@ def test_worst_first() -> None:
     ]
     ordered = [name for status, c, name in sorted(rows, key=lambda r: worst_first_key(*r))]
     assert ordered == ["Charlie", "Delta", "Bravo", "Echo", "Alpha"]
+
+
+@pytest.mark.parametrize(
+    ("previous", "status", "logged"),
+    [
+        ("", "ok", False),  # the first roll-up, OK: nothing to say
+        ("", "degraded", True),
+        ("", "down", True),
+        ("ok", "ok", False),
+        ("ok", "degraded", True),
+        ("degraded", "down", True),
+        ("down", "ok", True),
+        ("degraded", "degraded", False),  # the same status for another reason: not a change
+    ],
+)
+def test_which_roll_ups_are_status_changes(previous: str, status: str, logged: bool) -> None:
+    assert status_changed(previous, status) is logged

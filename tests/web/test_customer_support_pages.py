@@ -125,7 +125,11 @@ def test_the_function_log_lists_changes_filters_and_exports(
     response = client.get(f"/customers/{seed.customer_a}/function-log.csv?range=7d")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["time_utc", "device", "what"]
-    assert [(r[2], r[5], r[6]) for r in rows[1:]] == [("change", "ok", "critical"), ("change", "", "ok")]
+    assert [(r[2], r[5], r[6]) for r in rows[1:]] == [
+        ("service", "", "down"),  # the roll-up's first status: its only function fails
+        ("change", "ok", "critical"),
+        ("change", "", "ok"),
+    ]
     with store.session() as s:
         assert s.scalars(select(AuditEntry.action).where(AuditEntry.action == "export.function_log")).all()
 

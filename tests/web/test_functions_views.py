@@ -13,15 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.functions.central import config_source
 from collector.functions.models import FunctionSpecRow
-from collector.rpc.agent_config import AgentConfigs
-from collector.rpc.live import LiveStreams
 from collector.store.db import Store
 from collector.store.models import AuditEntry, Role
 from collector.tsdb.db import TimeSeriesDB
-from collector.web import functions_views
 
+from .agent_stream import connect
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token, set_role
 
 
@@ -60,13 +57,7 @@ def results(tsdb: TimeSeriesDB, seed: Seed) -> datetime:
 
 @pytest.fixture
 def stream(app: Flask, seed: Seed, store: Store) -> RecordingStream:
-    live = LiveStreams()
-    recording = RecordingStream(seed.device_a)
-    live.register(recording)
-    configs = AgentConfigs(live)
-    configs.add_source("functions", config_source(store))
-    functions_views.init_app(app, configs)
-    return recording
+    return connect(app, store, seed.device_a)
 
 
 def test_function_states_and_history(
