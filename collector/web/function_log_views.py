@@ -13,8 +13,10 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from collector.customers.models import FunctionLatest
+from collector.customers.rollup import FUNCTION_WINDOW
 from collector.store.models import Customer, Device
-from collector.tsdb.functions.queries import FunctionState, Health
+from collector.tsdb.functions.queries import Health, health
 from collector.web.auditing import record
 from collector.web.exports_views import CSV_MIME
 from collector.web.manage_views import PRESETS as RANGES
@@ -103,10 +105,36 @@ def _customer_devices(customer_id: int) -> tuple[Customer, list[Device]]:
     return customer, devices
 
 
-def faulty_now(devices: Sequence[Device]) -> list[tuple[Device, FunctionState]]:
-    """The customer's functions not OK now, worst first."""
-    db = storage()
-    found = [(d, st) for d in devices for st in db.function_states(d.id) if st.status is not Health.OK]
+@dataclass(frozen=True, slots=True)
+class Faulty:
+    """A function not OK now, as the customer roll-up keeps its newest result."""
+
+    subject: str
+    function_id: str
+    name: str
+    status: Health
+    message: str
+    since: datetime
+
+
+def faulty_now(customer_id: int, devices: Sequence[Device]) -> list[tuple[Device, Faulty]]:
+    """The customer's functions not OK now, worst first: the roll-up's newest-result rows (one
+    indexed read, kept current as results are committed), never a scan of every device's results."""
+    by_id = {d.id: d for d in devices}
+    with store().session() as s:
+        rows = s.scalars(
+            select(FunctionLatest).where(
+                FunctionLatest.customer_id == customer_id,
+                FunctionLatest.status != int(Health.OK),
+                FunctionLatest.checked_at >= datetime.now(UTC) - FUNCTION_WINDOW,
+            )
+        ).all()
+        found = [
+            (by_id[r.device_id], Faulty(r.subject, r.function_id, r.name or r.function_id, health(r.status),
+                                        r.message, r.changed_at))
+            for r in rows
+            if r.device_id in by_id
+        ]  # fmt: skip
     order = {Health.CRITICAL: 0, Health.WARNING: 1, Health.UNKNOWN: 2}
     return sorted(found, key=lambda p: (order.get(p[1].status, 3), p[1].name.lower()))
 
@@ -122,7 +150,7 @@ def function_log(customer_id: int) -> ResponseReturnValue:
         devices=devices,
         names={d.id: d for d in devices},
         entries=_entries(devices, f),
-        faulty=faulty_now(devices),
+        faulty=faulty_now(customer.id, devices),
         f=f,
         ranges=RANGES,
         statuses=STATUSES,

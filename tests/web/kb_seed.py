@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from collector_functions.results import add_result as store_result
 
+from collector.customers.rollup import record_results
 from collector.functions.models import FunctionSpecRow
 from collector.helpdesk import tickets
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.timestamps import naive_utc
+from eus.v1 import eus_pb2
 
 from .conftest import Seed
 
@@ -57,4 +59,21 @@ def seed_faulty_function(store: Store, tsdb: TimeSeriesDB, seed: Seed) -> int:
     ]
     for status, ts, message in rows:
         add_result(tsdb, seed.device_a, status, ts, message)
+    with store.session() as s:  # and the roll-up's newest result, as the collector keeps it
+        record_results(
+            s,
+            seed.customer_a,
+            seed.device_a,
+            [
+                eus_pb2.FunctionResult(
+                    id=FUNCTION_ID,
+                    kind="systemd",
+                    name="nginx",
+                    status=eus_pb2.Health.ValueType(status),
+                    message=message,
+                    ts_ms=int(ts.timestamp() * 1000),
+                )
+                for status, ts, message in rows
+            ],
+        )
     return len(rows)
