@@ -126,37 +126,40 @@ def _statuses(device: int, ts_s: np.ndarray, now_s: float, k: int) -> np.ndarray
 
 
 def seed_function_results(tsdb: TimeSeriesDB, devices: int, first: datetime, now: datetime) -> int:
-    """One result a minute per function over [first, now), device by device."""
+    """One result a minute per function over [first, now), in arrival order as the ingest writer
+    appends them (every device's results interleaved by time, not device by device), an hour a
+    transaction."""
     cur = tsdb.cursor()
     now_s = now.replace(tzinfo=UTC).timestamp()
     first_s = first.replace(tzinfo=UTC).timestamp()
-    ts_s = np.arange(first_s, now_s, RESULT_EVERY_S, dtype=np.float64)
     rows = 0
-    for d in range(1, devices + 1):
+    for hour_s in np.arange(first_s, now_s, 3600.0):
         parts = []
-        for k, (fid, kind) in enumerate(FUNCTIONS):
-            status = _statuses(d, ts_s + k, now_s, k)
-            n = len(ts_s)
-            message = np.where(status == 1, "ok", np.where(status == 2, "slow answer", "connection refused"))
-            parts.append(
-                pa.table(
-                    {
-                        "device_id": pa.array(np.full(n, d, dtype=np.int32)),
-                        "subject": pa.array([""] * n),
-                        "function_id": pa.array([fid] * n),
-                        "kind": pa.array([kind] * n),
-                        "name": pa.array([fid] * n),
-                        "status": pa.array(status),
-                        "message": pa.array(message.tolist()),
-                        "ts": pa.array(((ts_s + k) * 1000).astype(np.int64), pa.int64()).cast(
-                            pa.timestamp("ms")
-                        ),
-                        "duration_s": pa.array(np.full(n, 0.05)),
-                        "metrics": pa.array(["{}"] * n),
-                    }
+        for d in range(1, devices + 1):
+            ts_s = np.arange(hour_s + d % 60, min(hour_s + 3600, now_s), RESULT_EVERY_S, dtype=np.float64)
+            for k, (fid, kind) in enumerate(FUNCTIONS):
+                status = _statuses(d, ts_s + k, now_s, k)
+                n = len(ts_s)
+                message = np.where(
+                    status == 1, "ok", np.where(status == 2, "slow answer", "connection refused")
                 )
-            )
-        table = pa.concat_tables(parts)
+                parts.append(
+                    pa.table(
+                        {
+                            "device_id": pa.array(np.full(n, d, dtype=np.int32)),
+                            "subject": pa.array([""] * n),
+                            "function_id": pa.array([fid] * n),
+                            "kind": pa.array([kind] * n),
+                            "name": pa.array([fid] * n),
+                            "status": pa.array(status),
+                            "message": pa.array(message.tolist()),
+                            "ts": pa.array(((ts_s + k) * 1000).astype(np.int64)).cast(pa.timestamp("ms")),
+                            "duration_s": pa.array(np.full(n, 0.05)),
+                            "metrics": pa.array(["{}"] * n),
+                        }
+                    )
+                )
+        table = pa.concat_tables(parts).sort_by("ts")
         with transaction(cur):
             cur.register("_fleet_results", table)
             cur.execute("INSERT INTO function_results SELECT * FROM _fleet_results")
