@@ -63,7 +63,7 @@ TIERS = (
 )
 
 
-BASE_DAYS = 100
+BASE_DAYS = 20
 
 
 def log(msg: str) -> None:
