@@ -202,24 +202,20 @@ def seed_rollup_alerts_tickets(store_url: str, seeded: Seeded, now: datetime) ->
             )
         )
     engine = AlertEngine(store, hooks=(rollups.alert_hook,))
+    with store.session() as s:  # one fleet-wide rule; an alert of it on each faulty device
+        fleet_rule = AlertRule(
+            name="Disk almost full", family="disk", kind="threshold",
+            params=json.dumps({"metric": "disk.percent", "critical": 95}),
+        )  # fmt: skip
+        s.add(fleet_rule)
+        s.flush()
+        rule_id = fleet_rule.id
+    engine.invalidate()
+    rule = engine.rules.by_id(rule_id)
+    assert rule is not None
+    verdict = Verdict(True, Severity.CRITICAL, "disk.percent = 97", 97.0)
     for customer_id, device, fid in seeded.faulty:
-        with store.session() as s:
-            row = AlertRule(
-                name=f"Disk full on {hostname(device)}",
-                family="disk",
-                kind="threshold",
-                customer_id=customer_id,
-                params=json.dumps({"metric": "disk.percent", "critical": 95}),
-            )
-            s.add(row)
-            s.flush()
-            rule_id = row.id
-        engine.invalidate()
-        rule = engine.rules.by_id(rule_id)
-        assert rule is not None
-        rec = engine.observe(
-            rule, engine.device(device), "", Verdict(True, Severity.CRITICAL, "disk.percent = 97", 97.0)
-        )
+        rec = engine.observe(rule, engine.device(device), "/", verdict, customer_id=customer_id)
         with store.session() as s:
             ticket = open_ticket(
                 s,
