@@ -279,8 +279,14 @@ def time_pages(
 def pages_again(args: argparse.Namespace) -> int:
     """``--pages-only``: the earlier run's fleet, its relational side and function results
     seeded afresh (up to the clock's now), the pages timed again; fleet.json updated."""
-    result = json.loads((args.work / "fleet.json").read_text())
     data_dir = args.work / "collector"
+    if (args.work / "fleet.json").exists():
+        result = json.loads((args.work / "fleet.json").read_text())
+    else:  # no fleet built: the relational side and function results only, no time series
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        started = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+        result = {"devices": args.devices, "days": args.days, "samples": 0}
+        result["first"] = day_start(started, args.days - 1).isoformat()
     args.devices = result["devices"]
     if "first" in result:
         first = datetime.fromisoformat(result["first"])
@@ -299,7 +305,7 @@ def pages_again(args: argparse.Namespace) -> int:
         ended = datetime.fromisoformat(result["now"])
         result["pages_lag_min"] = (datetime.now(UTC).replace(tzinfo=None) - ended).total_seconds() / 60
     (args.work / "fleet.json").write_text(json.dumps(result, indent=2))
-    print(report(result))
+    print(report(result) if result["samples"] else "\n".join(pages_report(result)))
     return 0
 
 
@@ -323,7 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--pages-only",
         action="store_true",
-        help="re-seed the relational side and time the pages again on --work's fleet, built before",
+        help="re-seed the relational side and time the pages again on --work's fleet, built before "
+        "(with no fleet there: --devices and --days of function results, no time series)",
     )
     args = p.parse_args(argv)
     if args.pages_only:
@@ -390,21 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if vm is not None:
             for k, v in vm_reads(args, now, vm).items():
                 result["reads"][k]["vm"] = v
+        result["first"], result["now"] = fleet.first.isoformat(), now.isoformat()
         if not args.no_pages:
-            log("seeding customers, devices, function results, alerts and tickets")
-            t = time.monotonic()
-            seeded = fleet_seed.seed(data_dir, db_path, args.devices, fleet.first, now)
-            log(f"seeded in {time.monotonic() - t:.0f} s")
-            result["pages_load"] = os.getloadavg()[0]
-            result["pages_lag_min"] = (datetime.now(UTC).replace(tzinfo=None) - now).total_seconds() / 60
-            result["http"] = fleet_pages.measure(
-                data_dir,
-                seeded,
-                queries=args.queries,
-                memory_mb=args.memory_mb,
-                threads=args.threads,
-                log=log,
-            )
+            time_pages(args, result, data_dir, fleet.first, now)
     finally:
         if vm is not None:
             vm.__exit__(None, None, None)
