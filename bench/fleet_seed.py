@@ -7,10 +7,11 @@ function results, alerts and tickets, written through the product's own function
   history, appended to ``function_results`` as the ingest writer appends them (Arrow insert, one
   per device-day). Every ``FAULTY_EVERY``-th device has its first function failing for the last
   two hours, and flapping every six hours before (state changes for the Function Log).
-* The newest result of every function handed to ``collector.customers.rollup.Rollups`` as a
-  committed batch (what keeps the customer roll-up current), then one threshold alert per
-  faulty device raised through a real ``AlertEngine`` (its transition hook is the roll-up's) and
-  a ticket opened on it with ``collector.helpdesk.tickets.open_ticket``.
+* The newest result of every function recorded with ``collector.customers.rollup.record_results``
+  (what ``Rollups.on_committed`` does with each committed batch), then one fleet-wide threshold
+  rule and an alert of it on each faulty device, raised through a real ``AlertEngine`` (its
+  transition hook is the roll-up's), and a ticket opened on it with
+  ``collector.helpdesk.tickets.open_ticket``.
 """
 
 from __future__ import annotations
@@ -28,14 +29,12 @@ from collector.alerting.domain import Severity
 from collector.alerting.engine import AlertEngine
 from collector.alerting.models import AlertRule
 from collector.alerting.state import Verdict
-from collector.bus import BatchCommitted
-from collector.customers.rollup import Rollups
+from collector.customers.rollup import Rollups, record_results
 from collector.helpdesk.tickets import NewTicket, open_ticket
 from collector.store.db import Store, actor_auditor
 from collector.store.models import Device, Role, StreamState
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.txn import transaction
-from eus.v1 import eus_pb2
 
 DEVICES_PER_CUSTOMER = 20
 FUNCTIONS = (
@@ -168,39 +167,34 @@ def seed_function_results(tsdb: TimeSeriesDB, devices: int, first: datetime, now
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class _Result:
+    """A function result as the roll-up reads it (``collector.customers.rollup.Result``)."""
+
+    id: str
+    kind: str
+    name: str
+    status: int
+    message: str
+    ts_ms: int
+    subject: str = ""
+
+
 def seed_rollup_alerts_tickets(store_url: str, seeded: Seeded, now: datetime) -> None:
     """Newest results to the roll-up; an alert and a ticket per faulty device."""
     store = Store(store_url)
     rollups = Rollups(store)
     now_s = now.replace(tzinfo=UTC).timestamp()
-    for d in seeded.devices:
-        protos = []
-        for k, (fid, kind) in enumerate(FUNCTIONS):
-            status = int(_statuses(d, np.array([now_s - 60 + k]), now_s, k)[0])
-            protos.append(
-                eus_pb2.FunctionResult(
-                    id=fid,
-                    kind=kind,
-                    name=fid,
-                    status=eus_pb2.Health.ValueType(status),
-                    message="connection refused" if status == 3 else "ok",
-                    ts_ms=int((now_s - 60 + k) * 1000),
-                )
-            )
-            if status == 3:
-                seeded.faulty.append((seeded.customers[customer_of(d) - 1], d, fid))
-        rollups.on_committed(
-            BatchCommitted(
-                device_id=d,
-                epoch=d,
-                seq=1,
-                series_ids=np.zeros(0, np.uint32),
-                ts_ms=np.zeros(0, np.int64),
-                values=np.zeros(0, np.float64),
-                functions=protos,
-                committed_at=now_s,
-            )
-        )
+    with store.session() as s:  # what Rollups.on_committed does with each committed batch
+        for d in seeded.devices:
+            newest = []
+            for k, (fid, kind) in enumerate(FUNCTIONS):
+                status = int(_statuses(d, np.array([now_s - 60 + k]), now_s, k)[0])
+                message = "connection refused" if status == 3 else "ok"
+                newest.append(_Result(fid, kind, fid, status, message, int((now_s - 60 + k) * 1000)))
+                if status == 3:
+                    seeded.faulty.append((seeded.customers[customer_of(d) - 1], d, fid))
+            record_results(s, seeded.customers[customer_of(d) - 1], d, newest)
     engine = AlertEngine(store, hooks=(rollups.alert_hook,))
     with store.session() as s:  # one fleet-wide rule; an alert of it on each faulty device
         fleet_rule = AlertRule(
