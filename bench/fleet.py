@@ -8,8 +8,10 @@ loads VictoriaMetrics with the same samples, then measures in one run: opening t
 database (time, RSS), compacting one whole day of raw samples in a separate process (time,
 peak RSS), bytes per sample per tier and in total (every table), and p50/p95 of the chart
 reads at 1 h / 24 h / 7 d / 30 d and of "latest value of every device", each beside the
-same question asked of VictoriaMetrics. Not measured here (yet): the dashboard pages over
-HTTP. Results are printed as Markdown and written to ``<work>/fleet.json``.
+same question asked of VictoriaMetrics; then seeds the relational side to the fleet's size
+(``bench.fleet_seed``) and times the technician's pages over HTTP against a real collector
+process on that data (``bench.fleet_pages``), each beside the same server's ``/healthz``.
+Results are printed as Markdown and written to ``<work>/fleet.json``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 import duckdb
 
+from bench import fleet_pages, fleet_seed
 from bench.fleet_data import (
     RANGES,
     SERIES_PER_DEVICE,
@@ -44,7 +47,7 @@ from bench.fleet_data import (
 )
 from bench.procs import dir_bytes
 from bench.vm import VictoriaMetrics
-from collector.tsdb import compaction
+from collector.tsdb import compaction, stream_progress
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Window
 
@@ -55,8 +58,12 @@ TIERS = (
     ("1-h rollups", "rollup_blocks", "step_s = 3600"),
     ("collector runs", "collector_runs", "true"),
     ("batches", "batches", "true"),
+    ("stream progress", "stream_progress", "true"),
     ("series", "series", "true"),
 )
+
+
+BASE_DAYS = 20
 
 
 def log(msg: str) -> None:
@@ -78,11 +85,11 @@ class Fleet:
         insert_series(self.tsdb.cursor(), args.devices)
 
     def _device_day(self, device: int, d: int) -> DeviceDay:
-        base = self._base.get(device) or device_day(
-            device, int(self.first.replace(tzinfo=UTC).timestamp() * 1000)
-        )
-        if self.args.devices <= 100:  # ~7 MB a device: cached for small fleets, rebuilt for large
-            self._base[device] = base
+        # The generator takes ~1.5 s a device-day: at most BASE_DAYS distinct days are generated
+        # (~7 MB each, kept), device k + BASE_DAYS repeating device k's values (its own ids).
+        key = (device - 1) % BASE_DAYS + 1
+        base = self._base.get(key) or device_day(key, int(self.first.replace(tzinfo=UTC).timestamp() * 1000))
+        self._base[key] = base
         return base.shifted(d)
 
     def store_day(self, d: int, *, compact_before: datetime | None) -> None:
@@ -99,6 +106,7 @@ class Fleet:
                 compaction.compact(cur, compact_before)
         if compact_before is not None:
             compaction.compact(cur, compact_before)
+        stream_progress.prune_batches(cur)  # the hourly retention job's step
         log(f"day {d + 1}/{self.args.days} stored in {time.monotonic() - started:.1f} s")
 
     @classmethod
@@ -228,30 +236,121 @@ def report(result: dict[str, Any]) -> str:
         lines.append(
             f"| {name}, p50 / p95 | {r['eus']['p50_ms']:.1f} / {r['eus']['p95_ms']:.1f} ms | {vm_txt} |"
         )
+    if "http" in result:
+        lines += pages_report(result)
     return "\n".join(lines)
+
+
+def pages_report(result: dict[str, Any]) -> list[str]:
+    h = result["http"]
+    lines = [
+        "",
+        f"Pages over HTTP (a real collector process; load average {result['pages_load']:.2f}; "
+        f"the data ends {result['pages_lag_min']:.0f} min before the pages are timed):",
+        "",
+        f"collector start {h['start_s']:.1f} s; RSS after the pages {h['rss_mb']:.0f} MB "
+        f"(peak {h['peak_rss_mb']:.0f} MB)",
+        "",
+        "| page | p50 / p95 | x /healthz (p50 / p95) |",
+        "|---|---|---|",
+    ]
+    for name, p in h["pages"].items():
+        lines.append(
+            f"| {name} | {p['p50_ms']:.1f} / {p['p95_ms']:.1f} ms | {p['x_p50']:.1f} / {p['x_p95']:.1f} |"
+        )
+    return lines
+
+
+def time_pages(
+    args: argparse.Namespace, result: dict[str, Any], data_dir: Path, first: datetime, now: datetime
+) -> None:
+    """Seed the relational side (and function results up to ``now``), then time the pages."""
+    log("seeding customers, devices, function results, alerts and tickets")
+    t = time.monotonic()
+    seeded = fleet_seed.seed(data_dir, data_dir / "metrics.duckdb", args.devices, first, now)
+    log(f"seeded in {time.monotonic() - t:.0f} s")
+    result["pages_load"] = os.getloadavg()[0]
+    result["pages_lag_min"] = (datetime.now(UTC).replace(tzinfo=None) - now).total_seconds() / 60
+    result["http"] = fleet_pages.measure(
+        data_dir, seeded, queries=args.queries, memory_mb=args.memory_mb, threads=args.threads, log=log
+    )
+
+
+def pages_again(args: argparse.Namespace) -> int:
+    """``--pages-only``: the earlier run's fleet, its relational side and function results
+    seeded afresh (up to the clock's now), the pages timed again; fleet.json updated."""
+    data_dir = args.work / "collector"
+    if (args.work / "fleet.json").exists():
+        result = json.loads((args.work / "fleet.json").read_text())
+    else:  # no fleet built: the relational side and function results only, no time series
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        started = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+        result = {"devices": args.devices, "days": args.days, "samples": 0}
+        result["first"] = day_start(started, args.days - 1).isoformat()
+    args.devices = result["devices"]
+    if "first" in result:
+        first = datetime.fromisoformat(result["first"])
+    else:  # a run from before "first" was recorded: its first day's midnight
+        started = datetime.strptime(result["date"], "%Y-%m-%d %H:%M UTC")
+        first = day_start(started, result["days"] - 1)
+    (data_dir / "eus.sqlite3").unlink(missing_ok=True)
+    tsdb = TimeSeriesDB(data_dir / "metrics.duckdb", memory_limit_mb=args.memory_mb, threads=args.threads)
+    tsdb.cursor().execute("DELETE FROM function_results").fetchall()
+    tsdb.checkpoint()
+    tsdb.close()
+    now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    result["pages_command"] = "python -m bench.fleet " + " ".join(sys.argv[1:])
+    time_pages(args, result, data_dir, first, now)
+    if "now" in result:  # the time series end where the build stopped
+        ended = datetime.fromisoformat(result["now"])
+        result["pages_lag_min"] = (datetime.now(UTC).replace(tzinfo=None) - ended).total_seconds() / 60
+    (args.work / "fleet.json").write_text(json.dumps(result, indent=2))
+    print(report(result) if result["samples"] else "\n".join(pages_report(result)))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--devices", type=int, default=20)
     p.add_argument("--days", type=int, default=2)
-    p.add_argument("--hours-today", type=float, default=12.0, help="how far into today 'now' is")
+    p.add_argument(
+        "--hours-today",
+        type=float,
+        default=None,
+        help="how far into today 'now' is (default: the clock's now, which the pages need)",
+    )
     p.add_argument("--queries", type=int, default=30)
     p.add_argument("--slice-devices", type=int, default=50, help="devices inserted between compactions")
     p.add_argument("--memory-mb", type=int, default=512)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-vm", action="store_true")
+    p.add_argument("--no-pages", action="store_true", help="skip the pages over HTTP")
     p.add_argument("--work", type=Path, default=None)
+    p.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="re-seed the relational side and time the pages again on --work's fleet, built before "
+        "(with no fleet there: --devices and --days of function results, no time series)",
+    )
     args = p.parse_args(argv)
+    if args.pages_only:
+        if args.work is None:
+            p.error("--pages-only needs the --work directory of an earlier run")
+        return pages_again(args)
     if args.days < 2:
         p.error("--days must be at least 2 (yesterday's compaction is measured)")
     work = args.work or Path(tempfile.mkdtemp(prefix="eus-fleet-"))
     work.mkdir(parents=True, exist_ok=True)
-    db_path = work / "metrics.duckdb"
-    db_path.unlink(missing_ok=True)
-    now = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0) + timedelta(
-        hours=args.hours_today
-    )
+    data_dir = work / "collector"  # the collector's data directory: the pages run on it
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True, mode=0o700)
+    db_path = data_dir / "metrics.duckdb"
+    if args.hours_today is None:
+        now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    else:
+        now = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            hours=args.hours_today
+        )
     result: dict[str, Any] = {
         "devices": args.devices,
         "days": args.days,
@@ -298,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if vm is not None:
             for k, v in vm_reads(args, now, vm).items():
                 result["reads"][k]["vm"] = v
+        result["first"], result["now"] = fleet.first.isoformat(), now.isoformat()
+        if not args.no_pages:
+            time_pages(args, result, data_dir, fleet.first, now)
     finally:
         if vm is not None:
             vm.__exit__(None, None, None)

@@ -9,7 +9,10 @@ counters carried on (so they keep increasing) and timestamps shifted, which keep
 Every past day goes through the product's own paths: raw samples appended by Arrow insert,
 then ``collector.tsdb.compaction.compact`` (slices, blocks, 5-min and 1-h rollups, day
 merges); each collector run and each agent batch becomes a row as the ingest writer writes
-them. The last day is compacted up to a minute before "now", so the raw tier holds what the
+them, and each stream's progress row is upserted with ``collector.tsdb.stream_progress.save``
+in the same transaction, as the writer does. The batch rows below the marks are pruned with
+``stream_progress.prune_batches`` (what the retention job calls) as the fleet is built. The
+last day is compacted up to a minute before "now", so the raw tier holds what the
 every-5-minute job leaves.
 """
 
@@ -30,6 +33,8 @@ import pyarrow as pa
 
 from bench.vm import vm_name
 from bench.workload import GROUPS, INTERVAL_MS, SERIES, SERIES_PER_AGENT, SeriesSpec, agent_data
+from collector.tsdb import stream_progress
+from collector.tsdb.txn import transaction
 
 ROUNDS_PER_DAY = 86_400_000 // INTERVAL_MS
 _SAMPLES = pa.schema([("series_id", pa.uint32()), ("ts", pa.timestamp("ms")), ("value", pa.float64())])
@@ -178,9 +183,11 @@ def insert_day(
             "duration_s": pa.array(day.run_duration_s[run_keep]),
         }
     )
-    # The agent flushes about once per round here: one batch record per device per 10 s.
+    # The agent flushes about once per round here: one batch record per device per 10 s, its
+    # seq the round's number since the epoch (so the stream's seqs run on day after day).
     rounds = int(keep.any(axis=1).sum())
     first_seq = int(day.ts_ms[0, 0] // INTERVAL_MS)
+    progress = stream_progress.StreamRow(device, epoch, first_seq + rounds - 1, ())
     batches = pa.table(
         {
             "device_id": pa.array(np.full(rounds, device, dtype=np.int32)),
@@ -190,6 +197,14 @@ def insert_day(
             "committed": pa.array(day.ts_ms[:rounds, -1] + 50, pa.int64()).cast(pa.timestamp("ms")),
         }
     )
+    with transaction(cur):  # one commit, as the writer's: samples, runs, batches and progress
+        _insert_all(cur, samples, runs, batches)
+        if rounds:
+            stream_progress.save(cur, [progress])
+    return int(samples.num_rows)
+
+
+def _insert_all(cur: duckdb.DuckDBPyConnection, samples: pa.Table, runs: pa.Table, batches: pa.Table) -> None:
     for name, table, sql in (
         ("_fleet_samples", samples, "INSERT INTO samples SELECT series_id, ts, value FROM _fleet_samples"),
         (
@@ -203,7 +218,6 @@ def insert_day(
         cur.register(name, table)
         cur.execute(sql)
         cur.unregister(name)
-    return int(samples.num_rows)
 
 
 def vm_body(device: int, day: DeviceDay, until_ms: int) -> Iterator[bytes]:

@@ -71,31 +71,40 @@ def state_changes(
     shows no change at its first result there unless it had none before."""
     if not device_ids:
         return []
+    # The window sorts only the range's results plus each function's last result before it (a
+    # grouped aggregate, no sort): never the devices' whole history on every page view.
     rows = cur.execute(
         """
-        WITH r AS (
+        WITH picked AS (
+            SELECT device_id, subject, function_id, kind, name, ts, status, message
+            FROM function_results
+            WHERE device_id IN (SELECT unnest($ids)) AND ($fid = '' OR function_id = $fid)
+              AND ($subject IS NULL OR subject = $subject) AND ts < $end
+        ), r AS (
             SELECT device_id, subject, function_id, kind, name, ts, status, message,
                    lag(status) OVER (PARTITION BY device_id, subject, function_id ORDER BY ts) AS prev
-            FROM function_results
-            WHERE device_id IN (SELECT unnest(?)) AND (? = '' OR function_id = ?)
-              AND (? IS NULL OR subject = ?) AND ts < ?
+            FROM (
+                SELECT * FROM picked WHERE ts >= $start
+                UNION ALL
+                SELECT device_id, subject, function_id, '', '', max(ts), arg_max(status, ts), ''
+                FROM picked WHERE ts < $start
+                GROUP BY device_id, subject, function_id
+            )
         )
         SELECT device_id, subject, function_id, kind, name, ts, status, prev, message
         FROM r
-        WHERE ts >= ? AND (prev IS NULL OR prev <> status)
+        WHERE ts >= $start AND (prev IS NULL OR prev <> status)
         ORDER BY ts DESC
-        LIMIT ?
+        LIMIT $limit
         """,
-        [
-            list(device_ids),
-            function_id,
-            function_id,
-            subject,
-            subject,
-            naive_utc(end),
-            naive_utc(start),
-            max(1, min(limit, MAX_ROWS)),
-        ],
+        {
+            "ids": list(device_ids),
+            "fid": function_id,
+            "subject": subject,
+            "end": naive_utc(end),
+            "start": naive_utc(start),
+            "limit": max(1, min(limit, MAX_ROWS)),
+        },
     ).fetchall()
     return [
         StateChange(
