@@ -127,6 +127,10 @@ DEFAULTS: Mapping[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     # The cookie may outlive the session: the server-side row decides (idle and absolute limits).
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # The cookie is sent only when the session changes. Refreshed on every response, a slow
+    # background fetch (a rule form's preview, a live list) that answers after a form's POST
+    # would put back the cookie from before it, and the POST's flash message would be lost.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "SESSION_IDLE_TIMEOUT_S": 1800.0,
     "SESSION_MAX_AGE_S": 12 * 3600.0,
     "MAX_CONTENT_LENGTH": 1024 * 1024,

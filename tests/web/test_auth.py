@@ -147,3 +147,18 @@ def test_repeated_failures_are_throttled(client: FlaskClient, login: LoginFn, st
     assert reasons == ["bad-password"] * 5 + ["throttled"]
     # Another user from the same address is not yet held back.
     assert login("super", PASSWORDS["super"]).status_code == 302
+
+
+def test_a_request_that_leaves_the_session_alone_sends_no_cookie(
+    client: FlaskClient, login: LoginFn, seed: Seed
+) -> None:
+    """A background fetch (a rule form's preview, a live list) must not put back an older cookie
+    after a form's POST has set a newer one with its flash message."""
+    login("tech", PASSWORDS["tech"])
+    client.get("/")  # the session's CSRF token is made here, once
+    background = client.get(f"/api/devices/{seed.device_a}/series?panel=cpu&range=1h")
+    assert background.status_code == 200
+    assert "Set-Cookie" not in background.headers
+    token = csrf_token(client, "/alerting/rules")
+    changed = client.post("/logout", data={"csrf_token": token})
+    assert "Set-Cookie" in changed.headers  # a change to the session still reaches the browser
