@@ -91,6 +91,7 @@ class Collector:
         self.writer.extras.add_txn_hook("inventory", self.inventory.txn_hook)
         self.bus.subscribe(BatchCommitted, self.inventory.on_committed)
         self.helpdesk = Helpdesk(cfg, self.store)
+        self.helpdesk.hide_customers(hidden_map)  # no SLA message or page of a customer hidden from them
         # Per-customer roll-up (fleet overview, customer screen): kept current by ingest, streams
         # and every alert step, never recomputed per request.
         self.rollups = Rollups(self.store)
