@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpdesk.test_watch import add_office_sla
 from sqlalchemy import select
 
 from collector.alerting.models import UserChannel
@@ -17,7 +18,7 @@ from collector.config import load
 from collector.customers.access import hidden_map
 from collector.customers.models import CustomerRestriction
 from collector.helpdesk import tickets, watch
-from collector.helpdesk.models import Calendar, Rota, SlaPolicy, SlaTarget
+from collector.helpdesk.models import Rota
 from collector.notify.models import Message
 from collector.store.db import Store
 from collector.store.models import Customer, User
@@ -40,11 +41,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
             session.flush()
             session.add(UserChannel(user_id=user.id, email=f"{name}@msp.test"))
             ids[name] = user.id
-        session.add(Calendar(name="office", hours="mon-fri 09:00-18:00", tz="UTC"))
-        session.flush()
-        session.add(SlaPolicy(name="standard", calendar_id=1, warn_percent=75))
-        session.flush()
-        session.add(SlaTarget(policy_id=1, priority=1, response_minutes=60, resolution_minutes=240))
+        add_office_sla(session)
         session.add(
             Rota(
                 name="nights",
