@@ -196,8 +196,12 @@ def _pages(
             continue
         setattr(ticket, attr, now)
         number = format_number(ticket.number)
-        # on duty, yet a customer hidden from them: the page goes nowhere (the ticket notes it)
-        people = [p for p in staff if p.id == page.user_id and staff_sees(p, ticket.customer_id)]
+        on_duty = [p for p in staff if p.id == page.user_id]
+        people = [p for p in on_duty if staff_sees(p, ticket.customer_id)]
+        # on duty, yet the customer is hidden from them: not paged, and the ticket says so
+        note = f"paged user {page.user_id} ({page.role})"
+        if on_duty and not people:
+            note = f"user {page.user_id} ({page.role}) not paged: the customer is hidden from them"
         subject = f"[{number}] on call ({page.role}): P{ticket.priority} {ticket.title}"
         sent += _notify(
             session, ticket, people, event=f"page:{page.role}", subject=subject, body=subject, now=now
@@ -206,7 +210,7 @@ def _pages(
             session,
             ticket,
             "system",
-            f"paged user {page.user_id} ({page.role})",
+            note,
             now,
             public=False,
             kind="sla",

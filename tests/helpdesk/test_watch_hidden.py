@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpdesk.test_watch import add_office_sla
 from sqlalchemy import select
 
 from collector.alerting.models import UserChannel
@@ -18,10 +17,11 @@ from collector.config import load
 from collector.customers.access import hidden_map
 from collector.customers.models import CustomerRestriction
 from collector.helpdesk import tickets, watch
-from collector.helpdesk.models import Rota
+from collector.helpdesk.models import Rota, TicketEntry
 from collector.notify.models import Message
 from collector.store.db import Store
 from collector.store.models import Customer, User
+from helpdesk.test_watch import add_office_sla
 
 PEOPLE = (("sue", "supervisor"), ("sam", "supervisor"), ("tom", "technician"), ("tina", "technician"))
 MONDAY_0910 = datetime(2026, 12, 7, 9, 10, tzinfo=UTC)
@@ -122,6 +122,10 @@ def test_the_on_call_technician_hidden_from_a_customer_is_not_paged_about_it(sto
         "[EUS-000002] on call (backup): P1 Globex down",
     ]
     assert received(store, "tom") == ["[EUS-000002] on call (responsible): P1 Globex down"]
+    with store.session() as s:
+        notes = [m.body for m in s.scalars(select(TicketEntry).where(TicketEntry.ticket_id == 1))]
+    assert any(n.endswith("(responsible) not paged: the customer is hidden from them") for n in notes), notes
+    assert not any("paged user" in n and "(responsible)" in n for n in notes), notes
 
 
 def test_the_collector_wires_the_restrictions_into_the_helpdesk_watch(tmp_path: Path) -> None:
