@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from collector import retired_alerts
 from collector.alerting.service import Alerting
 from collector.bus import AgentReported, BatchCommitted, Bus, StreamClosed, StreamOpened
 from collector.config import CollectorConfig
@@ -85,12 +86,14 @@ class Collector:
         self.configs = AgentConfigs(self.live)
         self.snmp = SnmpTargets(self.store, SecretBox.open(cfg.data_dir))
         self.snmp.attach(self.configs)
-        self.bus.subscribe(BatchCommitted, AgentFileTargets(self.store).on_committed)
+        self.snmp_files = AgentFileTargets(self.store)
+        self.bus.subscribe(BatchCommitted, self.snmp_files.on_committed)
         self.configs.add_source("functions", functions_config(self.store))
         self.inventory = InventoryIngest(self.bus, customer_lookup(self.store))
         self.writer.extras.add_txn_hook("inventory", self.inventory.txn_hook)
         self.bus.subscribe(BatchCommitted, self.inventory.on_committed)
         self.helpdesk = Helpdesk(cfg, self.store)
+        self.helpdesk.hide_customers(hidden_map)  # no SLA message or page of a customer hidden from them
         # Per-customer roll-up (fleet overview, customer screen): kept current by ingest, streams
         # and every alert step, never recomputed per request.
         self.rollups = Rollups(self.store)
@@ -104,6 +107,8 @@ class Collector:
         self.alerting.feeds.name_of = snmp_service.device_names(self.store)  # alerts name SNMP devices
         self.alerting.engine.hide_customers(hidden_map)  # nobody is notified of a customer hidden from them
         self.alerting.subscribe(self.bus)
+        # A device dropped from its gateway's agent.toml is retired: its open alerts resolve.
+        self.snmp_files.on_retired = retired_alerts.snmp_retired(self.alerting.engine)
         self.presence = Presence(self.store, self.live)
         self.stream_service = StreamService(
             self.store,
@@ -249,6 +254,7 @@ class Collector:
         self.presence.mark_stale_streams()
         self.bus.start()
         self.alerting.start()
+        retired_alerts.resolve_already_retired(self.store, self.alerting.engine)  # retired before that fix
         self.writer.start()
         self.rpc = build_server(
             ca=self.ca,

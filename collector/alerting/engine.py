@@ -304,19 +304,21 @@ class AlertEngine:
         told it is resolved)."""
         return self._act(alert_id, who, "resolve", lambda life, now: state.resolve(life, now, comment))
 
-    def retire_device(self, device_id: int, who: Actor) -> list[Acted]:
+    def retire_device(
+        self, device_id: int, who: Actor, about: Callable[[str], bool] | None = None
+    ) -> list[Acted]:
         """The device was retired: its pending and firing alerts resolve (recipients of a
-        firing are told), and from now on it raises none (see ``observe``)."""
+        firing are told), and from now on it raises none (see ``observe``). Given ``about``,
+        only the alerts whose subject it accepts (an SNMP target a gateway no longer polls)."""
         with self.lock:
             self._devices.pop(device_id, None)
             with self.store.session() as s:
-                ids = list(
-                    s.scalars(
-                        select(Alert.id).where(
-                            Alert.device_id == device_id, Alert.state.in_([st.value for st in state.OPEN])
-                        )
+                rows = s.execute(
+                    select(Alert.id, Alert.subject).where(
+                        Alert.device_id == device_id, Alert.state.in_([st.value for st in state.OPEN])
                     )
-                )
+                ).all()
+            ids = [alert_id for alert_id, subject in rows if about is None or about(subject)]
             return [self.resolve(alert_id, who, RETIRED_COMMENT) for alert_id in ids]
 
     def comment(self, alert_id: int, who: Actor, text: str) -> Acted:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from collector.alerting.directory import HiddenLookup
 from collector.config import CollectorConfig
 from collector.helpdesk import mail_poller, watch
 from collector.helpdesk.alert_tickets import AlertTickets
@@ -48,10 +49,16 @@ class Helpdesk:
             else None
         )
         self._policy = mail_poller.InboundPolicy(unknown=UnknownSenders(cfg.helpdesk_unknown_senders))
+        self.hidden_customers: HiddenLookup | None = None
+
+    def hide_customers(self, lookup: HiddenLookup) -> None:
+        """SLA warnings, breaches and pages never reach a user ``lookup`` says a ticket's
+        customer is hidden from (the composition root gives ``collector.customers.access.hidden_map``)."""
+        self.hidden_customers = lookup
 
     def watch(self) -> None:
         with self._store.session() as s:
-            sent = watch.run(s, _now(), acceptance_days=self._acceptance_days)
+            sent = watch.run(s, _now(), acceptance_days=self._acceptance_days, hidden=self.hidden_customers)
         if sent:
             log.info("helpdesk: %d SLA or on-call message(s) queued", sent)
 

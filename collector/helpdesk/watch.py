@@ -5,6 +5,9 @@ Each notification has a stamp on the ticket (``response_warned_at`` …, ``paged
 set in the same transaction as the message it queues, and the message's idempotency key names
 the ticket and the event, so every warning, breach and page is sent exactly once however often
 the job runs or the collector restarts. Decisions come from the pure modules (SLA clock, rota).
+Nobody is told of a customer hidden from them ("Restrict access"): the composition root gives
+the lookup (``collector.customers.access.hidden_map``), as it does the alert engine's, since
+helpdesk may not import customers.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.alerting.directory import load_staff
-from collector.alerting.routing import StaffInfo
+from collector.alerting.directory import HiddenLookup, load_staff
+from collector.alerting.routing import StaffInfo, staff_sees
 from collector.helpdesk import lifecycle, rota, sla, tickets
 from collector.helpdesk.calendar import BusinessCalendar, parse_calendar
 from collector.helpdesk.lifecycle import Action, Status
@@ -75,7 +78,7 @@ def clocks(
 
 def _staff_for(staff: Iterable[StaffInfo], customer_id: int, roles: Iterable[str]) -> list[StaffInfo]:
     wanted = set(roles)
-    return [p for p in staff if p.role in wanted and (p.all_customers or customer_id in p.customer_ids)]
+    return [p for p in staff if p.role in wanted and staff_sees(p, customer_id)]
 
 
 def _notify(
@@ -193,7 +196,12 @@ def _pages(
             continue
         setattr(ticket, attr, now)
         number = format_number(ticket.number)
-        people = [p for p in staff if p.id == page.user_id]
+        on_duty = [p for p in staff if p.id == page.user_id]
+        people = [p for p in on_duty if staff_sees(p, ticket.customer_id)]
+        # on duty, yet the customer is hidden from them: not paged, and the ticket says so
+        note = f"paged user {page.user_id} ({page.role})"
+        if on_duty and not people:
+            note = f"user {page.user_id} ({page.role}) not paged: the customer is hidden from them"
         subject = f"[{number}] on call ({page.role}): P{ticket.priority} {ticket.title}"
         sent += _notify(
             session, ticket, people, event=f"page:{page.role}", subject=subject, body=subject, now=now
@@ -202,7 +210,7 @@ def _pages(
             session,
             ticket,
             "system",
-            f"paged user {page.user_id} ({page.role})",
+            note,
             now,
             public=False,
             kind="sla",
@@ -215,9 +223,11 @@ def run(
     now: datetime,
     *,
     acceptance_days: int = 7,
+    hidden: HiddenLookup | None = None,
 ) -> int:
-    """One pass over the open and resolved tickets; returns how many messages were queued."""
-    staff = load_staff(session)
+    """One pass over the open and resolved tickets; returns how many messages were queued.
+    ``hidden`` says which customers are hidden from whom: their tickets message nobody of those."""
+    staff = load_staff(session, hidden)
     duty = load_rota(session)
     sent = 0
     policies: dict[int, Policy | None] = {}

@@ -4,10 +4,11 @@ The collector learns of them from what the gateway reports. Each start of the ga
 reports the file's complete target list (:mod:`collector.snmp.lifecycle`): listed targets
 become devices, listed retired devices come back with their old id, and devices the file
 no longer lists are retired — hidden from every list, their history kept — audited as
-``snmp.device.retire`` / ``snmp.device.restore`` by ``system``. A function result of an
-``snmp*`` kind or an inventory report whose subject is not a target the collector pushed
-also creates a device (gateways that do not report their list yet), but never brings a
-retired one back: only the file's list does. New devices have origin ``agent-file`` (no
+``snmp.device.retire`` / ``snmp.device.restore`` by ``system``; the open alerts of a retired
+device resolve (``on_retired``, which the composition root points at the alert engine). A
+function result of an ``snmp*`` kind or an inventory report whose subject is not a target
+the collector pushed also creates a device (gateways that do not report their list yet),
+but never brings a retired one back: only the file's list does. New devices have origin ``agent-file`` (no
 secrets: those stay in the agent's file) and are audited as ``snmp.device.discover``. Ids
 of the form ``snmp-<number>`` belong to centrally managed devices and are never adopted, so
 a device deleted in the dashboard does not come back while its gateway catches up.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from collector.snmp.lifecycle import FilePlan, listed_targets, plan
 from collector.snmp.models import INCLUDE_RETIRED, NetworkDevice, Origin, parse_target_id
 from collector.store.db import Store, audit
 from collector.store.models import Device
+from eus.names import Label
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +73,30 @@ def retired_subjects(session: Session, gateway_id: int) -> set[str]:
     return {d.agent_target_id for d in file_devices(session, gateway_id) if d.retired_at is not None}
 
 
+def about_targets(targets: Collection[str]) -> Callable[[str], bool]:
+    """Whether an alert subject on the gateway is about one of ``targets`` (pure): a function
+    or inventory class of the target (``<target>:…``), a trap it sent (``<target> <oid>``), or
+    a series labelled with it (``…,target=<target>,…``)."""
+    prefixes = tuple(f"{t}{sep}" for t in targets for sep in (":", " "))
+    wanted = frozenset(targets)
+    labels = frozenset(f"{Label.TARGET.value}={t}" for t in wanted)
+
+    def about(subject: str) -> bool:
+        return subject in wanted or subject.startswith(prefixes) or not labels.isdisjoint(subject.split(","))
+
+    return about
+
+
+# (gateway id, target ids just retired): told after the retirement is committed
+OnRetired = Callable[[int, tuple[str, ...]], object]
+
+
 class AgentFileTargets:
     """Bus subscriber (``BatchCommitted``) that keeps gateways' own targets in step."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, on_retired: OnRetired | None = None) -> None:
         self._store = store
+        self.on_retired = on_retired  # the composition root points it at the alert engine
         self._known: dict[int, set[str]] = {}  # per gateway: target ids with a device (retired too)
         self._lock = threading.Lock()
 
@@ -143,6 +164,8 @@ class AgentFileTargets:
                 len(todo.retire),
                 ", ".join(todo.retire) or "-",
             )
+        if todo.retire and self.on_retired is not None:
+            self.on_retired(gateway_id, todo.retire)
         return todo
 
     def adopt(self, gateway_id: int, subjects: Iterable[tuple[str, str]]) -> list[str]:

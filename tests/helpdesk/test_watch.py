@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from collector.alerting.models import UserChannel
 from collector.helpdesk import tickets, watch
@@ -19,6 +20,15 @@ from collector.store.db import Store
 from collector.store.models import Customer, User
 
 FRIDAY_1755 = datetime(2026, 12, 4, 17, 55, tzinfo=UTC)
+
+
+def add_office_sla(session: Session) -> None:
+    """The default policy: office hours (UTC), P1 answered in 60 and solved in 240 minutes."""
+    session.add(Calendar(name="office", hours="mon-fri 09:00-18:00", tz="UTC"))
+    session.flush()
+    session.add(SlaPolicy(name="standard", calendar_id=1, warn_percent=75))
+    session.flush()
+    session.add(SlaTarget(policy_id=1, priority=1, response_minutes=60, resolution_minutes=240))
 
 
 @pytest.fixture
@@ -32,11 +42,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
             session.add(user)
             session.flush()
             session.add(UserChannel(user_id=user.id, email=f"{name}@msp.test"))
-        session.add(Calendar(name="office", hours="mon-fri 09:00-18:00", tz="UTC"))
-        session.flush()
-        session.add(SlaPolicy(name="standard", calendar_id=1, warn_percent=75))
-        session.flush()
-        session.add(SlaTarget(policy_id=1, priority=1, response_minutes=60, resolution_minutes=240))
+        add_office_sla(session)
         session.add(
             Rota(
                 name="nights",
