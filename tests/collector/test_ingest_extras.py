@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -98,6 +99,10 @@ def test_extras_are_stored_once_hooks_run_in_the_transaction_and_commits_are_pub
         ('{"1.3.6.1.6.3.18.1.4.0": "***", "version": "1"}',)
     ]
     assert cur.execute("SELECT command_id, ok FROM command_results").fetchall() == [("c1", True)]
+    # its hour summary commits (and rolls back) with it: one run, not OK, critical at worst
+    assert cur.execute(
+        "SELECT device_id, subject, function_id, hour, runs, ok_runs, worst FROM function_hours"
+    ).fetchall() == [(3, "", "web", datetime(2023, 11, 14, 22), 1, 0, 3)]
     assert cur.execute("SELECT seq FROM batches").fetchall() == [(1,)]
     assert sink.acked == 1
     assert sink.errors == ["storage error: RuntimeError (batch 3)"]
