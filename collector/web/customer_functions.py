@@ -1,7 +1,8 @@
 """Finding one function of a customer from a URL: ``/customers/<customer>/functions/<function>/…``
 with ``?device=<id>`` (and ``&subject=`` for an SNMP target's function). Without ``device``, the
-customer's only device that reported the function is taken. Anything the caller may not see,
-or that is not the customer's, is 404 (shared by Resolve and Manage)."""
+customer's only device that reported the function is taken (read from the roll-up state, not the
+results). Anything the caller may not see, or that is not the customer's, is 404 (shared by
+Resolve and Manage)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from collector.customers.models import FunctionLatest
 from collector.functions.models import FunctionSpecRow
 from collector.store.models import Customer, Device
 from collector.tsdb.functions.queries import LATEST_WINDOW, FunctionState
@@ -53,6 +55,24 @@ def _arg(name: str) -> str:
     return (request.values.get(name) or "").strip()[:MAX_ID]
 
 
+def reported_on(
+    session: Session, customer_id: int, function_id: str, since: datetime
+) -> list[tuple[int, str]]:
+    """The (device, subject) pairs of the customer's devices that reported ``function_id`` since
+    ``since``, from the roll-up state (``customer_function_latest``), not the results."""
+    stmt = (
+        select(FunctionLatest.device_id, FunctionLatest.subject)
+        .join(Device, Device.id == FunctionLatest.device_id)
+        .where(
+            Device.customer_id == customer_id,
+            FunctionLatest.function_id == function_id,
+            FunctionLatest.checked_at >= since,
+        )
+        .order_by(FunctionLatest.device_id, FunctionLatest.subject)
+    )
+    return [(int(d), str(s)) for d, s in session.execute(stmt)]
+
+
 def locate(session: Session, customer_id: int, function_id: str) -> CustomerFunction:
     """The function named by the URL, or 404."""
     customer = get_customer_or_404(session, customer_id)
@@ -64,8 +84,7 @@ def locate(session: Session, customer_id: int, function_id: str) -> CustomerFunc
             abort(404)
         device = get_device_or_404(session, int(raw))
     else:
-        ids = list(session.scalars(select(Device.id).where(Device.customer_id == customer.id)))
-        found = db.function_reported_on(ids, function_id, datetime.now(UTC) - LATEST_WINDOW)
+        found = reported_on(session, customer.id, function_id, datetime.now(UTC) - LATEST_WINDOW)
         if len({d for d, _ in found}) != 1:
             abort(404, description="which device? add ?device=<id>")
         device = get_device_or_404(session, found[0][0])
