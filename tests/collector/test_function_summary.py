@@ -9,16 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.ingest import RecordingSink
+from support.ingest import RecordingSink, sampleless_batch
 
 from collector.tsdb import function_summary
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.ingest.extras import BatchExtras
-from collector.tsdb.ingest.writer import PendingBatch
 from collector.tsdb.timestamps import EPOCH
 from collector.tsdb.txn import transaction
 from eus.v1 import eus_pb2
@@ -96,19 +94,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, batches: list[list[tuple[int, str, s
                     subject=subject,
                 )
             )
-        pending = [
-            PendingBatch(
-                device_id=d,
-                epoch=1,
-                seq=seq,
-                series_ids=np.zeros(0, np.uint32),
-                ts_ms=np.zeros(0, np.int64),
-                values=np.zeros(0, np.float64),
-                sink=RecordingSink(),
-                functions=fns,
-            )
-            for d, fns in by_device.items()
-        ]
+        pending = [sampleless_batch(d, seq, RecordingSink(), functions=fns) for d, fns in by_device.items()]
         with transaction(cur):
             extras.in_txn(cur, pending)
 

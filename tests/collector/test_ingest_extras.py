@@ -7,8 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
-from support.ingest import RecordingSink
+from support.ingest import RecordingSink, sampleless_batch
 
 from collector.bus import BatchCommitted, Bus
 from collector.tsdb.db import TimeSeriesDB
@@ -20,14 +19,10 @@ Sink = RecordingSink
 
 
 def _batch(seq: int, sink: Sink) -> PendingBatch:
-    return PendingBatch(
-        device_id=3,
-        epoch=1,
-        seq=seq,
-        series_ids=np.zeros(0, np.uint32),
-        ts_ms=np.zeros(0, np.int64),
-        values=np.zeros(0, np.float64),
-        sink=sink,
+    return sampleless_batch(
+        3,
+        seq,
+        sink,
         functions=[
             eus_pb2.FunctionResult(
                 id="web",
