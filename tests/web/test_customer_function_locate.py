@@ -1,6 +1,6 @@
 """Resolve without ``?device=``: the customer's only device that reported the function, found
 in the roll-up state (``customer_function_latest``); another customer's device never counts,
-two of the customer's devices ask which one."""
+two of the customer's devices ask which one; the function's state comes from there too."""
 
 from __future__ import annotations
 
@@ -50,3 +50,6 @@ def test_resolve_finds_the_device_in_the_roll_up_state(
     response = client.get(url)
     assert response.status_code == 404 and "which device?" in response.get_data(as_text=True)
     assert client.get(f"{url}?device={seed.device_a}").status_code == 200  # naming it answers
+    # the second device has no result in function_results, only its roll-up row: its state shows
+    page = client.get(f"{url}?device={second_id}").get_data(as_text=True)
+    assert 'id="function-status">critical</span>' in page
