@@ -296,6 +296,7 @@ def pages_again(args: argparse.Namespace) -> int:
     (data_dir / "eus.sqlite3").unlink(missing_ok=True)
     tsdb = TimeSeriesDB(data_dir / "metrics.duckdb", memory_limit_mb=args.memory_mb, threads=args.threads)
     tsdb.cursor().execute("DELETE FROM function_results").fetchall()
+    tsdb.cursor().execute("DELETE FROM function_hours").fetchall()
     tsdb.checkpoint()
     tsdb.close()
     now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)

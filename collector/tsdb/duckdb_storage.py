@@ -221,11 +221,6 @@ class DuckDBStorage(ABC):
     ) -> int | None:
         return function_log.status_at(self.cursor(), device_id, subject, function_id, when)
 
-    def function_reported_on(
-        self, device_ids: Sequence[int], function_id: str, since: datetime
-    ) -> list[tuple[int, str]]:
-        return function_log.where_reported(self.cursor(), device_ids, function_id, since)
-
     def availability(
         self, device_ids: Sequence[int], since: datetime, until: datetime
     ) -> function_summary.Availability:

@@ -168,17 +168,3 @@ def status_at(
         [device_id, subject, function_id, naive_utc(when)],
     ).fetchone()
     return None if row is None or row[0] is None else int(row[0])
-
-
-def where_reported(
-    cur: duckdb.DuckDBPyConnection, device_ids: Sequence[int], function_id: str, since: datetime
-) -> list[tuple[int, str]]:
-    """The (device, subject) pairs among ``device_ids`` that reported ``function_id`` since ``since``."""
-    if not device_ids:
-        return []
-    rows = cur.execute(
-        "SELECT DISTINCT device_id, subject FROM function_results "
-        "WHERE device_id IN (SELECT unnest(?)) AND function_id = ? AND ts >= ? ORDER BY device_id, subject",
-        [list(device_ids), function_id, naive_utc(since)],
-    ).fetchall()
-    return [(int(d), str(s)) for d, s in rows]

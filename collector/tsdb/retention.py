@@ -4,7 +4,9 @@ A scheduler job (``collector.app``) calls :func:`apply`. A block is dropped only
 it is past its age (its last timestamp is before the cut), so a day block stays until its
 whole day is; rows of the per-run side tables go one by one. ``0`` days keeps a tier
 forever. Each tier is one ``DELETE`` in its own transaction: blocks are few (one per series
-and day), so even a year's worth is a short statement.
+and day), so even a year's worth is a short statement. The hourly function summaries
+(``function_hours``) are no setting: they keep :data:`FUNCTION_HOURS_DAYS`, what the customer
+screen reads.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import duckdb
 from collector.tsdb.txn import naive, transaction
 
 log = logging.getLogger(__name__)
+
+FUNCTION_HOURS_DAYS = 31  # hourly function summaries: the customer screen's longest window (30 d) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,10 @@ def apply(cur: duckdb.DuckDBPyConnection, retention: Retention, now: datetime) -
                 {"cut": cut},
             ).fetchall()
         deleted[tier.name] = int(rows[0][0]) if rows else 0
+    with transaction(cur):
+        cut = naive(now) - timedelta(days=FUNCTION_HOURS_DAYS)
+        rows = cur.execute("DELETE FROM function_hours WHERE hour + INTERVAL 1 HOUR <= ?", [cut]).fetchall()
+    deleted["function hours"] = int(rows[0][0]) if rows else 0
     if any(deleted.values()):
         log.info("retention deleted %s", deleted)
     return deleted

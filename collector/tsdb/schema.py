@@ -236,6 +236,28 @@ MIGRATIONS: list[tuple[int, str]] = [
         FROM islands GROUP BY device_id, epoch;
         """,
     ),
+    (
+        56,
+        """
+        -- Function results per device, subject, function and UTC hour (collector.tsdb.function_summary):
+        -- written in the ingest commit transaction, read by the customer screen's availability and
+        -- sparklines. Filled once here from the results already stored.
+        CREATE TABLE function_hours (
+            device_id   INTEGER NOT NULL,
+            subject     VARCHAR NOT NULL,
+            function_id VARCHAR NOT NULL,
+            hour        TIMESTAMP NOT NULL,   -- the hour's start
+            runs        UINTEGER NOT NULL,
+            ok_runs     UINTEGER NOT NULL,    -- runs with status 1 (eus.v1.Health.OK)
+            worst       TINYINT NOT NULL,     -- the greatest status of the hour
+            PRIMARY KEY (device_id, subject, function_id, hour)
+        );
+        INSERT INTO function_hours
+        SELECT device_id, subject, function_id, date_trunc('hour', ts), count(*),
+               count(*) FILTER (WHERE status = 1), max(status)
+        FROM function_results GROUP BY ALL;
+        """,
+    ),
 ]
 
 

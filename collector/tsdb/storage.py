@@ -221,18 +221,13 @@ class Storage(Protocol):
         """The function's status just before ``when``; None when it had not reported."""
         ...
 
-    def function_reported_on(
-        self, device_ids: Sequence[int], function_id: str, since: datetime
-    ) -> list[tuple[int, str]]:
-        """(device, subject) pairs that reported ``function_id`` since ``since``."""
-        ...
-
     def availability(self, device_ids: Sequence[int], since: datetime, until: datetime) -> Availability:
         """The share of OK function results of the devices in [since, until)."""
         ...
 
     def sparklines(self, device_ids: Sequence[int], until: datetime) -> dict[SparkKey, list[int]]:
-        """Each function's worst status per hour over the 24 h before ``until``."""
+        """Each function's worst status per UTC clock hour over the 24 hours up to the one
+        ``until`` falls in (results before ``until`` only)."""
         ...
 
     def hardware_matching(

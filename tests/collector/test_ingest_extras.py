@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
-from support.ingest import RecordingSink
+from support.ingest import RecordingSink, sampleless_batch
 
 from collector.bus import BatchCommitted, Bus
 from collector.tsdb.db import TimeSeriesDB
@@ -19,14 +19,10 @@ Sink = RecordingSink
 
 
 def _batch(seq: int, sink: Sink) -> PendingBatch:
-    return PendingBatch(
-        device_id=3,
-        epoch=1,
-        seq=seq,
-        series_ids=np.zeros(0, np.uint32),
-        ts_ms=np.zeros(0, np.int64),
-        values=np.zeros(0, np.float64),
-        sink=sink,
+    return sampleless_batch(
+        3,
+        seq,
+        sink,
         functions=[
             eus_pb2.FunctionResult(
                 id="web",
@@ -98,6 +94,10 @@ def test_extras_are_stored_once_hooks_run_in_the_transaction_and_commits_are_pub
         ('{"1.3.6.1.6.3.18.1.4.0": "***", "version": "1"}',)
     ]
     assert cur.execute("SELECT command_id, ok FROM command_results").fetchall() == [("c1", True)]
+    # its hour summary commits (and rolls back) with it: one run, not OK, critical at worst
+    assert cur.execute(
+        "SELECT device_id, subject, function_id, hour, runs, ok_runs, worst FROM function_hours"
+    ).fetchall() == [(3, "", "web", datetime(2023, 11, 14, 22), 1, 0, 3)]
     assert cur.execute("SELECT seq FROM batches").fetchall() == [(1,)]
     assert sink.acked == 1
     assert sink.errors == ["storage error: RuntimeError (batch 3)"]

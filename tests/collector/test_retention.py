@@ -38,6 +38,11 @@ def _seed(cur: duckdb.DuckDBPyConnection) -> None:
         for end in (last_bucket_end, last_bucket_end + US):
             start = end - timedelta(seconds=step)
             cur.execute("INSERT INTO rollup_blocks VALUES (1, ?, ?, ?, 1, 0, 'x')", [step, start, start])
+    hours_cut = NOW - timedelta(days=retention.FUNCTION_HOURS_DAYS)
+    for end in (hours_cut, hours_cut + timedelta(hours=1)):  # an hour ending on the cut, then one after
+        cur.execute(
+            "INSERT INTO function_hours VALUES (1, '', 'f', ?, 60, 60, 1)", [end - timedelta(hours=1)]
+        )
 
 
 def _left(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -49,6 +54,7 @@ def _left(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
         ("collector_run_summary", "true"),
         ("rollup_blocks", "step_s = 300"),
         ("rollup_blocks", "step_s = 3600"),
+        ("function_hours", "true"),
     ):
         out[f"{table} {where}"] = int(
             cur.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchall()[0][0]
@@ -66,6 +72,7 @@ def test_each_tier_drops_exactly_what_is_past_its_age(cur: duckdb.DuckDBPyConnec
         "1-h rollups": 1,
         "collector runs": 1,
         "collector run summaries": 1,
+        "function hours": 1,
     }
     assert set(_left(cur).values()) == {1}
     assert retention.apply(cur, retention.Retention(), NOW) == dict.fromkeys(deleted, 0)
@@ -74,5 +81,8 @@ def test_each_tier_drops_exactly_what_is_past_its_age(cur: duckdb.DuckDBPyConnec
 def test_zero_days_keeps_a_tier_forever(cur: duckdb.DuckDBPyConnection) -> None:
     _seed(cur)
     forever = retention.Retention(samples_days=0, rollup_5m_days=0, rollup_1h_days=0, collector_runs_days=0)
-    assert retention.apply(cur, forever, NOW + timedelta(days=3650)) == {}
-    assert set(_left(cur).values()) == {2}
+    # the hourly function summaries are no setting: they go at their fixed age regardless
+    assert retention.apply(cur, forever, NOW + timedelta(days=3650)) == {"function hours": 2}
+    left = _left(cur)
+    assert left.pop("function_hours true") == 0
+    assert set(left.values()) == {2}

@@ -1,4 +1,5 @@
-"""Rows in ``function_results`` as the ingest writer appends them."""
+"""Rows in ``function_results`` as the ingest writer appends them (with their hour in
+``function_hours``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ import json
 from datetime import datetime
 
 from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.function_summary import RECORD
+
+ONE_RESULT = (
+    "(SELECT ?::INTEGER AS device_id, ?::VARCHAR AS subject, ?::VARCHAR AS function_id, "
+    "?::TINYINT AS status, ?::TIMESTAMP AS ts)"
+)
 
 
 def add_result(
@@ -28,3 +35,4 @@ def add_result(
         [device_id, subject, function_id, kind, name or function_id, status, message, ts, 0.05,
          json.dumps(metrics or {})],
     )  # fmt: skip
+    db.cursor().execute(RECORD.format(view=ONE_RESULT), [device_id, subject, function_id, status, ts])

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-from support.ingest import RecordingSink
+from support.ingest import RecordingSink, sampleless_batch
 
 from collector.bus import BatchCommitted, Bus, InventoryChanged
 from collector.store.db import Store
@@ -22,16 +21,7 @@ Sink = RecordingSink
 
 
 def batch(device_id: int, seq: int, sink: Sink, report: eus_pb2.InventoryReport) -> PendingBatch:
-    return PendingBatch(
-        device_id=device_id,
-        epoch=1,
-        seq=seq,
-        series_ids=np.zeros(0, np.uint32),
-        ts_ms=np.zeros(0, np.int64),
-        values=np.zeros(0, np.float64),
-        sink=sink,
-        inventory=[report],
-    )
+    return sampleless_batch(device_id, seq, sink, inventory=[report])
 
 
 def pkg(name: str, version: str) -> eus_pb2.InventoryItem:

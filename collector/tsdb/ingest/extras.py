@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.bus import BatchCommitted, Bus
+from collector.tsdb.function_summary import RECORD
 from eus.snmp_target import mask_secret_varbinds
 
 if TYPE_CHECKING:
@@ -81,12 +82,11 @@ class BatchExtras:
         insert_from(cur, view, pa.table(columns), sql)
 
     def _functions(self, cur: duckdb.DuckDBPyConnection, fresh: Sequence[PendingBatch]) -> None:
+        """The results, and their hours in ``function_hours`` (``collector.tsdb.function_summary``)."""
         rows = [(b.device_id, f) for b in fresh for f in b.functions]
         if not rows:
             return
-        self._insert(
-            cur,
-            "function_results",
+        table = pa.table(
             {
                 "device_id": pa.array([d for d, _ in rows], pa.int32()),
                 "subject": pa.array([f.subject[:200] for _, f in rows], pa.string()),
@@ -101,8 +101,15 @@ class BatchExtras:
                     [json.dumps(dict(f.metrics), sort_keys=True) if f.metrics else "{}" for _, f in rows],
                     pa.string(),
                 ),
-            },
+            }
         )
+        insert_from(
+            cur,
+            "incoming_function_results",
+            table,
+            "INSERT INTO function_results SELECT * FROM incoming_function_results",
+        )
+        insert_from(cur, "incoming_function_hours", table, RECORD.format(view="incoming_function_hours"))
 
     def _events(self, cur: duckdb.DuckDBPyConnection, fresh: Sequence[PendingBatch]) -> None:
         rows = [(b.device_id, e) for b in fresh for e in b.events]
