@@ -64,3 +64,9 @@ def parse_duration(value: Any) -> float:
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"not a duration: {value!r} (use {DURATION_HINT})")
     return seconds
+
+
+def like_literal(text: str) -> str:
+    """``text`` with the LIKE wildcards (``%``, ``_``) and the escape character itself escaped,
+    for ``… LIKE ? ESCAPE '\\'`` in SQLite and DuckDB alike: the user's text matches literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

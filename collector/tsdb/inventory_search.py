@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from eus.values import like_literal
+
 HARDWARE_KINDS = ("system", "bios", "disk", "nic", "baseboard", "chassis", "snmp_system")
 
 
@@ -20,10 +22,6 @@ class InventoryHit:
     attrs: str  # the item's attributes as stored (JSON)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def hardware_matching(
     cur: duckdb.DuckDBPyConnection, text: str, device_ids: Collection[int] | None, limit: int = 20
 ) -> list[InventoryHit]:
@@ -31,7 +29,7 @@ def hardware_matching(
     ``text``, case-insensitively; at most ``limit``, one per device and kind."""
     if not text or (device_ids is not None and not device_ids):
         return []
-    pattern = f"%{_escape_like(text)}%"
+    pattern = f"%{like_literal(text)}%"
     rows = cur.execute(
         "SELECT device_id, kind, arg_min(key, key), arg_min(attrs, key) FROM inventory_items "
         "WHERE kind IN (SELECT unnest(?::VARCHAR[])) "

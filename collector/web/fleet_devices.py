@@ -21,6 +21,7 @@ from collector.customers.rollup import FUNCTION_WINDOW
 from collector.store.models import Customer, Device, StreamState
 from collector.web.identity import CurrentUser
 from collector.web.permissions import scope_to_customers
+from eus.values import like_literal
 
 PAGE = 100
 COLUMNS: Mapping[str, str] = {
@@ -84,10 +85,6 @@ def retired_count(s: Session, user: CurrentUser) -> int:
     return s.scalar(scope_to_customers(stmt, Device.customer_id, user)) or 0
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def query(
     s: Session, user: CurrentUser, c: Choices, now: datetime, *, search_addresses: bool
 ) -> tuple[list[DeviceRow], int]:
@@ -115,7 +112,7 @@ def query(
     if not c.retired:
         stmt = stmt.where(Device.retired_at.is_(None))
     if c.q:
-        like = f"%{_escape_like(c.q)}%"
+        like = f"%{like_literal(c.q)}%"
         fields = [Device.hostname, Device.alias, Device.agent_id, Device.os, Device.os_version, Customer.name]
         if search_addresses:
             fields.append(Device.last_address)

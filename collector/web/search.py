@@ -25,6 +25,7 @@ from collector.web.device_names import device_name
 from collector.web.identity import CurrentUser, current_user
 from collector.web.permissions import Capability, require, scope_to_customers, visible_customer_ids
 from collector.web.resources import storage, store
+from eus.values import like_literal
 
 bp = Blueprint("search", __name__)
 
@@ -42,7 +43,7 @@ class Hit:
 
 
 def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return f"%{like_literal(text)}%"
 
 
 def _customers(s: Session, user: CurrentUser, like: str) -> list[Hit]:

@@ -23,6 +23,7 @@ from collector.inventory.versions import (
     validate_version,
 )
 from collector.tsdb.timestamps import naive_utc
+from eus.values import like_literal
 
 MAX_CHANGES = 1000
 MAX_SEARCH_HITS = 5000
@@ -184,7 +185,7 @@ def name_pattern(query: str) -> str:
     must match (``libssl*``: names starting with libssl), without one any name containing
     the query does (``ssl``: libssl3, openssl). Other characters are literal. Returns the
     pattern for ``name ILIKE ? ESCAPE '\\'``."""
-    escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = like_literal(query.strip())
     pattern = escaped.replace("*", "%")
     return pattern if "*" in query else f"%{pattern}%"
 
