@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from collector.customers.rollup import WARNING
 from collector.dashboards.model import View
 from collector.store.models import Site
 from collector.web import customer_levels as levels
@@ -62,7 +63,7 @@ def render_screen(customer_id: int) -> ResponseReturnValue:
             service=service,
             instances=instances,
             functions=functions,
-            resolve_paths={f.fn.id: resolve_path(cust.id, f) for f in functions},
+            resolve_paths={f.fn.id: resolve_path(cust.id, f) for f in functions if f.fn.status >= WARNING},
             contacts=contacts,
             tokens=tokens,
             cert_warn_days=CERT_WARN_DAYS,

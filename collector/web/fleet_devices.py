@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ScalarSelect, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from collector.alerting.models import Alert
@@ -85,29 +85,33 @@ def retired_count(s: Session, user: CurrentUser) -> int:
     return s.scalar(scope_to_customers(stmt, Device.customer_id, user)) or 0
 
 
-def query(
-    s: Session, user: CurrentUser, c: Choices, now: datetime, *, search_addresses: bool
-) -> tuple[list[DeviceRow], int]:
-    """One page of rows and the number of matching devices."""
-    worst = (
-        select(FunctionLatest.device_id, func.max(FunctionLatest.status).label("worst"))
-        .where(FunctionLatest.checked_at >= now - FUNCTION_WINDOW)
-        .group_by(FunctionLatest.device_id)
-        .subquery()
+def _worst(now: datetime) -> ScalarSelect[Any]:
+    """A device's worst function status within the roll-up's window (NULL when none reported),
+    correlated to the device row: an index lookup per device, no aggregate over the table."""
+    return (
+        select(func.max(FunctionLatest.status))
+        .where(FunctionLatest.device_id == Device.id, FunctionLatest.checked_at >= now - FUNCTION_WINDOW)
+        .correlate(Device)
+        .scalar_subquery()
     )
-    alerts = (
-        select(Alert.device_id, func.count().label("n"))
-        .where(Alert.state.in_(("firing", "pending")))
-        .group_by(Alert.device_id)
-        .subquery()
+
+
+def _open_alerts() -> ScalarSelect[Any]:
+    """A device's number of open (firing or pending) alerts, correlated to the device row."""
+    return (
+        select(func.count())
+        .select_from(Alert)
+        .where(Alert.device_id == Device.id, Alert.state.in_(("firing", "pending")))
+        .correlate(Device)
+        .scalar_subquery()
     )
-    n_alerts = func.coalesce(alerts.c.n, 0)
-    stmt: Select[Any] = (
-        select(Device, Customer.name, worst.c.worst, n_alerts)
-        .join(Customer, Customer.id == Device.customer_id)
-        .outerjoin(worst, worst.c.device_id == Device.id)
-        .outerjoin(alerts, alerts.c.device_id == Device.id)
-    )
+
+
+def _matching(
+    stmt: Select[Any], user: CurrentUser, c: Choices, worst: ScalarSelect[Any], *, search_addresses: bool
+) -> Select[Any]:
+    """``stmt`` (over devices joined to their customer) narrowed to the user's customers and the
+    list's filters."""
     stmt = scope_to_customers(stmt, Device.customer_id, user)
     if not c.retired:
         stmt = stmt.where(Device.retired_at.is_(None))
@@ -122,20 +126,49 @@ def query(
     if c.state:
         stmt = stmt.where(Device.stream_state == c.state)
     if c.health:
-        stmt = stmt.where(worst.c.worst >= HEALTH_FILTERS[c.health])
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = stmt.where(worst >= HEALTH_FILTERS[c.health])
+    return stmt
+
+
+def query(
+    s: Session, user: CurrentUser, c: Choices, now: datetime, *, search_addresses: bool
+) -> tuple[list[DeviceRow], int]:
+    """One page of rows and the number of matching devices.
+
+    Three narrow queries rather than one wide one: the count (no sort, no per-device
+    aggregate unless the health filter needs it), the page's device ids in order (sorting ids
+    and one key, not whole rows), and those devices' rows with their worst status and open
+    alerts (correlated lookups for the page's devices only)."""
+    worst, n_alerts = _worst(now), _open_alerts()
+
+    def over_devices(*columns: Any) -> Select[Any]:
+        base = select(*columns).select_from(Device).join(Customer, Customer.id == Device.customer_id)
+        return _matching(base, user, c, worst, search_addresses=search_addresses)
+
+    total = s.scalar(over_devices(func.count(Device.id))) or 0
     key = {
         "host": func.lower(Device.hostname),
         "customer": func.lower(Customer.name),
         "state": Device.stream_state,
         "last_seen": Device.last_seen,
-        "health": func.coalesce(worst.c.worst, -1),
+        "health": func.coalesce(worst, -1),
         "alerts": n_alerts,
     }[c.sort]
     order = key.desc() if c.descending else key.asc()
-    stmt = stmt.order_by(order, func.lower(Device.hostname), Device.id)
-    stmt = stmt.limit(PAGE).offset((c.page - 1) * PAGE)
-    rows = [
-        DeviceRow(d, str(name), None if w is None else int(w), int(n)) for d, name, w, n in s.execute(stmt)
-    ]
-    return rows, int(total)
+    page = (
+        over_devices(Device.id)
+        .order_by(order, func.lower(Device.hostname), Device.id)
+        .limit(PAGE)
+        .offset((c.page - 1) * PAGE)
+    )
+    ids = list(s.scalars(page))
+    stmt = (
+        select(Device, Customer.name, worst, n_alerts)
+        .join(Customer, Customer.id == Device.customer_id)
+        .where(Device.id.in_(ids))
+    )
+    found = {
+        d.id: DeviceRow(d, str(name), None if w is None else int(w), int(n))
+        for d, name, w, n in s.execute(stmt)
+    }
+    return [found[i] for i in ids if i in found], int(total)
