@@ -52,7 +52,7 @@ from collector.web import (
     helpdesk_views,
     inventory_views,
     kb_views,
-    macro_memo,
+    list_render,
     maintenance_now,
     maintenance_views,
     manage_views,
@@ -187,7 +187,7 @@ def create_app(
     filters.init_app(app)
     time_zone.init_app(app)
     device_names.init_app(app)
-    macro_memo.init_app(app)  # {{ memo(badge, value) }} in long lists
+    list_render.init_app(app)  # memo() and id_url() for long lists
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
