@@ -1,6 +1,6 @@
 """The fleet overview, the customer screen and the global search over a roll-up kept current by
 what arrives (function results on the bus, alert steps through the engine's hook): worst first,
-filter, sort, columns, bulk actions (audited), the four levels, search scoped to the user."""
+filter, sort, pages, columns, bulk actions (audited), the four levels, search scoped to the user."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from collector.helpdesk.models import Calendar, SlaPolicy, SlaTarget
 from collector.store.db import Store
 from collector.store.models import AuditEntry
 from collector.tsdb.db import TimeSeriesDB
-from collector.web import alerting_views, create_app
+from collector.web import alerting_views, create_app, fleet_devices
 
 from .conftest import PASSWORDS, SECRET_KEY, LoginFn, Seed, csrf_token
 from .customer_seed import deliver, fire
@@ -147,6 +147,47 @@ def test_the_device_list_filters_sorts_and_shows_the_chosen_columns(
     assert re.findall(r"<th>([^<]+)</th>", head) == ["Host", "Agent", "Address"]
     assert "10.0.0.17" in page
     assert client.get("/?sort=nonsense&health=worse&page=x").status_code == 200  # defaults, not errors
+
+
+def _rows(page: str) -> list[tuple[str, str, str]]:
+    """(host, functions cell, open alerts cell) of each device row, in order."""
+    table = page.split("fleet-devices kb-list", 1)[1].split("</table>", 1)[0]
+    found = []
+    for row in re.findall(r'<tr class="kb-item".*?</tr>', table, re.S):
+        host = re.search(r'<a href="/devices/\d+">([^<]+)</a>', row)
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        assert host is not None, row
+        found.append((host.group(1), cells[-2], cells[-1]))
+    return found
+
+
+def test_sorting_by_open_alerts_and_paging_split_the_list(  # noqa: PLR0917 - fixtures
+    client: FlaskClient,
+    login: LoginFn,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: Seed,
+    store: Store,
+    engine: AlertEngine,
+    tsdb: TimeSeriesDB,
+    rollups: Rollups,
+) -> None:
+    fire(store, engine, seed.customer_b, seed.device_b, Severity.WARNING)
+    deliver(tsdb, rollups, seed.device_a, [("http:portal", "http", 3, "HTTP 500", M)])
+    login("admin", PASSWORDS["admin"])
+    cols = "&col=health&col=alerts"
+
+    by_alerts = _rows(client.get("/?sort=alerts&dir=desc" + cols).get_data(as_text=True))
+    assert [(h, n) for h, _, n in by_alerts] == [("bravo-dc01", "1"), ("acme-fs01", "0")]
+    assert "critical" in by_alerts[1][1] and "none" in by_alerts[0][1]  # each row keeps its own values
+    by_health = _rows(client.get("/?sort=health&dir=desc" + cols).get_data(as_text=True))
+    assert [h for h, _, _ in by_health] == ["acme-fs01", "bravo-dc01"]
+
+    monkeypatch.setattr(fleet_devices, "PAGE", 1)
+    pages = [client.get(f"/?sort=alerts&dir=asc&page={n}" + cols).get_data(as_text=True) for n in (1, 2, 3)]
+    assert [_rows(p) for p in pages[:2]] == [[by_alerts[1]], [by_alerts[0]]]
+    assert _rows(pages[2]) == []
+    assert all('id="device-total">2 matching' in p for p in pages)
+    assert "Page 2 of 2" in pages[1] and "previous" in pages[1]
 
 
 def test_bulk_maintenance_and_acknowledge_are_scoped_and_audited(
