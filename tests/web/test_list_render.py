@@ -20,6 +20,7 @@ def test_id_url_writes_what_url_for_writes(app: Flask) -> None:
             ("alerting.alert_detail", "alert_id"),
             ("alerting.acknowledge", "alert_id"),
             ("alerting.alerts", "customer"),  # a query argument
+            ("helpdesk.queue", "customer"),
         ):
             build = id_url(endpoint, arg)
             for value in (1, 7, 42, 1000, 123456789):
