@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -281,6 +282,32 @@ def test_collector_config_reaches_the_callback(
     transport.start()
     wait_for(lambda: bool(received), what="the config")
     assert received == [{"cpu": 5.0, "disk": 0.0}]
+
+
+def test_a_stale_config_overtaken_by_a_newer_one_is_not_applied(
+    fake: FakeCollector, ca: TestCA, make_transport: MakeTransport
+) -> None:
+    """The collector numbers each configuration before reading it: the Hello's (generation 5)
+    may arrive after a push built later (6) for a change made meanwhile. Applying 5 last would
+    undo the change, so the agent keeps 6; on a new stream (a restarted collector counts from 1
+    again) it applies whatever comes."""
+    received: list[int] = []
+    fake.config = eus_pb2.AgentConfig(generation=6, collector_interval_s={"cpu": 6.0})
+    fake.later_configs = [
+        eus_pb2.AgentConfig(generation=5, collector_interval_s={"cpu": 5.0}),
+        eus_pb2.AgentConfig(generation=7, collector_interval_s={"cpu": 7.0}),
+    ]
+    server = StreamServer(ca, fake).start()
+    transport = make_transport(server.address, on_config=lambda c: received.append(c.generation))
+    transport.start()
+    wait_for(lambda: 7 in received, what="the newest config")
+    assert received == [6, 7]
+
+    server.stop()  # the collector restarts
+    fake.config, fake.later_configs = eus_pb2.AgentConfig(generation=1), []
+    with StreamServer(ca, fake, port=server.port):
+        wait_for(lambda: 1 in received, timeout=30, what="the config of the next stream")
+    assert received == [6, 7, 1]
 
 
 def test_a_client_without_certificate_is_refused_by_tls(
