@@ -20,6 +20,7 @@ from support.ingest import RecordingSink, sampleless_batch
 from collector.tsdb import function_changes, function_log, schema
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.ingest.extras import BatchExtras
+from collector.tsdb.ingest.writer import PendingBatch
 from collector.tsdb.timestamps import EPOCH
 from collector.tsdb.txn import transaction
 from eus.v1 import eus_pb2
@@ -84,7 +85,7 @@ def stored_log(cur: duckdb.DuckDBPyConnection) -> list[Change]:
     return sorted(((int(d), s, f, ts, int(st), p, m) for d, s, f, ts, st, p, m in rows), key=repr)
 
 
-def _pending(results: list[Result], seq: int) -> list[object]:
+def _pending(results: list[Result], seq: int) -> list[PendingBatch]:
     by_device: dict[int, list[eus_pb2.FunctionResult]] = defaultdict(list)
     for device, subject, fid, status, minute in results:
         by_device[device].append(
@@ -135,7 +136,7 @@ def test_the_log_equals_the_changes_of_all_results_in_any_arrival_order(
                 cur = db.cursor()
                 batches = [b for part in commit for b in _pending(part, seq)]
                 with transaction(cur):
-                    extras.in_txn(cur, batches)  # type: ignore[arg-type]
+                    extras.in_txn(cur, batches)
                 everything += [r for part in commit for r in part]
                 # after every commit, not only at the end
                 assert stored_log(cur) == walk(everything)
