@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.ingest import RecordingSink, sampleless_batch
+from support.ingest import function_batches
 
 from collector.tsdb import function_changes, function_log, schema
 from collector.tsdb.db import TimeSeriesDB
@@ -23,7 +23,6 @@ from collector.tsdb.ingest.extras import BatchExtras
 from collector.tsdb.ingest.writer import PendingBatch
 from collector.tsdb.timestamps import EPOCH
 from collector.tsdb.txn import transaction
-from eus.v1 import eus_pb2
 
 T0 = datetime(2026, 12, 1)
 MINUTE_MS = 60_000
@@ -86,20 +85,10 @@ def stored_log(cur: duckdb.DuckDBPyConnection) -> list[Change]:
 
 
 def _pending(results: list[Result], seq: int) -> list[PendingBatch]:
-    by_device: dict[int, list[eus_pb2.FunctionResult]] = defaultdict(list)
-    for device, subject, fid, status, minute in results:
-        by_device[device].append(
-            eus_pb2.FunctionResult(
-                id=fid,
-                kind="http",
-                name=fid,
-                status=eus_pb2.Health.ValueType(status),
-                message=_message(status),
-                ts_ms=(_ts(minute) - EPOCH) // timedelta(milliseconds=1),
-                subject=subject,
-            )
-        )
-    return [sampleless_batch(d, seq, RecordingSink(), functions=fns) for d, fns in by_device.items()]
+    ms = timedelta(milliseconds=1)
+    return function_batches(
+        ((d, s, f, h, (_ts(m) - EPOCH) // ms, _message(h)) for d, s, f, h, m in results), seq
+    )
 
 
 @st.composite

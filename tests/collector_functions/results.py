@@ -13,8 +13,8 @@ from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.function_changes import store
 
 
-def store_result(
-    cur: duckdb.DuckDBPyConnection,
+def add_result(
+    db: TimeSeriesDB | duckdb.DuckDBPyConnection,
     device_id: int,
     function_id: str,
     status: int,
@@ -27,7 +27,9 @@ def store_result(
     metrics: dict[str, float] | None = None,
     duration_s: float = 0.05,
 ) -> None:
-    """One result stored on ``cur`` as the ingest writer stores a batch's results."""
+    """One result stored (on the database's cursor, or the cursor given) as the ingest writer
+    stores a batch's results."""
+    cur = db.cursor() if isinstance(db, TimeSeriesDB) else db
     row = pa.table(
         {
             "device_id": pa.array([device_id], pa.int32()),
@@ -47,23 +49,3 @@ def store_result(
         store(cur, "_one_result")
     finally:
         cur.unregister("_one_result")
-
-
-def add_result(
-    db: TimeSeriesDB,
-    device_id: int,
-    function_id: str,
-    status: int,
-    ts: datetime,
-    *,
-    subject: str = "",
-    message: str = "",
-    kind: str = "tcp",
-    name: str = "",
-    metrics: dict[str, float] | None = None,
-) -> None:
-    """One row as the ingest writer appends it."""
-    store_result(
-        db.cursor(), device_id, function_id, status, ts,
-        subject=subject, message=message, kind=kind, name=name, metrics=metrics,
-    )  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from collector_functions.results import store_result
+from collector_functions.results import add_result
 from flask import Flask
 
 from collector.rpc.agent_config import AgentConfigs
@@ -60,7 +60,7 @@ class DuckSeed:
     def function(
         self, gateway: int, target: str, function_id: str, *, kind: str, status: int, message: str
     ) -> None:
-        store_result(
+        add_result(
             self.cur, gateway, function_id, status, naive_utc(self.now - timedelta(seconds=5)),
             subject=target, message=message, kind=kind, duration_s=0.1,
         )  # fmt: skip
