@@ -102,6 +102,8 @@ def test_the_summary_reads_equal_a_scan_of_the_results(
 ) -> None:
     cur.execute("DELETE FROM function_results")
     cur.execute("DELETE FROM function_hours")
+    cur.execute("DELETE FROM function_changes")
+    cur.execute("DELETE FROM function_last")
     _ingest(cur, batches)
     stored = int(cur.execute("SELECT count(*) FROM function_results").fetchall()[0][0])
     assert stored == sum(len(b) for b in batches)
