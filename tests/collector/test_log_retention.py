@@ -69,20 +69,23 @@ def test_each_log_drops_exactly_what_is_past_its_age(store: Store) -> None:
     keep = LogRetention(audit_days=365, messages_days=90)
     _seed(store, NOW, keep)
     with store.session() as s:
-        assert apply(s, keep, NOW) == {"audit log": 1, "message log": 3}
+        assert apply(s, keep, NOW) == {"audit log": 1, "message log": 3, "notification outbox": 0}
     actions, keys, dead = _left(store)
     assert actions == ["on-the-cut", "retention.logs"]  # what went is audited, by counts
     assert keys == ["old-queued", "old-retrying", "on-the-cut"]
     assert dead == 0  # the dead letter went with its message
     with store.session() as s:
-        assert apply(s, keep, NOW) == {"audit log": 0, "message log": 0}
+        assert apply(s, keep, NOW) == {"audit log": 0, "message log": 0, "notification outbox": 0}
 
 
 def test_zero_days_keeps_a_log_forever(store: Store) -> None:
     keep = LogRetention(audit_days=1, messages_days=1)
     _seed(store, NOW, keep)
     with store.session() as s:
-        assert apply(s, LogRetention(audit_days=0, messages_days=0), NOW + timedelta(days=3650)) == {}
+        assert (
+            apply(s, LogRetention(audit_days=0, messages_days=0, outbox_days=0), NOW + timedelta(days=3650))
+            == {}
+        )
     assert len(_left(store)[1]) == 6
 
 
