@@ -205,8 +205,8 @@ def test_a_prune_over_many_rows_goes_in_bounded_committed_steps_and_keeps_what_d
     # Three streams' histories, interleaved as agents' batches arrive; each mark below its top.
     marks = {(1, 1): 9_000, (2, 1): 4_000, (2, 2): 12_000, (3, 1): 0}
     cur.execute(
-        "INSERT INTO batches SELECT CASE i % 3 WHEN 0 THEN 1 ELSE 2 END, CASE i % 3 WHEN 2 THEN 2 ELSE 1 END, "
-        "i // 3 + 1, 1, TIMESTAMP '2026-12-01' FROM range(36000) t(i)"
+        "INSERT INTO batches SELECT CASE i % 3 WHEN 0 THEN 1 ELSE 2 END, "
+        "CASE i % 3 WHEN 2 THEN 2 ELSE 1 END, i // 3 + 1, 1, TIMESTAMP '2026-12-01' FROM range(36000) t(i)"
     )
     cur.execute("INSERT INTO batches SELECT 3, 1, i + 1, 1, TIMESTAMP '2026-12-01' FROM range(500) t(i)")
     stream_progress.save(cur, [stream_progress.StreamRow(d, e, hwm, ()) for (d, e), hwm in marks.items()])
