@@ -24,9 +24,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy agent collector bench scripts tests
 
+# Tests run in parallel worker processes (pytest-xdist): most of them wait on real processes,
+# sockets and browsers rather than compute, so three workers keep two cores busy.
+PYTEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
 pytest: $(STAMP)
 	scripts/system-deps.sh test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test: lint pytest
 
@@ -38,7 +43,7 @@ test-under-load: $(STAMP)
 	scripts/system-deps.sh load
 	@stress-ng --cpu $(LOAD_CPUS) --quiet & hog=$$!; \
 	trap 'kill $$hog 2>/dev/null; wait $$hog 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 demo:
 	scripts/system-deps.sh demo

@@ -147,6 +147,9 @@ class Transport:
         self._wake_event: asyncio.Event | None = None
         self._session_task: asyncio.Future[None] | None = None
         self._deflater: StreamDeflater | None = None  # this stream's, once the collector accepted it
+        # The newest configuration generation applied on this stream: the collector numbers each
+        # configuration before reading it, so an older one that arrives later is stale.
+        self._config_generation = 0
         # Shutdown, set on the loop thread by _begin_stop.
         self._stopping = False
         self._stop_target = 0
@@ -341,6 +344,7 @@ class Transport:
         )
         hello.host.CopyFrom(self._host)
         self._deflater = None
+        self._config_generation = 0  # generations count per collector process: a new stream starts over
         await call.write(eus_pb2.AgentMessage(hello=hello))
         first = await asyncio.wait_for(call.read(), timeout=self._hello_timeout_s)
         if not isinstance(first, eus_pb2.CollectorMessage):  # EOF
@@ -466,6 +470,16 @@ class Transport:
     def _apply_config(self, config: eus_pb2.AgentConfig) -> None:
         if self._on_config is None:
             return
+        if config.generation and config.generation <= self._config_generation:
+            # Built before the one already applied (e.g. the Hello's, overtaken by a push for a
+            # change made meanwhile): applying it would undo that change.
+            log.info(
+                "ignoring collector config generation %d: %d is newer",
+                config.generation,
+                self._config_generation,
+            )
+            return
+        self._config_generation = max(self._config_generation, config.generation)
         try:
             self._on_config(config)
         except Exception:  # a bad setting from the collector must not break the stream

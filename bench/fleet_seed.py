@@ -34,7 +34,7 @@ from collector.helpdesk.tickets import NewTicket, open_ticket
 from collector.store.db import Store, actor_auditor
 from collector.store.models import Device, Role, StreamState
 from collector.tsdb.db import TimeSeriesDB
-from collector.tsdb.function_summary import RECORD
+from collector.tsdb.function_changes import store
 from collector.tsdb.txn import transaction
 
 DEVICES_PER_CUSTOMER = 20
@@ -162,8 +162,7 @@ def seed_function_results(tsdb: TimeSeriesDB, devices: int, first: datetime, now
         table = pa.concat_tables(parts).sort_by("ts")
         with transaction(cur):
             cur.register("_fleet_results", table)
-            cur.execute("INSERT INTO function_results SELECT * FROM _fleet_results")
-            cur.execute(RECORD.format(view="_fleet_results"))  # and their hours, as the writer does
+            store(cur, "_fleet_results")  # with their hours and state changes, as the writer does
             cur.unregister("_fleet_results")
         rows += table.num_rows
     return rows

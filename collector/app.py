@@ -162,7 +162,9 @@ class Collector:
         self.tsdb.apply_retention(keep, datetime.now(UTC))
         self.tsdb.prune_batches()
         logs = LogRetention(
-            audit_days=self.cfg.retention_audit_days, messages_days=self.cfg.retention_messages_days
+            audit_days=self.cfg.retention_audit_days,
+            messages_days=self.cfg.retention_messages_days,
+            outbox_days=self.cfg.retention_outbox_days,
         )
         with self.store.session() as s:
             apply_log_retention(s, logs, datetime.now(UTC))

@@ -153,6 +153,7 @@ class CollectorConfig:
     # The relational logs (collector.log_retention): audit entries, and messages whose delivery is over.
     retention_audit_days: int = setting(365, low=0, high=36500)
     retention_messages_days: int = setting(180, low=0, high=36500)
+    retention_outbox_days: int = setting(30, low=0, high=36500)  # notification outbox rows, once sent
     # DuckDB's memory limit and threads (0 = DuckDB's default: 80 % of RAM, one per core).
     duckdb_memory_limit_mb: int = setting(512, low=0, high=1_048_576)
     duckdb_threads: int = setting(2, low=0, high=256)

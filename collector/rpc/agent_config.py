@@ -37,7 +37,20 @@ class AgentConfigs:
         """The merged configuration for a device, or None when no source has anything.
 
         Called from worker threads (sources may query the store)."""
-        merged = eus_pb2.AgentConfig()
+        config, found = self._snapshot(device_id)
+        return config if found else None
+
+    def push(self, device_id: int) -> bool:
+        """Send the device its current configuration now, if it is connected."""
+        config, _ = self._snapshot(device_id)  # an empty one too: "nothing central any more"
+        return self._live.send(device_id, eus_pb2.CollectorMessage(config=config))
+
+    def _snapshot(self, device_id: int) -> tuple[eus_pb2.AgentConfig, bool]:
+        """The merged parts, numbered *before* the sources are read: of two snapshots built
+        concurrently (a Hello's and a push after a change), the one with the higher generation
+        read the sources later, so the agent keeps it whichever arrives last."""
+        with self._lock:
+            merged = eus_pb2.AgentConfig(generation=next(self._generation))
         found = False
         for name, source in self._sources:
             try:
@@ -48,16 +61,7 @@ class AgentConfigs:
             if part is not None:
                 merged.MergeFrom(part)
                 found = True
-        if not found:
-            return None
-        with self._lock:
-            merged.generation = next(self._generation)
-        return merged
-
-    def push(self, device_id: int) -> bool:
-        """Send the device its current configuration now, if it is connected."""
-        config = self.build(device_id) or eus_pb2.AgentConfig()
-        return self._live.send(device_id, eus_pb2.CollectorMessage(config=config))
+        return merged, found
 
     def push_all(self) -> int:
         return sum(self.push(d) for d in self._live.device_ids())

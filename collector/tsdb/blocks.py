@@ -43,6 +43,16 @@ def _unzigzag(z: U64) -> I64:
     return ((z >> np.uint64(1)) ^ (np.uint64(0) - (z & np.uint64(1)))).view(np.int64)
 
 
+def _delta(x: I64, before: int) -> I64:
+    """Each element minus the one before it (``before`` for the first): ``np.diff`` with
+    ``prepend``, without its concatenation (a block is small: the call overhead is the cost)."""
+    out = np.empty_like(x)
+    if x.shape[0]:
+        out[0] = x[0] - before
+        np.subtract(x[1:], x[:-1], out=out[1:])
+    return out
+
+
 def _pack(words: U64) -> tuple[int, bytes]:
     width = max(1, (int(words.max()).bit_length() + 7) // 8) if words.shape[0] else 1
     planes = np.ascontiguousarray(words.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :width].T)
@@ -66,7 +76,7 @@ def _scaled(values: F64) -> tuple[int, I64] | None:
             if not np.all(np.abs(scaled) < _LIMIT):  # also false for NaN and inf
                 return None
             ints = scaled.astype(np.int64)
-            if np.array_equal((ints.astype(np.float64) / 10.0**digits).view(np.uint64), bits):
+            if ((ints.astype(np.float64) / 10.0**digits).view(np.uint64) == bits).all():
                 return digits, ints
     return None
 
@@ -88,12 +98,12 @@ def encode(ts_us: npt.ArrayLike, values: npt.ArrayLike) -> bytes:
     first = int(ts[0]) if n else 0
     shift = 3 if n and not np.any(ts % 1000) else 0
     rel = (ts - first) // 10**shift
-    dod = np.diff(np.diff(rel, prepend=rel[:1]), prepend=0)
+    dod = _delta(_delta(rel, int(rel[0]) if n else 0), 0)
     ts_width, ts_frame = _pack(_zigzag(dod))
     found = _scaled(v) if n else (0, np.zeros(0, dtype=np.int64))
     if found is not None:
         mode, digits = _MODE_SCALED, found[0]
-        words = _zigzag(np.diff(found[1], prepend=0))
+        words = _zigzag(_delta(found[1], 0))
     else:
         mode, digits = _MODE_XOR, 0
         bits = v.view(np.uint64)

@@ -1,11 +1,13 @@
-"""Reads of ``function_results`` and ``events`` for the Function Log and one function's history.
+"""Reads for the Function Log and one function's history: its state changes (from the change
+log ``function_changes``, :mod:`collector.tsdb.function_changes`), ``events`` and ``function_results``.
 
-- :func:`state_changes`: every result whose status differs from the result before it (the
-  first result of a function in the range counts as one), across a set of devices;
+- :func:`state_changes`: every result in a range whose status differs from the result before it
+  (a function's first result counts as one), across a set of devices;
 - :func:`device_events`: the events those devices reported;
 - :func:`results`: one function's every result in a range, oldest first, one time chunk a
   call (exports stream them);
-- :func:`status_at`: a function's status just before a range (where its chart starts).
+- :func:`status_at`: a function's status just before a range (where its chart starts), from
+  the change log too.
 
 Every bound is a range ``[start, end)`` of aware or naive UTC datetimes.
 """
@@ -71,30 +73,15 @@ def state_changes(
     shows no change at its first result there unless it had none before."""
     if not device_ids:
         return []
-    # The window sorts only the range's results plus each function's last result before it (a
-    # grouped aggregate, no sort): never the devices' whole history on every page view.
+    # The log holds exactly the changes a lag() over all results gives, the status held from
+    # before the range included: a range filter, no window, no scan of the results.
     rows = cur.execute(
         """
-        WITH picked AS (
-            SELECT device_id, subject, function_id, kind, name, ts, status, message
-            FROM function_results
-            WHERE device_id IN (SELECT unnest($ids)) AND ($fid = '' OR function_id = $fid)
-              AND ($subject IS NULL OR subject = $subject) AND ts < $end
-        ), r AS (
-            SELECT device_id, subject, function_id, kind, name, ts, status, message,
-                   lag(status) OVER (PARTITION BY device_id, subject, function_id ORDER BY ts) AS prev
-            FROM (
-                SELECT * FROM picked WHERE ts >= $start
-                UNION ALL
-                SELECT device_id, subject, function_id, '', '', max(ts), arg_max(status, ts), ''
-                FROM picked WHERE ts < $start
-                GROUP BY device_id, subject, function_id
-            )
-        )
-        SELECT device_id, subject, function_id, kind, name, ts, status, prev, message
-        FROM r
-        WHERE ts >= $start AND (prev IS NULL OR prev <> status)
-        ORDER BY ts DESC
+        SELECT device_id, subject, function_id, kind, name, ts, status, previous, message
+        FROM function_changes
+        WHERE device_id IN (SELECT unnest($ids)) AND ($fid = '' OR function_id = $fid)
+          AND ($subject IS NULL OR subject = $subject) AND ts >= $start AND ts < $end
+        ORDER BY ts DESC, status DESC, device_id, subject, function_id
         LIMIT $limit
         """,
         {
@@ -161,10 +148,19 @@ def results(
 def status_at(
     cur: duckdb.DuckDBPyConnection, device_id: int, subject: str, function_id: str, when: datetime
 ) -> int | None:
-    """The function's status as of its last result before ``when`` (None: no result before)."""
+    """The function's status as of its last result before ``when`` (None: no result before).
+
+    Read from the change log: the first change at or after ``when`` says what it changed from
+    (None when it was the function's first result); without one, the status has held since, so
+    it is the newest result's (``function_last``), or None when the function never ran."""
+    key = [device_id, subject, function_id]
     row = cur.execute(
-        "SELECT arg_max(status, ts) FROM function_results "
-        "WHERE device_id = ? AND subject = ? AND function_id = ? AND ts < ?",
-        [device_id, subject, function_id, naive_utc(when)],
+        "SELECT previous FROM function_changes WHERE device_id = ? AND subject = ? AND function_id = ? "
+        "AND ts >= ? ORDER BY ts, status LIMIT 1",
+        [*key, naive_utc(when)],
     ).fetchone()
+    if row is None:
+        row = cur.execute(
+            "SELECT status FROM function_last WHERE device_id = ? AND subject = ? AND function_id = ?", key
+        ).fetchone()
     return None if row is None or row[0] is None else int(row[0])

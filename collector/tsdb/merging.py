@@ -10,8 +10,9 @@ Rollups: a day's 5-min blocks are folded into one once there are ``_FOLD_AT`` of
 hourly) and when the day is closed; a closed day's 1-h buckets, recomputed from its 5-min
 ones whenever those change, join the series' 1-h block of the month.
 
-Every group of series is merged in its own transaction, sized by ``max_samples``, so memory
-stays bounded and a killed merge is simply redone.
+Every group of series is merged in its own transaction, sized by ``max_samples`` (sample
+blocks) or by the number of 5-min blocks it reads (rollups), so memory stays bounded whatever
+the fleet, and a killed merge is simply redone.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from collector.tsdb import blocks, buckets, tables
 from collector.tsdb.txn import insert, naive, transaction
 
 _FOLD_AT = 5  # 5-min rollup blocks of one open day: the folded one and four new windows
-_ROLLUP_SERIES = 20_000  # series per rollup transaction: a day of 5-min buckets is ~10 KB
+# 5-min blocks read per rollup transaction. A decoded block costs ~2 KB of numpy arrays
+# whatever its buckets, and a day compacted at once leaves 24 blocks per series (the job,
+# folding hourly, at most _FOLD_AT): a bound on series instead let a 10,000-series day read
+# 240,000 blocks (~0.5 GB) in one transaction.
+_ROLLUP_BLOCKS = 20_000
 
 
 def _groups(
@@ -118,7 +123,7 @@ WITH five AS (
 ), hourly AS (
     SELECT series_id, first_ts, last_ts FROM rollup_blocks WHERE step_s = 3600
 )
-SELECT five.series_id, five.d, 1
+SELECT five.series_id, five.d, five.c
 FROM five LEFT JOIN hourly
     ON hourly.series_id = five.series_id
     AND hourly.first_ts < five.d + INTERVAL 1 DAY AND hourly.last_ts >= five.d
@@ -186,7 +191,7 @@ def merge_rollups(cur: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:
     day = naive(cutoff).replace(hour=0, minute=0, second=0, microsecond=0)
     found = cur.execute(_ROLLUP_CANDIDATES, {"day": day, "fold": _FOLD_AT}).fetchall()
     merged = 0
-    for period, ids in _groups(found, _ROLLUP_SERIES):
+    for period, ids in _groups(found, _ROLLUP_BLOCKS):
         _merge_rollup_group(cur, period, period < day, ids)
         merged += len(ids)
     return merged

@@ -258,6 +258,49 @@ MIGRATIONS: list[tuple[int, str]] = [
         FROM function_results GROUP BY ALL;
         """,
     ),
+    (
+        57,
+        """
+        -- The state-change log of every function (collector.tsdb.function_changes): each result
+        -- whose status differs from the one before it (ordered by time, then status), and each
+        -- function's newest result; written in the ingest commit transaction, read by the
+        -- Function Log and Manage. Filled once here from the results already stored.
+        CREATE TABLE function_changes (
+            device_id   INTEGER NOT NULL,
+            subject     VARCHAR NOT NULL,
+            function_id VARCHAR NOT NULL,
+            kind        VARCHAR NOT NULL,
+            name        VARCHAR NOT NULL,
+            ts          TIMESTAMP NOT NULL,
+            status      TINYINT NOT NULL,
+            previous    TINYINT,              -- NULL: the function's first result
+            message     VARCHAR NOT NULL
+        );
+        CREATE TABLE function_last (
+            device_id   INTEGER NOT NULL,
+            subject     VARCHAR NOT NULL,
+            function_id VARCHAR NOT NULL,
+            ts          TIMESTAMP NOT NULL,   -- the newest result (by time, then status)
+            status      TINYINT NOT NULL,
+            PRIMARY KEY (device_id, subject, function_id)
+        );
+        INSERT INTO function_changes
+        SELECT device_id, subject, function_id, kind, name, ts, status, previous, message FROM (
+            SELECT *, lag(status) OVER (
+                PARTITION BY device_id, subject, function_id ORDER BY ts, status
+            ) AS previous
+            FROM function_results
+        )
+        WHERE previous IS NULL OR previous <> status
+        ORDER BY ts;
+        INSERT INTO function_last
+        SELECT device_id, subject, function_id, m.ts, m.status
+        FROM (
+            SELECT device_id, subject, function_id, max({'ts': ts, 'status': status}) AS m
+            FROM function_results GROUP BY ALL
+        );
+        """,
+    ),
 ]
 
 

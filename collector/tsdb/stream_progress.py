@@ -5,7 +5,8 @@ committed) and the committed ranges above it (the few batches that arrived after
 The ingest writer upserts the rows its transaction changes in that same transaction, so the
 row and the samples are committed together or not at all; at start it reads these rows only
 (one per stream), never the batch history. With the marks durable, ``batches`` is no longer
-the dedupe record: :func:`prune_batches` drops every batch row at or below its stream's mark.
+the dedupe record: :func:`prune_batches` drops every batch row at or below its stream's mark,
+a bounded number of rows per transaction.
 The rows above a mark stay until the hole below them fills (a resend below the mark is
 recognised by the mark itself).
 """
@@ -71,12 +72,36 @@ def save(cur: duckdb.DuckDBPyConnection, rows: Iterable[StreamRow]) -> None:
         cur.unregister("incoming_progress")
 
 
-def prune_batches(cur: duckdb.DuckDBPyConnection) -> int:
-    """Delete the batch rows at or below their stream's mark, in a transaction of its own;
-    returns how many went. The retention job calls it (``collector.app``)."""
-    with transaction(cur):
-        rows = cur.execute(
-            "DELETE FROM batches USING stream_progress p "
-            "WHERE batches.device_id = p.device_id AND batches.epoch = p.epoch AND batches.seq <= p.hwm"
-        ).fetchall()
-    return int(rows[0][0]) if rows else 0
+PRUNE_CHUNK_ROWS = 100_000  # batch rows looked at per prune transaction
+
+
+_PRUNE = (
+    "DELETE FROM batches USING stream_progress p "
+    "WHERE batches.rowid >= ? AND batches.rowid < ? "
+    "AND batches.device_id = p.device_id AND batches.epoch = p.epoch AND batches.seq <= p.hwm"
+)
+
+
+def prune_steps(cur: duckdb.DuckDBPyConnection, chunk_rows: int = PRUNE_CHUNK_ROWS) -> Iterator[int]:
+    """Delete the batch rows at or below their stream's mark, ``chunk_rows`` rows of the table
+    (a rowid range, which DuckDB reads from those row groups only) per transaction; yields how
+    many each step deleted. Months of history on an upgraded install are so many short
+    transactions, each bounded in memory and WAL, not one huge statement; rows written while
+    it runs lie above the ranges taken at its start and wait for the next prune."""
+    if chunk_rows <= 0:
+        raise ValueError(f"chunk_rows must be positive, not {chunk_rows}")
+    lo, hi = cur.execute("SELECT min(rowid), max(rowid) FROM batches").fetchall()[0]
+    start = lo
+    while start is not None and start <= hi:
+        end = start + chunk_rows
+        with transaction(cur):
+            rows = cur.execute(_PRUNE, [start, end]).fetchall()
+        yield int(rows[0][0]) if rows else 0
+        # the next row, skipping the empty rowid ranges earlier prunes may have left
+        start = cur.execute("SELECT min(rowid) FROM batches WHERE rowid >= ?", [end]).fetchall()[0][0]
+
+
+def prune_batches(cur: duckdb.DuckDBPyConnection, chunk_rows: int = PRUNE_CHUNK_ROWS) -> int:
+    """Delete the batch rows at or below their stream's mark in bounded steps
+    (:func:`prune_steps`); returns how many went. The retention job calls it (``collector.app``)."""
+    return sum(prune_steps(cur, chunk_rows))

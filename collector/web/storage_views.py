@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from collector.config import CollectorConfig
 from collector.log_retention import LogRetention
-from collector.notify.models import Message
+from collector.notify.models import Message, OutboxEntry
 from collector.store.models import AuditEntry
 from collector.tsdb import usage
 from collector.tsdb.retention import TIERS, Retention
@@ -76,7 +76,11 @@ class LogRow:
 def init_app(app: Flask, cfg: CollectorConfig) -> None:
     """Attach the configured ages (composition root)."""
     tsdb = Retention(**{f.name: getattr(cfg, f"retention_{f.name}") for f in fields(Retention)})
-    logs = LogRetention(audit_days=cfg.retention_audit_days, messages_days=cfg.retention_messages_days)
+    logs = LogRetention(
+        audit_days=cfg.retention_audit_days,
+        messages_days=cfg.retention_messages_days,
+        outbox_days=cfg.retention_outbox_days,
+    )
     app.extensions[EXTENSION_KEY] = Ages(tsdb, logs, configured=True)
 
 
@@ -103,6 +107,13 @@ def log_rows(session: Session, ages: Ages) -> list[LogRow]:
     for name, model, when, days, setting in (
         ("Audit log", AuditEntry, AuditEntry.at, ages.logs.audit_days, "retention_audit_days"),
         ("Message log", Message, Message.created_at, ages.logs.messages_days, "retention_messages_days"),
+        (
+            "Notification outbox",
+            OutboxEntry,
+            OutboxEntry.created_at,
+            ages.logs.outbox_days,
+            "retention_outbox_days",
+        ),
     ):
         rows, oldest = session.execute(select(func.count(), func.min(when)).select_from(model)).one()
         out.append(LogRow(Kept(name, days, setting), str(model.__tablename__), int(rows), oldest))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -57,8 +58,10 @@ class FakeCollector(eus_pb2_grpc.AgentStreamServicer):
         self.hold_acks = False
         self.refuse: tuple[grpc.StatusCode, str] | None = None
         self.config: eus_pb2.AgentConfig | None = None
+        self.later_configs: list[eus_pb2.AgentConfig] = []  # sent after ``config``, in order
         self.cut_after_batches: int | None = None  # abort a stream after this many batches
         self.attempts = 0
+        self.attempt_times: list[float] = []  # time.monotonic() of each attempt
         self.deflate = True  # accept Hello's deflate_stream offer, as the real collector does
 
     # ------------------------------------------------------------------ bookkeeping
@@ -104,6 +107,7 @@ class FakeCollector(eus_pb2_grpc.AgentStreamServicer):
     ) -> Iterator[eus_pb2.CollectorMessage]:
         with self.lock:
             self.attempts += 1
+            self.attempt_times.append(time.monotonic())
             refuse = self.refuse
         if refuse is not None:
             context.abort(*refuse)
@@ -152,6 +156,8 @@ class FakeCollector(eus_pb2_grpc.AgentStreamServicer):
                     self._ack(log, epoch, deflate=inflater is not None)
                     if self.config is not None:
                         log.out.put(eus_pb2.CollectorMessage(config=self.config))
+                    for later in self.later_configs:
+                        log.out.put(eus_pb2.CollectorMessage(config=later))
                 elif kind == "batch":
                     self._check_defs(msg.batch, log)
                     log.max_unacked = max(log.max_unacked, msg.batch.seq - log.last_ack)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -260,10 +261,13 @@ def test_refused_agent_is_logged_and_retried_at_max_backoff(
     spool_batches(spool, registry, 2)
     transport = make_transport(server.address, backoff_initial_s=0.01, backoff_max_s=0.4)
     transport.start()
-    wait_for(lambda: fake.attempts >= 1, what="the first attempt")
-    time.sleep(1.0)  # time for the attempts a short backoff would make
-    # At most every 0.4 s (backoff 0.01 with jitter would have made many more attempts).
-    assert fake.attempts <= 4
+    wait_for(lambda: fake.attempts >= 4, what="four attempts")
+    # Every 0.4 s at the least: backoff 0.01 with jitter would have retried within 0.01-0.08 s.
+    # (A gap seen by the server can shrink by the delay in seeing the attempt before it; a busy
+    # machine only stretches the waits, hence the margin below and no upper bound.)
+    times = fake.attempt_times[:4]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 0.3, gaps
     assert any("PERMISSION_DENIED" in r.message and "was revoked" in r.message for r in caplog.records)
     assert not transport.connected and spool.stats().rows == 2
     fake.refuse = None  # reinstated: it keeps trying and gets through
@@ -281,6 +285,32 @@ def test_collector_config_reaches_the_callback(
     transport.start()
     wait_for(lambda: bool(received), what="the config")
     assert received == [{"cpu": 5.0, "disk": 0.0}]
+
+
+def test_a_stale_config_overtaken_by_a_newer_one_is_not_applied(
+    fake: FakeCollector, ca: TestCA, make_transport: MakeTransport
+) -> None:
+    """The collector numbers each configuration before reading it: the Hello's (generation 5)
+    may arrive after a push built later (6) for a change made meanwhile. Applying 5 last would
+    undo the change, so the agent keeps 6; on a new stream (a restarted collector counts from 1
+    again) it applies whatever comes."""
+    received: list[int] = []
+    fake.config = eus_pb2.AgentConfig(generation=6, collector_interval_s={"cpu": 6.0})
+    fake.later_configs = [
+        eus_pb2.AgentConfig(generation=5, collector_interval_s={"cpu": 5.0}),
+        eus_pb2.AgentConfig(generation=7, collector_interval_s={"cpu": 7.0}),
+    ]
+    server = StreamServer(ca, fake).start()
+    transport = make_transport(server.address, on_config=lambda c: received.append(c.generation))
+    transport.start()
+    wait_for(lambda: 7 in received, what="the newest config")
+    assert received == [6, 7]
+
+    server.stop()  # the collector restarts
+    fake.config, fake.later_configs = eus_pb2.AgentConfig(generation=1), []
+    with StreamServer(ca, fake, port=server.port):
+        wait_for(lambda: 1 in received, timeout=30, what="the config of the next stream")
+    assert received == [6, 7, 1]
 
 
 def test_a_client_without_certificate_is_refused_by_tls(

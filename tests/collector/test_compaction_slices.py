@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from collector.tsdb import blocks, buckets, compaction
+from collector.tsdb import blocks, buckets, compaction, merging
 from collector.tsdb.compaction import Settings
 from collector.tsdb.db import TimeSeriesDB
 
@@ -107,6 +107,13 @@ def test_a_day_compacted_every_five_minutes_in_slices_is_byte_identical(
     # The raw tier held at most a window plus the run's minute and interval.
     assert biggest_raw_span <= 900 + 60 + 300
 
+    _assert_rollups_of(cur, data)
+
+
+def _assert_rollups_of(
+    cur: duckdb.DuckDBPyConnection, data: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> None:
+    """One 5-min and one 1-h block per series, equal to the raw samples' buckets."""
     sid, ts, val = data
     rows = cur.execute(
         "SELECT series_id, step_s, data FROM rollup_blocks ORDER BY series_id, step_s"
@@ -122,6 +129,29 @@ def test_a_day_compacted_every_five_minutes_in_slices_is_byte_identical(
         got = buckets.decode(bytes(data_))
         for name in ("ts", "count", "min", "max", "sum", "first", "last", "inc"):
             assert getattr(got, name).tobytes() == getattr(want, name).tobytes(), (s, step, name)
+
+
+def test_a_day_at_once_folds_its_rollups_in_transactions_of_bounded_blocks(
+    cur: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _day()
+    _insert(cur, *data)  # a whole day raw: 24 5-min blocks per series to fold once it is closed
+    monkeypatch.setattr(merging, "_ROLLUP_BLOCKS", 48)
+    real, read = merging._fetch, []
+
+    def counting(
+        c: duckdb.DuckDBPyConnection, ids: list[int], step_s: int, lo: datetime, hi: datetime
+    ) -> dict[int, list[tuple[int, buckets.Buckets]]]:
+        got = real(c, ids, step_s, lo, hi)
+        if step_s == 300:
+            read.append(sum(len(v) for v in got.values()))
+        return got
+
+    monkeypatch.setattr(merging, "_fetch", counting)
+    compaction.compact(cur, DAY + timedelta(days=1, hours=1), SLICED)
+    assert sum(read) == SERIES * 24 and len(read) >= 4 and max(read) <= 48
+    assert _day_blocks(cur) == _reference(*data)
+    _assert_rollups_of(cur, data)
 
 
 def test_a_killed_compaction_resumes_and_ends_the_same(

@@ -12,14 +12,13 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.ingest import RecordingSink, sampleless_batch
+from support.ingest import function_batches
 
 from collector.tsdb import function_summary
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.ingest.extras import BatchExtras
 from collector.tsdb.timestamps import EPOCH
 from collector.tsdb.txn import transaction
-from eus.v1 import eus_pb2
 
 T0 = datetime(2026, 12, 1)  # results fall in the 30 hours from here: a sparkline and a bit
 SPAN_US = 30 * 3600 * 1_000_000
@@ -80,21 +79,9 @@ moment = st.one_of(
 def _ingest(cur: duckdb.DuckDBPyConnection, batches: list[list[tuple[int, str, str, int, int]]]) -> None:
     """Each batch through the ingest writer's commit step, in its own transaction."""
     extras = BatchExtras()
+    t0_ms = (T0 - EPOCH) // timedelta(milliseconds=1)
     for seq, rows in enumerate(batches, 1):
-        by_device: dict[int, list[eus_pb2.FunctionResult]] = defaultdict(list)
-        for device, subject, fid, status, at_us in rows:
-            ts_ms = ((T0 - EPOCH) // timedelta(microseconds=1) + at_us) // 1000
-            by_device[device].append(
-                eus_pb2.FunctionResult(
-                    id=fid,
-                    kind="http",
-                    name=fid,
-                    status=eus_pb2.Health.ValueType(status),
-                    ts_ms=ts_ms,
-                    subject=subject,
-                )
-            )
-        pending = [sampleless_batch(d, seq, RecordingSink(), functions=fns) for d, fns in by_device.items()]
+        pending = function_batches(((d, s, f, h, t0_ms + us // 1000, "") for d, s, f, h, us in rows), seq)
         with transaction(cur):
             extras.in_txn(cur, pending)
 
@@ -115,6 +102,8 @@ def test_the_summary_reads_equal_a_scan_of_the_results(
 ) -> None:
     cur.execute("DELETE FROM function_results")
     cur.execute("DELETE FROM function_hours")
+    cur.execute("DELETE FROM function_changes")
+    cur.execute("DELETE FROM function_last")
     _ingest(cur, batches)
     stored = int(cur.execute("SELECT count(*) FROM function_results").fetchall()[0][0])
     assert stored == sum(len(b) for b in batches)

@@ -1,22 +1,20 @@
 """Rows in ``function_results`` as the ingest writer appends them (with their hour in
-``function_hours``)."""
+``function_hours`` and their state change in ``function_changes``)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from collector.tsdb.db import TimeSeriesDB
-from collector.tsdb.function_summary import RECORD
+import duckdb
+import pyarrow as pa
 
-ONE_RESULT = (
-    "(SELECT ?::INTEGER AS device_id, ?::VARCHAR AS subject, ?::VARCHAR AS function_id, "
-    "?::TINYINT AS status, ?::TIMESTAMP AS ts)"
-)
+from collector.tsdb.db import TimeSeriesDB
+from collector.tsdb.function_changes import store
 
 
 def add_result(
-    db: TimeSeriesDB,
+    db: TimeSeriesDB | duckdb.DuckDBPyConnection,
     device_id: int,
     function_id: str,
     status: int,
@@ -27,12 +25,27 @@ def add_result(
     kind: str = "tcp",
     name: str = "",
     metrics: dict[str, float] | None = None,
+    duration_s: float = 0.05,
 ) -> None:
-    """One row as the ingest writer appends it."""
-    db.cursor().execute(
-        "INSERT INTO function_results (device_id, subject, function_id, kind, name, status, message, ts, "
-        "duration_s, metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [device_id, subject, function_id, kind, name or function_id, status, message, ts, 0.05,
-         json.dumps(metrics or {})],
-    )  # fmt: skip
-    db.cursor().execute(RECORD.format(view=ONE_RESULT), [device_id, subject, function_id, status, ts])
+    """One result stored (on the database's cursor, or the cursor given) as the ingest writer
+    stores a batch's results."""
+    cur = db.cursor() if isinstance(db, TimeSeriesDB) else db
+    row = pa.table(
+        {
+            "device_id": pa.array([device_id], pa.int32()),
+            "subject": pa.array([subject], pa.string()),
+            "function_id": pa.array([function_id], pa.string()),
+            "kind": pa.array([kind], pa.string()),
+            "name": pa.array([name or function_id], pa.string()),
+            "status": pa.array([status], pa.int8()),
+            "message": pa.array([message], pa.string()),
+            "ts": pa.array([ts], pa.timestamp("us")),
+            "duration_s": pa.array([duration_s], pa.float64()),
+            "metrics": pa.array([json.dumps(metrics or {})], pa.string()),
+        }
+    )
+    cur.register("_one_result", row)
+    try:
+        store(cur, "_one_result")
+    finally:
+        cur.unregister("_one_result")

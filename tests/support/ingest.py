@@ -1,14 +1,17 @@
 """A stream's side of the ingest writer for tests: what it was told, and an event to wait on;
-and a batch that carries no samples, only what else batches bring."""
+and a batch that carries no samples, only what else batches bring (function results, say)."""
 
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from collector.tsdb.ingest.writer import PendingBatch
+from eus.v1 import eus_pb2
 
 
 class RecordingSink:
@@ -41,3 +44,29 @@ def sampleless_batch(device_id: int, seq: int, sink: RecordingSink, **parts: Any
         sink=sink,
         **parts,
     )
+
+
+def function_result(
+    fid: str, kind: str, status: int, message: str, ts_ms: int, *, subject: str = ""
+) -> eus_pb2.FunctionResult:
+    """A function result as an agent sends it (named by its id)."""
+    return eus_pb2.FunctionResult(
+        id=fid,
+        kind=kind,
+        name=fid,
+        status=eus_pb2.Health.ValueType(status),
+        message=message,
+        ts_ms=ts_ms,
+        subject=subject,
+    )
+
+
+def function_batches(
+    results: Iterable[tuple[int, str, str, int, int, str]], seq: int, kind: str = "http"
+) -> list[PendingBatch]:
+    """One sampleless batch per device (number ``seq``) carrying the function results given as
+    (device, subject, function id, status, ts_ms, message)."""
+    by_device: dict[int, list[eus_pb2.FunctionResult]] = defaultdict(list)
+    for device, subject, fid, status, ts_ms, message in results:
+        by_device[device].append(function_result(fid, kind, status, message, ts_ms, subject=subject))
+    return [sampleless_batch(d, seq, RecordingSink(), functions=fns) for d, fns in by_device.items()]

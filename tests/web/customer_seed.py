@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from collector_functions.results import add_result
+from support.ingest import function_result
 
 from collector.alerting.domain import Severity
 from collector.alerting.engine import AlertEngine
@@ -20,7 +21,6 @@ from collector.bus import BatchCommitted
 from collector.customers.rollup import Rollups
 from collector.store.db import Store
 from collector.tsdb.db import TimeSeriesDB
-from eus.v1 import eus_pb2
 
 
 def deliver(
@@ -39,16 +39,7 @@ def deliver(
         add_result(
             tsdb, device_id, fid, status, at.replace(tzinfo=None), kind=kind, name=fid, message=message
         )
-        protos.append(
-            eus_pb2.FunctionResult(
-                id=fid,
-                kind=kind,
-                name=fid,
-                status=eus_pb2.Health.ValueType(status),
-                message=message,
-                ts_ms=int(at.timestamp() * 1000),
-            )
-        )
+        protos.append(function_result(fid, kind, status, message, int(at.timestamp() * 1000)))
     rollups.on_committed(
         BatchCommitted(
             device_id=device_id,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from collector_functions.results import ONE_RESULT
+from collector_functions.results import add_result
 from flask import Flask
 
 from collector.rpc.agent_config import AgentConfigs
@@ -19,7 +19,6 @@ from collector.rpc.live import LiveStreams
 from collector.snmp.secrets import SecretBox
 from collector.snmp.targets import SnmpTargets
 from collector.store.db import Store
-from collector.tsdb.function_summary import RECORD
 from collector.tsdb.timestamps import naive_utc
 from collector.web import snmp_views
 from eus.v1 import eus_pb2
@@ -61,15 +60,10 @@ class DuckSeed:
     def function(
         self, gateway: int, target: str, function_id: str, *, kind: str, status: int, message: str
     ) -> None:
-        self.cur.execute(
-            "INSERT INTO function_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0.1, '{}')",
-            [gateway, target, function_id, kind, function_id, status, message,
-             naive_utc(self.now - timedelta(seconds=5))],
-        ).fetchall()  # fmt: skip
-        self.cur.execute(
-            RECORD.format(view=ONE_RESULT),
-            [gateway, target, function_id, status, naive_utc(self.now - timedelta(seconds=5))],
-        ).fetchall()
+        add_result(
+            self.cur, gateway, function_id, status, naive_utc(self.now - timedelta(seconds=5)),
+            subject=target, message=message, kind=kind, duration_s=0.1,
+        )  # fmt: skip
 
     def trap(self, gateway: int, source: str, message: str, severity: str = "info", **attrs: str) -> None:
         ts = naive_utc(self.now - timedelta(seconds=30))

@@ -73,6 +73,9 @@ def test_the_page_shows_each_tables_use_and_the_configured_ages(
     assert "Audit log: forever" in audit_row and "retention_audit_days" in audit_row
     messages = _row(page, "alert_messages")
     assert "Message log: 180 days" in messages and "EUS_RETENTION_MESSAGES_DAYS" in messages
+    outbox = _row(page, "alert_outbox")
+    assert "Notification outbox: 30 days" in outbox and "EUS_RETENTION_OUTBOX_DAYS" in outbox
+    assert "given up on" in outbox
     assert "defaults are shown" not in page
 
 

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.bus import BatchCommitted, Bus
-from collector.tsdb.function_summary import RECORD
+from collector.tsdb import function_changes
 from eus.snmp_target import mask_secret_varbinds
 
 if TYPE_CHECKING:
@@ -82,7 +82,8 @@ class BatchExtras:
         insert_from(cur, view, pa.table(columns), sql)
 
     def _functions(self, cur: duckdb.DuckDBPyConnection, fresh: Sequence[PendingBatch]) -> None:
-        """The results, and their hours in ``function_hours`` (``collector.tsdb.function_summary``)."""
+        """The results, their hours (``function_hours``) and their state changes
+        (``function_changes``): :func:`collector.tsdb.function_changes.store`."""
         rows = [(b.device_id, f) for b in fresh for f in b.functions]
         if not rows:
             return
@@ -103,13 +104,11 @@ class BatchExtras:
                 ),
             }
         )
-        insert_from(
-            cur,
-            "incoming_function_results",
-            table,
-            "INSERT INTO function_results SELECT * FROM incoming_function_results",
-        )
-        insert_from(cur, "incoming_function_hours", table, RECORD.format(view="incoming_function_hours"))
+        cur.register("incoming_function_results", table)
+        try:
+            function_changes.store(cur, "incoming_function_results")
+        finally:
+            cur.unregister("incoming_function_results")
 
     def _events(self, cur: duckdb.DuckDBPyConnection, fresh: Sequence[PendingBatch]) -> None:
         rows = [(b.device_id, e) for b in fresh for e in b.events]
