@@ -261,13 +261,14 @@ def test_refused_agent_is_logged_and_retried_at_max_backoff(
     spool_batches(spool, registry, 2)
     transport = make_transport(server.address, backoff_initial_s=0.01, backoff_max_s=0.4)
     transport.start()
-    wait_for(lambda: fake.attempts >= 4, what="four attempts")
-    # Every 0.4 s at the least: backoff 0.01 with jitter would have retried within 0.01-0.08 s.
-    # (A gap seen by the server can shrink by the delay in seeing the attempt before it; a busy
-    # machine only stretches the waits, hence the margin below and no upper bound.)
-    times = fake.attempt_times[:4]
+    wait_for(lambda: fake.attempts >= 6, what="six attempts")
+    # 0.4 s apart: backoff 0.01 with jitter would have retried within 0.01-0.16 s. A gap seen by
+    # the server can shrink by the delay in seeing the attempt before it, and on a busy machine
+    # one attempt in a while ends in another status than the refusal (a transport error, retried
+    # with the short backoff): so a margin, one odd gap allowed, and no upper bound.
+    times = fake.attempt_times[:6]
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert min(gaps) >= 0.3, gaps
+    assert sum(gap >= 0.3 for gap in gaps) >= 4, gaps
     assert any("PERMISSION_DENIED" in r.message and "was revoked" in r.message for r in caplog.records)
     assert not transport.connected and spool.stats().rows == 2
     fake.refuse = None  # reinstated: it keeps trying and gets through
