@@ -125,6 +125,9 @@ class SnmpExtension:
         if self._pushed_traps is not None and not self._listed:  # the collector has spoken
             self.ctx.reports.put_report(events=[file_targets_event(self.settings.targets, now_ms)])
             self._listed = True
+            log.info(
+                "reporting the %d SNMP target(s) of agent.toml to the collector", len(self.settings.targets)
+            )
         for target, reason in refused:
             log.warning("SNMP target %r not polled: %s", target.id, reason)
             self.ctx.reports.put_report(

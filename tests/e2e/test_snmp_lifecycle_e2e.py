@@ -27,7 +27,7 @@ from support.waits import wait_for
 from collector.store.models import AuditEntry
 
 PASSWORD = "tech-password-snmp-2"
-CONFIG_APPLIED = "collector config generation"  # logged by the agent for every AgentConfig
+FILE_LISTED = "SNMP target(s) of agent.toml to the collector"  # logged once per run, when queued
 
 
 @pytest.fixture
@@ -78,15 +78,16 @@ def devices(data: Path, *extra: str) -> dict[str, dict[str, str]]:
 
 def restart(gateway: AgentProc) -> None:
     """What ``systemctl restart eus-agent`` does: SIGTERM, wait, start; then wait until the
-    collector has sent its configuration (the gateway answers it with its file's targets)."""
+    collector has sent its configuration and the gateway has queued its file's targets in answer
+    (a stop before that would rightly report them only at the next start)."""
     assert gateway.stop() == 0, gateway.log_tail()
 
-    def configs() -> int:
-        return gateway.log_path.read_text().count(CONFIG_APPLIED)
+    def listed() -> int:
+        return gateway.log_path.read_text().count(FILE_LISTED)
 
-    before = configs()
+    before = listed()
     gateway.start()
-    wait_for(lambda: configs() > before, 60, "the collector's configuration")
+    wait_for(lambda: listed() > before, 60, "the gateway to report its agent.toml targets")
 
 
 @pytest.mark.slow
