@@ -153,13 +153,7 @@ class Collector:
     def apply_retention(self) -> None:
         """Delete what each time-series tier and each relational log holds past its configured
         age, and the batch records below their stream's mark."""
-        keep = retention.Retention(
-            samples_days=self.cfg.retention_samples_days,
-            rollup_5m_days=self.cfg.retention_rollup_5m_days,
-            rollup_1h_days=self.cfg.retention_rollup_1h_days,
-            collector_runs_days=self.cfg.retention_collector_runs_days,
-        )
-        self.tsdb.apply_retention(keep, datetime.now(UTC))
+        self.tsdb.apply_retention(retention.configured(self.cfg), datetime.now(UTC))
         self.tsdb.prune_batches()
         logs = LogRetention(
             audit_days=self.cfg.retention_audit_days,

@@ -150,6 +150,14 @@ class CollectorConfig:
     retention_rollup_5m_days: int = setting(180, low=0, high=36500)
     retention_rollup_1h_days: int = setting(730, low=0, high=36500)
     retention_collector_runs_days: int = setting(30, low=0, high=36500)
+    # Per-record tables, deleted in bounded time steps: raw check results (availability reads
+    # the hourly summaries, the Function Log the state changes), the state changes, agent
+    # events and SNMP traps, command results, inventory changes (the snapshot is kept).
+    retention_function_results_days: int = setting(30, low=0, high=36500)
+    retention_function_changes_days: int = setting(365, low=0, high=36500)
+    retention_events_days: int = setting(180, low=0, high=36500)
+    retention_command_results_days: int = setting(90, low=0, high=36500)
+    retention_inventory_changes_days: int = setting(730, low=0, high=36500)
     # The relational logs (collector.log_retention): audit entries, and messages whose delivery is over.
     retention_audit_days: int = setting(365, low=0, high=36500)
     retention_messages_days: int = setting(180, low=0, high=36500)

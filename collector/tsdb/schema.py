@@ -301,6 +301,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        58,
+        """
+        -- Retention's cut of each table it deletes in time steps (collector.tsdb.retention),
+        -- written before the delete: the table's rows before it are gone or going. The ingest
+        -- writer drops function results older than the cut of function_results or
+        -- function_changes (collector.tsdb.function_changes): the history they would change is gone.
+        CREATE TABLE retention_marks (
+            tbl VARCHAR PRIMARY KEY,
+            cut TIMESTAMP NOT NULL   -- the latest cut applied: it never moves back
+        );
+        """,
+    ),
 ]
 
 

@@ -17,9 +17,18 @@ import duckdb
 
 from collector.tsdb.retention import TIERS
 
-# The tables retention covers; the batch records (pruned below their stream's mark by the
-# retention job), the series and the per-stream progress marks it does not.
-TABLES: tuple[str, ...] = (*dict.fromkeys(t.table for t in TIERS), "batches", "series", "stream_progress")
+# The tables retention's tiers cover; the hourly function summaries (a fixed age), each
+# function's newest result, the loss records, the batch records (pruned below their stream's
+# mark by the retention job), the series and the per-stream progress marks.
+TABLES: tuple[str, ...] = (
+    *dict.fromkeys(t.table for t in TIERS),
+    "function_hours",
+    "function_last",
+    "gaps",
+    "batches",
+    "series",
+    "stream_progress",
+)
 
 _BLOCKS = """
 SELECT count(DISTINCT block) FROM (

@@ -6,7 +6,7 @@ environment variable that changes each; it changes nothing itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, Flask, current_app, render_template
@@ -19,15 +19,18 @@ from collector.log_retention import LogRetention
 from collector.notify.models import Message, OutboxEntry
 from collector.store.models import AuditEntry
 from collector.tsdb import usage
-from collector.tsdb.retention import TIERS, Retention
+from collector.tsdb.retention import FUNCTION_HOURS_DAYS, TIERS, Retention, configured
 from collector.web.permissions import Capability, require
 from collector.web.resources import resources, store
 
 bp = Blueprint("storage", __name__)
 EXTENSION_KEY = "eus.storage"
 
-# What the tables retention does not cover hold, and how long.
+# What the tables retention's settings do not cover hold, and how long.
 OTHER_TABLES = {
+    "function_hours": f"hourly summaries (availability, sparklines): {FUNCTION_HOURS_DAYS} days, no setting",
+    "function_last": "each function's newest result (its status now): one row per function; kept",
+    "gaps": "one row per loss an agent reported (device page, shaded on charts); kept",
     "batches": "one row per agent batch; pruned hourly once its stream's mark has passed it",
     "series": "one row per series; kept",
     "stream_progress": "one row per agent stream (device and spool epoch): the dedupe marks; kept",
@@ -75,7 +78,7 @@ class LogRow:
 
 def init_app(app: Flask, cfg: CollectorConfig) -> None:
     """Attach the configured ages (composition root)."""
-    tsdb = Retention(**{f.name: getattr(cfg, f"retention_{f.name}") for f in fields(Retention)})
+    tsdb = configured(cfg)
     logs = LogRetention(
         audit_days=cfg.retention_audit_days,
         messages_days=cfg.retention_messages_days,

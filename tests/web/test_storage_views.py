@@ -49,7 +49,12 @@ def test_the_page_shows_each_tables_use_and_the_configured_ages(
     tsdb.checkpoint()
     with store.session() as s:
         audit(s, "cli", "test.entry", at_least="one")
-    cfg = load(env={}, overrides={"retention_samples_days": 45, "retention_audit_days": 0})
+    overrides = {
+        "retention_samples_days": 45,
+        "retention_audit_days": 0,
+        "retention_function_results_days": 14,
+    }
+    cfg = load(env={}, overrides=overrides)
     storage_views.init_app(app, cfg)
     login("admin", PASSWORDS["admin"])
     page = client.get("/admin/storage").get_data(as_text=True)
@@ -66,6 +71,19 @@ def test_the_page_shows_each_tables_use_and_the_configured_ages(
     assert "5-min rollups: 180 days" in _row(page, "rollup_blocks")
     assert "1-h rollups: 730 days" in _row(page, "rollup_blocks")
     assert "pruned hourly" in _row(page, "batches")
+    # the per-record tables: each with its age and the setting that changes it
+    results = _row(page, "function_results")
+    assert "function results: 14 days" in results and "EUS_RETENTION_FUNCTION_RESULTS_DAYS" in results
+    for table, kept, setting in (
+        ("function_changes", "function changes: 365 days", "retention_function_changes_days"),
+        ("events", "events: 180 days", "retention_events_days"),
+        ("command_results", "command results: 90 days", "retention_command_results_days"),
+        ("inventory_changes", "inventory changes: 730 days", "retention_inventory_changes_days"),
+    ):
+        row = _row(page, table)
+        assert kept in row and setting in row and setting.upper() in row, row
+    assert "kept" in _row(page, "function_last") and "kept" in _row(page, "gaps")
+    assert "31 days, no setting" in _row(page, "function_hours")
     audit_row = _row(page, "audit_log")
     with store.session() as s:
         entries = s.scalar(select(func.count()).select_from(AuditEntry))
