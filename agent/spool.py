@@ -17,7 +17,6 @@ reads and acknowledges. :meth:`Spool.transaction` lets the series registry share
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from agent import spool_journal
 from eus.v1 import eus_pb2
 
 log = logging.getLogger(__name__)
@@ -130,8 +130,7 @@ class Spool:
         self._load_counters()
         self._journal: IO[str] | None = None
         if journal_path is not None:
-            journal_path.parent.mkdir(parents=True, exist_ok=True)
-            self._journal = journal_path.open("a", encoding="utf-8")
+            self._journal = spool_journal.open_journal(journal_path, self._db, self._epoch)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -435,5 +434,5 @@ class Spool:
         if self._journal is None:
             return
         for record in records:
-            self._journal.write(json.dumps(record, separators=(",", ":")) + "\n")
+            self._journal.write(spool_journal.line(record))
         self._journal.flush()

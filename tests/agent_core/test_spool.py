@@ -175,6 +175,24 @@ def test_journal_has_one_line_per_batch_after_commit(tmp_path: Path) -> None:
     assert lines[2]["gap"] == {"from_seq": 1, "samples_dropped": 7, "reason": REASON_MAX_BYTES}
 
 
+def test_a_batch_a_kill_left_out_of_the_journal_is_listed_at_the_next_start(tmp_path: Path) -> None:
+    """SIGKILL between a batch's commit and its journal line: the next start adds the line
+    (and cuts a line the kill tore), so the journal lists exactly what the spool held."""
+    journal = tmp_path / "journal.jsonl"
+    spool = Spool(tmp_path / "s.db", journal_path=journal)
+    for n in (4, 5, 6):
+        spool.append(batch(n))
+    epoch = spool.epoch
+    spool.close()
+    kept = journal.read_text().splitlines(keepends=True)[:2]  # seq 3's line never written ...
+    journal.write_text("".join(kept) + '{"epoch":' + str(epoch) + ',"se')  # ... but begun
+    spool = Spool(tmp_path / "s.db", journal_path=journal)
+    spool.append(batch(7))
+    spool.close()
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert lines == [{"epoch": epoch, "seq": s, "samples": n} for s, n in ((1, 4), (2, 5), (3, 6), (4, 7))]
+
+
 WRITER = textwrap.dedent(
     """
     import sys
