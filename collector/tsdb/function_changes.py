@@ -159,11 +159,9 @@ def store(cur: duckdb.DuckDBPyConnection, view: str) -> None:
     """What the ingest writer does with the results in ``view`` inside its commit transaction:
     append them to ``function_results``, their hours (``function_hours``) and their changes.
     Results older than retention's cut of the results or of the log are dropped (module doc)."""
-    horizon = cur.execute(_HORIZON).fetchall()[0][0]
-    old = 0
-    if horizon is not None:
-        count = f"SELECT count(*) FROM {view} WHERE ts < ?"  # noqa: S608 - a fixed name
-        old = int(cur.execute(count, [horizon]).fetchall()[0][0])
+    # One statement on the usual path (no mark, or nothing older): NULL compares false.
+    count = f"SELECT count(*), ({_HORIZON}) FROM {view} WHERE ts < ({_HORIZON})"  # noqa: S608 - fixed text
+    old, horizon = cur.execute(count).fetchall()[0]
     if not old:
         _store(cur, view)
         return
