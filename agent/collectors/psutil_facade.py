@@ -109,22 +109,43 @@ class HostReader(Protocol):
 
 # psutil's cpu_percent(interval=None) measures since its previous call in clock ticks (10 ms):
 # its first call answers 0.0 (a priming call), and one a few milliseconds after the previous
-# answers 0.0 or noise. Neither is a reading, so the reader answers None for them.
+# answers 0.0 or noise. Neither is a reading, so the reader answers None for them. Nor is a
+# window in which the kernel counted no CPU time at all (/proc/stat did not advance, as when a
+# virtual machine was paused or starved by its host): psutil answers 0.0 for it, a false idle
+# reading that would clear a real CPU alert.
 MIN_CPU_WINDOW_S = 0.1
+
+CpuTimes = Callable[[bool], Any]  # psutil.cpu_times(percpu): one record, or one per core
 
 
 class PsutilReader:
     """The live machine, read through psutil."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        cpu_times: CpuTimes = psutil.cpu_times,
+    ) -> None:
         self._clock = clock
+        self._cpu_times = cpu_times
         self._cpu_called: dict[bool, float] = {}  # per view (total, per core): when last called
+        self._cpu_counted: dict[bool, list[float]] = {}  # per view: CPU seconds counted per row
 
     def _cpu_window_ok(self, percpu: bool) -> bool:
         now = self._clock()
         previous = self._cpu_called.get(percpu)
         self._cpu_called[percpu] = now
         return previous is not None and now - previous >= MIN_CPU_WINDOW_S
+
+    def _cpu_time_counted(self, percpu: bool) -> bool:
+        """Whether the kernel counted CPU time on every row of this view since its last call."""
+        times = self._cpu_times(percpu)
+        counted = [sum(row) for row in times] if percpu else [sum(times)]
+        previous = self._cpu_counted.get(percpu)
+        self._cpu_counted[percpu] = counted
+        if previous is None or len(previous) != len(counted):
+            return False
+        return all(now > before for before, now in zip(previous, counted, strict=True))
 
     @overload
     def cpu_percent(self, percpu: Literal[False] = False) -> float | None: ...
@@ -134,9 +155,9 @@ class PsutilReader:
         ok = self._cpu_window_ok(percpu)
         if percpu:
             cores = psutil.cpu_percent(interval=None, percpu=True)
-            return cores if ok else None
+            return cores if self._cpu_time_counted(percpu) and ok else None
         total = psutil.cpu_percent(interval=None, percpu=False)
-        return total if ok else None
+        return total if self._cpu_time_counted(percpu) and ok else None
 
     def getloadavg(self) -> tuple[float, float, float]:
         return psutil.getloadavg()

@@ -42,6 +42,20 @@ def live() -> dict[str, Collector]:
     return {c.name: c for c, _ in built}
 
 
+def _wait_for_cpu_time_on_every_core(timeout_s: float = 30.0) -> None:
+    """Until the kernel has counted CPU time on every core since this call (the reader answers
+    None for a view whose /proc/stat rows did not advance)."""
+
+    def counted() -> list[float]:
+        return [sum(row) for row in psutil.cpu_times(percpu=True)]
+
+    start = counted()
+    deadline = time.monotonic() + timeout_s
+    while not all(now > before for before, now in zip(start, counted(), strict=True)):
+        assert time.monotonic() < deadline, "the kernel counted no CPU time on some core"
+        time.sleep(0.005)
+
+
 def _by_name(samples: list[Sample], name: str) -> list[Sample]:
     return [s for s in samples if s.key.name == name]
 
@@ -59,7 +73,9 @@ def test_every_live_sample_follows_the_contract(live: dict[str, Collector]) -> N
 
 def test_cpu_percent_total_and_every_core_within_0_100() -> None:
     # The module's collectors may have just been read: this one's clock gives a second per read.
-    samples = list(CpuCollector(PsutilReader(clock=itertools.count(0.0, 1.0).__next__)).collect())
+    collector = CpuCollector(PsutilReader(clock=itertools.count(0.0, 1.0).__next__))  # primes
+    _wait_for_cpu_time_on_every_core()
+    samples = list(collector.collect())
     assert [_label(s, "cpu") for s in samples] == ["total", *(str(i) for i in range(psutil.cpu_count() or 0))]
     assert all(0.0 <= s.value <= 100.0 for s in samples)
 
@@ -144,6 +160,7 @@ def test_a_captured_snapshot_replays_the_same_series() -> None:
         (NetIOCollector(reader), NetIOCollector(replay)),
         (HostCollector(reader), HostCollector(replay)),
     ]
+    _wait_for_cpu_time_on_every_core()  # the CPU collector above primed the reader again
     for live_collector, replayed in pairs:
         live_ids = {series_id(s) for s in live_collector.collect()}
         assert live_ids == {series_id(s) for s in replayed.collect()}, live_collector.name
@@ -156,6 +173,7 @@ def test_the_first_cpu_run_after_start_emits_no_false_zero_and_later_runs_read()
     now[0] += 0.001  # the runner's first run, right after the agent started
     assert collector.collect() == []
     now[0] += 10.0
+    _wait_for_cpu_time_on_every_core()
     first = collector.collect()
     cores = psutil.cpu_count() or 1
     assert [dict(s.key.labels)["cpu"] for s in first] == ["total", *map(str, range(cores))]
@@ -169,7 +187,25 @@ def test_the_psutil_reader_answers_none_for_a_priming_call_and_a_too_short_windo
     reader = PsutilReader(clock=lambda: now[0])
     assert reader.cpu_percent() is None and reader.cpu_percent(percpu=True) is None  # priming
     now[0] += MIN_CPU_WINDOW_S
+    _wait_for_cpu_time_on_every_core()
     total, cores = reader.cpu_percent(), reader.cpu_percent(percpu=True)
     assert total is not None and 0.0 <= total <= 100.0
     assert cores is not None and len(cores) == (psutil.cpu_count() or 1)
     assert reader.cpu_percent() is None  # no time passed since the call before
+
+
+def test_the_psutil_reader_answers_none_for_a_window_in_which_the_kernel_counted_no_cpu_time() -> None:
+    # A paused or starved virtual machine: the clock moved on, /proc/stat did not. psutil
+    # answers 0.0 % for such a window, which would read as an idle machine and clear an alert.
+    now = [1000.0]
+    frozen_total, frozen_cores = psutil.cpu_times(), psutil.cpu_times(percpu=True)
+    frozen = PsutilReader(
+        clock=lambda: now[0], cpu_times=lambda percpu: frozen_cores if percpu else frozen_total
+    )
+    live = PsutilReader(clock=lambda: now[0])
+    for reader in (frozen, live):
+        assert reader.cpu_percent() is None and reader.cpu_percent(percpu=True) is None  # priming
+    now[0] += 10.0
+    _wait_for_cpu_time_on_every_core()
+    assert frozen.cpu_percent() is None and frozen.cpu_percent(percpu=True) is None
+    assert live.cpu_percent() is not None and live.cpu_percent(percpu=True) is not None
