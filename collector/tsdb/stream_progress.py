@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import duckdb
 import pyarrow as pa
 
-from collector.tsdb.txn import transaction
+from collector.tsdb import time_steps
 
 _SCHEMA = pa.schema(
     [
@@ -72,36 +73,31 @@ def save(cur: duckdb.DuckDBPyConnection, rows: Iterable[StreamRow]) -> None:
         cur.unregister("incoming_progress")
 
 
-PRUNE_CHUNK_ROWS = 100_000  # batch rows looked at per prune transaction
+PRUNE_STEP_ROWS = 100_000  # batch rows aimed at per prune transaction
+
+_AT_OR_BELOW_MARK = "batches.device_id = p.device_id AND batches.epoch = p.epoch AND batches.seq <= p.hwm"
 
 
-_PRUNE = (
-    "DELETE FROM batches USING stream_progress p "
-    "WHERE batches.rowid >= ? AND batches.rowid < ? "
-    "AND batches.device_id = p.device_id AND batches.epoch = p.epoch AND batches.seq <= p.hwm"
-)
+def prune_steps(cur: duckdb.DuckDBPyConnection, step_rows: int = PRUNE_STEP_ROWS) -> Iterator[int]:
+    """Delete the batch rows at or below their stream's mark, in windows of their commit time
+    of about ``step_rows`` rows, each its own transaction (``time_steps``: time windows hold
+    the same rows whatever a checkpoint between two steps renumbered); yields how many each
+    step deleted. Months of history on an upgraded install are so many short transactions,
+    each bounded in memory and WAL, not one huge statement; rows committed while it runs lie
+    after the cut taken at its start and wait for the next prune. One writer commit shares
+    one commit time, so a step holds at least that commit's rows."""
+    if step_rows <= 0:
+        raise ValueError(f"step_rows must be positive, not {step_rows}")
+    newest = cur.execute("SELECT max(committed) FROM batches").fetchall()[0][0]
+    if newest is None:
+        return
+    cut = newest + timedelta(microseconds=1)
+    yield from time_steps.delete_steps(
+        cur, "batches", "committed", cut, step_rows, using="stream_progress p", where=_AT_OR_BELOW_MARK
+    )
 
 
-def prune_steps(cur: duckdb.DuckDBPyConnection, chunk_rows: int = PRUNE_CHUNK_ROWS) -> Iterator[int]:
-    """Delete the batch rows at or below their stream's mark, ``chunk_rows`` rows of the table
-    (a rowid range, which DuckDB reads from those row groups only) per transaction; yields how
-    many each step deleted. Months of history on an upgraded install are so many short
-    transactions, each bounded in memory and WAL, not one huge statement; rows written while
-    it runs lie above the ranges taken at its start and wait for the next prune."""
-    if chunk_rows <= 0:
-        raise ValueError(f"chunk_rows must be positive, not {chunk_rows}")
-    lo, hi = cur.execute("SELECT min(rowid), max(rowid) FROM batches").fetchall()[0]
-    start = lo
-    while start is not None and start <= hi:
-        end = start + chunk_rows
-        with transaction(cur):
-            rows = cur.execute(_PRUNE, [start, end]).fetchall()
-        yield int(rows[0][0]) if rows else 0
-        # the next row, skipping the empty rowid ranges earlier prunes may have left
-        start = cur.execute("SELECT min(rowid) FROM batches WHERE rowid >= ?", [end]).fetchall()[0][0]
-
-
-def prune_batches(cur: duckdb.DuckDBPyConnection, chunk_rows: int = PRUNE_CHUNK_ROWS) -> int:
+def prune_batches(cur: duckdb.DuckDBPyConnection, step_rows: int = PRUNE_STEP_ROWS) -> int:
     """Delete the batch rows at or below their stream's mark in bounded steps
     (:func:`prune_steps`); returns how many went. The retention job calls it (``collector.app``)."""
-    return sum(prune_steps(cur, chunk_rows))
+    return sum(prune_steps(cur, step_rows))

@@ -16,7 +16,10 @@ most :data:`GROWTH` times wider than the last). Each window starts at the oldest
 before the cut, so an empty stretch costs one lookup, and DuckDB's min/max per row group limits
 both the lookup and the delete to the row groups the window overlaps (in time order: a few).
 
-Time windows, not rowid ranges (as ``stream_progress.prune_steps`` takes): a checkpoint
+A step may delete only some of its window's rows (``using`` and ``where``: ``batches`` keeps the
+rows above their stream's mark); the next window starts at the window's end all the same.
+
+Time windows, not rowid ranges (as ``stream_progress.prune_steps`` took at first): a checkpoint
 (DuckDB runs one by itself once the WAL passes 16 MB) vacuums row groups that deletes left
 partly empty and renumbers the rows it moves (seen: the row at rowid 230,000 was at 30,000
 after one), so a rowid range taken before it can miss rows moved below it (seen: 208,480 of
@@ -40,16 +43,28 @@ _TINY = timedelta(microseconds=1)
 
 
 def delete_steps(
-    cur: duckdb.DuckDBPyConnection, table: str, column: str, cut: datetime, rows: int = STEP_ROWS
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    column: str,
+    cut: datetime,
+    rows: int = STEP_ROWS,
+    *,
+    using: str = "",
+    where: str = "TRUE",
 ) -> Iterator[int]:
-    """Delete the rows of ``table`` whose ``column`` is before ``cut``, one window of about
-    ``rows`` rows per transaction; yields how many each step deleted. ``table`` and ``column``
-    are the caller's own names (retention's tiers), never user input."""
+    """Delete the rows of ``table`` whose ``column`` is before ``cut`` (and that match ``where``,
+    which may name the tables of ``using``), one window of about ``rows`` rows per transaction;
+    yields how many each step deleted. ``table``, ``column``, ``using`` and ``where`` are the
+    caller's own SQL (retention's tiers, the batch prune), never user input."""
     if rows <= 0:
         raise ValueError(f"rows must be positive, not {rows}")
     cut = naive(cut)
     oldest = f"SELECT min({column}) FROM {table} WHERE {column} >= $lo AND {column} < $cut"  # noqa: S608
-    delete = f"DELETE FROM {table} WHERE {column} >= $lo AND {column} < $hi"  # noqa: S608
+    joined = f"USING {using} " if using else ""
+    delete = (
+        f"DELETE FROM {table} {joined}"  # noqa: S608
+        f"WHERE {table}.{column} >= $lo AND {table}.{column} < $hi AND ({where})"
+    )
     start = cur.execute(oldest, {"lo": datetime.min, "cut": cut}).fetchall()[0][0]
     span = FIRST_SPAN
     while start is not None:
