@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 from support.procs import CollectorProc, eus
+
+from collector.tsdb.db import TimeSeriesDB
 
 
 @pytest.fixture
@@ -21,3 +24,17 @@ def collector(tmp_path: Path) -> Iterator[CollectorProc]:
     finally:
         if proc.alive:
             proc.stop()
+
+
+@pytest.fixture
+def tsdb(tmp_path: Path) -> Iterator[TimeSeriesDB]:
+    """A fresh time-series database file (every migration applied), closed after the test."""
+    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def cur(tsdb: TimeSeriesDB) -> duckdb.DuckDBPyConnection:
+    """A cursor on :func:`tsdb`."""
+    return tsdb.cursor()

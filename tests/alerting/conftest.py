@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from support.sms_emulator import SmsEmulator
-from web.conftest import SECRET_KEY, Seed, client, login, password_hashes, seed, tsdb  # noqa: F401 - fixtures
+from web.conftest import SECRET_KEY, Seed, client, login, password_hashes, seed  # noqa: F401 - fixtures
 
 from alerting.smtp_server import SmtpServer
 from collector.alerting.engine import AlertEngine

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -18,13 +16,6 @@ from collector.tsdb.snmp.readings import latest_points
 
 DAY0 = datetime(2026, 11, 20, tzinfo=UTC)
 END = DAY0 + timedelta(days=3)
-
-
-@pytest.fixture
-def tsdb(tmp_path: Path) -> Iterator[TimeSeriesDB]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db
-    db.close()
 
 
 def _seed(cur: duckdb.DuckDBPyConnection) -> None:

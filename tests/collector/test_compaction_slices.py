@@ -6,9 +6,7 @@ samples sorted by time in one ``blocks.encode``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -16,19 +14,11 @@ import pytest
 
 from collector.tsdb import blocks, buckets, compaction, merging
 from collector.tsdb.compaction import Settings
-from collector.tsdb.db import TimeSeriesDB
 
 DAY = datetime(2026, 11, 20)
 SERIES = 7
 STEP_MS = 30_000
 SLICED = Settings(window_s=900, slice_series=3, merge_samples=5_000)
-
-
-@pytest.fixture
-def cur(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db.cursor()
-    db.close()
 
 
 def _day() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

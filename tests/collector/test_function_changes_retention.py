@@ -8,12 +8,10 @@ every result accepted, from the changes' cut on (results older than a cut are dr
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_function_changes import Change, Result, _pending, _ts, newest, result, stored_last, stored_log, walk
@@ -27,13 +25,6 @@ T0 = datetime(2026, 12, 1)
 DAY = 24 * 60  # minutes
 OK, CRITICAL = 1, 3
 FN = (1, "", "web")
-
-
-@pytest.fixture
-def cur(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db.cursor()
-    db.close()
 
 
 def _commit(cur: duckdb.DuckDBPyConnection, results: list[Result], seq: int = 1) -> None:

@@ -4,28 +4,18 @@ and ``function_last`` is never pruned."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from collector.app import Collector
 from collector.config import load
 from collector.tsdb import retention
-from collector.tsdb.db import TimeSeriesDB
 
 NOW = datetime(2026, 12, 1, 12, 0)
 US = timedelta(microseconds=1)
-
-
-@pytest.fixture
-def cur(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db.cursor()
-    db.close()
 
 
 # The per-record tables, their default age and a row of them at ``$ts``.

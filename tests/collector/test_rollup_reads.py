@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
 
 from collector.tsdb import compaction, queries, rollups
-from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Window
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -34,13 +31,6 @@ H = timedelta(hours=1)
 )
 def test_the_resolution_follows_the_range(span: timedelta, step_s: int, want: int | None) -> None:
     assert rollups.resolution(T0, T0 + span, step_s) == want
-
-
-@pytest.fixture
-def cur(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db.cursor()
-    db.close()
 
 
 def _seed(cur: duckdb.DuckDBPyConnection, days: int) -> None:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
-import pytest
 
 from collector.tsdb import compaction
-from collector.tsdb.db import TimeSeriesDB
 
 T0 = datetime(2026, 11, 20, 10, 0)
-
-
-@pytest.fixture
-def cur(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db.cursor()
-    db.close()
 
 
 def test_runs_are_summarised_with_the_samples_and_late_ones_add_a_row(cur: duckdb.DuckDBPyConnection) -> None:

@@ -4,9 +4,7 @@ holds whatever checkpoints happen between its steps."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,13 +14,6 @@ from collector.tsdb.db import TimeSeriesDB
 
 T0 = datetime(2026, 12, 1)
 CUT = T0 + timedelta(seconds=30_000)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[TimeSeriesDB]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db
-    db.close()
 
 
 def _seed(cur: duckdb.DuckDBPyConnection) -> None:
@@ -42,15 +33,15 @@ def _count(cur: duckdb.DuckDBPyConnection, where: str) -> int:
     return int(cur.execute(f"SELECT count(*) FROM events WHERE {where}", [CUT]).fetchall()[0][0])
 
 
-def test_a_delete_goes_in_committed_steps_of_about_the_rows_asked_for(db: TimeSeriesDB) -> None:
-    cur = db.cursor()
+def test_a_delete_goes_in_committed_steps_of_about_the_rows_asked_for(tsdb: TimeSeriesDB) -> None:
+    cur = tsdb.cursor()
     _seed(cur)
     steps = []
     for deleted in time_steps.delete_steps(cur, "events", "ts", CUT, rows=2_000):
         steps.append(deleted)
         # each step is committed: another connection's cursor sees it at once
-        assert _count(db.cursor().cursor(), "ts < ?") == 30_001 - sum(steps)
-        db.checkpoint()  # may vacuum and renumber rows: the next window still finds them
+        assert _count(tsdb.cursor().cursor(), "ts < ?") == 30_001 - sum(steps)
+        tsdb.checkpoint()  # may vacuum and renumber rows: the next window still finds them
     assert sum(steps) == 30_001
     assert _count(cur, "ts < ?") == 0 and _count(cur, "ts >= ?") == 10_000
     assert cur.execute("SELECT min(ts) FROM events").fetchall() == [(CUT,)]  # the row on the cut stays
@@ -58,13 +49,13 @@ def test_a_delete_goes_in_committed_steps_of_about_the_rows_asked_for(db: TimeSe
     assert max(steps) <= 2 * 2_000 and len(steps) < 40  # growing 4-fold a step up to the rows asked for
 
 
-def test_nothing_before_the_cut_is_no_step(db: TimeSeriesDB) -> None:
-    cur = db.cursor()
+def test_nothing_before_the_cut_is_no_step(tsdb: TimeSeriesDB) -> None:
+    cur = tsdb.cursor()
     assert list(time_steps.delete_steps(cur, "events", "ts", CUT)) == []
     _seed(cur)
     assert time_steps.delete_before(cur, "events", "ts", T0 - timedelta(days=400)) == 0
 
 
-def test_rows_must_be_positive(db: TimeSeriesDB) -> None:
+def test_rows_must_be_positive(tsdb: TimeSeriesDB) -> None:
     with pytest.raises(ValueError, match="rows must be positive"):
-        list(time_steps.delete_steps(db.cursor(), "events", "ts", CUT, rows=0))
+        list(time_steps.delete_steps(tsdb.cursor(), "events", "ts", CUT, rows=0))

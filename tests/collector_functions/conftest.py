@@ -8,14 +8,6 @@ from pathlib import Path
 import pytest
 
 from collector.store.db import Store
-from collector.tsdb.db import TimeSeriesDB
-
-
-@pytest.fixture
-def tsdb(tmp_path: Path) -> Iterator[TimeSeriesDB]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db
-    db.close()
 
 
 @pytest.fixture

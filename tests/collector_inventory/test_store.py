@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,15 +64,8 @@ def delta(
     )
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[TimeSeriesDB]:
-    tsdb = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield tsdb
-    tsdb.close()
-
-
-def commit(db: TimeSeriesDB, *batches: Batch) -> None:
-    cur = db.cursor()
+def commit(tsdb: TimeSeriesDB, *batches: Batch) -> None:
+    cur = tsdb.cursor()
     cur.execute("BEGIN TRANSACTION")
     write_reports(cur, list(batches))
     cur.execute("COMMIT")
@@ -90,9 +81,9 @@ HOST = [
 ]
 
 
-def test_full_then_differences_keep_snapshot_and_history(db: TimeSeriesDB) -> None:
-    commit(db, Batch(7, 1, 1, [full(*HOST)]))
-    cur = db.cursor()
+def test_full_then_differences_keep_snapshot_and_history(tsdb: TimeSeriesDB) -> None:
+    commit(tsdb, Batch(7, 1, 1, [full(*HOST)]))
+    cur = tsdb.cursor()
     items = current_inventory(cur, 7)
     assert [(i.kind, i.key) for i in items] == sorted((i.kind, i.key) for i in HOST)
     assert {i.key: i.attrs for i in items}["openssl:amd64"]["version"] == "3.0.11-1~deb12u2"
@@ -102,7 +93,7 @@ def test_full_then_differences_keep_snapshot_and_history(db: TimeSeriesDB) -> No
     assert subject.last_full == datetime.fromtimestamp(T0 / 1000, UTC).replace(tzinfo=None)
 
     commit(
-        db,
+        tsdb,
         Batch(
             7,
             1,
@@ -144,7 +135,7 @@ def test_full_then_differences_keep_snapshot_and_history(db: TimeSeriesDB) -> No
 
     # A later full report diffs against the snapshot: only real differences are recorded.
     later = datetime.fromtimestamp((T0 + 3_600_000) / 1000, UTC)
-    commit(db, Batch(7, 1, 3, [full(*HOST, ts=T0 + 3_600_000)]))
+    commit(tsdb, Batch(7, 1, 3, [full(*HOST, ts=T0 + 3_600_000)]))
     newest = changes(cur, 7, since=later)
     assert sorted((c.key, c.change) for c in newest) == [
         ("DIMM0", "serial_changed"),
@@ -157,45 +148,45 @@ def test_full_then_differences_keep_snapshot_and_history(db: TimeSeriesDB) -> No
     assert len(changes(cur, 7, limit=3)) == 3
 
 
-def test_resent_report_changes_nothing(db: TimeSeriesDB) -> None:
-    commit(db, Batch(1, 1, 1, [full(*HOST)]))
+def test_resent_report_changes_nothing(tsdb: TimeSeriesDB) -> None:
+    commit(tsdb, Batch(1, 1, 1, [full(*HOST)]))
     report = delta(pkg("jq", "1.6"))
-    commit(db, Batch(1, 1, 2, [report]))
-    commit(db, Batch(1, 1, 2, [report]))  # the writer dedupes, but even a replay is harmless
-    assert [(c.key, c.change) for c in changes(db.cursor(), 1)] == [("jq:amd64", "installed")]
+    commit(tsdb, Batch(1, 1, 2, [report]))
+    commit(tsdb, Batch(1, 1, 2, [report]))  # the writer dedupes, but even a replay is harmless
+    assert [(c.key, c.change) for c in changes(tsdb.cursor(), 1)] == [("jq:amd64", "installed")]
 
 
-def test_subjects_and_devices_are_kept_apart(db: TimeSeriesDB) -> None:
+def test_subjects_and_devices_are_kept_apart(tsdb: TimeSeriesDB) -> None:
     switch = [hw("snmp_system", "sys", name="core-sw", serial="SW1"), hw("interface", "1", name="ge-0/0/1")]
     commit(
-        db,
+        tsdb,
         Batch(1, 1, 1, [full(*HOST), full(*switch, subject="snmp:5")]),
         Batch(2, 9, 1, [full(pkg("openssl", "1.1.1n-0+deb11u5"))]),
     )
-    cur = db.cursor()
+    cur = tsdb.cursor()
     assert [s.subject for s in subjects(cur, 1)] == ["", "snmp:5"]
     assert {i.key for i in current_inventory(cur, 1, "snmp:5")} == {"sys", "1"}
     assert len(current_inventory(cur, 1)) == len(HOST)
     assert len(current_inventory(cur, 1, kinds={"package"})) == 3
     assert [i.key for i in current_inventory(cur, 2)] == ["openssl:amd64"]
     commit(
-        db, Batch(1, 1, 2, [delta(removals=(("interface", "1"),), subject="snmp:5"), delta(pkg("jq", "1"))])
+        tsdb, Batch(1, 1, 2, [delta(removals=(("interface", "1"),), subject="snmp:5"), delta(pkg("jq", "1"))])
     )
     assert [(c.subject, c.key) for c in changes(cur, 1, subject="snmp:5")] == [("snmp:5", "1")]
     assert {c.key for c in changes(cur, 1)} == {"1", "jq:amd64"}
     assert changes(cur, 2) == []
 
 
-def test_software_list_and_fleet_search(db: TimeSeriesDB) -> None:
+def test_software_list_and_fleet_search(tsdb: TimeSeriesDB) -> None:
     commit(
-        db,
+        tsdb,
         Batch(1, 1, 1, [full(*HOST)]),
         Batch(2, 1, 1, [full(pkg("openssl", "3.0.15-1~deb12u1"), pkg("openssl-provider-legacy", "3.0.15"))]),
         Batch(3, 1, 1, [full(pkg("openssl", "1:3.0.2-0ubuntu1"))]),
         Batch(4, 1, 1, [full(pkg("openssl", "3.0.7-27.el9", source="rpm", arch="x86_64"))]),
         Batch(5, 1, 1, [full(pkg("openssl", "1.0"))]),
     )
-    cur = db.cursor()
+    cur = tsdb.cursor()
     assert [h.name for h in software(cur, 1, "SSL")] == ["libssl3", "openssl"]
     assert [h.name for h in software(cur, 1)] == ["bash", "libssl3", "openssl"]
 
@@ -225,7 +216,7 @@ def test_software_list_and_fleet_search(db: TimeSeriesDB) -> None:
         software_search(cur, [1], " ")
 
 
-def test_ingest_publishes_after_commit_only(db: TimeSeriesDB) -> None:
+def test_ingest_publishes_after_commit_only(tsdb: TimeSeriesDB) -> None:
     bus = Bus()
     got: list[InventoryChanged] = []
     bus.subscribe(InventoryChanged, got.append)
@@ -236,7 +227,7 @@ def test_ingest_publishes_after_commit_only(db: TimeSeriesDB) -> None:
         empty = np.zeros(0)
         return BatchCommitted(3, 1, seq, empty.astype(np.uint32), empty.astype(np.int64), empty)
 
-    cur = db.cursor()
+    cur = tsdb.cursor()
     for seq, report in [
         (1, full(*HOST)),
         (2, delta(pkg("jq", "1.6"), removals=(("package", "bash:amd64"),))),
@@ -274,15 +265,15 @@ def test_ingest_publishes_after_commit_only(db: TimeSeriesDB) -> None:
 @pytest.mark.parametrize(
     "query", ["ssl", "SSL", "openssl", "openssl*", "*ssl*", "lib*", "*3", "openss_", "  jq "]
 )
-def test_device_and_fleet_search_match_the_same_way(db: TimeSeriesDB, query: str) -> None:
+def test_device_and_fleet_search_match_the_same_way(tsdb: TimeSeriesDB, query: str) -> None:
     """One matching rule (name_pattern): the same query gives the same packages on a
     device's list and in the fleet search."""
     commit(
-        db,
+        tsdb,
         Batch(1, 1, 1, [full(*HOST)]),
         Batch(2, 1, 1, [full(pkg("openssl", "3.0.15"), pkg("openssl-provider-legacy", "3"), pkg("jq", "1"))]),
     )
-    cur = db.cursor()
+    cur = tsdb.cursor()
     for device in (1, 2):
         on_device = [(h.device_id, h.key) for h in software(cur, device, query)]
         in_fleet = [(h.device_id, h.key) for h in software_search(cur, [device], query)]

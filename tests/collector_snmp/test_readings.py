@@ -4,9 +4,7 @@ interface table with rates built from them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -51,15 +49,8 @@ class Seeder:
         ).fetchall()
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[TimeSeriesDB]:
-    tsdb = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield tsdb
-    tsdb.close()
-
-
-def test_series_points_and_inventory_are_read_per_target(db: TimeSeriesDB) -> None:
-    cur = db.cursor()
+def test_series_points_and_inventory_are_read_per_target(tsdb: TimeSeriesDB) -> None:
+    cur = tsdb.cursor()
     seed = Seeder(cur)
     mine = seed.series("snmp.if.in_octets", {"target": T, "ifIndex": "1", "ifName": "Gi1/0/1"},
                        [(120, 1.0), (60, 2.0), (0, 3.0)])  # fmt: skip

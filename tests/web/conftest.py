@@ -67,13 +67,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def tsdb(tmp_path: Path) -> Iterator[TimeSeriesDB]:
-    db = TimeSeriesDB(tmp_path / "metrics.duckdb")
-    yield db
-    db.close()
-
-
-@pytest.fixture
 def seed(store: Store, password_hashes: dict[str, str]) -> Seed:
     return seed_store(store, password_hashes)
 
