@@ -153,11 +153,11 @@ class PsutilReader:
     def cpu_percent(self, percpu: Literal[True]) -> list[float] | None: ...
     def cpu_percent(self, percpu: bool = False) -> float | list[float] | None:
         ok = self._cpu_window_ok(percpu)
-        if percpu:
-            cores = psutil.cpu_percent(interval=None, percpu=True)
-            return cores if self._cpu_time_counted(percpu) and ok else None
-        total = psutil.cpu_percent(interval=None, percpu=False)
-        return total if self._cpu_time_counted(percpu) and ok else None
+        reading: float | list[float] = (
+            psutil.cpu_percent(interval=None, percpu=True) if percpu else psutil.cpu_percent(interval=None)
+        )
+        counted = self._cpu_time_counted(percpu)  # read every call: it keeps the view's last count
+        return reading if ok and counted else None
 
     def getloadavg(self) -> tuple[float, float, float]:
         return psutil.getloadavg()
