@@ -14,10 +14,9 @@ import os
 import secrets
 import signal
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collector import retired_alerts
 from collector.alerting.service import Alerting
@@ -51,6 +50,9 @@ from collector.tsdb.compaction import Settings as CompactionSettings
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.inventory.ingest import InventoryIngest, customer_lookup
 from eus.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from collector.web.serving import WebServer
 
 log = logging.getLogger("eus.collector")
 
@@ -134,9 +136,8 @@ class Collector:
             ),
         )
         self.rpc: RpcServer | None = None
-        self.web: Any = None
+        self.web: WebServer | None = None
         self.web_port = 0
-        self._web_thread: threading.Thread | None = None
         self.scheduler: Any = None
 
     # -- periodic jobs (scheduler threads) ---------------------------------------------
@@ -165,8 +166,6 @@ class Collector:
 
     # -- lifecycle ---------------------------------------------------------------------
     def _start_web(self) -> None:
-        from waitress.server import create_server
-
         from collector.web import (
             alerting_views,
             channel_settings_views,
@@ -175,6 +174,7 @@ class Collector:
             snmp_views,
             storage_views,
         )
+        from collector.web.serving import WebServer
         from collector.web.settings import from_config
 
         secret_key = read_secret_key(self.cfg.data_dir)
@@ -190,12 +190,11 @@ class Collector:
         alerting_views.init_app(app, self.alerting.engine)
         channel_settings_views.init_app(app, self.cfg, self.alerting.reload_channels)
         storage_views.init_app(app, self.cfg)
-        self.web = create_server(
-            app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads, ident="eus"
+        self.web = WebServer(
+            app, host=self.cfg.web_host, port=self.cfg.web_port, threads=self.cfg.web_threads
         )
-        self.web_port = int(self.web.effective_port)
-        self._web_thread = threading.Thread(target=self.web.run, name="web", daemon=True)
-        self._web_thread.start()
+        self.web_port = self.web.port
+        self.web.start()
 
     def _start_scheduler(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -289,7 +288,7 @@ class Collector:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
         if self.web is not None:
-            self.web.close()
+            self.web.stop()  # before the databases close: no request is left running
         self.writer.stop()
         self.bus.stop()
         self.alerting.stop()

@@ -3,6 +3,7 @@ each, and an agent stopping while the collector is down backs off instead of spi
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,10 +44,14 @@ def test_clean_stops_and_disconnects_log_no_tracebacks(tmp_path: Path) -> None:
         for a in agents:
             wait_for(_says(a.log_path, "streaming to"), 60, f"{a.name} to stream")
         marks = {a.name: a.log_path.stat().st_size for a in agents}
+        # A page served just before the stop: the web server's thread must not die of it.
+        with urllib.request.urlopen(f"http://127.0.0.1:{collector.web_port}/login", timeout=30) as page:
+            assert page.status == 200
         assert collector.stop() == 0, collector.log_tail()
         collector_log = collector.log_path.read_text()
         assert "Traceback" not in collector_log, collector_log[-3000:]
         assert "CancelledError" not in collector_log
+        assert "Bad file descriptor" not in collector_log, collector_log[-3000:]
         for a in agents:  # the agents saw a routine disconnect
             wait_for(_says(a.log_path, "reconnecting", marks[a.name]), 30, "the disconnect")
         # Agents stop while the collector is unreachable: they back off for the drain time.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from waitress.server import TcpWSGIServer, create_server
+
+from collector.web.serving import WebServer
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps dialling out, which this closed
@@ -36,17 +36,14 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
-    """The app served by waitress on a free loopback port, in a thread; yields its base URL."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    assert isinstance(server, TcpWSGIServer)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
+    """The app served as the collector serves it (waitress on a thread), on a free loopback
+    port; yields its base URL."""
+    server = WebServer(app, host="127.0.0.1", port=0, threads=4)
+    server.start()
     try:
-        yield f"http://127.0.0.1:{int(server.getsockname()[1])}"
+        yield f"http://127.0.0.1:{server.port}"
     finally:
-        server.close()
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "waitress did not stop"
+        server.stop()
 
 
 def signed_in_page(browser: Any, base_url: str, username: str, password: str) -> Any:

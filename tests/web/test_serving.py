@@ -1,0 +1,133 @@
+"""The dashboard's HTTP server stops cleanly: no dying thread, no request cut short.
+
+waitress' own ``close()`` from another thread races its ``select()`` (Pylons/waitress#468):
+about one stop in twelve killed the server thread with ``EBADF`` here.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask, Response
+
+from collector.web.serving import WebServer
+
+BIG = b"x" * (64 << 20)  # more than waitress buffers (16 MB): many turns of the loop to send
+WAIT_S = 10.0
+
+
+def _servers(thread_name: str | None) -> bool:
+    """A thread of a :class:`WebServer`: its loop or one of waitress' request threads."""
+    return thread_name is not None and (thread_name == "web" or thread_name.startswith("waitress-"))
+
+
+@pytest.fixture
+def thread_failures(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[BaseException | None]]:
+    """Every exception that ends a server thread, and every error logged on one, while the
+    test runs (other tests' threads in this worker process are not this test's)."""
+    failures: list[BaseException | None] = []
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if _servers(args.thread.name if args.thread else None):
+            failures.append(args.exc_value)
+
+    monkeypatch.setattr(threading, "excepthook", hook)
+
+    class Record(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.ERROR and _servers(record.threadName):
+                failures.append(RuntimeError(record.getMessage()))
+
+    handler = Record()
+    logging.getLogger("waitress").addHandler(handler)
+    yield failures
+    logging.getLogger("waitress").removeHandler(handler)
+
+
+def _app(
+    release: threading.Event | None = None,
+    entered: threading.Event | None = None,
+    written: threading.Event | None = None,
+) -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/big")
+    def big() -> Response:
+        assert entered is not None and release is not None and written is not None
+        entered.set()
+        assert release.wait(WAIT_S)
+        resp = Response(BIG)
+        resp.call_on_close(written.set)  # the request's task is done: the rest is in buffers
+        return resp
+
+    return app
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=WAIT_S).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_stopping_right_after_a_request_never_kills_the_server_thread(
+    thread_failures: list[BaseException | None],
+) -> None:
+    app = _app()
+    for _ in range(60):
+        server = WebServer(app, host="127.0.0.1", port=0, threads=2)
+        server.start()
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=WAIT_S) as resp:
+            assert resp.read() == b"ok"
+        server.stop()
+        assert _refused(server.port)
+    assert thread_failures == []
+
+
+def test_a_request_running_when_stop_is_called_gets_its_whole_response(
+    thread_failures: list[BaseException | None],
+) -> None:
+    entered, release, written = threading.Event(), threading.Event(), threading.Event()
+    server = WebServer(_app(release, entered, written), host="127.0.0.1", port=0, threads=2)
+    server.start()
+    got: list[bytes] = []
+
+    def fetch() -> None:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/big", timeout=WAIT_S) as resp:
+            first = resp.read(1)
+            # A slow client: most of the body is still in the server's buffers when its
+            # request's task ends.
+            assert written.wait(WAIT_S)
+            got.append(first + resp.read())
+
+    client = threading.Thread(target=fetch)
+    client.start()
+    assert entered.wait(WAIT_S)
+    stopper = threading.Thread(target=server.stop)
+    stopper.start()
+    # The request is still running (it waits for ``release``) when the stop begins.
+    while not server.stopping:
+        stopper.join(0.01)
+    release.set()
+    stopper.join(WAIT_S)
+    client.join(WAIT_S)
+    assert not stopper.is_alive() and not client.is_alive()
+    assert got == [BIG]
+    assert _refused(server.port)
+    assert thread_failures == []
+
+
+def test_stop_is_idempotent_and_needs_no_start() -> None:
+    server = WebServer(_app(), host="127.0.0.1", port=0, threads=1)
+    server.stop()
+    server.stop()
