@@ -49,16 +49,13 @@ def add_spec(
     )
     session.add(row)
     session.flush()
-    audit(
+    _audit(
         session,
-        actor,
         "function.add",
-        f"device:{device.id}",
-        customer_id=device.customer_id,
+        device,
+        spec,
+        actor=actor,
         address=address,
-        spec_id=spec.spec_id,
-        kind=spec.kind,
-        name=spec.name,
         interval_s=spec.interval_s,
         timeout_s=spec.timeout_s,
         params=sorted(spec.params),  # names only: values may hold things not meant for logs
@@ -74,18 +71,34 @@ def remove_spec(
     if row is None or row.device_id != device.id:
         return None
     session.delete(row)
+    _audit(session, "function.remove", device, row, actor=actor, address=address)
+    return row
+
+
+def _audit(
+    session: Session,
+    action: str,
+    device: Device,
+    spec: SpecInput | FunctionSpecRow,
+    *,
+    actor: str,
+    address: str,
+    **detail: object,
+) -> None:
+    """Audit a change to one of ``device``'s central functions: the device is the target
+    (what :func:`had_central_functions_removed` looks for), the function its id, kind and name."""
     audit(
         session,
         actor,
-        "function.remove",
+        action,
         f"device:{device.id}",
         customer_id=device.customer_id,
         address=address,
-        spec_id=row.spec_id,
-        kind=row.kind,
-        name=row.name,
+        spec_id=spec.spec_id,
+        kind=spec.kind,
+        name=spec.name,
+        **detail,
     )
-    return row
 
 
 def had_central_functions_removed(session: Session, device_id: int) -> bool:

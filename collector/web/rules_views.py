@@ -126,11 +126,10 @@ def rule_create() -> ResponseReturnValue:
         with store().session() as s:
             check_in_customer(s, data.customer_id, data.site_id, data.device_id)
             row = add_row(s, AlertRule, data)
-            record(
+            _audit(
                 s,
                 "alert_rule.create",
-                f"alert_rule:{row.id}",
-                customer_id=row.customer_id,
+                row,
                 name=row.name,
                 kind=row.kind,
                 family=row.family,
@@ -145,6 +144,11 @@ def rule_create() -> ResponseReturnValue:
     if silences:
         flash(silences, "warning")
     return redirect(url_for("rules.rules"))
+
+
+def _audit(s: Session, action: str, row: AlertRule, **detail: object) -> None:
+    """Audit ``action`` on the rule: the rule is the target, its customer (None: a global rule) the scope."""
+    record(s, action, f"alert_rule:{row.id}", customer_id=row.customer_id, **detail)
 
 
 def _rule_or_404(s: Session, rule_id: int, user: CurrentUser) -> AlertRule:
@@ -188,15 +192,7 @@ def rule_edit(rule_id: int) -> ResponseReturnValue:
             ):
                 setattr(row, key, getattr(data, key))
             row.updated_at = datetime.now(UTC)
-            record(
-                s,
-                "alert_rule.update",
-                f"alert_rule:{row.id}",
-                customer_id=row.customer_id,
-                name=row.name,
-                params=row.params,
-                severity=row.severity,
-            )
+            _audit(s, "alert_rule.update", row, name=row.name, params=row.params, severity=row.severity)
             flash(f"Rule “{row.name}” saved.", "info")
             return redirect(url_for("rules.rules"))
     return _edit_page(row, None)
@@ -244,12 +240,7 @@ def rule_toggle(rule_id: int) -> ResponseReturnValue:
         row = _rule_or_404(s, rule_id, user)
         row.enabled = not row.enabled
         row.updated_at = datetime.now(UTC)
-        record(
-            s,
-            "alert_rule.enable" if row.enabled else "alert_rule.disable",
-            f"alert_rule:{row.id}",
-            customer_id=row.customer_id,
-        )
+        _audit(s, "alert_rule.enable" if row.enabled else "alert_rule.disable", row)
     return redirect(url_for("rules.rules"))
 
 
@@ -259,7 +250,7 @@ def rule_delete(rule_id: int) -> ResponseReturnValue:
     user = current_user()
     with store().session() as s:
         row = _rule_or_404(s, rule_id, user)
-        record(s, "alert_rule.delete", f"alert_rule:{row.id}", customer_id=row.customer_id, name=row.name)
+        _audit(s, "alert_rule.delete", row, name=row.name)
         s.delete(row)
     flash("Rule deleted; its alerts stay in the history.", "info")
     return redirect(url_for("rules.rules"))
