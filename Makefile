@@ -66,9 +66,11 @@ bench-footprint: $(STAMP)
 	$(BIN)/python -m bench.agent_footprint
 
 # Storage at fleet scale (hours on 2 cores); CI size: python -m bench.fleet --devices 20 --days 2
+# About a day of a 2-core machine; killed, it goes on with `make bench-fleet BENCH_ARGS=--resume`.
+FLEET_WORK ?= var/bench-fleet
 bench-fleet: $(STAMP)
 	scripts/system-deps.sh bench
-	$(BIN)/python -m bench.fleet --devices 1000 --days 30 $(BENCH_ARGS)
+	$(BIN)/python -m bench.fleet --devices 1000 --days 30 --work $(FLEET_WORK) $(BENCH_ARGS)
 
 bench-install: $(STAMP)
 	$(BIN)/python -m bench.install_size

@@ -1,7 +1,8 @@
 """Storage at fleet scale: N devices x 50 series x D days, EUS beside VictoriaMetrics.
 
     python -m bench.fleet --devices 20 --days 2          # CI size, a few minutes
-    make bench-fleet                                     # 1,000 devices x 30 days
+    make bench-fleet                                     # 1,000 devices x 30 days (~a day)
+    make bench-fleet BENCH_ARGS=--resume                 # ... going on after a kill
 
 Builds the time-series database through the product's own code paths (``bench.fleet_data``),
 loads VictoriaMetrics with the same samples, then measures in one run: opening the
@@ -38,10 +39,12 @@ from bench.fleet_data import (
     SERIES_PER_DEVICE,
     DeviceDay,
     chart_devices,
+    day_samples,
     day_start,
     device_day,
     insert_day,
     insert_series,
+    last_seq,
     percentiles,
     vm_body,
 )
@@ -82,7 +85,9 @@ class Fleet:
         self.samples = 0
         self._base: dict[int, DeviceDay] = {}
         self.tsdb = TimeSeriesDB(db_path, memory_limit_mb=args.memory_mb, threads=args.threads)
-        insert_series(self.tsdb.cursor(), args.devices)
+        cur = self.tsdb.cursor()
+        if not cur.execute("SELECT count(*) FROM series").fetchall()[0][0]:  # else: resumed
+            insert_series(cur, args.devices)
 
     def _device_day(self, device: int, d: int) -> DeviceDay:
         # The generator takes ~1.5 s a device-day: at most BASE_DAYS distinct days are generated
@@ -97,8 +102,16 @@ class Fleet:
         devices come in (the job's cadence does not change what it leaves), or left raw."""
         cur = self.tsdb.cursor()
         started = time.monotonic()
+        # A resumed build: each device's stream mark says whether its day is stored already
+        # (samples, runs, batches and mark go in one transaction).
+        marks = {r.device_id: r.hwm for r in stream_progress.load(cur) if r.epoch == r.device_id}
+        skipped = 0
         for device in range(1, self.args.devices + 1):
             day = self._device_day(device, d)
+            if marks.get(device, -1) >= last_seq(day, self.now_ms):
+                self.samples += day_samples(day, self.now_ms)
+                skipped += 1
+                continue
             self.samples += insert_day(cur, device, day, self.now_ms, epoch=device)
             if self.vm is not None:
                 post(self.vm, b"".join(vm_body(device, day, self.now_ms)))
@@ -107,7 +120,8 @@ class Fleet:
         if compact_before is not None:
             compaction.compact(cur, compact_before)
         stream_progress.prune_batches(cur)  # the hourly retention job's step
-        log(f"day {d + 1}/{self.args.days} stored in {time.monotonic() - started:.1f} s")
+        done = f" ({skipped} devices stored before the resume)" if skipped else ""
+        log(f"day {d + 1}/{self.args.days} stored in {time.monotonic() - started:.1f} s{done}")
 
     @classmethod
     def reopen(cls, old: Fleet) -> Fleet:
@@ -310,6 +324,76 @@ def pages_again(args: argparse.Namespace) -> int:
     return 0
 
 
+def build_now(hours_today: float | None) -> datetime:
+    """Where the fleet's time series end (naive UTC): the clock's now, or ``hours_today`` into today."""
+    if hours_today is None:
+        return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    midnight = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    return midnight + timedelta(hours=hours_today)
+
+
+class BuildState:
+    """``<work>/build.json``: what a build has fixed (its size, its "now") and measured so far,
+    so a killed build (a full-size one takes about a day) can go on with ``--resume``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def save(self, result: dict[str, Any]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=2))
+        tmp.replace(self.path)
+
+    def load(self, args: argparse.Namespace) -> dict[str, Any]:
+        if not self.path.exists():
+            raise SystemExit(f"bench.fleet: nothing to resume: no {self.path}")
+        result: dict[str, Any] = json.loads(self.path.read_text())
+        if (result["devices"], result["days"]) != (args.devices, args.days):
+            raise SystemExit(
+                f"bench.fleet: {self.path} is a build of {result['devices']} devices x "
+                f"{result['days']} days; resume it with --devices {result['devices']} --days {result['days']}"
+            )
+        return result
+
+
+def start_build(
+    args: argparse.Namespace, argv: Sequence[str] | None, work: Path, state: BuildState
+) -> dict[str, Any]:
+    """The build's record: a fresh one (the work directory emptied), or the interrupted one."""
+    if args.resume:
+        result = state.load(args)
+        log(f"resuming the build of {result['date']} in {work}")
+        return result
+    shutil.rmtree(work / "collector", ignore_errors=True)
+    shutil.rmtree(work / "vm", ignore_errors=True)
+    (work / "collector").mkdir(parents=True, mode=0o700)
+    result = {
+        "devices": args.devices,
+        "days": args.days,
+        "command": "python -m bench.fleet " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": os.getloadavg()[0],
+        "now": build_now(args.hours_today).isoformat(),
+    }
+    state.save(result)
+    return result
+
+
+def compact_yesterday(
+    args: argparse.Namespace, db_path: Path, now: datetime, result: dict[str, Any], state: BuildState
+) -> None:
+    """Yesterday's raw day compacted all at once in a fresh process: its time and peak RSS."""
+    log("compacting yesterday in a separate process")
+    interrupted = bool(result.get("compaction_started"))
+    result["compaction_started"] = True
+    state.save(result)
+    got = in_child("compact", args, db_path, day_start(now, 0).isoformat())
+    result["compaction"] = {"moved": got["moved"], "seconds": got["seconds"], "peak_rss_mb": got["hwm_mb"]}
+    if interrupted:  # what an earlier, killed compaction left: not a whole day's measure
+        result["compaction"]["resumed"] = True
+    state.save(result)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--devices", type=int, default=20)
@@ -328,6 +412,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-pages", action="store_true", help="skip the pages over HTTP")
     p.add_argument("--work", type=Path, default=None)
     p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with an interrupted build in --work (same --devices and --days): the device-days "
+        "stored are kept, the rest stored, then every measure taken",
+    )
+    p.add_argument(
         "--pages-only",
         action="store_true",
         help="re-seed the relational side and time the pages again on --work's fleet, built before "
@@ -340,27 +430,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return pages_again(args)
     if args.days < 2:
         p.error("--days must be at least 2 (yesterday's compaction is measured)")
+    if args.resume and args.work is None:
+        p.error("--resume needs the --work directory of the interrupted run")
     work = args.work or Path(tempfile.mkdtemp(prefix="eus-fleet-"))
     work.mkdir(parents=True, exist_ok=True)
     data_dir = work / "collector"  # the collector's data directory: the pages run on it
-    shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir(parents=True, mode=0o700)
     db_path = data_dir / "metrics.duckdb"
-    if args.hours_today is None:
-        now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
-    else:
-        now = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0) + timedelta(
-            hours=args.hours_today
-        )
-    result: dict[str, Any] = {
-        "devices": args.devices,
-        "days": args.days,
-        "command": "python -m bench.fleet " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "load": os.getloadavg()[0],
-    }
     vm_dir = work / "vm"
-    shutil.rmtree(vm_dir, ignore_errors=True)
+    state = BuildState(work / "build.json")
+    result = start_build(args, argv, work, state)
+    now = datetime.fromisoformat(result["now"])
     vm = None if args.no_vm else VictoriaMetrics(vm_dir, work / "vm.log").__enter__()
     try:
         log(f"building {args.devices} devices x {SERIES_PER_DEVICE} series x {args.days} days in {work}")
@@ -369,14 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             fleet.store_day(d, compact_before=fleet.first + timedelta(days=d + 1))
         fleet.store_day(args.days - 2, compact_before=None)  # yesterday: raw, to measure its compaction
         fleet.close()
-        log("compacting yesterday in a separate process")
-        midnight = day_start(now, 0)
-        got = in_child("compact", args, db_path, midnight.isoformat())
-        result["compaction"] = {
-            "moved": got["moved"],
-            "seconds": got["seconds"],
-            "peak_rss_mb": got["hwm_mb"],
-        }
+        if "compaction" not in result:
+            compact_yesterday(args, db_path, now, result, state)
         fleet = Fleet.reopen(fleet)
         fleet.store_day(
             args.days - 1, compact_before=now - timedelta(minutes=1)
@@ -398,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if vm is not None:
             for k, v in vm_reads(args, now, vm).items():
                 result["reads"][k]["vm"] = v
-        result["first"], result["now"] = fleet.first.isoformat(), now.isoformat()
+        result["first"] = fleet.first.isoformat()
         if not args.no_pages:
             time_pages(args, result, data_dir, fleet.first, now)
     finally:

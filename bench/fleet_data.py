@@ -160,6 +160,18 @@ def insert_series(cur: duckdb.DuckDBPyConnection, devices: int) -> None:
     cur.unregister("_fleet_series")
 
 
+def last_seq(day: DeviceDay, until_ms: int) -> int:
+    """The seq of the device-day's last batch before ``until_ms`` (its stream's mark once
+    :func:`insert_day` has stored it)."""
+    rounds = int((day.ts_ms < until_ms).any(axis=1).sum())
+    return int(day.ts_ms[0, 0] // INTERVAL_MS) + rounds - 1
+
+
+def day_samples(day: DeviceDay, until_ms: int) -> int:
+    """How many samples :func:`insert_day` stores of ``day`` before ``until_ms``."""
+    return int((day.ts_ms < until_ms).sum())
+
+
 def insert_day(
     cur: duckdb.DuckDBPyConnection, device: int, day: DeviceDay, until_ms: int, *, epoch: int
 ) -> int:
@@ -187,7 +199,7 @@ def insert_day(
     # seq the round's number since the epoch (so the stream's seqs run on day after day).
     rounds = int(keep.any(axis=1).sum())
     first_seq = int(day.ts_ms[0, 0] // INTERVAL_MS)
-    progress = stream_progress.StreamRow(device, epoch, first_seq + rounds - 1, ())
+    progress = stream_progress.StreamRow(device, epoch, last_seq(day, until_ms), ())
     batches = pa.table(
         {
             "device_id": pa.array(np.full(rounds, device, dtype=np.int32)),
@@ -201,7 +213,7 @@ def insert_day(
         _insert_all(cur, samples, runs, batches)
         if rounds:
             stream_progress.save(cur, [progress])
-    return int(samples.num_rows)
+    return day_samples(day, until_ms)
 
 
 def _insert_all(cur: duckdb.DuckDBPyConnection, samples: pa.Table, runs: pa.Table, batches: pa.Table) -> None:
