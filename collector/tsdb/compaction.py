@@ -63,16 +63,15 @@ class _Rows:
     """Columns of the blocks and rollups one slice writes."""
 
     def __init__(self) -> None:
-        self.blocks: list[list[object]] = [[] for _ in BLOCKS_SCHEMA]
+        self._windows: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.rollups: list[list[object]] = [[] for _ in ROLLUPS_SCHEMA]
 
     def block(self, sid: int, ts: np.ndarray, values: np.ndarray) -> None:
-        for col, v in zip(
-            self.blocks,
-            (sid, int(ts[0]), int(ts[-1]), int(ts.shape[0]), blocks.encode(ts, values)),
-            strict=True,
-        ):
-            col.append(v)
+        self._windows.append((sid, ts, values))
+
+    def block_columns(self) -> list[list[object]]:
+        """The block rows' columns, every window encoded at once."""
+        return blocks.columns(self._windows)
 
     def rollup(self, sid: int, step_s: int, b: buckets.Buckets, written: int) -> None:
         row = (sid, step_s, int(b.ts[0]), int(b.ts[-1]), len(b), written, buckets.encode(b))
@@ -154,7 +153,7 @@ def _compact_slice(
             for da, db in _starts(rolled.ts // DAY_US):
                 rows.rollup(s, ROLLUP_STEP_S, rolled.take(np.arange(da, db)), written)
         cur.execute(f"DELETE FROM samples WHERE {where}", params)  # noqa: S608
-        insert(cur, "sample_blocks", BLOCKS_SCHEMA, rows.blocks)
+        insert(cur, "sample_blocks", BLOCKS_SCHEMA, rows.block_columns())
         insert(cur, "rollup_blocks", ROLLUPS_SCHEMA, rows.rollups)
         return int(sid.shape[0])
 

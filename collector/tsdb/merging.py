@@ -71,15 +71,14 @@ def _merge_sample_group(
         for sid, data in rows:
             by_series.setdefault(int(sid), []).append(blocks.decode(bytes(data)))
         del rows
-        out: list[list[object]] = [[] for _ in tables.SAMPLE_BLOCKS]
+        merged: list[tuple[int, np.ndarray, np.ndarray]] = []
         for sid, parts in by_series.items():
             ts = np.concatenate([p[0] for p in parts])
             values = np.concatenate([p[1] for p in parts])
             order = np.argsort(ts, kind="stable")
-            ts, values = ts[order], values[order]
-            row = (sid, int(ts[0]), int(ts[-1]), int(ts.shape[0]), blocks.encode(ts, values))
-            for col, v in zip(out, row, strict=True):
-                col.append(v)
+            merged.append((sid, ts[order], values[order]))
+        del by_series
+        out = blocks.columns(merged)
         cur.execute(f"DELETE FROM sample_blocks WHERE {where}", params)  # noqa: S608
         insert(cur, "sample_blocks", tables.SAMPLE_BLOCKS, out)
 

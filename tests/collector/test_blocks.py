@@ -51,3 +51,48 @@ def test_a_day_of_decimal_gauge_takes_about_two_bytes_per_sample() -> None:
 def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="same length"):
         blocks.encode(_REGULAR[:2], np.array([1.0]))
+
+
+def _rows_of(case_ts: np.ndarray, case_values: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The case cut into blocks of ``n`` samples (the last one shorter), as a slice's windows."""
+    return [(case_ts[i : i + n], case_values[i : i + n]) for i in range(0, max(1, case_ts.shape[0]), n)]
+
+
+def test_encode_many_gives_every_case_byte_for_byte_what_encode_gives() -> None:
+    # Every case cut into windows of 90 (the compaction window) and 7 samples, and the whole
+    # cases together: rows of one length share a matrix, mixing each case's modes and widths.
+    rows = [r for _, ts, values in CASES for n in (90, 7, 10**6) for r in _rows_of(ts, values, n)]
+    got = blocks.encode_many([t for t, _ in rows], [v for _, v in rows])
+    assert got == [blocks.encode(t, v) for t, v in rows]
+
+
+def test_encode_many_matches_encode_on_random_blocks_of_every_mode() -> None:
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(400):
+        n = int(rng.choice([1, 2, 90, 360]))
+        step = int(rng.choice([1, 1000, 10_000_000]))  # µs, whole ms, the agent's 10 s
+        ts = T0_US + np.cumsum(rng.integers(0, 3, n)) * step + int(rng.integers(-(10**9), 10**9))
+        kind = i % 6
+        if kind == 0:
+            values = np.round(rng.uniform(-100, 100, n), int(rng.integers(0, 7)))
+        elif kind == 1:
+            values = rng.random(n)  # full precision: XOR
+        elif kind == 2:
+            values = np.cumsum(rng.integers(0, 10**9, n)).astype(np.float64)
+        elif kind == 3:
+            values = rng.choice([np.nan, np.inf, -0.0, 1.5, 2.0**62, 1e19], n)
+        elif kind == 4:
+            values = np.full(n, float(rng.integers(-5, 5)))
+        else:
+            values = np.round(rng.normal(0, 10 ** int(rng.integers(0, 15)), n), int(rng.integers(0, 4)))
+        rows.append((ts, values))
+    got = blocks.encode_many([t for t, _ in rows], [v for _, v in rows])
+    assert got == [blocks.encode(t, v) for t, v in rows]
+
+
+def test_encode_many_refuses_what_encode_refuses() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        blocks.encode_many([_REGULAR[:2]], [np.array([1.0])])
+    with pytest.raises(ValueError, match="one value array"):
+        blocks.encode_many([_REGULAR[:2]], [])

@@ -6,6 +6,7 @@ samples sorted by time in one ``blocks.encode``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -149,17 +150,17 @@ def test_a_killed_compaction_resumes_and_ends_the_same(
 ) -> None:
     data = _day()
     _insert(cur, *data)
-    real = blocks.encode
+    real = blocks.encode_many
     calls = 0
 
-    def dies(ts: np.ndarray, values: np.ndarray) -> bytes:
+    def dies(ts_rows: Sequence[np.ndarray], value_rows: Sequence[np.ndarray]) -> list[bytes]:
         nonlocal calls
         calls += 1
-        if calls == 500:
+        if calls == 20:
             raise KeyboardInterrupt  # the process is told to stop in the middle of a slice
-        return real(ts, values)
+        return real(ts_rows, value_rows)
 
-    monkeypatch.setattr(blocks, "encode", dies)
+    monkeypatch.setattr(blocks, "encode_many", dies)
     with pytest.raises(KeyboardInterrupt):
         compaction.compact(cur, DAY + timedelta(days=1, hours=1), SLICED)
     left = int(cur.execute("SELECT count(*) FROM samples").fetchall()[0][0])
@@ -167,7 +168,7 @@ def test_a_killed_compaction_resumes_and_ends_the_same(
     assert 0 < left < data[0].shape[0]
     assert left + stored == data[0].shape[0]  # nothing lost, nothing twice
 
-    monkeypatch.setattr(blocks, "encode", real)
+    monkeypatch.setattr(blocks, "encode_many", real)
     compaction.compact(cur, DAY + timedelta(days=1, hours=1), SLICED)
     assert _day_blocks(cur) == _reference(*data)
 
