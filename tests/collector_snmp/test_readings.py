@@ -12,6 +12,7 @@ import pytest
 from collector.snmp.interfaces import interface_rows
 from collector.snmp.panels import host_resources, supply_rows, ups_panel
 from collector.snmp.rates import COUNTER32
+from collector.tsdb import compaction
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import SeriesInfo
 from collector.tsdb.snmp import readings
@@ -172,3 +173,29 @@ def test_a_ups_with_several_lines_shows_each_line() -> None:
         ("2", {"input_voltage_v": 0.0, "output_voltage_v": 0.0}),
     ]
     assert ups.values == {"battery_charge_percent": 100.0}
+
+
+def test_latest_points_reach_back_over_the_window_for_sparse_series_in_either_tier(
+    tsdb: TimeSeriesDB,
+) -> None:
+    # The newest two minutes are read first; a series with fewer points there (polled every
+    # few minutes) is read over the whole window, raw or compacted.
+    cur = tsdb.cursor()
+    seed = Seeder(cur)
+    dense = seed.series(
+        "snmp.if.in_octets", {"target": T}, [(ago, float(ago)) for ago in range(600, -1, -10)]
+    )
+    sparse = seed.series("snmp.if.out_octets", {"target": T}, [(540, 1.0), (300, 2.0)])
+    one_recent = seed.series("snmp.if.speed_bps", {"target": T}, [(360, 5.0), (30, 6.0)])
+    gone = seed.series("snmp.sys.uptime_s", {"target": T}, [(900, 7.0)])
+    t = NOW.timestamp()
+    expected = {
+        dense: [(t - 10, 10.0), (t, 0.0)],
+        sparse: [(t - 540, 1.0), (t - 300, 2.0)],
+        one_recent: [(t - 360, 5.0), (t - 30, 6.0)],
+    }
+    ids = [dense, sparse, one_recent, gone]
+    assert readings.latest_points(cur, ids, window=timedelta(minutes=10), now=NOW) == expected
+    compaction.compact(cur, NOW + timedelta(hours=1))  # every point into the compacted tier
+    assert cur.execute("SELECT count(*) FROM samples").fetchall() == [(0,)]
+    assert readings.latest_points(cur, ids, window=timedelta(minutes=10), now=NOW) == expected
