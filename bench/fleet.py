@@ -46,6 +46,7 @@ from bench.fleet_data import (
     insert_series,
     last_seq,
     percentiles,
+    raw_in_arrival_order,
     vm_body,
 )
 from bench.procs import dir_bytes
@@ -454,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fleet.store_day(
             args.days - 1, compact_before=now - timedelta(minutes=1)
         )  # today, as the job leaves it
+        log(f"raw tier in arrival order: {raw_in_arrival_order(fleet.tsdb.cursor()):,} rows")
         fleet.close()
         result["samples"] = fleet.samples
         got = in_child("open", args, db_path)

@@ -216,6 +216,21 @@ def insert_day(
     return day_samples(day, until_ms)
 
 
+def raw_in_arrival_order(cur: duckdb.DuckDBPyConnection) -> int:
+    """Lay the raw tier out as the ingest writer leaves it: appended batch after batch as the
+    agents send, so in time order across devices. :func:`insert_day` stores device after
+    device, which left each row group holding a few devices' whole span: a one-series read
+    then skipped most row groups by their series ids, which a collector's raw tier never
+    allows (measured: 1-h chart reads 3-9 ms on the device-ordered tier, 13-22 ms in time
+    order, 1,000 devices, busy machine). Returns the rows laid out again."""
+    with transaction(cur):
+        cur.execute("CREATE TEMP TABLE _arrival AS SELECT * FROM samples ORDER BY ts, series_id")
+        cur.execute("DELETE FROM samples")
+        cur.execute("INSERT INTO samples SELECT * FROM _arrival")
+        cur.execute("DROP TABLE _arrival")
+    return int(cur.execute("SELECT count(*) FROM samples").fetchall()[0][0])
+
+
 def _insert_all(cur: duckdb.DuckDBPyConnection, samples: pa.Table, runs: pa.Table, batches: pa.Table) -> None:
     for name, table, sql in (
         ("_fleet_samples", samples, "INSERT INTO samples SELECT series_id, ts, value FROM _fleet_samples"),

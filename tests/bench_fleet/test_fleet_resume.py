@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.fleet import BuildState, Fleet
-from bench.fleet_data import insert_day
+from bench.fleet_data import insert_day, raw_in_arrival_order
 
 NOW = datetime(2026, 12, 7, 1, 0)  # naive UTC: an hour into "today"
 
@@ -61,3 +61,19 @@ def test_resume_refuses_a_build_of_another_size(tmp_path: Path) -> None:
     assert state.load(_args())["now"] == NOW.isoformat()
     with pytest.raises(SystemExit, match="--devices 2 --days 2"):
         state.load(_args(devices=3))
+
+
+def test_the_raw_tier_is_laid_out_in_arrival_order(tmp_path: Path) -> None:
+    fleet = Fleet(_args(devices=3), tmp_path / "metrics.duckdb", NOW, None)
+    fleet.store_day(1, compact_before=None)  # today's first hour, stored device after device
+    cur = fleet.tsdb.cursor()
+    everything = "SELECT series_id, epoch_us(ts), value FROM samples ORDER BY ALL"
+    in_rowid_order = "SELECT epoch_us(ts) FROM samples ORDER BY rowid"
+    before = cur.execute(everything).fetchall()
+    stored = [t for (t,) in cur.execute(in_rowid_order).fetchall()]
+    assert stored != sorted(stored)  # device after device
+    assert raw_in_arrival_order(cur) == len(before)
+    assert cur.execute(everything).fetchall() == before  # the same rows
+    stored = [t for (t,) in cur.execute(in_rowid_order).fetchall()]
+    assert stored == sorted(stored)  # in time order, as batches arrive
+    fleet.close()
