@@ -140,9 +140,10 @@ class CollectorConfig:
     notify_retry_budget_s: float = setting(3600.0, low=1, coerce=to_seconds)
     # Time-series storage (collector.tsdb; ARCHITECTURE.md "Storage"). Compaction runs every
     # compact_every_s on whole compact_window_s windows (a divisor of an hour) ended
-    # compact_lag_s ago, compact_slice_series series per transaction: the raw tier holds minutes.
-    compact_every_s: int = setting(300, low=1, high=86400)
-    compact_window_s: int = setting(900, low=1, high=3600)
+    # compact_lag_s ago, compact_slice_series series per transaction: the raw tier holds at
+    # most window + lag + interval (7 min), which every chart line scans (BENCHMARKS.md).
+    compact_every_s: int = setting(60, low=1, high=86400)
+    compact_window_s: int = setting(300, low=1, high=3600)
     compact_lag_s: int = setting(60, low=0, high=3600)  # late arrivals: a window waits this long
     compact_slice_series: int = setting(4096, low=64, high=1_000_000)
     # Retention in days per tier (0 = forever), applied hourly.

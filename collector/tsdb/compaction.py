@@ -1,7 +1,7 @@
 """The compacted tier: raw ``samples`` moved into per-series blocks and rollups, often, in slices.
 
 ``compact`` runs every few minutes (``collector.app``). It takes the raw samples before
-``before`` rounded down to a whole window (15 min by default) and, one slice of series ids
+``before`` rounded down to a whole window (5 min by default) and, one slice of series ids
 and one hour at a time, writes one block per (series, window) into ``sample_blocks``
 (codec: ``collector.tsdb.blocks``) and that window's 5-min buckets into ``rollup_blocks``
 (``collector.tsdb.buckets``), deleting those raw rows in the same transaction. Memory is
@@ -43,7 +43,7 @@ ROLLUPS_SCHEMA = tables.ROLLUP_BLOCKS
 class Settings:
     """How compaction cuts its work: the window, series per slice, samples per merge."""
 
-    window_s: int = 900
+    window_s: int = 300
     slice_series: int = 4096
     merge_samples: int = 2_000_000
 

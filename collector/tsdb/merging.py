@@ -1,6 +1,6 @@
 """Folding compacted blocks together once their hour or day is closed.
 
-Compaction (``collector.tsdb.compaction``) writes a block per (series, 15-min window). Here
+Compaction (``collector.tsdb.compaction``) writes a block per (series, 5-min window). Here
 the blocks of each closed hour become one hour block, and those of each closed UTC day one
 day block per series; a late block joins its hour or day the same way on the next run.
 ``blocks.encode`` is deterministic and every merge decodes, orders by time (stable) and

@@ -195,10 +195,10 @@ def test_a_late_sample_joins_its_day_block_and_its_bucket(cur: duckdb.DuckDBPyCo
 
 
 def test_compaction_leaves_the_open_window_raw(cur: duckdb.DuckDBPyConnection) -> None:
-    now = datetime(2026, 11, 20, 10, 7, tzinfo=UTC)
+    now = datetime(2026, 11, 20, 10, 3, tzinfo=UTC)
     base = _us(DAY + timedelta(hours=10))
     _insert(cur, np.array([1, 1]), np.array([base - 1, base + 60_000_000]), np.array([1.0, 2.0]))
-    assert compaction.compact(cur, now) == 1  # the window ending 10:00 is whole; 10:00-10:15 is not
+    assert compaction.compact(cur, now) == 1  # the window ending 10:00 is whole; 10:00-10:05 is not
     assert cur.execute("SELECT epoch_us(ts) FROM samples").fetchall() == [(base + 60_000_000,)]
 
 
