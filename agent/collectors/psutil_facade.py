@@ -129,7 +129,7 @@ class PsutilReader:
         self._clock = clock
         self._cpu_times = cpu_times
         self._cpu_called: dict[bool, float] = {}  # per view (total, per core): when last called
-        self._cpu_counted: dict[bool, list[float]] = {}  # per view: CPU seconds counted per row
+        self._cpu_counted: dict[bool, list[tuple[float, ...]]] = {}  # per view: each row's fields
 
     def _cpu_window_ok(self, percpu: bool) -> bool:
         now = self._clock()
@@ -138,14 +138,19 @@ class PsutilReader:
         return previous is not None and now - previous >= MIN_CPU_WINDOW_S
 
     def _cpu_time_counted(self, percpu: bool) -> bool:
-        """Whether the kernel counted CPU time on every row of this view since its last call."""
+        """Whether the kernel counted CPU time on every row of this view since its last call:
+        some field of the row grew. Not their sum: iowait may go down (proc(5): "this value is
+        not reliable"), and under heavy I/O a row's sum can stand still while time passes."""
         times = self._cpu_times(percpu)
-        counted = [sum(row) for row in times] if percpu else [sum(times)]
+        counted = [tuple(row) for row in times] if percpu else [tuple(times)]
         previous = self._cpu_counted.get(percpu)
         self._cpu_counted[percpu] = counted
         if previous is None or len(previous) != len(counted):
             return False
-        return all(now > before for before, now in zip(previous, counted, strict=True))
+        return all(
+            any(n > b for b, n in zip(before, now, strict=True))
+            for before, now in zip(previous, counted, strict=True)
+        )
 
     @overload
     def cpu_percent(self, percpu: Literal[False] = False) -> float | None: ...
