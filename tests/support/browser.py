@@ -43,7 +43,7 @@ def serve(app: Flask) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.port}"
     finally:
-        server.stop()
+        assert server.stop(), "the web server did not stop"
 
 
 def signed_in_page(browser: Any, base_url: str, username: str, password: str) -> Any:

@@ -89,7 +89,7 @@ def test_stopping_right_after_a_request_never_kills_the_server_thread(
         server.start()
         with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=WAIT_S) as resp:
             assert resp.read() == b"ok"
-        server.stop()
+        assert server.stop()
         assert _refused(server.port)
     assert thread_failures == []
 
@@ -129,5 +129,5 @@ def test_a_request_running_when_stop_is_called_gets_its_whole_response(
 
 def test_stop_is_idempotent_and_needs_no_start() -> None:
     server = WebServer(_app(), host="127.0.0.1", port=0, threads=1)
-    server.stop()
-    server.stop()
+    assert server.stop()
+    assert server.stop()
