@@ -2,8 +2,8 @@
 
 waitress has no programmatic stop: its documented ``close()`` called from another thread
 closes the sockets under the thread blocked in ``select()``, which then dies with
-``OSError: [Errno 9] Bad file descriptor`` (Pylons/waitress#468) — a traceback at every
-collector stop, and requests still running on the task threads while the databases close.
+``OSError: [Errno 9] Bad file descriptor`` (Pylons/waitress#468; about one stop in twelve here) —
+a traceback, and requests still running on the task threads while the databases close.
 :class:`WebServer` runs waitress' own event loop one turn at a time on its thread, checks a
 stop flag between turns and does the closing there: stop (from any thread) wakes the loop,
 lets the requests in flight finish, closes every socket and joins the thread.
