@@ -29,9 +29,11 @@ def _us(t: datetime) -> int:
     return int(np.datetime64(t, "us").astype(np.int64))
 
 
-# Up to this many series, their blocks are found one series at a time through the
-# series_id index (a chart line: ~1 ms however many blocks the table holds); more (e.g. the
-# latest value of every device) is one scan, pruned by the time bounds' zone maps.
+# Up to this many series, their blocks are found one series at a time, by an equality on
+# series_id and the time bounds: DuckDB answers that from its zone maps (0.5-1.5 ms at 1,000
+# devices; EXPLAIN shows a sequential scan skipping row groups). Its index scan on
+# series_id, which it picks only without the time bounds, measured slower (5-8 ms). More
+# series (e.g. the latest value of every device) are one scan, pruned by the time bounds.
 INDEX_LOOKUPS = 16
 
 
