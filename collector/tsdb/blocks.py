@@ -158,6 +158,49 @@ def decode(block: bytes) -> tuple[I64, F64]:
     return ts.astype(np.int64), values.astype(np.float64)
 
 
+def decode_many(blocks: Sequence[bytes]) -> list[tuple[I64, F64]]:
+    """:func:`decode` of each block, the same arrays. Blocks of one length, layout and mode
+    (a merge's windows) are decoded as rows of one matrix, each step once for all of them."""
+    out: list[tuple[I64, F64] | None] = [None] * len(blocks)
+    heads = [_HEADER.unpack_from(b) for b in blocks]
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, (version, shift, mode, digits, n, _, ts_width, _, v_width, _) in enumerate(heads):
+        if version != VERSION:
+            raise ValueError(f"unknown sample block version {version}")
+        groups.setdefault((n, shift, mode, digits, ts_width, v_width), []).append(i)
+    for (n, shift, mode, digits, ts_width, v_width), rows in groups.items():
+        if n == 0 or len(rows) == 1:
+            for i in rows:
+                out[i] = decode(blocks[i])
+            continue
+        ts_frames, v_frames = [], []
+        for i in rows:
+            ts_end = _HEADER.size + heads[i][7]
+            ts_frames.append(_decompress(blocks[i][_HEADER.size : ts_end], ts_width * n))
+            v_frames.append(_decompress(blocks[i][ts_end : ts_end + heads[i][9]], v_width * n))
+        first = np.array([heads[i][5] for i in rows], dtype=np.int64)
+        dod = _unzigzag(_unpack_rows(b"".join(ts_frames), ts_width, len(rows), n))
+        ts = (np.cumsum(np.cumsum(dod, axis=1), axis=1) * 10**shift + first[:, None]).astype(np.int64)
+        words = _unpack_rows(b"".join(v_frames), v_width, len(rows), n)
+        if mode == _MODE_SCALED:
+            values = np.cumsum(_unzigzag(words), axis=1).astype(np.float64) / 10.0**digits
+        else:
+            values = np.bitwise_xor.accumulate(words, axis=1).view(np.float64)
+        for r, i in enumerate(rows):
+            out[i] = (ts[r], values[r].astype(np.float64))
+    decoded = [o for o in out if o is not None]
+    assert len(decoded) == len(blocks)  # every block is in one group
+    return decoded
+
+
+def _unpack_rows(raw: bytes, width: int, m: int, n: int) -> U64:
+    """:func:`_unpack` of ``m`` sections of ``n`` words each, joined: an (m, n) matrix."""
+    planes = np.frombuffer(raw, dtype=np.uint8).reshape(m, width, n)
+    full = np.zeros((m, n, 8), dtype=np.uint8)
+    full[:, :, :width] = planes.transpose(0, 2, 1)
+    return full.view("<u8").reshape(m, n).astype(np.uint64)
+
+
 def encode_many(ts_rows: Sequence[npt.ArrayLike], value_rows: Sequence[npt.ArrayLike]) -> list[bytes]:
     """:func:`encode` of each (timestamps, values) pair, byte for byte the same blocks.
 

@@ -67,10 +67,11 @@ def _merge_sample_group(
             f"SELECT series_id, data FROM sample_blocks WHERE {where} ORDER BY series_id, first_ts",  # noqa: S608
             params,
         ).fetchall()
+        decoded = blocks.decode_many([bytes(data) for _, data in rows])
         by_series: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for sid, data in rows:
-            by_series.setdefault(int(sid), []).append(blocks.decode(bytes(data)))
-        del rows
+        for (sid, _), part in zip(rows, decoded, strict=True):
+            by_series.setdefault(int(sid), []).append(part)
+        del rows, decoded
         merged: list[tuple[int, np.ndarray, np.ndarray]] = []
         for sid, parts in by_series.items():
             ts = np.concatenate([p[0] for p in parts])

@@ -96,3 +96,30 @@ def test_encode_many_refuses_what_encode_refuses() -> None:
         blocks.encode_many([_REGULAR[:2]], [np.array([1.0])])
     with pytest.raises(ValueError, match="one value array"):
         blocks.encode_many([_REGULAR[:2]], [])
+
+
+def _same(got: list[tuple[np.ndarray, np.ndarray]], want: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    assert len(got) == len(want)
+    for (gt, gv), (wt, wv) in zip(got, want, strict=True):
+        assert gt.dtype == wt.dtype == np.int64 and gv.dtype == wv.dtype == np.float64
+        np.testing.assert_array_equal(gt, wt)
+        np.testing.assert_array_equal(gv.view(np.uint64), wv.view(np.uint64))  # NaN, -0.0 too
+
+
+def test_decode_many_gives_every_block_what_decode_gives() -> None:
+    rows = [r for _, ts, values in CASES for n in (90, 7, 10**6) for r in _rows_of(ts, values, n)]
+    rng = np.random.default_rng(13)
+    for i in range(300):  # blocks of one length with every mode, digit count and time shift
+        n = int(rng.choice([1, 30, 90]))
+        ts = T0_US + np.cumsum(rng.integers(0, 3, n)) * int(rng.choice([1, 1000, 10_000_000]))
+        values = rng.random(n) if i % 3 == 0 else np.round(rng.uniform(-1e6, 1e6, n), int(rng.integers(0, 7)))
+        rows.append((ts, values))
+    encoded = [blocks.encode(t, v) for t, v in rows]
+    _same(blocks.decode_many(encoded), [blocks.decode(b) for b in encoded])
+
+
+def test_decode_many_refuses_an_unknown_version() -> None:
+    block = bytearray(blocks.encode(_REGULAR[:3], np.array([1.0, 2.0, 3.0])))
+    block[0] = 99
+    with pytest.raises(ValueError, match="unknown sample block version"):
+        blocks.decode_many([bytes(block)])
