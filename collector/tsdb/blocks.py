@@ -158,6 +158,13 @@ def decode(block: bytes) -> tuple[I64, F64]:
     return ts.astype(np.int64), values.astype(np.float64)
 
 
+# Two paths on purpose: encode/decode one block (a chart's day or hour blocks), and
+# encode_many/decode_many for thousands of small blocks at once (a compaction slice, a merge),
+# which stack them into matrices. Routing the single block through a one-row matrix was
+# measured 2-3x slower (decode of a day block 163 -> 451 µs), so the single path stays; the
+# tests hold the two to the same bytes and arrays.
+
+
 def decode_many(blocks: Sequence[bytes]) -> list[tuple[I64, F64]]:
     """:func:`decode` of each block, the same arrays. Blocks of one length, layout and mode
     (a merge's windows) are decoded as rows of one matrix, each step once for all of them."""
