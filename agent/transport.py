@@ -241,7 +241,7 @@ class Transport:
                 log.error("the collector refused batch %d, which this spool does not hold", refused)
             if code in _AUTH_CODES:
                 log.error(
-                    "collector %s refused this agent: %s: %s (retrying every %.0f s)",
+                    "collector %s refused this agent: %s: %s (retrying every %g s)",
                     self.target,
                     code.name,
                     details,

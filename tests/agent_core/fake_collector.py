@@ -61,7 +61,8 @@ class FakeCollector(eus_pb2_grpc.AgentStreamServicer):
         self.later_configs: list[eus_pb2.AgentConfig] = []  # sent after ``config``, in order
         self.cut_after_batches: int | None = None  # abort a stream after this many batches
         self.attempts = 0
-        self.attempt_times: list[float] = []  # time.monotonic() of each attempt
+        # time.time() of each attempt: the clock of LogRecord.created, to line attempts up with logs
+        self.attempt_times: list[float] = []
         self.deflate = True  # accept Hello's deflate_stream offer, as the real collector does
 
     # ------------------------------------------------------------------ bookkeeping
@@ -107,7 +108,7 @@ class FakeCollector(eus_pb2_grpc.AgentStreamServicer):
     ) -> Iterator[eus_pb2.CollectorMessage]:
         with self.lock:
             self.attempts += 1
-            self.attempt_times.append(time.monotonic())
+            self.attempt_times.append(time.time())
             refuse = self.refuse
         if refuse is not None:
             context.abort(*refuse)
