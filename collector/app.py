@@ -78,7 +78,10 @@ class Collector:
         self.store.migrate()
         self.ca = CertificateAuthority(cfg.pki_dir, cfg.server_names)
         self.tsdb = TimeSeriesDB(
-            cfg.tsdb_path, memory_limit_mb=cfg.duckdb_memory_limit_mb, threads=cfg.duckdb_threads
+            cfg.tsdb_path,
+            memory_limit_mb=cfg.duckdb_memory_limit_mb,
+            threads=cfg.duckdb_threads,
+            checkpoint_mb=cfg.duckdb_checkpoint_mb,
         )
         self.series = self.tsdb.series_registry()
         self.writer = self.tsdb.writer(self.series)

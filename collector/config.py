@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from collector.tsdb.db import CHECKPOINT_MB
 from eus.settings import ConfigError, Layer, build, setting, to_names, to_seconds, to_str
 
 ENV_PREFIX = "EUS_"
@@ -166,6 +167,8 @@ class CollectorConfig:
     # DuckDB's memory limit and threads (0 = DuckDB's default: 80 % of RAM, one per core).
     duckdb_memory_limit_mb: int = setting(512, low=0, high=1_048_576)
     duckdb_threads: int = setting(2, low=0, high=256)
+    # The WAL size at which a commit checkpoints (0 = DuckDB's 16 MB; collector.tsdb.db says why).
+    duckdb_checkpoint_mb: int = setting(CHECKPOINT_MB, low=0, high=65_536)
     # Helpdesk (collector.helpdesk.service). Mail to tickets: an IMAP mailbox over TLS, polled;
     # "" host = no mail polling. Unknown senders: "ticket" (under "Unknown contacts") or "refuse".
     helpdesk_imap_host: str = setting("")

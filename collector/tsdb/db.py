@@ -15,20 +15,38 @@ import duckdb
 from collector.tsdb import schema
 from collector.tsdb.duckdb_storage import DuckDBStorage
 
+# The WAL size at which a commit checkpoints. At DuckDB's default, 16 MB, compaction's merges
+# spent most of their time in COMMIT: a checkpoint's cost hardly depends on what the WAL
+# holds, so many small ones cost far more than one large one. Measured on a 100-device file
+# (650 MB), a run compacting 2 hours and merging a closed day: 5.2 s of commits at 16 MB,
+# 0.8 s at 256 MB, and 17.5 against 15 CPU-seconds for the whole run, a final checkpoint
+# included. Replaying a 268 MB WAL at start took 1.6 s and 384 MB of RSS.
+CHECKPOINT_MB = 256
+
 
 class TimeSeriesDB(DuckDBStorage):
     """Owns the DuckDB connection; hands each thread its own cursor."""
 
-    def __init__(self, path: Path | str, *, memory_limit_mb: int = 0, threads: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        memory_limit_mb: int = 0,
+        threads: int = 0,
+        checkpoint_mb: int = CHECKPOINT_MB,
+    ) -> None:
         """Open (and migrate) the file. ``memory_limit_mb`` and ``threads``: 0 = DuckDB's own
         default (80 % of the machine's memory, one thread per core; ARCHITECTURE.md says why
-        the collector sets both)."""
+        the collector sets both); ``checkpoint_mb``: the WAL size that makes a commit
+        checkpoint (0: DuckDB's own, 16 MB)."""
         self.path = str(path)
         config: dict[str, str | bool | int | float | list[str]] = {}
         if memory_limit_mb > 0:
             config["memory_limit"] = f"{memory_limit_mb}MB"
         if threads > 0:
             config["threads"] = threads
+        if checkpoint_mb > 0:
+            config["checkpoint_threshold"] = f"{checkpoint_mb}MB"
         self._conn = duckdb.connect(self.path, config=config)
         self._local = threading.local()
         schema.migrate(self._conn)
