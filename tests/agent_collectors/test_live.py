@@ -43,11 +43,19 @@ def live() -> dict[str, Collector]:
 
 
 def _wait_for_cpu_time_on_every_core(timeout_s: float = 30.0) -> None:
-    """Until the kernel has counted CPU time on every core since this call (the reader answers
-    None for a view whose /proc/stat rows did not advance)."""
+    """Until the kernel has counted CPU time on every core since the reader's last call (the
+    reader answers None for a view whose /proc/stat rows did not advance).
+
+    The baseline is this call's, taken after the reader's: growth since then implies growth
+    since the reader's call only in the fields that never go down. iowait may (proc(5)), so a
+    core whose iowait dipped and came back would pass here and fail the reader: it is left out.
+    """
 
     def counted() -> list[tuple[float, ...]]:
-        return [tuple(row) for row in psutil.cpu_times(percpu=True)]
+        return [
+            tuple(v for name, v in row._asdict().items() if name != "iowait")
+            for row in psutil.cpu_times(percpu=True)
+        ]
 
     def grew(before: tuple[float, ...], now: tuple[float, ...]) -> bool:
         return any(n > b for b, n in zip(before, now, strict=True))
