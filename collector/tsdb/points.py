@@ -103,8 +103,10 @@ def load(
 Arrays = dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
 
 
-def raw_arrays(cur: duckdb.DuckDBPyConnection, ids: Sequence[int], lo: datetime, hi: datetime) -> Arrays:
-    """Each series' raw-tier samples in [lo, hi) as (int64 µs, values), ascending."""
+def _raw_columns(
+    cur: duckdb.DuckDBPyConnection, ids: Sequence[int], lo: datetime, hi: datetime
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(series ids, int64 µs, values) of the raw-tier samples of ``ids`` in [lo, hi), unordered."""
     lo, hi = naive(lo), naive(hi)
     if len(ids) == 1:  # an equality filter scans the raw tier's series column ~3x faster
         got = cur.execute(
@@ -118,21 +120,27 @@ def raw_arrays(cur: duckdb.DuckDBPyConnection, ids: Sequence[int], lo: datetime,
             "WHERE series_id IN (SELECT unnest(?::UINTEGER[])) AND ts >= ? AND ts < ?",
             [[int(i) for i in ids], lo, hi],
         ).fetchnumpy()
-    return _split(
+    return (
         np.asarray(got["series_id"], dtype=np.int64),
         np.asarray(got["t"], dtype=np.int64),
         np.asarray(got["value"], dtype=np.float64),
     )
 
 
+def raw_arrays(cur: duckdb.DuckDBPyConnection, ids: Sequence[int], lo: datetime, hi: datetime) -> Arrays:
+    """Each series' raw-tier samples in [lo, hi) as (int64 µs, values), ascending."""
+    return _split(*_raw_columns(cur, ids, lo, hi))
+
+
 def _split(sid: npt.NDArray[np.int64], ts: npt.NDArray[np.int64], values: npt.NDArray[np.float64]) -> Arrays:
     order = np.lexsort((ts, sid))
     sid, ts, values = sid[order], ts[order], values[order]
-    out: Arrays = {}
-    for s in np.unique(sid).tolist():
-        a, b = np.searchsorted(sid, [s, s + 1])
-        out[int(s)] = (ts[a:b], values[a:b])
-    return out
+    uniq, starts = np.unique(sid, return_index=True)
+    ends = np.append(starts[1:], sid.shape[0]) if starts.shape[0] else starts
+    return {
+        int(s): (ts[a:b], values[a:b])
+        for s, a, b in zip(uniq.tolist(), starts.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def arrays(
@@ -142,21 +150,15 @@ def arrays(
     readers that aggregate in numpy (a chart line)."""
     ids = [int(i) for i in series_ids]
     lo, hi = naive(start), naive(end)
-    raw = raw_arrays(cur, ids, lo, hi)
-    parts_s, parts_t, parts_v = [], [], []
-    for sid, (t, v) in raw.items():
-        parts_s.append(np.full(t.shape[0], sid, dtype=np.int64))
-        parts_t.append(t)
-        parts_v.append(v)
+    raw_s, raw_t, raw_v = _raw_columns(cur, ids, lo, hi)
+    parts_s, parts_t, parts_v = [raw_s], [raw_t], [raw_v]
     lo_us, hi_us = _us(lo), _us(hi)
-    for sid, data in _blocks(cur, ids, {"ids": ids, "lo": lo, "hi": hi}):
-        t, v = blocks.decode(bytes(data))
+    found = _blocks(cur, ids, {"ids": ids, "lo": lo, "hi": hi})
+    for (sid, _), (t, v) in zip(found, blocks.decode_many([bytes(d) for _, d in found]), strict=True):
         keep = (t >= lo_us) & (t < hi_us)
         parts_s.append(np.full(int(keep.sum()), sid, dtype=np.int64))
         parts_t.append(t[keep])
         parts_v.append(v[keep])
-    if not parts_s:
-        return {}
     return _split(np.concatenate(parts_s), np.concatenate(parts_t), np.concatenate(parts_v))
 
 

@@ -8,14 +8,13 @@ query here is bounded in time and drained with ``fetchall()``.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from collector.tsdb.points import points
+from collector.tsdb.points import arrays
 from collector.tsdb.queries import SeriesInfo
 from collector.tsdb.timestamps import naive_utc
 
@@ -79,22 +78,16 @@ def latest_points(
 def _newest(
     cur: duckdb.DuckDBPyConnection, series_ids: Sequence[int], start: datetime, end: datetime, n: int
 ) -> dict[int, list[tuple[float, float]]]:
-    """The newest ``n`` points of each series in [start, end] (both tiers), oldest first."""
-    # [start, end] inclusive: the view's range is half-open, so it ends a microsecond later.
-    with points(cur, series_ids, start, end + timedelta(microseconds=1)) as view:
-        rows = cur.execute(
-            f"""
-            SELECT series_id, epoch_ms(ts) / 1000.0 AS t, value FROM {view}
-            WHERE ts >= $start AND ts <= $end
-            QUALIFY row_number() OVER (PARTITION BY series_id ORDER BY ts DESC) <= $n
-            ORDER BY series_id, t
-            """,  # noqa: S608 - the view name is ours
-            {"start": start, "end": end, "n": n},
-        ).fetchall()
-    out: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for sid, t, v in rows:
-        out[int(sid)].append((float(t), float(v)))
-    return dict(out)
+    """The newest ``n`` points of each series in [start, end] (both tiers), oldest first, in
+    unix seconds to the millisecond. Read as numpy arrays: through an Arrow view and a window
+    function it took 2-3x as long (the latest value of 100 devices)."""
+    # [start, end] inclusive: the arrays' range is half-open, so it ends a microsecond later.
+    found = arrays(cur, series_ids, start, end + timedelta(microseconds=1))
+    return {
+        sid: list(zip(((ts[-n:] // 1000) / 1000.0).tolist(), values[-n:].tolist(), strict=True))
+        for sid, (ts, values) in found.items()
+        if ts.shape[0]
+    }
 
 
 def inventory(
