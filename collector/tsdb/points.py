@@ -29,11 +29,13 @@ def _us(t: datetime) -> int:
     return int(np.datetime64(t, "us").astype(np.int64))
 
 
-# Up to this many series, their blocks are found one series at a time, by an equality on
-# series_id and the time bounds: DuckDB answers that from its zone maps (0.5-1.5 ms at 1,000
-# devices; EXPLAIN shows a sequential scan skipping row groups). Its index scan on
-# series_id, which it picks only without the time bounds, measured slower (5-8 ms). More
-# series (e.g. the latest value of every device) are one scan, pruned by the time bounds.
+# Up to this many series, their blocks are found by an equality on series_id and the time
+# bounds per series: DuckDB answers that from its zone maps (0.5-1.5 ms at 1,000 devices;
+# EXPLAIN shows a sequential scan skipping row groups). Its index scan on series_id, which it
+# picks only without the time bounds, measured slower (5-8 ms). The equalities go as one
+# UNION ALL statement: one round trip instead of one a series (8 series: 10.3 -> 6.5 ms of
+# CPU, 16: 24 -> 11 ms, raw tier included). More series (e.g. the latest value of every
+# device) are one scan, pruned by the time bounds.
 INDEX_LOOKUPS = 16
 
 
@@ -41,18 +43,25 @@ def _blocks(
     cur: duckdb.DuckDBPyConnection, ids: list[int], params: dict[str, object]
 ) -> list[tuple[int, bytes]]:
     """(series id, block) of the blocks of ``ids`` overlapping [$lo, $hi) (each bound optional)."""
+    if not ids:
+        return []
     bounds = (["last_ts >= $lo"] if "lo" in params else []) + (["first_ts < $hi"] if "hi" in params else [])
     if len(ids) > INDEX_LOOKUPS:
         where = " AND ".join(["series_id IN (SELECT unnest($ids::UINTEGER[]))", *bounds])
         found = cur.execute(f"SELECT series_id, data FROM sample_blocks WHERE {where}", params).fetchall()  # noqa: S608
         return [(int(sid), data) for sid, data in found]
-    rows: list[tuple[int, bytes]] = []
     one = {k: v for k, v in params.items() if k != "ids"}
-    where = " AND ".join(["series_id = $sid", *bounds])
-    for sid in ids:
-        found = cur.execute(f"SELECT data FROM sample_blocks WHERE {where}", one | {"sid": sid}).fetchall()  # noqa: S608
-        rows.extend((sid, data) for (data,) in found)
-    return rows
+    if len(ids) == 1:
+        where = " AND ".join(["series_id = $sid", *bounds])
+        found = cur.execute(f"SELECT data FROM sample_blocks WHERE {where}", one | {"sid": ids[0]}).fetchall()  # noqa: S608
+        return [(ids[0], data) for (data,) in found]
+    branches = []
+    for i, sid in enumerate(ids):
+        one[f"sid{i}"] = sid
+        where = " AND ".join([f"series_id = $sid{i}", *bounds])
+        branches.append(f"SELECT series_id, data FROM sample_blocks WHERE {where}")  # noqa: S608
+    found = cur.execute(" UNION ALL ".join(branches), one).fetchall()
+    return [(int(sid), data) for sid, data in found]
 
 
 def load(
