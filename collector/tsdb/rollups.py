@@ -19,7 +19,7 @@ import numpy as np
 
 from collector.tsdb import buckets
 from collector.tsdb.buckets import Buckets
-from collector.tsdb.points import raw_arrays
+from collector.tsdb.points import INDEX_LOOKUPS, raw_arrays
 from collector.tsdb.txn import at, naive, us
 
 RAW_UP_TO = timedelta(hours=6)
@@ -42,15 +42,31 @@ def resolution(start: datetime, end: datetime, step_s: int) -> int | None:
     return 300
 
 
-def _stored(cur: duckdb.DuckDBPyConnection, sid: int, step_s: int, lo_us: int, hi_us: int) -> Buckets:
-    rows = cur.execute(
-        "SELECT written, data FROM rollup_blocks "
-        "WHERE series_id = ? AND step_s = ? AND last_ts >= ? AND first_ts < ?",
-        [sid, step_s, at(lo_us), at(hi_us)],
-    ).fetchall()
-    rows.sort(key=lambda r: int(r[0]))  # a bucket written again (late samples): the newer wins
-    b = buckets.newest([buckets.decode(bytes(data)) for _, data in rows])
-    return b.take((b.ts >= lo_us) & (b.ts < hi_us))
+def _stored(
+    cur: duckdb.DuckDBPyConnection, step_s: int, wants: Sequence[tuple[int, int, int]]
+) -> dict[int, Buckets]:
+    """The ``step_s`` buckets in [lo_us, hi_us) of each (series id, lo_us, hi_us) of ``wants``.
+
+    Each series' blocks are found by an equality on series_id, its step and its bounds, as
+    one UNION ALL statement per 16 series: one round trip instead of one a series."""
+    rows: dict[int, list[tuple[int, bytes]]] = {sid: [] for sid, _, _ in wants}
+    for chunk in range(0, len(wants), INDEX_LOOKUPS):
+        branches: list[str] = []
+        params: dict[str, object] = {"step": step_s}
+        for i, (sid, lo_us, hi_us) in enumerate(wants[chunk : chunk + INDEX_LOOKUPS]):
+            params |= {f"s{i}": sid, f"lo{i}": at(lo_us), f"hi{i}": at(hi_us)}
+            branches.append(
+                "SELECT series_id, written, data FROM rollup_blocks WHERE "  # noqa: S608
+                f"series_id = $s{i} AND step_s = $step AND last_ts >= $lo{i} AND first_ts < $hi{i}"
+            )
+        for sid, written, data in cur.execute(" UNION ALL ".join(branches), params).fetchall():
+            rows[int(sid)].append((int(written), bytes(data)))
+    out: dict[int, Buckets] = {}
+    for sid, lo_us, hi_us in wants:
+        found = sorted(rows[sid], key=lambda r: r[0])  # a bucket written again (late samples): the newer wins
+        b = buckets.newest([buckets.decode(data) for _, data in found])
+        out[sid] = b.take((b.ts >= lo_us) & (b.ts < hi_us))
+    return out
 
 
 def read(
@@ -66,23 +82,21 @@ def read(
     ``source_s`` (one bucket before ``start`` so the first bucket's increase is known)."""
     step_us = step_s * 1_000_000
     lo_us, hi_us = us(start) - step_us, us(end)
-    parts: dict[int, list[Buckets]] = {}
+    ids = list(dict.fromkeys(int(sid) for sid in series_ids))
+    parts: dict[int, list[Buckets]] = {sid: [] for sid in ids}
+    edge = dict.fromkeys(ids, lo_us)
+    if source_s == 3600:
+        for sid, hourly in _stored(cur, 3600, [(sid, lo_us, hi_us) for sid in ids]).items():
+            parts[sid].append(hourly)
+            edge[sid] = int(hourly.ts[-1]) + _HOUR_US if len(hourly) else lo_us
     covered: dict[int, int] = {}
-    for sid in series_ids:
-        got: list[Buckets] = []
-        edge = lo_us
-        if source_s == 3600:
-            hourly = _stored(cur, sid, 3600, edge, hi_us)
-            got.append(hourly)
-            edge = int(hourly.ts[-1]) + _HOUR_US if len(hourly) else edge
-        five = _stored(cur, sid, 300, edge, hi_us)
-        got.append(five)
-        covered[sid] = int(five.ts[-1]) + _FIVE_MIN_US if len(five) else edge
-        parts[sid] = got
+    for sid, five in _stored(cur, 300, [(sid, edge[sid], hi_us) for sid in ids]).items():
+        parts[sid].append(five)
+        covered[sid] = int(five.ts[-1]) + _FIVE_MIN_US if len(five) else edge[sid]
     raw_from = min(covered.values(), default=hi_us)
-    raw = raw_arrays(cur, series_ids, at(raw_from), naive(end)) if raw_from < hi_us else {}
+    raw = raw_arrays(cur, ids, at(raw_from), naive(end)) if raw_from < hi_us else {}
     out: dict[int, Buckets] = {}
-    for sid in series_ids:
+    for sid in ids:
         ts, values = raw.get(sid, (np.zeros(0, np.int64), np.zeros(0, np.float64)))
         keep = ts >= covered[sid]
         recent = buckets.from_samples(ts[keep], values[keep], _FIVE_MIN_US)

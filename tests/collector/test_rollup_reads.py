@@ -101,3 +101,31 @@ def test_hour_rollups_are_one_block_per_series_and_month(cur: duckdb.DuckDBPyCon
     got = queries.bucket_average(cur, [3], w)[3]
     assert len(got.t) == 6 * 12
     assert got.v[0] == pytest.approx(sum(m % 50 for m in range(0, 120, 7)) / len(range(0, 120, 7)))
+
+
+def test_many_series_read_together_answer_as_each_read_alone(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rollups are found 16 series to a statement: 20 series (two statements), late samples
+    rewriting some buckets, give each series what reading it alone gives."""
+    rng = np.random.default_rng(8)
+    n = 3 * 288  # three days, one sample every 5 min
+    base = int(T0.timestamp() * 1000) + np.arange(n, dtype=np.int64) * 300_000
+    ids = list(range(100, 120))
+    for sid in ids:
+        cur.execute(
+            "INSERT INTO samples SELECT ?, make_timestamp(unnest(?::BIGINT[]) * 1000), unnest(?::DOUBLE[])",
+            [sid, (base + rng.integers(0, 60_000, n)).tolist(), np.round(rng.uniform(0, 9, n), 1).tolist()],
+        )
+    end = T0 + timedelta(days=3)
+    compaction.compact(cur, end)
+    late = T0 + timedelta(days=1, hours=5, minutes=1)  # after its window was compacted
+    for sid in ids[::3]:
+        cur.execute("INSERT INTO samples VALUES (?, ?, 50.0)", [sid, late.replace(tzinfo=None)])
+    compaction.compact(cur, end + timedelta(minutes=5))
+    for span, step in ((24 * H, 300), (9 * 24 * H, 7200)):  # 5-min rollups; 1-h ones, then 5-min
+        w = Window.last(span, step, now=end)
+        assert rollups.resolution(w.start, w.end, step) == (300 if step == 300 else 3600)
+        together = queries.bucket_average(cur, ids, w)
+        assert together == {sid: queries.bucket_average(cur, [sid], w)[sid] for sid in ids}
+        assert all(together[sid].t for sid in ids)
+    w = Window.last(9 * 24 * H, 7200, now=end)
+    assert 50.0 in queries.bucket_spread(cur, [ids[0]], w)[ids[0]].high  # the late sample is read
