@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from collector.tsdb import queries
+from collector.tsdb import queries, series_facts
 from collector.tsdb.queries import Points, SeriesInfo, Window
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ class SeriesRead:
 
 
 def _matching(db: DuckDBStorage, device_id: int, q: LineQuery) -> list[SeriesInfo]:
-    found = queries.find_series(db.cursor(), device_id, q.metric, q.where)
+    every = db.catalog.of_device(device_id, lambda d: series_facts.device_series(db.cursor(), d))
+    found = queries.select_series(every, q.metric, q.where)
     return [i for i in found if not any(i.labels.get(k) in vs for k, vs in q.exclude.items())]
 
 

@@ -14,6 +14,7 @@ import duckdb
 
 from collector.tsdb import schema
 from collector.tsdb.duckdb_storage import DuckDBStorage
+from collector.tsdb.series_catalog import SeriesCatalog
 
 # The WAL size at which a commit checkpoints. At DuckDB's default, 16 MB, compaction's merges
 # spent most of their time in COMMIT: a checkpoint's cost hardly depends on what the WAL
@@ -49,6 +50,7 @@ class TimeSeriesDB(DuckDBStorage):
             config["checkpoint_threshold"] = f"{checkpoint_mb}MB"
         self._conn = duckdb.connect(self.path, config=config)
         self._local = threading.local()
+        self.catalog = SeriesCatalog()
         schema.migrate(self._conn)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

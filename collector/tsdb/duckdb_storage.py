@@ -37,6 +37,7 @@ from collector.tsdb import (
 from collector.tsdb.functions import queries as functions
 from collector.tsdb.ingest.series import SeriesRegistry
 from collector.tsdb.inventory import queries as inventory
+from collector.tsdb.series_catalog import SeriesCatalog
 from collector.tsdb.snmp import events, readings
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ def _on_cursor(
 
 class DuckDBStorage(ABC):
     """The Storage methods over a per-thread DuckDB cursor (the connection is the subclass's)."""
+
+    catalog: SeriesCatalog  # each device's series, for the chart path (set by the subclass)
 
     @abstractmethod
     def cursor(self) -> duckdb.DuckDBPyConnection:

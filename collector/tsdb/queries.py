@@ -104,14 +104,25 @@ def find_series(
         "SELECT id, name, labels, unit, monotonic FROM series WHERE device_id = ? AND name = ? ORDER BY id",
         [device_id, name],
     ).fetchall()
+    found = [
+        SeriesInfo(
+            int(sid),
+            str(sname),
+            {str(k): str(v) for k, v in (json.loads(raw_labels) if raw_labels else {}).items()},
+            str(unit),
+            bool(monotonic),
+        )
+        for sid, sname, raw_labels, unit, monotonic in rows
+    ]
+    return select_series(found, name, labels)
+
+
+def select_series(
+    infos: Iterable[SeriesInfo], name: str, labels: Mapping[str, str] | None = None
+) -> list[SeriesInfo]:
+    """Those of ``infos`` called ``name`` whose labels include every pair in ``labels``, in order."""
     wanted = dict(labels or {})
-    found: list[SeriesInfo] = []
-    for sid, sname, raw_labels, unit, monotonic in rows:
-        decoded = json.loads(raw_labels) if raw_labels else {}
-        series_labels = {str(k): str(v) for k, v in decoded.items()}
-        if all(series_labels.get(k) == v for k, v in wanted.items()):
-            found.append(SeriesInfo(int(sid), str(sname), series_labels, str(unit), bool(monotonic)))
-    return found
+    return [i for i in infos if i.name == name and all(i.labels.get(k) == v for k, v in wanted.items())]
 
 
 def _from_buckets(b: Buckets, values: np.ndarray, window: Window) -> Points:

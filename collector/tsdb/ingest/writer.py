@@ -482,6 +482,8 @@ class IngestWriter:
         except Exception:
             cur.execute("ROLLBACK")
             raise
+        if new_series:
+            self._tsdb.catalog.added(s.device_id for s in new_series)
         with self._cond:
             for (device_id, epoch), p in advanced.items():
                 self.progress.put(device_id, epoch, p)
