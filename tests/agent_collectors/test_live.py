@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import psutil
 import pytest
@@ -22,6 +24,8 @@ from agent.collectors.psutil_facade import MIN_CPU_WINDOW_S, PsutilReader, Snaps
 from agent.collectors.swap import SwapCollector
 
 from ._support import assert_contract, render, series_id
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -42,29 +46,19 @@ def live() -> dict[str, Collector]:
     return {c.name: c for c, _ in built}
 
 
-def _wait_for_cpu_time_on_every_core(timeout_s: float = 30.0) -> None:
-    """Until the kernel has counted CPU time on every core since the reader's last call (the
-    reader answers None for a view whose /proc/stat rows did not advance).
+def _read_until(read: Callable[[], T | None], timeout_s: float = 30.0) -> T:
+    """``read()`` again, 50 ms apart, until it answers (not None, not empty).
 
-    The baseline is this call's, taken after the reader's: growth since then implies growth
-    since the reader's call only in the fields that never go down. iowait may (proc(5)), so a
-    core whose iowait dipped and came back would pass here and fail the reader: it is left out.
+    A CPU reading exists only for a window in which the kernel counted time on every row of
+    /proc/stat since the reader's last call. Predicting that from a baseline of the test's own
+    missed: idle and iowait move into each other and may go down (proc(5)), so a row can grow
+    against the test's baseline and not against the reader's. The reader is the judge.
     """
-
-    def counted() -> list[tuple[float, ...]]:
-        return [
-            tuple(v for name, v in row._asdict().items() if name != "iowait")
-            for row in psutil.cpu_times(percpu=True)
-        ]
-
-    def grew(before: tuple[float, ...], now: tuple[float, ...]) -> bool:
-        return any(n > b for b, n in zip(before, now, strict=True))
-
-    start = counted()
     deadline = time.monotonic() + timeout_s
-    while not all(grew(before, now) for before, now in zip(start, counted(), strict=True)):
-        assert time.monotonic() < deadline, "the kernel counted no CPU time on some core"
-        time.sleep(0.005)
+    while not (got := read()):
+        assert time.monotonic() < deadline, "no CPU reading: the kernel counted no CPU time"
+        time.sleep(0.05)
+    return got
 
 
 def _by_name(samples: list[Sample], name: str) -> list[Sample]:
@@ -85,8 +79,7 @@ def test_every_live_sample_follows_the_contract(live: dict[str, Collector]) -> N
 def test_cpu_percent_total_and_every_core_within_0_100() -> None:
     # The module's collectors may have just been read: this one's clock gives a second per read.
     collector = CpuCollector(PsutilReader(clock=itertools.count(0.0, 1.0).__next__))  # primes
-    _wait_for_cpu_time_on_every_core()
-    samples = list(collector.collect())
+    samples = _read_until(collector.collect)
     assert [_label(s, "cpu") for s in samples] == ["total", *(str(i) for i in range(psutil.cpu_count() or 0))]
     assert all(0.0 <= s.value <= 100.0 for s in samples)
 
@@ -171,9 +164,12 @@ def test_a_captured_snapshot_replays_the_same_series() -> None:
         (NetIOCollector(reader), NetIOCollector(replay)),
         (HostCollector(reader), HostCollector(replay)),
     ]
-    _wait_for_cpu_time_on_every_core()  # the CPU collector above primed the reader again
     for live_collector, replayed in pairs:
-        live_ids = {series_id(s) for s in live_collector.collect()}
+        # The CPU collector above primed the reader again: its reading comes with the next window.
+        live = (
+            _read_until(live_collector.collect) if live_collector.name == "cpu" else live_collector.collect()
+        )
+        live_ids = {series_id(s) for s in live}
         assert live_ids == {series_id(s) for s in replayed.collect()}, live_collector.name
 
 
@@ -183,9 +179,12 @@ def test_the_first_cpu_run_after_start_emits_no_false_zero_and_later_runs_read()
     collector = CpuCollector(reader)  # primes both views
     now[0] += 0.001  # the runner's first run, right after the agent started
     assert collector.collect() == []
-    now[0] += 10.0
-    _wait_for_cpu_time_on_every_core()
-    first = collector.collect()
+
+    def after_ten_seconds() -> list[Sample]:
+        now[0] += 10.0
+        return collector.collect()
+
+    first = _read_until(after_ten_seconds)
     cores = psutil.cpu_count() or 1
     assert [dict(s.key.labels)["cpu"] for s in first] == ["total", *map(str, range(cores))]
     assert all(0.0 <= s.value <= 100.0 for s in first)
@@ -197,9 +196,13 @@ def test_the_psutil_reader_answers_none_for_a_priming_call_and_a_too_short_windo
     now = [1000.0]
     reader = PsutilReader(clock=lambda: now[0])
     assert reader.cpu_percent() is None and reader.cpu_percent(percpu=True) is None  # priming
-    now[0] += MIN_CPU_WINDOW_S
-    _wait_for_cpu_time_on_every_core()
-    total, cores = reader.cpu_percent(), reader.cpu_percent(percpu=True)
+
+    def after_a_window() -> tuple[float, list[float]] | None:
+        now[0] += MIN_CPU_WINDOW_S
+        total, cores = reader.cpu_percent(), reader.cpu_percent(percpu=True)
+        return None if total is None or cores is None else (total, cores)
+
+    total, cores = _read_until(after_a_window)
     assert total is not None and 0.0 <= total <= 100.0
     assert cores is not None and len(cores) == (psutil.cpu_count() or 1)
     assert reader.cpu_percent() is None  # no time passed since the call before
@@ -236,7 +239,10 @@ def test_the_psutil_reader_answers_none_for_a_window_in_which_the_kernel_counted
     live = PsutilReader(clock=lambda: now[0])
     for reader in (frozen, live):
         assert reader.cpu_percent() is None and reader.cpu_percent(percpu=True) is None  # priming
-    now[0] += 10.0
-    _wait_for_cpu_time_on_every_core()
+
+    def live_after_ten_seconds() -> bool:
+        now[0] += 10.0
+        return live.cpu_percent() is not None and live.cpu_percent(percpu=True) is not None
+
+    _read_until(live_after_ten_seconds)  # windows in which the live machine counted time
     assert frozen.cpu_percent() is None and frozen.cpu_percent(percpu=True) is None
-    assert live.cpu_percent() is not None and live.cpu_percent(percpu=True) is not None
