@@ -52,6 +52,8 @@ def test_the_command_copied_from_the_dashboard_enrolls_an_agent_that_shows_onlin
             page.click("text=Acme")
             page.click("form[action$='/tokens'] button")
             page.wait_for_selector("#enroll-command")
+            # copy.js comes at the end of the page: a click before it ran would copy nothing.
+            page.wait_for_load_state("load")
             page.click("button[data-copy=enroll-command]")
             page.wait_for_selector("#copy-status:has-text('Copied')")
             command = page.evaluate("navigator.clipboard.readText()")
