@@ -162,7 +162,9 @@ def in_child(task: str, args: argparse.Namespace, db_path: Path, *rest: str) -> 
         str(args.memory_mb),
         str(args.threads),
     ]
-    done = subprocess.run([*cmd, *rest], check=True, capture_output=True, text=True)
+    done = subprocess.run([*cmd, *rest], check=False, capture_output=True, text=True)
+    if done.returncode != 0:  # its stderr says why (a DuckDB error, a traceback): not lost
+        raise RuntimeError(f"bench.fleet_child {task} exited {done.returncode}:\n{done.stderr[-4000:]}")
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return answer
 

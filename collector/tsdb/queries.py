@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -104,17 +105,16 @@ def find_series(
         "SELECT id, name, labels, unit, monotonic FROM series WHERE device_id = ? AND name = ? ORDER BY id",
         [device_id, name],
     ).fetchall()
-    found = [
-        SeriesInfo(
-            int(sid),
-            str(sname),
-            {str(k): str(v) for k, v in (json.loads(raw_labels) if raw_labels else {}).items()},
-            str(unit),
-            bool(monotonic),
-        )
-        for sid, sname, raw_labels, unit, monotonic in rows
-    ]
-    return select_series(found, name, labels)
+    return select_series((series_info(row) for row in rows), name, labels)
+
+
+def series_info(row: Sequence[Any]) -> SeriesInfo:
+    """A ``SELECT id, name, labels, unit, monotonic FROM series`` row as a :class:`SeriesInfo`."""
+    sid, name, labels, unit, monotonic = row
+    decoded = json.loads(labels) if labels else {}
+    return SeriesInfo(
+        int(sid), str(name), {str(k): str(v) for k, v in decoded.items()}, str(unit), bool(monotonic)
+    )
 
 
 def select_series(

@@ -19,7 +19,7 @@ import numpy as np
 
 from collector.tsdb import buckets
 from collector.tsdb.buckets import Buckets
-from collector.tsdb.points import INDEX_LOOKUPS, raw_arrays
+from collector.tsdb.points import per_series, raw_arrays
 from collector.tsdb.txn import at, naive, us
 
 RAW_UP_TO = timedelta(hours=6)
@@ -50,17 +50,17 @@ def _stored(
     Each series' blocks are found by an equality on series_id, its step and its bounds, as
     one UNION ALL statement per 16 series: one round trip instead of one a series."""
     rows: dict[int, list[tuple[int, bytes]]] = {sid: [] for sid, _, _ in wants}
-    for chunk in range(0, len(wants), INDEX_LOOKUPS):
-        branches: list[str] = []
-        params: dict[str, object] = {"step": step_s}
-        for i, (sid, lo_us, hi_us) in enumerate(wants[chunk : chunk + INDEX_LOOKUPS]):
-            params |= {f"s{i}": sid, f"lo{i}": at(lo_us), f"hi{i}": at(hi_us)}
-            branches.append(
-                "SELECT series_id, written, data FROM rollup_blocks WHERE "  # noqa: S608
-                f"series_id = $s{i} AND step_s = $step AND last_ts >= $lo{i} AND first_ts < $hi{i}"
-            )
-        for sid, written, data in cur.execute(" UNION ALL ".join(branches), params).fetchall():
-            rows[int(sid)].append((int(written), bytes(data)))
+    found = per_series(
+        cur,
+        lambda i: (
+            "SELECT series_id, written, data FROM rollup_blocks WHERE "  # noqa: S608
+            f"series_id = $s{i} AND step_s = $step AND last_ts >= $lo{i} AND first_ts < $hi{i}"
+        ),
+        [{"s": sid, "lo": at(lo_us), "hi": at(hi_us)} for sid, lo_us, hi_us in wants],
+        {"step": step_s},
+    )
+    for sid, written, data in found:
+        rows[int(sid)].append((int(written), bytes(data)))
     out: dict[int, Buckets] = {}
     for sid, lo_us, hi_us in wants:
         found = sorted(rows[sid], key=lambda r: r[0])  # a bucket written again (late samples): the newer wins

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from collector.tsdb.points import points
-from collector.tsdb.queries import SeriesInfo
+from collector.tsdb.queries import SeriesInfo, series_info
 from collector.tsdb.timestamps import naive_from_epoch
 
 History = dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]  # id -> (epoch s, values)
@@ -42,16 +42,7 @@ def device_series(cur: duckdb.DuckDBPyConnection, device_id: int) -> list[Series
     rows = cur.execute(
         "SELECT id, name, labels, unit, monotonic FROM series WHERE device_id = ? ORDER BY id", [device_id]
     ).fetchall()
-    return [
-        SeriesInfo(
-            int(sid),
-            str(name),
-            {str(k): str(v) for k, v in json.loads(labels or "{}").items()},
-            str(unit),
-            bool(m),
-        )
-        for sid, name, labels, unit, m in rows
-    ]
+    return [series_info(row) for row in rows]
 
 
 def metric_history(cur: duckdb.DuckDBPyConnection, metric: str, since_s: float) -> History:

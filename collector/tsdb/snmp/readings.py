@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from collector.tsdb.points import arrays
-from collector.tsdb.queries import SeriesInfo
+from collector.tsdb.queries import SeriesInfo, series_info
 from collector.tsdb.timestamps import naive_utc
 
 SERIES_PREFIX = "snmp."
@@ -38,12 +38,7 @@ def target_series(cur: duckdb.DuckDBPyConnection, gateway_id: int, target: str) 
         "ORDER BY name, id",
         [gateway_id, SERIES_PREFIX, target],
     ).fetchall()
-    return [
-        SeriesInfo(
-            int(sid), str(name), {str(k): str(v) for k, v in json.loads(labels).items()}, str(u), bool(m)
-        )
-        for sid, name, labels, u, m in rows
-    ]
+    return [series_info(row) for row in rows]
 
 
 # The newest part of a window read first: a series sampled every few seconds has its newest
