@@ -172,10 +172,11 @@ def day_samples(day: DeviceDay, until_ms: int) -> int:
     return int((day.ts_ms < until_ms).sum())
 
 
-def insert_day(
-    cur: duckdb.DuckDBPyConnection, device: int, day: DeviceDay, until_ms: int, *, epoch: int
-) -> int:
-    """Raw samples, collector runs and batch records of one device-day before ``until_ms``."""
+def day_tables(
+    device: int, day: DeviceDay, until_ms: int, *, epoch: int
+) -> tuple[pa.Table, pa.Table, pa.Table, stream_progress.StreamRow | None]:
+    """One device-day before ``until_ms`` as the ingest writer stores it: its raw samples,
+    collector runs and batch records, and its stream's progress row (None: no batch)."""
     keep = day.ts_ms < until_ms
     ids = np.broadcast_to(np.array([series_id(device, k) for k in range(SERIES_PER_DEVICE)]), day.ts_ms.shape)
     samples = pa.table(
@@ -199,7 +200,6 @@ def insert_day(
     # seq the round's number since the epoch (so the stream's seqs run on day after day).
     rounds = int(keep.any(axis=1).sum())
     first_seq = int(day.ts_ms[0, 0] // INTERVAL_MS)
-    progress = stream_progress.StreamRow(device, epoch, last_seq(day, until_ms), ())
     batches = pa.table(
         {
             "device_id": pa.array(np.full(rounds, device, dtype=np.int32)),
@@ -209,9 +209,18 @@ def insert_day(
             "committed": pa.array(day.ts_ms[:rounds, -1] + 50, pa.int64()).cast(pa.timestamp("ms")),
         }
     )
+    progress = stream_progress.StreamRow(device, epoch, last_seq(day, until_ms), ()) if rounds else None
+    return samples, runs, batches, progress
+
+
+def insert_day(
+    cur: duckdb.DuckDBPyConnection, device: int, day: DeviceDay, until_ms: int, *, epoch: int
+) -> int:
+    """Raw samples, collector runs and batch records of one device-day before ``until_ms``."""
+    samples, runs, batches, progress = day_tables(device, day, until_ms, epoch=epoch)
     with transaction(cur):  # one commit, as the writer's: samples, runs, batches and progress
-        _insert_all(cur, samples, runs, batches)
-        if rounds:
+        insert_tables(cur, samples, runs, batches)
+        if progress is not None:
             stream_progress.save(cur, [progress])
     return day_samples(day, until_ms)
 
@@ -231,7 +240,10 @@ def raw_in_arrival_order(cur: duckdb.DuckDBPyConnection) -> int:
     return int(cur.execute("SELECT count(*) FROM samples").fetchall()[0][0])
 
 
-def _insert_all(cur: duckdb.DuckDBPyConnection, samples: pa.Table, runs: pa.Table, batches: pa.Table) -> None:
+def insert_tables(
+    cur: duckdb.DuckDBPyConnection, samples: pa.Table | None, runs: pa.Table, batches: pa.Table
+) -> None:
+    """The day's tables appended inside the caller's transaction (``samples`` None: none)."""
     for name, table, sql in (
         ("_fleet_samples", samples, "INSERT INTO samples SELECT series_id, ts, value FROM _fleet_samples"),
         (
@@ -242,6 +254,8 @@ def _insert_all(cur: duckdb.DuckDBPyConnection, samples: pa.Table, runs: pa.Tabl
         ),
         ("_fleet_batches", batches, "INSERT INTO batches SELECT * FROM _fleet_batches"),
     ):
+        if table is None:
+            continue
         cur.register(name, table)
         cur.execute(sql)
         cur.unregister(name)
