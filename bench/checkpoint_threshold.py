@@ -11,14 +11,22 @@ threshold, the thresholds alternating ``--repeats`` times, and ends with a ``CHE
 that both pay for everything they wrote. Reports wall and CPU seconds (p50) and the ratio to
 16 MB (the baseline).
 
+``--peak-rss`` measures memory instead: a whole raw day compacted at once (the worst case,
+what a collector that was down for a day meets) in a fresh process per threshold, from
+copies of one file, and reports each process's peak RSS (VmHWM) beside 16 MB's.
+
     .venv/bin/python -m bench.checkpoint_threshold --devices 100 --repeats 3
+    .venv/bin/python -m bench.checkpoint_threshold --devices 200 --peak-rss
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -62,11 +70,67 @@ def _run(path: Path, at: datetime, checkpoint_mb: int) -> tuple[float, float]:
     return took
 
 
+def _child(path: str, at: str, checkpoint_mb: str) -> int:
+    """One compaction run in this (fresh) process: its time and peak RSS as JSON."""
+    tsdb = TimeSeriesDB(path, memory_limit_mb=512, threads=2, checkpoint_mb=int(checkpoint_mb))
+    wall = time.perf_counter()
+    moved = compaction.compact(tsdb.cursor(), datetime.fromisoformat(at))
+    tsdb.checkpoint()
+    took = time.perf_counter() - wall
+    tsdb.close()
+    with open("/proc/self/status") as fh:
+        hwm = next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
+    print(json.dumps({"moved": moved, "seconds": took, "hwm_mb": hwm}))
+    return 0
+
+
+def peak_rss(devices: int, thresholds: Sequence[int]) -> int:
+    """A whole raw day compacted at once, in a fresh process per threshold: peak RSS."""
+    at = MIDNIGHT + timedelta(days=1)
+    print(f"## a whole day compacted at once, {devices} devices x 50 series, one process per threshold")
+    print("| threshold | raw samples | wall s | peak RSS MB |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="eus-checkpoint-", dir="/var/tmp") as tmp:
+        source, copy = Path(tmp) / "day.duckdb", Path(tmp) / "run.duckdb"
+        _build(source, devices, at)
+        for mb in thresholds:
+            shutil.copyfile(source, copy)
+            cmd = [
+                sys.executable,
+                "-m",
+                "bench.checkpoint_threshold",
+                "--child",
+                str(copy),
+                at.isoformat(),
+                str(mb),
+            ]
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            got = json.loads(done.stdout.strip().splitlines()[-1])
+            label = f"{mb} MB" if mb else "16 MB (DuckDB's)"
+            print(f"| {label} | {got['moved']:,} | {got['seconds']:.1f} | {got['hwm_mb']:.0f} |", flush=True)
+            copy.unlink()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--devices", type=int, default=100)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--peak-rss", action="store_true", help="peak RSS of a whole day compacted at once")
+    p.add_argument(
+        "--thresholds",
+        default=",".join(map(str, THRESHOLDS_MB)),
+        help="the thresholds in MB, comma-separated (0: DuckDB's 16 MB, the baseline)",
+    )
+    p.add_argument("--child", nargs=3, metavar=("DB", "AT", "MB"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.child:
+        return _child(*args.child)
+    thresholds = [int(mb) for mb in args.thresholds.split(",")]
+    if args.peak_rss:
+        return peak_rss(args.devices, thresholds)
+    if 0 not in thresholds:
+        p.error("--thresholds must include 0 (DuckDB's 16 MB), the baseline")
     results: dict[tuple[str, int], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="eus-checkpoint-") as tmp:
         source, start, copy = Path(tmp) / "day.duckdb", Path(tmp) / "start.duckdb", Path(tmp) / "run.duckdb"
@@ -76,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _before(source, start, at)
             source.unlink()
             for i in range(args.repeats):
-                for mb in THRESHOLDS_MB if i % 2 == 0 else THRESHOLDS_MB[::-1]:  # load weighs alike
+                for mb in thresholds if i % 2 == 0 else thresholds[::-1]:  # load weighs alike
                     shutil.copyfile(start, copy)
                     results.setdefault((name, mb), []).append(_run(copy, at, mb))
     print(f"## a compaction run and a checkpoint, {args.devices} devices x 50 series, p50 of {args.repeats}")
@@ -84,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|")
     for name in RUNS:
         base = statistics.median(cpu for _, cpu in results[(name, 0)])
-        for mb in THRESHOLDS_MB:
+        for mb in thresholds:
             wall = statistics.median(w for w, _ in results[(name, mb)])
             cpu = statistics.median(c for _, c in results[(name, mb)])
             label = f"{mb} MB" if mb else "16 MB (DuckDB's)"

@@ -37,20 +37,20 @@ from bench import fleet_direct, fleet_pages, fleet_seed
 from bench.fleet_data import (
     RANGES,
     SERIES_PER_DEVICE,
+    Days,
     DeviceDay,
     chart_devices,
     day_samples,
     day_start,
-    device_day,
     insert_day,
     insert_series,
     last_seq,
     percentiles,
     raw_in_arrival_order,
-    vm_body,
 )
 from bench.procs import dir_bytes
 from bench.vm import VictoriaMetrics
+from bench.vm_feed import VmFeed
 from collector.tsdb import compaction, run_summary, stream_progress
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Window
@@ -67,9 +67,6 @@ TIERS = (
 )
 
 
-BASE_DAYS = 20
-
-
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -84,19 +81,16 @@ class Fleet:
         self.first = day_start(now, args.days - 1)
         self.now_ms = int(now.replace(tzinfo=UTC).timestamp() * 1000)
         self.samples = 0
-        self._base: dict[int, DeviceDay] = {}
+        self.days = Days(int(self.first.replace(tzinfo=UTC).timestamp() * 1000))
+        # VictoriaMetrics gets the same days from a second process: its JSON took half the build.
+        self.feed = None if vm is None else VmFeed(vm.port, self.days.first_ms)
         self.tsdb = TimeSeriesDB(db_path, memory_limit_mb=args.memory_mb, threads=args.threads)
         cur = self.tsdb.cursor()
         if not cur.execute("SELECT count(*) FROM series").fetchall()[0][0]:  # else: resumed
             insert_series(cur, args.devices)
 
     def _device_day(self, device: int, d: int) -> DeviceDay:
-        # The generator takes ~1.5 s a device-day: at most BASE_DAYS distinct days are generated
-        # (~7 MB each, kept), device k + BASE_DAYS repeating device k's values (its own ids).
-        key = (device - 1) % BASE_DAYS + 1
-        base = self._base.get(key) or device_day(key, int(self.first.replace(tzinfo=UTC).timestamp() * 1000))
-        self._base[key] = base
-        return base.shifted(d)
+        return self.days.of(device, d)
 
     def store_day(self, d: int, *, compact_before: datetime | None) -> None:
         """Day ``d`` (0 = the first) of every device; compacted up to ``compact_before`` as
@@ -114,8 +108,8 @@ class Fleet:
                 skipped += 1
                 continue
             self.samples += insert_day(cur, device, day, self.now_ms, epoch=device)
-            if self.vm is not None:
-                post(self.vm, b"".join(vm_body(device, day, self.now_ms)))
+            if self.feed is not None:
+                self.feed.day(device, d, self.now_ms)
             if compact_before is not None and device % self.args.slice_devices == 0:
                 compaction.compact(cur, compact_before)
         if compact_before is not None:
@@ -140,9 +134,9 @@ class Fleet:
                 skipped += 1
                 continue
             self.samples += fleet_direct.store_closed_days(cur, device, days, cutoff_ms, epoch=device)
-            if self.vm is not None:
-                for day in days:
-                    post(self.vm, b"".join(vm_body(device, day, cutoff_ms)))
+            if self.feed is not None:
+                for d in range(count):
+                    self.feed.day(device, d, cutoff_ms)
             if device % 100 == 0:
                 took = time.monotonic() - started
                 log(f"closed days: {device}/{self.args.devices} devices in {took:.0f} s")
@@ -160,22 +154,11 @@ class Fleet:
         return new
 
     def close(self) -> None:
+        """Checkpoint and close the database; VictoriaMetrics' feed emptied (not stopped)."""
+        if self.feed is not None:
+            self.feed.drain()
         self.tsdb.checkpoint()
         self.tsdb.close()
-
-
-def post(vm: VictoriaMetrics, body: bytes) -> None:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", vm.port, timeout=300)
-    try:
-        conn.request("POST", "/api/v1/import", body=body)
-        resp = conn.getresponse()
-        resp.read()
-        if resp.status not in {200, 204}:
-            raise RuntimeError(f"VictoriaMetrics import: HTTP {resp.status}")
-    finally:
-        conn.close()
 
 
 def in_child(task: str, args: argparse.Namespace, db_path: Path, *rest: str) -> dict[str, Any]:
@@ -511,6 +494,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # today, as the job leaves it
         log(f"raw tier in arrival order: {raw_in_arrival_order(fleet.tsdb.cursor()):,} rows")
         fleet.close()
+        if fleet.feed is not None:
+            fleet.feed.close()
         result["samples"] = fleet.samples
         got = in_child("open", args, db_path)
         result["open_s"], result["open_rss_mb"] = got["open_s"], got["hwm_mb"]
