@@ -18,11 +18,13 @@ from collector.tsdb.series_catalog import SeriesCatalog
 
 # The WAL size at which a commit checkpoints. At DuckDB's default, 16 MB, compaction's merges
 # spent most of their time in COMMIT: a checkpoint's cost hardly depends on what the WAL
-# holds, so many small ones cost far more than one large one. Measured on a 100-device file
-# (650 MB), a run compacting 2 hours and merging a closed day: 5.2 s of commits at 16 MB,
-# 0.8 s at 256 MB, and 17.5 against 15 CPU-seconds for the whole run, a final checkpoint
-# included. Replaying a 268 MB WAL at start took 1.6 s and 384 MB of RSS.
-CHECKPOINT_MB = 256
+# holds, so many small ones cost far more than one large one (a 100-device run compacting 2
+# hours and merging a closed day: 5.2 s of commits at 16 MB, 0.8 s at 256 MB). But a larger
+# WAL raises the peak RSS of a day compacted at once (100 devices: 836-844 MB at 16 MB, 804 at
+# 64, 869 at 128, 963-965 at 256), which took 1,000 devices past 1 GB at 256 MB. 64 MB keeps
+# the RSS of 16 MB and the saving that was still measurable in the same run (CPU 0.90-0.94x
+# of 16 MB's; 256 MB 0.94-1.01x). BENCHMARKS.md, "Checkpoints, latest values ...".
+CHECKPOINT_MB = 64
 
 
 class TimeSeriesDB(DuckDBStorage):

@@ -21,7 +21,7 @@ def test_the_collectors_defaults_reach_duckdb(tmp_path: Path) -> None:
         checkpoint_mb=cfg.duckdb_checkpoint_mb,
     )
     try:
-        assert _setting(db, "checkpoint_threshold") == "244.1 MiB"  # 256 MB
+        assert _setting(db, "checkpoint_threshold") == "61.0 MiB"  # 64 MB
         assert _setting(db, "threads") == "2"
         assert _setting(db, "memory_limit") == "488.2 MiB"  # 512 MB
     finally:
@@ -52,5 +52,5 @@ def _wal_after_small_commits(path: Path, checkpoint_mb: int) -> int:
 def test_commits_below_the_threshold_stay_in_the_wal(tmp_path: Path) -> None:
     """What the setting is for: the commits append to the WAL until it reaches the threshold,
     where DuckDB's 16 MB would have checkpointed (and emptied it) on the way."""
-    assert _wal_after_small_commits(tmp_path / "a.duckdb", 256) > 16_000_000
+    assert _wal_after_small_commits(tmp_path / "a.duckdb", 64) > 16_000_000
     assert _wal_after_small_commits(tmp_path / "b.duckdb", 0) < 16_000_000
