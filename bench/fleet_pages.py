@@ -6,8 +6,9 @@ The technician signs in through the login form (CSRF and all) and then opens, ea
 fleet overview ``/``, a customer screen, a device page, each device chart at 1 h / 24 h /
 7 d / 30 d (``/api/devices/<id>/series?panel=…&range=…``), the device page with all its charts
 at each range (the page and every panel's JSON one after another, as the browser asks), the
-alerts page, the software search, the global search, the Resolve page and the Function Log of
-a customer with a faulty function. Every page is fetched whole and must answer 200.
+alerts page, the software search, the global search, the Resolve page, the Resolve flow (the
+page, then its form posted with every step done, ending on Manage) and the Function Log of a
+customer with a faulty function. Every page is fetched whole and must answer 200.
 
 The baseline, measured in the same run on the same server and session: ``/healthz`` (a
 constant answer through the same WSGI server, Flask app, session and authorisation chain).
@@ -35,6 +36,9 @@ from collector.dashboards.loader import load as load_dashboards
 from collector.dashboards.model import View
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+ARTICLE_VERSION = re.compile(r'name="article_version" value="(\d+)"')
+STEP = re.compile(r'name="(state_\d+)"')
+TICKET = re.compile(r'name="ticket" size="12" placeholder="[^"]*" value="([^"]*)"')
 CHART_RANGES = ("1h", "24h", "7d", "30d")
 
 
@@ -112,8 +116,37 @@ class Technician:
             raise RuntimeError(f"GET {path}: HTTP {resp.status_code} {resp.text[:300]!r}")
         return resp.text
 
+    def post(self, path: str, data: dict[str, str]) -> str:
+        """A form posted as the browser does (redirects followed); the page it ends on."""
+        resp = self.http.post(self.base + path, data=data, timeout=300)
+        if resp.status_code != 200:
+            raise RuntimeError(f"POST {path}: HTTP {resp.status_code} {resp.text[:300]!r}")
+        return resp.text
+
     def opener(self, path: str) -> Callable[[], object]:
         return lambda: self.get(path)
+
+
+def resolve_run(path: str) -> Callable[[Technician], object]:
+    """The Resolve flow: the page, then its form posted with every step done and the fault not
+    resolved (the run goes on the Support Log and the ticket, and Manage opens)."""
+
+    def call(t: Technician) -> None:
+        page = t.get(path)
+        csrf, version = CSRF.search(page), ARTICLE_VERSION.search(page)
+        if csrf is None or version is None:
+            raise RuntimeError(f"GET {path}: no Resolve form (no article for the fault?)")
+        form = {"csrf_token": csrf.group(1), "article_version": version.group(1), "outcome": "unresolved"}
+        form |= dict.fromkeys(STEP.findall(page), "done")
+        form["notes"] = "bench: every step done"
+        ticket = TICKET.search(page)
+        if ticket is not None and ticket.group(1):
+            form["ticket"] = ticket.group(1)
+        else:
+            form["open_ticket"] = "on"
+        t.post(path, form)
+
+    return call
 
 
 def page_paths(seeded: Seeded, queries: int) -> dict[str, list[Callable[[Technician], object]]]:
@@ -161,6 +194,10 @@ def page_paths(seeded: Seeded, queries: int) -> dict[str, list[Callable[[Technic
         "Resolve page of a faulty function": [
             get(f"/customers/{c}/functions/{f}/resolve?device={d}")
             for c, d, f in (rng.choice(faulty) for _ in n)
+        ],
+        "Resolve run (the page, its form posted, Manage)": [
+            resolve_run(f"/customers/{c}/functions/{f}/resolve?device={d}")
+            for c, d, f in (rng.choice(faulty) for _ in range(max(3, queries // 3)))
         ],
         "Function Log of a customer": [
             get(f"/customers/{c}/function-log") for c, _, _ in (rng.choice(faulty) for _ in n)

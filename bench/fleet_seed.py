@@ -11,7 +11,8 @@ function results, alerts and tickets, written through the product's own function
   (what ``Rollups.on_committed`` does with each committed batch), then one fleet-wide threshold
   rule and an alert of it on each faulty device, raised through a real ``AlertEngine`` (its
   transition hook is the roll-up's), and a ticket opened on it with
-  ``collector.helpdesk.tickets.open_ticket``.
+  ``collector.helpdesk.tickets.open_ticket``; and the knowledge-base article a supervisor
+  would write for the faulty functions' kind (``function:tcp``), so Resolve has steps to run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from collector.alerting.models import AlertRule
 from collector.alerting.state import Verdict
 from collector.customers.rollup import Rollups, record_results
 from collector.helpdesk.tickets import NewTicket, open_ticket
+from collector.kb import articles
 from collector.store.db import Store, actor_auditor
 from collector.store.models import Device, Role, StreamState
 from collector.tsdb.db import TimeSeriesDB
@@ -117,6 +119,15 @@ def seed_store(store_url: str, devices: int, now: datetime) -> Seeded:
     return seeded
 
 
+RESOLVE_ARTICLE = articles.parse_draft(
+    "HTTPS port does not answer",
+    "The web service on the device does not accept connections on 443.",
+    "function:tcp",
+    "Check that the device answers ping\nCheck that the web service is running\n"
+    "Check the host firewall for port 443\nRestart the web service\nOpen the site in a browser",
+)
+
+
 def _statuses(device: int, ts_s: np.ndarray, now_s: float, k: int) -> np.ndarray:
     status = np.full(ts_s.shape, 1, dtype=np.int8)
     if _faulty(device) and k == 0:
@@ -197,6 +208,8 @@ def seed_rollup_alerts_tickets(store_url: str, seeded: Seeded, now: datetime) ->
                     seeded.faulty.append((seeded.customers[customer_of(d) - 1], d, fid))
             record_results(s, seeded.customers[customer_of(d) - 1], d, newest)
     engine = AlertEngine(store, hooks=(rollups.alert_hook,))
+    with store.session() as s:  # the article a supervisor wrote for the faulty functions' kind
+        articles.create(s, RESOLVE_ARTICLE, "bench")
     with store.session() as s:  # one fleet-wide rule; an alert of it on each faulty device
         fleet_rule = AlertRule(
             name="Disk almost full", family="disk", kind="threshold",
