@@ -6,6 +6,8 @@ process that also writes the collector's tables. :class:`VmFeed` hands each devi
 worker process (``spawn``), which generates the same day (``bench.fleet_data.Days``: the
 generator is deterministic), encodes and posts it, so the two sides share the machine's
 cores. At most ``in_flight`` days wait; a worker's error comes back at the next hand-over.
+A build killed and resumed (``--resume``) can leave VictoriaMetrics without the days that were
+still queued (at most ``in_flight``): the stream marks say what EUS stored, not what it posted.
 """
 
 from __future__ import annotations
