@@ -44,6 +44,11 @@ class WebServer:
         else:
             self._port = int(server.getsockname()[1])
         self._stopping = threading.Event()
+        # Held while the trigger is pulled and while the sockets (the trigger's among them) are
+        # closed: a pull racing the loop's own close would write to a closed descriptor (EBADF),
+        # or to whatever file reused its number meanwhile.
+        self._wake_lock = threading.Lock()
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="web", daemon=True)
 
     @property
@@ -66,8 +71,10 @@ class WebServer:
         if self._thread.ident is None:  # never started: nothing else uses the sockets
             self._close()
             return True
-        if self._thread.is_alive() and not isinstance(self._server, MultiSocketServer):
-            self._server.pull_trigger()  # wake the select() now rather than at the turn's end
+        if not isinstance(self._server, MultiSocketServer):
+            with self._wake_lock:
+                if not self._closed:  # wake the select() now rather than at the turn's end
+                    self._server.pull_trigger()
         self._thread.join(STOP_TIMEOUT_S)
         if self._thread.is_alive():
             log.error("the web server did not stop within %.0f s", STOP_TIMEOUT_S)
@@ -100,4 +107,6 @@ class WebServer:
 
     def _close(self) -> None:
         self._server.task_dispatcher.shutdown()  # stops its threads (waits for a running request)
-        wasyncore.close_all(self._map)
+        with self._wake_lock:
+            self._closed = True
+            wasyncore.close_all(self._map)

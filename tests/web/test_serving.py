@@ -11,14 +11,18 @@ import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask, Response
+from waitress import wasyncore
+from waitress.server import TcpWSGIServer
 
 from collector.web.serving import WebServer
 
 BIG = b"x" * (64 << 20)  # more than waitress buffers (16 MB): many turns of the loop to send
 WAIT_S = 10.0
+CLOSE_WAIT_S = 1.0  # how long stop's pull waits for a close that must not come first
 
 
 def _servers(thread_name: str | None) -> bool:
@@ -91,6 +95,42 @@ def test_stopping_right_after_a_request_never_kills_the_server_thread(
             assert resp.read() == b"ok"
         assert server.stop()
         assert _refused(server.port)
+    assert thread_failures == []
+
+
+def test_a_wake_up_racing_the_loops_own_close_writes_to_an_open_trigger(
+    thread_failures: list[BaseException | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI caught ``stop()`` failing with EBADF: between its check that the loop still ran and
+    its pull of the trigger, the loop saw the stop flag, drained and closed every socket, the
+    trigger's among them. Here stop's pull waits for the loop to have closed its sockets (at
+    most CLOSE_WAIT_S: the close must wait for the pull instead, so it never comes), then pulls:
+    the trigger must still be open, and the stop must succeed."""
+    server = WebServer(_app(), host="127.0.0.1", port=0, threads=2)
+    inner = server._server
+    assert isinstance(inner, TcpWSGIServer)
+    closed = threading.Event()
+    close_all, pull = wasyncore.close_all, inner.pull_trigger
+
+    def close_all_then_tell(*args: Any, **kwargs: Any) -> None:
+        close_all(*args, **kwargs)
+        closed.set()
+
+    stopper = threading.current_thread()
+
+    def pull_once_the_loop_closed() -> None:
+        if threading.current_thread() is stopper:  # stop()'s pull; request threads pull too
+            closed.wait(CLOSE_WAIT_S)
+        pull()
+
+    monkeypatch.setattr(wasyncore, "close_all", close_all_then_tell)
+    inner.pull_trigger = pull_once_the_loop_closed  # type: ignore[method-assign]
+    server.start()
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=WAIT_S) as resp:
+        assert resp.read() == b"ok"
+    assert server.stop()
+    assert closed.is_set()
+    assert _refused(server.port)
     assert thread_failures == []
 
 
