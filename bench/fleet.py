@@ -1,7 +1,7 @@
 """Storage at fleet scale: N devices x 50 series x D days, EUS beside VictoriaMetrics.
 
     python -m bench.fleet --devices 20 --days 2          # CI size, a few minutes
-    make bench-fleet                                     # 1,000 devices x 30 days (~a day)
+    make bench-fleet                                     # 1,000 devices x 30 days (hours)
     make bench-fleet BENCH_ARGS=--resume                 # ... going on after a kill
 
 Builds the time-series database through the product's own code paths (``bench.fleet_data``),
@@ -354,7 +354,7 @@ def build_now(hours_today: float | None) -> datetime:
 
 class BuildState:
     """``<work>/build.json``: what a build has fixed (its size, its "now") and measured so far,
-    so a killed build (a full-size one takes about a day) can go on with ``--resume``."""
+    so a killed build (a full-size one takes hours) can go on with ``--resume``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
