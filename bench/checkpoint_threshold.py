@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.fleet import Fleet
+from bench.procs import own_peak_rss_mb
 from collector.tsdb import compaction
 from collector.tsdb.db import TimeSeriesDB
 
@@ -78,9 +79,7 @@ def _child(path: str, at: str, checkpoint_mb: str) -> int:
     tsdb.checkpoint()
     took = time.perf_counter() - wall
     tsdb.close()
-    with open("/proc/self/status") as fh:
-        hwm = next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
-    print(json.dumps({"moved": moved, "seconds": took, "hwm_mb": hwm}))
+    print(json.dumps({"moved": moved, "seconds": took, "hwm_mb": own_peak_rss_mb()}))
     return 0
 
 

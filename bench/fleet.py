@@ -38,7 +38,6 @@ from bench.fleet_data import (
     RANGES,
     SERIES_PER_DEVICE,
     Days,
-    DeviceDay,
     chart_devices,
     day_samples,
     day_start,
@@ -77,7 +76,7 @@ class Fleet:
     def __init__(
         self, args: argparse.Namespace, db_path: Path, now: datetime, vm: VictoriaMetrics | None
     ) -> None:
-        self.args, self.now, self.vm = args, now, vm
+        self.args, self.now = args, now
         self.first = day_start(now, args.days - 1)
         self.now_ms = int(now.replace(tzinfo=UTC).timestamp() * 1000)
         self.samples = 0
@@ -89,9 +88,6 @@ class Fleet:
         if not cur.execute("SELECT count(*) FROM series").fetchall()[0][0]:  # else: resumed
             insert_series(cur, args.devices)
 
-    def _device_day(self, device: int, d: int) -> DeviceDay:
-        return self.days.of(device, d)
-
     def store_day(self, d: int, *, compact_before: datetime | None) -> None:
         """Day ``d`` (0 = the first) of every device; compacted up to ``compact_before`` as
         devices come in (the job's cadence does not change what it leaves), or left raw."""
@@ -102,7 +98,7 @@ class Fleet:
         marks = {r.device_id: r.hwm for r in stream_progress.load(cur) if r.epoch == r.device_id}
         skipped = 0
         for device in range(1, self.args.devices + 1):
-            day = self._device_day(device, d)
+            day = self.days.of(device, d)
             if marks.get(device, -1) >= last_seq(day, self.now_ms):
                 self.samples += day_samples(day, self.now_ms)
                 skipped += 1
@@ -128,7 +124,7 @@ class Fleet:
         marks = {r.device_id: r.hwm for r in stream_progress.load(cur) if r.epoch == r.device_id}
         skipped = 0
         for device in range(1, self.args.devices + 1):
-            days = [self._device_day(device, d) for d in range(count)]
+            days = [self.days.of(device, d) for d in range(count)]
             if marks.get(device, -1) >= last_seq(days[-1], cutoff_ms):
                 self.samples += sum(day_samples(day, cutoff_ms) for day in days)
                 skipped += 1

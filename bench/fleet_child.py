@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.fleet_data import CPU, RANGES, RX, chart_devices, percentiles, series_id
+from bench.procs import own_peak_rss_mb
 from collector.tsdb import compaction, queries
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.queries import Window
@@ -50,11 +51,6 @@ def reads(tsdb: TimeSeriesDB, now: datetime, devices: int, days: int, queries_n:
     return out
 
 
-def _hwm_mb() -> float:
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
-
-
 def main(argv: Sequence[str]) -> int:
     task, db, memory_mb, threads, *rest = argv
     started = time.monotonic()
@@ -69,7 +65,7 @@ def main(argv: Sequence[str]) -> int:
         now = datetime.fromisoformat(rest[0])
         result["reads"] = reads(tsdb, now, int(rest[1]), int(rest[2]), int(rest[3]))
     tsdb.close()
-    result["hwm_mb"] = _hwm_mb()
+    result["hwm_mb"] = own_peak_rss_mb()
     print(json.dumps(result))
     return 0
 

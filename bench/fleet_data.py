@@ -193,14 +193,11 @@ def day_samples(day: DeviceDay, until_ms: int) -> int:
     return int((day.ts_ms < until_ms).sum())
 
 
-def day_tables(
-    device: int, day: DeviceDay, until_ms: int, *, epoch: int
-) -> tuple[pa.Table, pa.Table, pa.Table, stream_progress.StreamRow | None]:
-    """One device-day before ``until_ms`` as the ingest writer stores it: its raw samples,
-    collector runs and batch records, and its stream's progress row (None: no batch)."""
+def samples_table(device: int, day: DeviceDay, until_ms: int) -> pa.Table:
+    """The raw samples of one device-day before ``until_ms``, as the ingest writer appends them."""
     keep = day.ts_ms < until_ms
     ids = np.broadcast_to(np.array([series_id(device, k) for k in range(SERIES_PER_DEVICE)]), day.ts_ms.shape)
-    samples = pa.table(
+    return pa.table(
         [
             pa.array(ids[keep].astype(np.uint32)),
             pa.array(day.ts_ms[keep], pa.int64()).cast(pa.timestamp("ms")),
@@ -208,6 +205,20 @@ def day_tables(
         ],
         schema=_SAMPLES,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecords:
+    """What the ingest writer commits with a device-day's samples: its collector runs, its
+    batch records and its stream's progress row (None: no batch)."""
+
+    runs: pa.Table
+    batches: pa.Table
+    progress: stream_progress.StreamRow | None
+
+
+def day_records(device: int, day: DeviceDay, until_ms: int, *, epoch: int) -> DayRecords:
+    """The :class:`DayRecords` of one device-day before ``until_ms``."""
     run_keep = day.run_started_ms < until_ms
     runs = pa.table(
         {
@@ -219,6 +230,7 @@ def day_tables(
     )
     # The agent flushes about once per round here: one batch record per device per 10 s, its
     # seq the round's number since the epoch (so the stream's seqs run on day after day).
+    keep = day.ts_ms < until_ms
     rounds = int(keep.any(axis=1).sum())
     first_seq = int(day.ts_ms[0, 0] // INTERVAL_MS)
     batches = pa.table(
@@ -231,18 +243,40 @@ def day_tables(
         }
     )
     progress = stream_progress.StreamRow(device, epoch, last_seq(day, until_ms), ()) if rounds else None
-    return samples, runs, batches, progress
+    return DayRecords(runs, batches, progress)
+
+
+def _append(cur: duckdb.DuckDBPyConnection, table: pa.Table, sql: str) -> None:
+    """``sql`` run with ``table`` registered as ``_fleet_rows``."""
+    cur.register("_fleet_rows", table)
+    try:
+        cur.execute(sql)
+    finally:
+        cur.unregister("_fleet_rows")
+
+
+def insert_records(cur: duckdb.DuckDBPyConnection, records: DayRecords) -> None:
+    """A device-day's :class:`DayRecords` stored inside the caller's transaction."""
+    _append(
+        cur,
+        records.runs,
+        "INSERT INTO collector_runs "
+        "SELECT device_id, collector, started, duration_s, true, '' FROM _fleet_rows",
+    )
+    _append(cur, records.batches, "INSERT INTO batches SELECT * FROM _fleet_rows")
+    if records.progress is not None:
+        stream_progress.save(cur, [records.progress])
 
 
 def insert_day(
     cur: duckdb.DuckDBPyConnection, device: int, day: DeviceDay, until_ms: int, *, epoch: int
 ) -> int:
     """Raw samples, collector runs and batch records of one device-day before ``until_ms``."""
-    samples, runs, batches, progress = day_tables(device, day, until_ms, epoch=epoch)
+    samples = samples_table(device, day, until_ms)
+    records = day_records(device, day, until_ms, epoch=epoch)
     with transaction(cur):  # one commit, as the writer's: samples, runs, batches and progress
-        insert_tables(cur, samples, runs, batches)
-        if progress is not None:
-            stream_progress.save(cur, [progress])
+        _append(cur, samples, "INSERT INTO samples SELECT series_id, ts, value FROM _fleet_rows")
+        insert_records(cur, records)
     return day_samples(day, until_ms)
 
 
@@ -259,27 +293,6 @@ def raw_in_arrival_order(cur: duckdb.DuckDBPyConnection) -> int:
         cur.execute("INSERT INTO samples SELECT * FROM _arrival")
         cur.execute("DROP TABLE _arrival")
     return int(cur.execute("SELECT count(*) FROM samples").fetchall()[0][0])
-
-
-def insert_tables(
-    cur: duckdb.DuckDBPyConnection, samples: pa.Table | None, runs: pa.Table, batches: pa.Table
-) -> None:
-    """The day's tables appended inside the caller's transaction (``samples`` None: none)."""
-    for name, table, sql in (
-        ("_fleet_samples", samples, "INSERT INTO samples SELECT series_id, ts, value FROM _fleet_samples"),
-        (
-            "_fleet_runs",
-            runs,
-            "INSERT INTO collector_runs "
-            "SELECT device_id, collector, started, duration_s, true, '' FROM _fleet_runs",
-        ),
-        ("_fleet_batches", batches, "INSERT INTO batches SELECT * FROM _fleet_batches"),
-    ):
-        if table is None:
-            continue
-        cur.register(name, table)
-        cur.execute(sql)
-        cur.unregister(name)
 
 
 def vm_body(device: int, day: DeviceDay, until_ms: int) -> Iterator[bytes]:

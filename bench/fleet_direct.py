@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 import duckdb
 import numpy as np
 
-from bench.fleet_data import SERIES_PER_DEVICE, DeviceDay, day_samples, day_tables, insert_tables, series_id
-from collector.tsdb import blocks, buckets, stream_progress, tables
+from bench.fleet_data import SERIES_PER_DEVICE, DeviceDay, day_records, day_samples, insert_records, series_id
+from collector.tsdb import blocks, buckets, tables
 from collector.tsdb.txn import insert, transaction
 
 FIVE_MIN_US = 300_000_000
@@ -53,11 +53,10 @@ def store_closed_days(
     until_ms: int,
     *,
     epoch: int,
-    written: int | None = None,
 ) -> int:
     """``device``'s closed ``days`` (oldest first, each wholly before ``until_ms``) stored as
     compaction leaves them, in one transaction; returns the samples they hold."""
-    stamp = time.time_ns() // 1000 if written is None else written
+    stamp = time.time_ns() // 1000  # the rollups' ``written``: compaction's clock
     day_blocks: list[tuple[int, np.ndarray, np.ndarray]] = []
     rollups: list[tuple[object, ...]] = []
     hourly: dict[tuple[int, tuple[int, int]], list[buckets.Buckets]] = {}
@@ -78,11 +77,6 @@ def store_closed_days(
     with transaction(cur):
         insert(cur, "sample_blocks", tables.SAMPLE_BLOCKS, blocks.columns(day_blocks))
         insert(cur, "rollup_blocks", tables.ROLLUP_BLOCKS, [list(col) for col in zip(*rollups, strict=True)])
-        progress = None
         for day in days:
-            _, runs, batches, row = day_tables(device, day, until_ms, epoch=epoch)
-            insert_tables(cur, None, runs, batches)
-            progress = row or progress
-        if progress is not None:
-            stream_progress.save(cur, [progress])
+            insert_records(cur, day_records(device, day, until_ms, epoch=epoch))
     return sum(day_samples(day, until_ms) for day in days)

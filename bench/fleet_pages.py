@@ -38,7 +38,7 @@ from collector.dashboards.model import View
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ARTICLE_VERSION = re.compile(r'name="article_version" value="(\d+)"')
 STEP = re.compile(r'name="(state_\d+)"')
-TICKET = re.compile(r'name="ticket" size="12" placeholder="[^"]*" value="([^"]*)"')
+TICKET = re.compile(r'name="ticket"[^>]*value="([^"]*)"')
 CHART_RANGES = ("1h", "24h", "7d", "30d")
 
 

@@ -26,6 +26,13 @@ from eus.v1 import eus_pb2, eus_pb2_grpc
 BIN = Path(sys.executable).parent
 
 
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS in MB (VmHWM: it starts afresh at exec, unlike ``ru_maxrss``
+    of a forked child)."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import fleet_direct
 from bench.fleet import Fleet
 from collector.tsdb import compaction
 
@@ -32,7 +33,7 @@ TABLES = {
 
 
 def _args() -> Namespace:
-    return Namespace(devices=2, days=DAYS, memory_mb=256, threads=1, slice_devices=1, vm=None)
+    return Namespace(devices=2, days=DAYS, memory_mb=256, threads=1, slice_devices=1)
 
 
 def _tables(fleet: Fleet) -> dict[str, list[tuple[object, ...]]]:
@@ -76,10 +77,8 @@ def test_today_compacts_on_top_of_them_the_same_way(built: tuple[Fleet, Fleet]) 
 
 
 def test_a_day_that_is_not_closed_is_refused(tmp_path: Path) -> None:
-    from bench import fleet_direct
-
     fleet = Fleet(_args(), tmp_path / "m.duckdb", NOW, None)
-    today = fleet._device_day(1, DAYS - 1)
+    today = fleet.days.of(1, DAYS - 1)
     with pytest.raises(ValueError, match="closed days only"):
         fleet_direct.store_closed_days(fleet.tsdb.cursor(), 1, [today], fleet.now_ms, epoch=1)
     fleet.close()

@@ -42,7 +42,7 @@ def test_a_resumed_build_stores_each_device_day_once(tmp_path: Path) -> None:
     first = Fleet(_args(), db, NOW, None)
     first.store_day(0, compact_before=None)
     # Killed during day 2: device 1's day was committed, device 2's was not.
-    insert_day(first.tsdb.cursor(), 1, first._device_day(1, 1), first.now_ms, epoch=1)
+    insert_day(first.tsdb.cursor(), 1, first.days.of(1, 1), first.now_ms, epoch=1)
     first.close()
 
     resumed = Fleet(_args(), db, NOW, None)
