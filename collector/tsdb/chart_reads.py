@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from collector.tsdb import queries, series_facts
-from collector.tsdb.queries import Points, SeriesInfo, Window
+from collector.tsdb.queries import Points, SeriesInfo, Spread, Window
 
 if TYPE_CHECKING:
     from collector.tsdb.duckdb_storage import DuckDBStorage
@@ -46,24 +46,35 @@ def _matching(db: DuckDBStorage, device_id: int, q: LineQuery) -> list[SeriesInf
     return [i for i in found if not any(i.labels.get(k) in vs for k, vs in q.exclude.items())]
 
 
-def read_line(db: DuckDBStorage, device_id: int, q: LineQuery, window: Window) -> list[SeriesRead]:
-    """Every series of ``device_id`` matching ``q``, bucketed over ``window``, in id order."""
-    infos = _matching(db, device_id, q)
-    ids = [i.id for i in infos]
+def read_many(
+    db: DuckDBStorage, wants: Sequence[tuple[int, LineQuery]], window: Window
+) -> list[list[SeriesRead]]:
+    """For each (device id, line) of ``wants``, the device's series matching the line, bucketed
+    over ``window``, in id order. Every gauge of every line is read in one go, and every
+    counter in another: a device page's panels or a fleet panel's devices cost the
+    statements of one line, not of one line each (a line's statements are mostly fixed cost).
+    """
+    matched = [(q.rate, _matching(db, device_id, q)) for device_id, q in wants]
+    gauges = list(dict.fromkeys(i.id for rate, infos in matched if not rate for i in infos))
+    counters = list(dict.fromkeys(i.id for rate, infos in matched if rate for i in infos))
     cur = db.cursor()
-    if q.rate:
-        rates = queries.bucket_rate(cur, ids, window)
-        return [SeriesRead(i, rates.get(i.id, Points([], []))) for i in infos]
-    spreads = queries.bucket_spread(cur, ids, window)
-    out = []
-    for i in infos:
-        s = spreads.get(i.id)
-        out.append(SeriesRead(i, Points([], [])) if s is None else SeriesRead(i, s.points, s.low, s.high))
+    spreads = queries.bucket_spread(cur, gauges, window)
+    rates = queries.bucket_rate(cur, counters, window)
+    out: list[list[SeriesRead]] = []
+    for rate, infos in matched:
+        out.append([_read(i, rate, spreads, rates) for i in infos])
     return out
 
 
-def read_devices(
-    db: DuckDBStorage, device_ids: Sequence[int], q: LineQuery, window: Window
-) -> dict[int, list[SeriesRead]]:
-    """:func:`read_line` for each of ``device_ids`` (a fleet panel: a line per device)."""
-    return {d: read_line(db, d, q, window) for d in device_ids}
+def _read(
+    info: SeriesInfo, rate: bool, spreads: Mapping[int, Spread], rates: Mapping[int, Points]
+) -> SeriesRead:
+    if rate:
+        return SeriesRead(info, rates.get(info.id, Points([], [])))
+    s = spreads.get(info.id)
+    return SeriesRead(info, Points([], [])) if s is None else SeriesRead(info, s.points, s.low, s.high)
+
+
+def read_line(db: DuckDBStorage, device_id: int, q: LineQuery, window: Window) -> list[SeriesRead]:
+    """Every series of ``device_id`` matching ``q``, bucketed over ``window``, in id order."""
+    return read_many(db, [(device_id, q)], window)[0]

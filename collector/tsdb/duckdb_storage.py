@@ -117,10 +117,10 @@ class DuckDBStorage(ABC):
     ) -> list[chart_reads.SeriesRead]:
         return chart_reads.read_line(self, device_id, q, window)
 
-    def read_devices(
-        self, device_ids: Sequence[int], q: chart_reads.LineQuery, window: queries.Window
-    ) -> dict[int, list[chart_reads.SeriesRead]]:
-        return chart_reads.read_devices(self, device_ids, q, window)
+    def read_many(
+        self, wants: Sequence[tuple[int, chart_reads.LineQuery]], window: queries.Window
+    ) -> list[list[chart_reads.SeriesRead]]:
+        return chart_reads.read_many(self, wants, window)
 
     function_changes = _on_cursor(function_log.state_changes)
     device_events = _on_cursor(function_log.device_events)

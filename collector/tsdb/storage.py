@@ -115,10 +115,9 @@ class Storage(Protocol):
         """A chart line's matching series of one device over ``window`` (raw or rollup by span)."""
         ...
 
-    def read_devices(
-        self, device_ids: Sequence[int], q: LineQuery, window: Window
-    ) -> dict[int, list[SeriesRead]]:
-        """:meth:`read_line` for each device (a fleet panel: a line per device)."""
+    def read_many(self, wants: Sequence[tuple[int, LineQuery]], window: Window) -> list[list[SeriesRead]]:
+        """:meth:`read_line` for each (device id, line) of ``wants``, read together (a device
+        page's panels, a fleet panel's devices)."""
         ...
 
     def gap_spans(self, device_id: int, start: datetime, end: datetime) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from collector.dashboards.model import Panel, View
 from collector.store.models import Device
 from collector.tsdb.queries import Window
 from collector.web.chart_ranges import window_of
-from collector.web.charts import Drawn, dashboards, fleet_data, panel_data
+from collector.web.charts import Drawn, dashboards, fleet_data, panel_data, panels_data
 from collector.web.device_names import device_name
 from collector.web.permissions import Capability, get_customer_or_404, get_device_or_404, require
 from collector.web.resources import resources, store
@@ -42,25 +42,52 @@ def _panel_and_window(view: View) -> tuple[Panel, str, Window]:
     return panel, range_key, window
 
 
+def _payload(panel: Panel, range_key: str, window: Window, lines: list[Drawn], gaps: Any) -> dict[str, Any]:
+    return {
+        "panel": panel.key,
+        "metric": panel.key,
+        "title": panel.title,
+        "kind": panel.kind.value,
+        "unit": panel.unit.value,
+        "range": range_key,
+        "step": window.step_s,
+        "start": int(window.start.timestamp()),
+        "end": int(window.end.timestamp()),
+        "series": [line | {"unit": panel.unit.value} for line in lines],
+        "gaps": gaps,
+    }
+
+
 def _answer(
     view: View, read: Callable[[Panel, Window], list[Drawn]], gaps: Callable[[Window], Any] | None = None
 ) -> ResponseReturnValue:
     panel, range_key, window = _panel_and_window(view)
-    return jsonify(
-        {
-            "panel": panel.key,
-            "metric": panel.key,
-            "title": panel.title,
-            "kind": panel.kind.value,
-            "unit": panel.unit.value,
-            "range": range_key,
-            "step": window.step_s,
-            "start": int(window.start.timestamp()),
-            "end": int(window.end.timestamp()),
-            "series": [line | {"unit": panel.unit.value} for line in read(panel, window)],
-            "gaps": gaps(window) if gaps is not None else [],
-        }
-    )
+    return jsonify(_payload(panel, range_key, window, read(panel, window), gaps(window) if gaps else []))
+
+
+def _panels_and_windows(view: View) -> dict[tuple[str, Window], list[Panel]]:
+    """The panels asked for (``?panel=`` repeated; none: every panel of the view), grouped by
+    the window each shows: the page's ``?range=``/``?from=&to=``, or each panel's default."""
+    keys = request.args.getlist("panel")
+    every = dashboards().panels(view)
+    if not keys:
+        keys = [p.key for p in every]
+    if len(keys) > len(every):
+        abort(400, description=f"at most {len(every)} panels")
+    groups: dict[tuple[str, Window], list[Panel]] = {}
+    windows: dict[str, tuple[str, Window]] = {}
+    for key in keys:
+        panel = dashboards().panel(view, key)
+        if panel is None:
+            known = ", ".join(p.key for p in every)
+            abort(400, description=f"unknown panel {key[:40]!r}; expected one of: {known}")
+        if panel.default_range not in windows:  # one clock reading per range: panels line up
+            try:
+                windows[panel.default_range] = window_of(request.args, panel.default_range)
+            except ValueError as exc:
+                abort(400, description=str(exc))
+        groups.setdefault(windows[panel.default_range], []).append(panel)
+    return groups
 
 
 @bp.get("/devices/<int:device_id>/series")
@@ -75,6 +102,23 @@ def series(device_id: int) -> ResponseReturnValue:
         lambda panel, window: panel_data(db, device_id, panel, window),
         lambda window: db.gap_spans(device_id, window.start, window.end),
     )
+
+
+@bp.get("/devices/<int:device_id>/panels")
+@require(Capability.VIEW_DASHBOARD)
+def panels(device_id: int) -> ResponseReturnValue:
+    """``?panel=…&panel=…&range=…`` → ``{"panels": [...]}``, each as ``series`` answers it: a
+    device page's charts in one request, their series read together."""
+    with store().session() as s:
+        get_device_or_404(s, device_id)
+    db = resources().tsdb
+    out: dict[str, dict[str, Any]] = {}
+    for (range_key, window), group in _panels_and_windows(View.DEVICE).items():
+        gaps = db.gap_spans(device_id, window.start, window.end)
+        for panel, lines in zip(group, panels_data(db, device_id, group, window), strict=True):
+            out[panel.key] = _payload(panel, range_key, window, lines, gaps)
+    order = request.args.getlist("panel") or [p.key for p in dashboards().panels(View.DEVICE)]
+    return jsonify({"panels": [out[k] for k in order]})
 
 
 @bp.get("/snmp/<int:device_id>/series")

@@ -80,19 +80,31 @@ def panel_data(
     db: Storage, device_id: int, panel: Panel, window: Window, fixed: Mapping[str, str] | None = None
 ) -> list[Drawn]:
     """The panel's drawn lines for one device (an agent, or an SNMP gateway with ``fixed``)."""
-    out: list[Drawn] = []
-    for line in panel.lines:
-        out.extend(lines_of(line, db.read_line(device_id, query(line, fixed), window)))
-    return out
+    return panels_data(db, device_id, [panel], window, fixed)[0]
+
+
+def panels_data(
+    db: Storage,
+    device_id: int,
+    panels: Sequence[Panel],
+    window: Window,
+    fixed: Mapping[str, str] | None = None,
+) -> list[list[Drawn]]:
+    """:func:`panel_data` of each of ``panels`` over one window, their series read together."""
+    wants = [(device_id, query(line, fixed)) for panel in panels for line in panel.lines]
+    reads = iter(db.read_many(wants, window))
+    return [[d for line in panel.lines for d in lines_of(line, next(reads))] for panel in panels]
 
 
 def fleet_data(db: Storage, devices: Sequence[tuple[int, str]], panel: Panel, window: Window) -> list[Drawn]:
     """One line per device and panel line: each device's matching series added up."""
+    wants = [(device_id, query(line)) for line in panel.lines for device_id, _ in devices]
+    reads = iter(db.read_many(wants, window))
     out: list[Drawn] = []
     for line in panel.lines:
-        reads = db.read_devices([d for d, _ in devices], query(line), window)
-        for device_id, name in devices:
-            if reads[device_id]:
+        for _, name in devices:
+            found = next(reads)
+            if found:
                 label = f"{name} {line.label}" if line.label and len(panel.lines) > 1 else name
-                out.append(_one_line(label, reads[device_id]))
+                out.append(_one_line(label, found))
     return out

@@ -158,3 +158,73 @@ def test_seven_and_thirty_days_come_from_rollups_after_compaction(
     read = io["series"][0]
     assert read["t"] == [int(old.timestamp())]
     assert read["v"] == [650 / 7200]
+
+
+def panels_url(device_id: int, query: str) -> str:
+    return f"/api/devices/{device_id}/panels?{query}"
+
+
+def test_every_panel_in_one_request_answers_what_each_panel_answers_alone(
+    tech: FlaskClient, tsdb: TimeSeriesDB, seed: Seed
+) -> None:
+    cur = tsdb.cursor()
+    now = aligned_now(300)
+    add_series(cur, 1, seed.device_a, "cpu.percent", {"cpu": "total"}, unit="percent")
+    add_series(cur, 2, seed.device_a, "memory.percent", unit="percent")
+    add_series(cur, 3, seed.device_a, "net.rx_bytes", {"iface": "eth0"}, unit="bytes", monotonic=True)
+    add_series(cur, 4, seed.device_a, "net.tx_bytes", {"iface": "eth0"}, unit="bytes", monotonic=True)
+    add_series(cur, 5, seed.device_a, "disk.percent", {"mount": "/"}, unit="percent")
+    add_series(cur, 6, seed.device_b, "cpu.percent", {"cpu": "total"}, unit="percent")  # another device
+    stamps = [now - timedelta(minutes=7 * i) for i in range(40, -1, -1)]
+    add_samples(cur, 1, [(t, float(i % 13)) for i, t in enumerate(stamps)])
+    add_samples(cur, 2, [(t, 40.0 + i) for i, t in enumerate(stamps)])
+    add_samples(cur, 3, [(t, 1000.0 * i) for i, t in enumerate(stamps)])
+    add_samples(cur, 4, [(t, 5.0 * (i % 9)) for i, t in enumerate(stamps)])  # resets
+    add_samples(cur, 5, [(stamps[-1], 71.5)])
+    add_samples(cur, 6, [(now, 99.0)])
+    window = f"from={int((now - timedelta(hours=5)).timestamp())}&to={int(now.timestamp())}"
+
+    body = tech.get(panels_url(seed.device_a, window)).get_json()
+
+    keys = [p["panel"] for p in body["panels"]]
+    assert keys == ["cpu", "memory", "disk", "net", "diskio", "cpu-cores", "load", "swap", "processes"]
+    for payload in body["panels"]:
+        alone = tech.get(f"/api/devices/{seed.device_a}/series?panel={payload['panel']}&{window}").get_json()
+        assert payload == alone
+    drawn = {p["panel"]: p["series"] for p in body["panels"]}
+    assert drawn["cpu"][0]["v"] and 99.0 not in drawn["cpu"][0]["v"]
+    assert [s["label"] for s in drawn["net"]] == ["received", "sent"] and drawn["net"][1]["v"]
+    chosen = tech.get(panels_url(seed.device_a, f"panel=net&panel=cpu&{window}")).get_json()
+    assert [p["panel"] for p in chosen["panels"]] == ["net", "cpu"]
+
+
+def test_every_panel_in_one_request_keeps_each_panels_default_range_and_the_gaps(
+    tech: FlaskClient, seed: Seed
+) -> None:
+    body = tech.get(panels_url(seed.device_a, "")).get_json()
+    assert {(p["range"], p["end"] - p["start"]) for p in body["panels"]} == {("1h", 3600)}
+    week = tech.get(panels_url(seed.device_a, "range=7d&panel=cpu")).get_json()
+    assert [(p["range"], p["step"], p["gaps"]) for p in week["panels"]] == [("7d", 1800, [])]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("panel=cpu&panel=bogus", 400, "unknown panel 'bogus'"),
+        ("range=90d", 400, "unknown range"),
+        ("panel=cpu&from=1700000000", 400, '"to" must be a time in unix seconds'),
+        ("&".join(["panel=cpu"] * 10), 400, "at most 9 panels"),
+    ],
+)
+def test_every_panel_in_one_request_refuses_garbage_with_400(
+    tech: FlaskClient, seed: Seed, query: str, status: int, message: str
+) -> None:
+    response = tech.get(panels_url(seed.device_a, query))
+    assert response.status_code == status
+    assert message in response.get_json()["message"]
+
+
+def test_every_panel_in_one_request_of_another_tenants_device_is_404(tech: FlaskClient, seed: Seed) -> None:
+    assert tech.get(panels_url(seed.device_a, "range=1h")).status_code == 200
+    assert tech.get(panels_url(seed.device_b, "range=1h")).status_code == 404
+    assert tech.get(panels_url(seed.device_b, "panel=bogus")).status_code == 404  # nothing revealed

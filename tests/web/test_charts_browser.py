@@ -172,9 +172,15 @@ def test_every_panel_kind_ticks_and_times_in_the_users_zone_and_live_refresh(
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS)
         try:
             page = signed_in_page(browser, live_server, "tech", PASSWORDS["tech"])
+            asked: list[str] = []
+            page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
             page.goto(f"{live_server}/devices/{seed.device_a}")
             for key in ("cpu", "memory", "processes", "net"):
                 page.wait_for_selector(f"#chart-{key}[data-rendered=true]")
+            # every panel of the page in one request, not one a panel
+            [first, *_] = asked
+            assert f"/api/devices/{seed.device_a}/panels?" in first and first.count("panel=") == 9, asked
+            assert not any("/series?" in url for url in asked), asked
             # line, area and stat, each as its file says
             assert _figure(page, "cpu")["data-kind"] == "line"
             assert page.evaluate("document.getElementById('chart-cpu').eusPlot.series[1].fill") is None

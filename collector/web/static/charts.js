@@ -13,6 +13,7 @@
     return;
   }
   var seriesUrl = root.getAttribute("data-series-url");
+  var panelsUrl = root.getAttribute("data-panels-url"); // every panel in one request, if set
   var timeZone = root.getAttribute("data-time-zone") || "UTC";
   var hideUnmatched = root.hasAttribute("data-hide-unmatched");
   var PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
@@ -35,15 +36,28 @@
     return state.from > 0 && state.to > state.from;
   }
 
-  function query(figure) {
-    var q = new URLSearchParams({ panel: figure.getAttribute("data-panel") });
+  function setWindow(q, defaultRange) {
     if (custom()) {
       q.set("from", String(Math.floor(state.from)));
       q.set("to", String(Math.ceil(state.to)));
-    } else {
-      q.set("range", state.range || figure.getAttribute("data-default-range") || "1h");
+    } else if (state.range || defaultRange) {
+      q.set("range", state.range || defaultRange);
     }
-    return seriesUrl + "?" + q.toString();
+    return q;
+  }
+
+  function query(figure) {
+    var q = new URLSearchParams({ panel: figure.getAttribute("data-panel") });
+    return seriesUrl + "?" + setWindow(q, figure.getAttribute("data-default-range") || "1h").toString();
+  }
+
+  // Without ?range= the API gives each panel its own default range.
+  function panelsQuery() {
+    var q = new URLSearchParams();
+    entries.forEach(function (e) {
+      q.append("panel", e.figure.getAttribute("data-panel"));
+    });
+    return panelsUrl + "?" + setWindow(q, "").toString();
   }
 
   // uPlot wants one shared x array. Lines are bucketed on the same grid, so the union of their
@@ -368,30 +382,64 @@
     }
   }
 
-  function load(entry) {
-    return fetch(query(entry.figure), {
+  function getJson(url) {
+    return fetch(url, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
-    })
-      .then(function (res) {
-        var type = res.headers.get("Content-Type") || "";
-        if (res.redirected || type.indexOf("application/json") === -1) {
-          throw new Error("Your session has ended: reload the page to sign in again.");
+    }).then(function (res) {
+      var type = res.headers.get("Content-Type") || "";
+      if (res.redirected || type.indexOf("application/json") === -1) {
+        throw new Error("Your session has ended: reload the page to sign in again.");
+      }
+      return res.json().then(function (body) {
+        if (!res.ok) {
+          throw new Error(body.message || "Could not load data (" + res.status + ").");
         }
-        return res.json().then(function (body) {
-          if (!res.ok) {
-            throw new Error(body.message || "Could not load data (" + res.status + ").");
-          }
-          return body;
-        });
-      })
+        return body;
+      });
+    });
+  }
+
+  function failed(entry, err) {
+    destroy(entry);
+    showMessage(entry.el, err.message || "Could not load data.");
+    entry.figure.setAttribute("data-error", "true");
+  }
+
+  function load(entry) {
+    return getJson(query(entry.figure))
       .then(function (payload) {
         draw(entry, payload);
       })
       .catch(function (err) {
-        destroy(entry);
-        showMessage(entry.el, err.message || "Could not load data.");
-        entry.figure.setAttribute("data-error", "true");
+        failed(entry, err);
+      });
+  }
+
+  // Every panel of the page: one request where the page offers it, else one a panel.
+  function loadAll() {
+    if (!panelsUrl) {
+      return Promise.all(entries.map(load));
+    }
+    return getJson(panelsQuery())
+      .then(function (body) {
+        var byKey = {};
+        body.panels.forEach(function (payload) {
+          byKey[payload.panel] = payload;
+        });
+        entries.forEach(function (entry) {
+          var payload = byKey[entry.figure.getAttribute("data-panel")];
+          if (payload) {
+            draw(entry, payload);
+          } else {
+            failed(entry, new Error("Could not load data."));
+          }
+        });
+      })
+      .catch(function (err) {
+        entries.forEach(function (entry) {
+          failed(entry, err);
+        });
       });
   }
 
@@ -460,7 +508,7 @@
   function reloadAll() {
     showWindow();
     stopRefresh();
-    return Promise.all(entries.map(load)).then(scheduleRefresh);
+    return loadAll().then(scheduleRefresh);
   }
 
   function stopRefresh() {
@@ -499,7 +547,7 @@
         scheduleRefresh();
         return;
       }
-      Promise.all(entries.map(load)).then(scheduleRefresh);
+      loadAll().then(scheduleRefresh);
     }, wait * 1000);
   }
 
