@@ -5,7 +5,7 @@ The technician signs in through the login form (CSRF and all) and then opens, ea
 ``queries`` times on devices and customers picked at random (the same seed every run): the
 fleet overview ``/``, a customer screen, a device page, each device chart at 1 h / 24 h /
 7 d / 30 d (``/api/devices/<id>/series?panel=…&range=…``), the device page with all its charts
-at each range (the page and every panel's JSON one after another, as the browser asks), the
+at each range (the page, then every panel's JSON in one request, as the browser asks), the
 alerts page, the software search, the global search, the Resolve page, the Resolve flow (the
 page, then its form posted with every step done, ending on Manage) and the Function Log of a
 customer with a faulty function. Every page is fetched whole and must answer 200.
@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -163,8 +164,7 @@ def page_paths(seeded: Seeded, queries: int) -> dict[str, list[Callable[[Technic
     def device_with_charts(dev: int, rng_key: str) -> Callable[[Technician], object]:
         def call(t: Technician) -> None:
             t.get(f"/devices/{dev}")
-            for panel in panels:
-                t.get(f"/api/devices/{dev}/series?panel={panel}&range={rng_key}")
+            t.get(f"/api/devices/{dev}/panels?{'&'.join(f'panel={p}' for p in panels)}&range={rng_key}")
 
         return call
 
@@ -183,10 +183,14 @@ def page_paths(seeded: Seeded, queries: int) -> dict[str, list[Callable[[Technic
         out[f"device page + all {len(panels)} charts at {key}"] = [
             device_with_charts(device(), key) for _ in range(max(3, queries // 3))
         ]
+    package, below = seeded.package or "openssl", seeded.version or "1"
     faulty = seeded.faulty or [(seeded.customers[0], seeded.devices[0], "tcp-https")]
     out |= {
         "alerts page": [get("/alerts") for _ in n],
-        "software search (openssl)": [get("/software?name=openssl") for _ in n],
+        f"software search ({package})": [get(f"/software?name={package}") for _ in n],
+        f"software search ({package} below {below})": [
+            get(f"/software?name={package}&below={quote(below)}") for _ in n
+        ],
         "global search (a hostname)": [get(f"/search?q={hostname(device())}") for _ in n],
         "global search (a ticket number)": [
             get(f"/search?q={rng.choice(seeded.tickets) if seeded.tickets else 1}") for _ in n

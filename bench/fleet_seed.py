@@ -1,5 +1,5 @@
 """The relational side of bench/fleet, sized to the fleet: customers, devices, a technician,
-function results, alerts and tickets, written through the product's own functions.
+function results, inventory, alerts and tickets, written through the product's own functions.
 
 * ``DEVICES_PER_CUSTOMER`` devices per customer (device ids 1..N, the ids the time series use),
   each online and seen "now", with a hostname, address and agent version.
@@ -7,6 +7,11 @@ function results, alerts and tickets, written through the product's own function
   history, appended to ``function_results`` as the ingest writer appends them (Arrow insert, one
   per device-day). Every ``FAULTY_EVERY``-th device has its first function failing for the last
   two hours, and flapping every six hours before (state changes for the Function Log).
+* Every device's first full inventory report: this machine's own, as its agent reads it (every
+  Linux source: dpkg's packages, the hardware), about one package in ten left out per device,
+  every ``OLD_EVERY``-th device a build behind on every package, serial numbers and MAC
+  addresses its own; stored by the ingest writer's ``write_reports``, so the software search
+  and the hardware search read what a fleet of Debian machines would report.
 * The newest result of every function recorded with ``collector.customers.rollup.record_results``
   (what ``Rollups.on_committed`` does with each committed batch), then one fleet-wide threshold
   rule and an alert of it on each faulty device, raised through a real ``AlertEngine`` (its
@@ -18,6 +23,8 @@ function results, alerts and tickets, written through the product's own function
 from __future__ import annotations
 
 import json
+import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +32,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from agent.inventory.collect import full_report, run_sources
+from agent.inventory.diff import flatten
+from agent.inventory.facade import LocalHost
+from agent.inventory.model import Snapshot, snapshot
+from agent.inventory.sources import SOURCES
 from collector.accounts import customers, users
 from collector.alerting.domain import Severity
 from collector.alerting.engine import AlertEngine
@@ -37,7 +49,9 @@ from collector.store.db import Store, actor_auditor
 from collector.store.models import Device, Role, StreamState
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.function_changes import store
+from collector.tsdb.inventory.store import write_reports
 from collector.tsdb.txn import transaction
+from eus.v1 import eus_pb2
 
 DEVICES_PER_CUSTOMER = 20
 FUNCTIONS = (
@@ -48,6 +62,8 @@ FUNCTIONS = (
     ("ntp", "ntp"),
 )
 FAULTY_EVERY = 20
+OLD_EVERY = 3  # devices with every package a build behind: what a "below version" search finds
+INVENTORY_SLICE = 50
 RESULT_EVERY_S = 60
 USERNAME = "fleet-tech"
 
@@ -61,6 +77,8 @@ class Seeded:
     devices: list[int] = field(default_factory=list)
     faulty: list[tuple[int, int, str]] = field(default_factory=list)  # (customer, device, function)
     tickets: list[int] = field(default_factory=list)
+    package: str = ""  # a package every device has, and the version most have: "below" finds the rest
+    version: str = ""
 
 
 def customer_of(device: int) -> int:
@@ -179,6 +197,69 @@ def seed_function_results(tsdb: TimeSeriesDB, devices: int, first: datetime, now
     return rows
 
 
+def host_inventory() -> Snapshot:
+    """This machine's inventory as its agent reads it: every Linux source (packages from dpkg,
+    hardware from sysfs and dmidecode...)."""
+    sources = [src for src in SOURCES if "linux" in src.platforms]
+    outcomes = run_sources(sources, LocalHost(), time.time)
+    return flatten({o.source: snapshot(o.items or ()) for o in outcomes})
+
+
+def device_inventory(base: Snapshot, device: int) -> Snapshot:
+    """``base`` made one device's: about one package in ten left out (which ones depends on
+    the device), an older version of every package of ``OLD_EVERY``-th device, and the
+    serial numbers and MAC addresses its own."""
+    out: Snapshot = {}
+    for (kind, key), attrs in base.items():
+        if kind == "package" and zlib.crc32(f"{device}/{key}".encode()) % 10 == 0:
+            continue
+        mine = dict(attrs)
+        if kind == "package" and device % OLD_EVERY == 0 and "version" in mine:
+            mine["version"] = f"{mine['version']}~old0"  # dpkg orders "~" first: an older build
+        for name in ("serial", "uuid"):
+            if name in mine:
+                mine[name] = f"{mine[name]}-{device:05d}"
+        if "mac" in mine:  # locally administered, unique in the fleet
+            mine["mac"] = f"02:ec:00:{device >> 16 & 255:02x}:{device >> 8 & 255:02x}:{device & 255:02x}"
+        out[(kind, key)] = mine
+    return out
+
+
+def searched_package(base: Snapshot) -> tuple[str, str]:
+    """(name, version) of the package the software search asks for: openssl where installed."""
+    packages = {k.split(":")[0]: a.get("version", "") for (kind, k), a in base.items() if kind == "package"}
+    name = "openssl" if "openssl" in packages else min(packages)
+    return name, packages[name]
+
+
+@dataclass(slots=True)
+class _InventoryBatch:
+    """What ``inventory.store.write_reports`` reads of a committed batch."""
+
+    device_id: int
+    epoch: int
+    seq: int
+    inventory: list[eus_pb2.InventoryReport]
+
+
+def seed_inventory(tsdb: TimeSeriesDB, base: Snapshot, devices: int, now: datetime) -> int:
+    """Every device's first full inventory report (:func:`device_inventory` of ``base``),
+    through the ingest writer's own ``write_reports``, ``INVENTORY_SLICE`` devices a
+    transaction. Returns the items stored."""
+    ts_ms = int(now.replace(tzinfo=UTC).timestamp() * 1000)
+    cur = tsdb.cursor()
+    items = 0
+    for first in range(1, devices + 1, INVENTORY_SLICE):
+        batches = []
+        for d in range(first, min(first + INVENTORY_SLICE, devices + 1)):
+            report = full_report(device_inventory(base, d), ts_ms)
+            items += len(report.upserts)
+            batches.append(_InventoryBatch(d, 1, 1, [report]))
+        with transaction(cur):
+            write_reports(cur, batches, now=ts_ms / 1000)
+    return items
+
+
 @dataclass(frozen=True, slots=True)
 class _Result:
     """A function result as the roll-up reads it (``collector.customers.rollup.Result``)."""
@@ -250,6 +331,9 @@ def seed(data_dir: Path, tsdb_path: Path, devices: int, first: datetime, now: da
     tsdb = TimeSeriesDB(tsdb_path)
     try:
         seed_function_results(tsdb, devices, first, now)
+        base = host_inventory()
+        seed_inventory(tsdb, base, devices, now)
+        seeded.package, seeded.version = searched_package(base)
         tsdb.checkpoint()
     finally:
         tsdb.close()
