@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -34,6 +35,7 @@ COMMAND_TTL_S = 600
 PAGE_CHANGES = 200
 MAX_QUERY = 200
 PAGE_PACKAGES = 100  # a long package list (700+ on a desktop) is paged, not one endless table
+SOFTWARE_ROWS_SHOWN = 500  # a fleet search lists this many devices; the CSV has every one
 
 
 def _arg(name: str) -> str:
@@ -198,4 +200,22 @@ def fleet_software() -> ResponseReturnValue:
         rows = [(*devices[h.device_id], h) for h in hits]
         rows.sort(key=lambda r: (r[1].name.lower(), device_name(r[0]).lower()))
     status = 400 if error else 200
-    return render_template("inventory_software.html", name=name, below=below, rows=rows, error=error), status
+    return render_template(
+        "inventory_software.html",
+        name=name,
+        below=below,
+        rows=rows[:SOFTWARE_ROWS_SHOWN],
+        found=len(rows),
+        versions=version_counts(h for _, _, h in rows),
+        error=error,
+    ), status
+
+
+def version_counts(hits: Iterable[SoftwareHit]) -> list[tuple[str, str, str, int]]:
+    """(package, version, source, devices) of every version found: what a fleet has of a
+    package at a glance, most common version of each package first."""
+    devices: dict[tuple[str, str, str], set[int]] = {}
+    for h in hits:
+        devices.setdefault((h.name, h.version, h.source), set()).add(h.device_id)
+    counted = [(*k, len(ids)) for k, ids in devices.items()]
+    return sorted(counted, key=lambda c: (c[0].lower(), -c[3], c[1]))

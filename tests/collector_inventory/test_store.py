@@ -185,8 +185,12 @@ def test_software_list_and_fleet_search(tsdb: TimeSeriesDB) -> None:
         Batch(3, 1, 1, [full(pkg("openssl", "1:3.0.2-0ubuntu1"))]),
         Batch(4, 1, 1, [full(pkg("openssl", "3.0.7-27.el9", source="rpm", arch="x86_64"))]),
         Batch(5, 1, 1, [full(pkg("openssl", "1.0"))]),
+        Batch(6, 1, 1, [full(pkg("Tool_X 100%", "2.0"), pkg("ToolAX 1000", "2.0"))]),
     )
     cur = tsdb.cursor()
+    assert [h.name for h in software_search(cur, [6], "tool_x 100%")] == ["Tool_X 100%"]  # literally
+    assert [h.name for h in software(cur, 6, "_x 10")] == ["Tool_X 100%"]
+    assert [h.name for h in software(cur, 6, "tool*1000")] == ["ToolAX 1000"]  # * a wildcard, % not
     assert [h.name for h in software(cur, 1, "SSL")] == ["libssl3", "openssl"]
     assert [h.name for h in software(cur, 1)] == ["bash", "libssl3", "openssl"]
 

@@ -4,7 +4,9 @@ the JSON API and the fleet-wide software search; all tenant-scoped."""
 from __future__ import annotations
 
 import json
+import re
 
+import pytest
 from collector_functions.live import RecordingStream
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,7 +18,7 @@ from collector.store.db import Store
 from collector.store.models import AuditEntry
 from collector.tsdb.db import TimeSeriesDB
 from collector.tsdb.inventory.store import write_reports
-from collector.web import functions_views
+from collector.web import functions_views, inventory_views
 from eus.v1 import eus_pb2
 
 from .conftest import PASSWORDS, LoginFn, Seed, csrf_token
@@ -182,3 +184,39 @@ def test_fleet_software_search_is_scoped(
     page = client.get("/software?name=open*&below=3.0.15").get_data(as_text=True)
     assert "acme-fs01" in page and "bravo-dc01" in page
     assert "2 found below 3.0.15" in page
+
+
+def test_a_fleet_wide_search_counts_each_version_and_lists_the_first_devices(
+    client: FlaskClient, login: LoginFn, seed: Seed, tsdb: TimeSeriesDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_inventory(tsdb, seed)
+    cur = tsdb.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    write_reports(
+        cur,
+        [
+            Batch(
+                seed.device_b,
+                3,
+                eus_pb2.InventoryReport(
+                    full=False, ts_ms=T0 + 9, upserts=[pkg("openssl", "3.0.11-1~deb12u2")]
+                ),
+            )
+        ],
+    )
+    cur.execute("COMMIT")
+    login("super", PASSWORDS["super"])
+    page = client.get("/software?name=openssl").get_data(as_text=True)
+    versions = page[page.index('class="software-versions"') : page.index('class="software-search"')]
+    assert re.findall(
+        r"<td>(\S+)</td><td><code>([^<]+)</code></td><td>dpkg</td><td class=\"num\">(\d+)</td>", versions
+    ) == [
+        ("openssl", "3.0.11-1~deb12u2", "2"),
+    ]
+    assert "Showing the first" not in page
+
+    monkeypatch.setattr(inventory_views, "SOFTWARE_ROWS_SHOWN", 1)
+    page = client.get("/software?name=openssl").get_data(as_text=True)
+    assert "2 found" in page and "Showing the first 1 of 2" in page
+    listed = page[page.index('class="software-search"') :]
+    assert listed.count("<tr>") - 1 == 1  # the header row, then one device

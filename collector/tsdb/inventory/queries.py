@@ -170,11 +170,12 @@ def software(
 ) -> list[SoftwareHit]:
     """The device's packages whose name matches ``query`` (:func:`name_pattern`; empty:
     all), by name."""
+    matches, pattern = name_match(query)
     rows = cur.execute(
-        "SELECT device_id, subject, key, name, version, attrs FROM inventory_items "
-        "WHERE device_id = ? AND subject = ? AND kind = 'package' AND name ILIKE ? ESCAPE '\\' "
+        "SELECT device_id, subject, key, name, version, attrs FROM inventory_items "  # noqa: S608
+        f"WHERE device_id = ? AND subject = ? AND kind = 'package' AND {matches} "
         "ORDER BY lower(name), key",
-        [device_id, subject, name_pattern(query)],
+        [device_id, subject, pattern],
     ).fetchall()
     return [_hit(r) for r in rows]
 
@@ -188,6 +189,42 @@ def name_pattern(query: str) -> str:
     escaped = like_literal(query.strip())
     pattern = escaped.replace("*", "%")
     return pattern if "*" in query else f"%{pattern}%"
+
+
+def name_match(query: str) -> tuple[str, str]:
+    """(condition on ``name``, its parameter) for :func:`name_pattern`'s pattern. The ESCAPE
+    clause is there only when the text has a character to escape: DuckDB's ILIKE with one
+    took 6-10x as long as without (775,000 packages of 1,000 devices: 76 against 7 ms),
+    and without a backslash in the pattern both mean the same."""
+    pattern = name_pattern(query)
+    return ("name ILIKE ? ESCAPE '\\'" if "\\" in pattern else "name ILIKE ?"), pattern
+
+
+class _Below:
+    """Whether a stored version orders below the user's, in its packaging scheme. Each distinct
+    (scheme, version) is compared once: a fleet has a few versions of a package, not one a
+    device (openssl on 1,000 devices: 4,474 dpkg comparisons made the search take 367 ms,
+    against 60 ms with one a version)."""
+
+    def __init__(self, version: str) -> None:
+        self._version = version
+        self._known: dict[tuple[Scheme, str], bool] = {}
+        self._checked: set[Scheme] = set()
+
+    def __call__(self, version: str, scheme: Scheme) -> bool:
+        if scheme not in self._checked:  # the user's version must parse: say so, never guess
+            try:
+                validate_version(self._version, scheme)
+            except VersionError as exc:
+                raise VersionError(f"{self._version.strip()[:60]!r}: {exc}") from None
+            self._checked.add(scheme)
+        key = (scheme, version)
+        if key not in self._known:
+            try:
+                self._known[key] = compare_versions(version, self._version, scheme) < 0
+            except VersionError:
+                self._known[key] = False  # the stored version cannot be ordered
+        return self._known[key]
 
 
 def software_search(
@@ -213,29 +250,19 @@ def software_search(
         raise VersionError("empty version")
     if not device_ids:
         return []
+    matches, pattern = name_match(name)
     rows = cur.execute(
-        "SELECT device_id, subject, key, name, version, attrs FROM inventory_items "
-        "WHERE kind = 'package' AND list_contains(?, device_id) AND name ILIKE ? ESCAPE '\\' "
+        "SELECT device_id, subject, key, name, version, attrs FROM inventory_items "  # noqa: S608
+        f"WHERE kind = 'package' AND list_contains(?, device_id) AND {matches} "
         "ORDER BY device_id, subject, lower(name), key",
-        [sorted(set(device_ids)), name_pattern(name)],
+        [sorted(set(device_ids)), pattern],
     ).fetchall()
+    below = None if below_version is None else _Below(below_version)
     hits: list[SoftwareHit] = []
-    checked: set[Scheme] = set()
     for row in rows:
         hit = _hit(row)
-        if below_version is not None:
-            scheme = scheme_for(hit.source)
-            if scheme not in checked:  # the user's version must parse: say so, never guess
-                try:
-                    validate_version(below_version, scheme)
-                except VersionError as exc:
-                    raise VersionError(f"{below_version.strip()[:60]!r}: {exc}") from None
-                checked.add(scheme)
-            try:
-                if compare_versions(hit.version, below_version, scheme) >= 0:
-                    continue
-            except VersionError:
-                continue  # the stored version cannot be ordered
+        if below is not None and not below(hit.version, scheme_for(hit.source)):
+            continue
         hits.append(hit)
         if len(hits) >= limit:
             break
