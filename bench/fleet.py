@@ -280,6 +280,15 @@ def pages_report(result: dict[str, Any]) -> list[str]:
         "",
         f"collector start {h['start_s']:.1f} s; RSS after the pages {h['rss_mb']:.0f} MB "
         f"(peak {h['peak_rss_mb']:.0f} MB)",
+        *(
+            [
+                f"while {h['live']['agents']:,} agents streamed at the real pace through the pages: "
+                f"{h['live']['samples']:,} samples in {h['live']['batches']:,} batches over "
+                f"{h['live']['seconds']:.0f} s ({h['live']['samples_per_s']:,.0f} samples/s), acked"
+            ]
+            if "live" in h
+            else []
+        ),
         "",
         "| page | p50 / p95 | x /healthz (p50 / p95) |",
         "|---|---|---|",
@@ -302,7 +311,13 @@ def time_pages(
     result["pages_load"] = os.getloadavg()[0]
     result["pages_lag_min"] = (datetime.now(UTC).replace(tzinfo=None) - now).total_seconds() / 60
     result["http"] = fleet_pages.measure(
-        data_dir, seeded, queries=args.queries, memory_mb=args.memory_mb, threads=args.threads, log=log
+        data_dir,
+        seeded,
+        queries=args.queries,
+        memory_mb=args.memory_mb,
+        threads=args.threads,
+        log=log,
+        live_agents=args.devices if args.live_agents is None else args.live_agents,
     )
 
 
@@ -440,6 +455,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="how far into today 'now' is (default: the clock's now, which the pages need)",
     )
     p.add_argument("--queries", type=int, default=30)
+    p.add_argument(
+        "--live-agents",
+        type=int,
+        default=None,
+        help="agents streaming at the real pace while the pages are timed (default: --devices; 0: none)",
+    )
     p.add_argument("--slice-devices", type=int, default=50, help="devices inserted between compactions")
     p.add_argument("--memory-mb", type=int, default=512)
     p.add_argument("--threads", type=int, default=2)

@@ -16,6 +16,7 @@ constant answer through the same WSGI server, Flask app, session and authorisati
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import random
@@ -31,6 +32,7 @@ from urllib.parse import quote
 import requests
 
 from bench.fleet_data import percentiles
+from bench.fleet_live import PACE_S, LiveAgents
 from bench.fleet_seed import USERNAME, Seeded, hostname
 from bench.procs import base_env, free_port
 from collector.dashboards.loader import load as load_dashboards
@@ -46,19 +48,27 @@ CHART_RANGES = ("1h", "24h", "7d", "30d")
 class CollectorProcess:
     """``python -m collector`` on a data directory, on free loopback ports."""
 
-    def __init__(self, data_dir: Path, memory_mb: int, threads: int) -> None:
+    def __init__(
+        self, data_dir: Path, memory_mb: int, threads: int, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.web_port = free_port()
-        self.env = base_env() | {
-            "EUS_DATA_DIR": str(data_dir),
-            "EUS_LISTEN_HOST": "127.0.0.1",
-            "EUS_STREAM_PORT": str(free_port()),
-            "EUS_ENROLL_PORT": str(free_port()),
-            "EUS_WEB_HOST": "127.0.0.1",
-            "EUS_WEB_PORT": str(self.web_port),
-            "EUS_DUCKDB_MEMORY_LIMIT_MB": str(memory_mb),
-            "EUS_DUCKDB_THREADS": str(threads),
-        }
+        self.stream_port = free_port()
+        self.enroll_port = free_port()
+        self.env = (
+            base_env()
+            | {
+                "EUS_DATA_DIR": str(data_dir),
+                "EUS_LISTEN_HOST": "127.0.0.1",
+                "EUS_STREAM_PORT": str(self.stream_port),
+                "EUS_ENROLL_PORT": str(self.enroll_port),
+                "EUS_WEB_HOST": "127.0.0.1",
+                "EUS_WEB_PORT": str(self.web_port),
+                "EUS_DUCKDB_MEMORY_LIMIT_MB": str(memory_mb),
+                "EUS_DUCKDB_THREADS": str(threads),
+            }
+            | (extra_env or {})
+        )
         self.log_path = data_dir.parent / "collector.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.start_s = 0.0
@@ -211,24 +221,49 @@ def page_paths(seeded: Seeded, queries: int) -> dict[str, list[Callable[[Technic
 
 
 def measure(
-    data_dir: Path, seeded: Seeded, *, queries: int, memory_mb: int, threads: int, log: Callable[[str], None]
+    data_dir: Path,
+    seeded: Seeded,
+    *,
+    queries: int,
+    memory_mb: int,
+    threads: int,
+    log: Callable[[str], None],
+    live_agents: int = 0,
 ) -> dict[str, Any]:
     """Start the collector on ``data_dir``, sign in, time every page; p50/p95 in ms each, with
-    the ratio to the baseline's p50/p95; the collector's start time and RSS."""
-    with CollectorProcess(data_dir, memory_mb, threads) as collector:
-        log(f"collector up in {collector.start_s:.1f} s; timing pages")
-        tech = Technician(collector.web_port, seeded.password)
-        pages: dict[str, Any] = {}
-        for name, calls in page_paths(seeded, queries).items():
-            pages[name] = percentiles([functools.partial(call, tech) for call in calls])
-            log(f"{name}: {pages[name]['p50_ms']:.1f} / {pages[name]['p95_ms']:.1f} ms")
+    the ratio to the baseline's p50/p95; the collector's start time and RSS. With
+    ``live_agents``, that many agents stream at the real pace the whole time
+    (``bench.fleet_live``): the collector ingests, compacts and serves at once."""
+    flood = str(max(live_agents, 10))  # every live agent enrolls from one address, one token
+    env = {"EUS_ENROLL_LIMIT_PER_ADDRESS": flood, "EUS_ENROLL_LIMIT_PER_TOKEN": flood}
+    with CollectorProcess(data_dir, memory_mb, threads, env if live_agents else None) as collector:
+        log(f"collector up in {collector.start_s:.1f} s, RSS {collector.rss_mb():.0f} MB")
+        started_rss = collector.rss_mb()
+        live = (
+            LiveAgents(data_dir, collector.enroll_port, collector.stream_port, live_agents)
+            if live_agents
+            else contextlib.nullcontext()
+        )
+        with live:
+            if live_agents:
+                log(f"{live_agents} agents enrolled and streaming every {PACE_S:.0f} s; timing pages")
+            tech = Technician(collector.web_port, seeded.password)
+            pages: dict[str, Any] = {}
+            for name, calls in page_paths(seeded, queries).items():
+                pages[name] = percentiles([functools.partial(call, tech) for call in calls])
+                log(f"{name}: {pages[name]['p50_ms']:.1f} / {pages[name]['p95_ms']:.1f} ms")
         base = pages["baseline: /healthz"]
         for p in pages.values():
             p["x_p50"] = p["p50_ms"] / base["p50_ms"]
             p["x_p95"] = p["p95_ms"] / base["p95_ms"]
-        return {
+        out = {
             "start_s": collector.start_s,
+            "started_rss_mb": started_rss,
             "rss_mb": collector.rss_mb(),
             "peak_rss_mb": collector.rss_mb("VmHWM"),
             "pages": pages,
         }
+        if isinstance(live, LiveAgents):
+            out["live"] = live.summary
+            log(f"live agents: {live.summary}")
+        return out

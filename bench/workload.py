@@ -15,6 +15,7 @@ exactly the same samples.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -216,3 +217,24 @@ def agent_data(agent: int, n_samples: int, t0_ms: int) -> AgentData:
 def batch_bounds(n_samples: int, batch: int) -> list[tuple[int, int]]:
     """[start, end) of each batch of one agent's samples."""
     return [(i, min(i + batch, n_samples)) for i in range(0, n_samples, batch)]
+
+
+def only_series(data: AgentData, local_ids: Sequence[int]) -> AgentData:
+    """``data`` (whole rounds) with only the series ``local_ids``, still laid out run after run:
+    a smaller agent (bench/fleet's 50 series) sending the same samples of those series."""
+    rounds = data.n // SERIES_PER_AGENT
+    cols = np.array(sorted(i - 1 for i in local_ids))
+    shape = (rounds, SERIES_PER_AGENT)
+    groups = np.array([SERIES[c].group for c in cols])
+    first_of = {int(g): int(np.flatnonzero(groups == g)[0]) for g in np.unique(groups)}
+    keep = np.isin(data.run_group, list(first_of))
+    run_round = data.run_at[keep] // SERIES_PER_AGENT
+    return AgentData(
+        np.ascontiguousarray(data.series_id.reshape(shape)[:, cols].reshape(-1)),
+        np.ascontiguousarray(data.ts_ms.reshape(shape)[:, cols].reshape(-1)),
+        np.ascontiguousarray(data.value.reshape(shape)[:, cols].reshape(-1)),
+        run_round * len(cols) + np.array([first_of[int(g)] for g in data.run_group[keep]], dtype=np.int64),
+        data.run_group[keep],
+        data.run_started_ms[keep],
+        data.run_duration_s[keep],
+    )
