@@ -34,10 +34,14 @@ def _us(t: datetime) -> int:
 # bounds per series: DuckDB answers that from its zone maps (0.5-1.5 ms at 1,000 devices;
 # EXPLAIN shows a sequential scan skipping row groups). Its index scan on series_id, which it
 # picks only without the time bounds, measured slower (5-8 ms). The equalities go as one
-# UNION ALL statement: one round trip instead of one a series (8 series: 10.3 -> 6.5 ms of
-# CPU, 16: 24 -> 11 ms, raw tier included). More series (e.g. the latest value of every
-# device) are one scan, pruned by the time bounds.
-INDEX_LOOKUPS = 16
+# UNION ALL statement: one round trip instead of one a series. More series (a device page's
+# panels read together, the latest value of every device) are one scan, pruned by the time
+# bounds: each UNION ALL branch scans again, so its cost grows with the series while the
+# scan's barely does. At 100 devices x 30 days (bench/fleet, 2026-12-08), 2 / 4 / 8 / 16 / 40
+# series cost 27 / 57 / 95 / 218 / 524 ms as branches against 15 / 17 / 14 / 16 / 17 ms as one
+# scan over 1 h of blocks, and 5 / 9 / 15 / 26 / 67 ms against 4 / 4 / 5 / 5 / 5 ms over 30
+# days of 1-h rollups; one series, the branch and the scan cost the same.
+INDEX_LOOKUPS = 4
 
 
 def per_series(
@@ -47,7 +51,7 @@ def per_series(
     shared: Mapping[str, object],
 ) -> list[tuple[Any, ...]]:
     """The rows of ``branch(i)`` for each ``each[i]``, as UNION ALL statements of at most
-    :data:`INDEX_LOOKUPS` branches: one round trip per 16 lookups instead of one a lookup.
+    :data:`INDEX_LOOKUPS` branches: one round trip per few lookups instead of one a lookup.
 
     ``branch(i)`` is one SELECT naming its own parameters with the suffix ``i`` (``each[i]``'s
     keys, e.g. ``$sid0``) and ``shared``'s without one."""

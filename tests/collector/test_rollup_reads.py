@@ -104,8 +104,8 @@ def test_hour_rollups_are_one_block_per_series_and_month(cur: duckdb.DuckDBPyCon
 
 
 def test_many_series_read_together_answer_as_each_read_alone(cur: duckdb.DuckDBPyConnection) -> None:
-    """Rollups are found 16 series to a statement: 20 series (two statements), late samples
-    rewriting some buckets, give each series what reading it alone gives."""
+    """20 series read together (one scan between the widest bounds) and each read alone (an
+    equality on its id), late samples rewriting some buckets, give each series the same."""
     rng = np.random.default_rng(8)
     n = 3 * 288  # three days, one sample every 5 min
     base = int(T0.timestamp() * 1000) + np.arange(n, dtype=np.int64) * 300_000
