@@ -222,10 +222,12 @@ class AlertEngine:
         with self.lock:
             now = self.clock()
             self._people.refresh()
+            offline = self.offline_devices()  # once a pass, not once an alert: O(alerts), not squared
             for rec in self._memory.all():
                 if self._advance(rec, now):
+                    offline = self.offline_devices()  # the transition may be an offline alert's
                     continue
-                self._catch_up(rec, now)
+                self._catch_up(rec, now, offline)
                 self._escalate(rec, now)
                 if timers.settled(rec, now):
                     self._memory.forget(rec.fingerprint)
@@ -244,11 +246,12 @@ class AlertEngine:
         self._commit(rec, nxt, st, verdict=None, now=now, source_at=None)
         return True
 
-    def _catch_up(self, rec: AlertRec, now: float) -> None:
-        """Announce what a lifted suppression held back (at most one message per alert)."""
+    def _catch_up(self, rec: AlertRec, now: float, offline: set[int]) -> None:
+        """Announce what a lifted suppression held back (at most one message per alert);
+        ``offline``: :meth:`offline_devices` as it stands."""
         if rec.last_step_id == 0:
             return
-        life, held = rec.life, bool(self._suppression(rec, now))
+        life, held = rec.life, bool(self._suppression(rec, now, offline))
         owed = state.announcement(life.state, life.severity, rec.notified_state, rec.notified_severity, held)
         if owed is None:
             return
@@ -435,9 +438,12 @@ class AlertEngine:
             settings=self.settings,
         )
 
-    def _suppression(self, rec: AlertRec, now: float) -> str:
+    def _suppression(self, rec: AlertRec, now: float, offline: set[int] | None = None) -> str:
         self._people.refresh()
-        return held_back(rec, now, self._people.windows, self.offline_devices)
+        known = offline
+        return held_back(
+            rec, now, self._people.windows, self.offline_devices if known is None else lambda: known
+        )
 
     @contextmanager
     def _guard(self, rec: AlertRec | None) -> Iterator[None]:
