@@ -74,10 +74,13 @@ def _stored(
         )
     for sid, written, data in found:
         rows[int(sid)].append((int(written), bytes(data)))
+    ordered = {
+        sid: sorted(rows[sid], key=lambda r: r[0]) for sid in rows
+    }  # a bucket written again: the newer wins
+    every = iter(buckets.decode_many([data for sid in ordered for _, data in ordered[sid]]))
     out: dict[int, Buckets] = {}
     for sid, lo_us, hi_us in wants:
-        found = sorted(rows[sid], key=lambda r: r[0])  # a bucket written again (late samples): the newer wins
-        b = buckets.newest([buckets.decode(data) for _, data in found])
+        b = buckets.newest([next(every) for _ in ordered[sid]])
         out[sid] = b.take((b.ts >= lo_us) & (b.ts < hi_us))
     return out
 

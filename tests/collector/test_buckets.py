@@ -89,6 +89,23 @@ def test_the_stored_form_is_lossless(data: tuple[np.ndarray, np.ndarray]) -> Non
         assert getattr(back, name).tobytes() == getattr(b, name).tobytes(), name
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(series(), min_size=1, max_size=12), st.sampled_from([FIVE_MIN, HOUR]))
+def test_many_blocks_decoded_together_are_each_decoded_alone(
+    many: list[tuple[np.ndarray, np.ndarray]], step: int
+) -> None:
+    """Plain (a few buckets) and framed blocks mixed, of one length or many: decode_many gives
+    what decode gives, in order."""
+    stored = [buckets.encode(buckets.from_samples(ts, values, step)) for ts, values in many]
+    stored += stored[:3]  # blocks of one shape: decoded as rows of one matrix
+    together = buckets.decode_many(stored)
+    assert len(together) == len(stored)
+    for got, data in zip(together, stored, strict=True):
+        alone = buckets.decode(data)
+        for name in ("ts", "count", "min", "max", "sum", "first", "last", "inc"):
+            assert getattr(got, name).tobytes() == getattr(alone, name).tobytes(), name
+
+
 def test_a_counter_reset_adds_the_new_value() -> None:
     ts = np.array([0, 10, 20, 30], dtype=np.int64) * 1_000_000
     b = buckets.from_samples(ts, np.array([100.0, 150.0, 20.0, 50.0]), FIVE_MIN)
