@@ -35,7 +35,12 @@ class WebServer:
 
     def __init__(self, app: Any, *, host: str, port: int, threads: int, ident: str = "eus") -> None:
         self._map: dict[int, Any] = {}  # waitress' socket map: the loop below turns it
-        server = create_server(app, map=self._map, host=host, port=port, threads=threads, ident=ident)
+        # poll(), not select(): select() takes no descriptor past 1,023, and a collector with
+        # a thousand agents' streams open numbers its next browser connection past that, which
+        # killed this thread (ValueError: filedescriptor out of range in select()).
+        server = create_server(
+            app, map=self._map, host=host, port=port, threads=threads, ident=ident, asyncore_use_poll=True
+        )
         if not isinstance(server, TcpWSGIServer | MultiSocketServer):
             raise TypeError(f"expected a TCP server, got {type(server).__name__}")
         self._server = server

@@ -7,6 +7,7 @@ about one stop in twelve killed the server thread with ``EBADF`` here.
 from __future__ import annotations
 
 import logging
+import resource
 import socket
 import threading
 import urllib.request
@@ -171,3 +172,31 @@ def test_stop_is_idempotent_and_needs_no_start() -> None:
     server = WebServer(_app(), host="127.0.0.1", port=0, threads=1)
     assert server.stop()
     assert server.stop()
+
+
+def test_it_serves_connections_numbered_past_what_select_takes(
+    thread_failures: list[BaseException | None],
+) -> None:
+    """A thousand agents' streams hold a thousand descriptors: the browser's connections come
+    after them, numbered past select()'s 1,023, and must still be served."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"the hard limit on open files ({hard}) leaves no descriptor past 1,023")
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard) if hard > 0 else 4096, hard))
+    held = [socket.socket() for _ in range(1100)]  # the agents' streams, as far as numbers go
+    try:
+        assert max(h.fileno() for h in held) > 1024
+        server = WebServer(_app(), host="127.0.0.1", port=0, threads=2)
+        server.start()
+        try:
+            for _ in range(3):
+                with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=WAIT_S) as r:
+                    assert r.read() == b"ok"
+        finally:
+            assert server.stop()
+    finally:
+        for h in held:
+            h.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert thread_failures == []
