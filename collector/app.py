@@ -292,7 +292,13 @@ class Collector:
             self.scheduler.shutdown(wait=True)
         if self.web is not None:
             self.web.stop()  # before the databases close: no request is left running
-        self.writer.stop()
+        if not self.writer.stop():
+            # Closing DuckDB under a commit aborts the process (the rows it commits are lost with
+            # it): wait for the queue to be written; systemd's stop timeout bounds the wait.
+            log.warning(
+                "the ingest writer is still committing %d queued rows; waiting", self.writer.queued_rows
+            )
+            self.writer.stop(timeout=None)
         self.bus.stop()
         self.alerting.stop()
         self.presence.flush_last_seen()

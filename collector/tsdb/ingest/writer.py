@@ -210,12 +210,14 @@ class IngestWriter:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Commit what is queued, then stop."""
+    def stop(self, timeout: float | None = 30.0) -> bool:
+        """Commit what is queued, then stop; False when still committing after ``timeout``
+        seconds (None: wait as long as it takes)."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def hwm(self, device_id: int, epoch: int) -> int:
         """Highest contiguous committed seq."""
