@@ -123,6 +123,7 @@ class Bus:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._abandon = threading.Event()  # stop delivering: shutdown's time is up
 
     def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> None:
         self._handlers[kind].append(handler)
@@ -135,17 +136,28 @@ class Bus:
         self._thread = threading.Thread(target=self._run, name="event-bus", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Deliver what is queued, then stop."""
+    def stop(self, timeout: float = 10.0) -> int:
+        """Deliver what is queued for up to ``timeout`` seconds, then stop; returns how many
+        events were left undelivered. Returns only once no handler runs: what a handler uses
+        (the databases) may be closed next."""
         if self._thread is None:
-            return
+            return 0
         self._queue.put(_STOP)
         self._thread.join(timeout)
+        left = 0
+        if self._thread.is_alive():
+            left = self._queue.qsize()
+            log.warning(
+                "event bus: %d events not delivered in %.0f s; stopping after the current one", left, timeout
+            )
+            self._abandon.set()
+            self._thread.join()
         self._thread = None
+        return left
 
     def drain(self) -> None:
         """Deliver everything queued on the calling thread (tests, shutdown without a thread)."""
-        while True:
+        while not self._abandon.is_set():
             try:
                 event = self._queue.get_nowait()
             except queue.Empty:
@@ -154,7 +166,7 @@ class Bus:
                 self._deliver(event)
 
     def _run(self) -> None:
-        while True:
+        while not self._abandon.is_set():
             event = self._queue.get()
             if event is _STOP:
                 # Handlers may have published more while the stop was queued: deliver those too.
