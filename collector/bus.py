@@ -147,10 +147,10 @@ class Bus:
         left = 0
         if self._thread.is_alive():
             left = self._queue.qsize()
+            self._abandon.set()
             log.warning(
                 "event bus: %d events not delivered in %.0f s; stopping after the current one", left, timeout
             )
-            self._abandon.set()
             self._thread.join()
         self._thread = None
         return left
