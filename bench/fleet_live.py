@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.fleet_data import FLEET_SERIES
 from bench.loadgen import GrpcJob, SenderResult, paced_sender
-from bench.procs import enroll, eus
+from bench.procs import enroll_agents, eus
 from bench.workload import SERIES_PER_AGENT
 
 PACE_S = 10.0  # the agent's default collection interval: one round of every series
@@ -57,9 +57,8 @@ class LiveAgents:
     def __enter__(self) -> LiveAgents:
         name = f"Live agents {time.strftime('%Y%m%d-%H%M%S')}"
         eus(self.data_dir, "customer", "create", name)
-        token = eus(self.data_dir, "token", "create", "--customer", name, "--uses", str(self.agents)).strip()
+        idents = enroll_agents(self.data_dir, self.enroll_port, name, self.agents, "live")
         ca_pem = (self.data_dir / "pki" / "ca.crt").read_bytes()
-        idents = [enroll(self.enroll_port, ca_pem, token, f"live-{a:04d}") for a in range(self.agents)]
         t0_ms = int(time.time() // PACE_S * PACE_S * 1000)
         for s in range(self.senders):
             job = GrpcJob(

@@ -34,7 +34,7 @@ import requests
 from bench.fleet_data import percentiles
 from bench.fleet_live import PACE_S, LiveAgents
 from bench.fleet_seed import USERNAME, Seeded, hostname
-from bench.procs import base_env, free_port
+from bench.procs import base_env, enroll_flood_env, free_port
 from collector.dashboards.loader import load as load_dashboards
 from collector.dashboards.model import View
 
@@ -234,9 +234,8 @@ def measure(
     the ratio to the baseline's p50/p95; the collector's start time and RSS. With
     ``live_agents``, that many agents stream at the real pace the whole time
     (``bench.fleet_live``): the collector ingests, compacts and serves at once."""
-    flood = str(max(live_agents, 10))  # every live agent enrolls from one address, one token
-    env = {"EUS_ENROLL_LIMIT_PER_ADDRESS": flood, "EUS_ENROLL_LIMIT_PER_TOKEN": flood}
-    with CollectorProcess(data_dir, memory_mb, threads, env if live_agents else None) as collector:
+    env = enroll_flood_env(live_agents) if live_agents else None
+    with CollectorProcess(data_dir, memory_mb, threads, env) as collector:
         log(f"collector up in {collector.start_s:.1f} s, RSS {collector.rss_mb():.0f} MB")
         started_rss = collector.rss_mb()
         live = (

@@ -41,7 +41,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from bench.loadgen import GrpcJob, SenderResult, VmJob, grpc_sender, vm_sender
-from bench.procs import Collector, Identity, enroll, eus
+from bench.procs import Collector, enroll_agents, enroll_flood_env, eus
 from bench.vm import VM_BINARY, VictoriaMetrics
 from bench.workload import INTERVAL_MS, SERIES_PER_AGENT, AgentData, agent_data, batch_bounds
 from collector.tsdb import schema
@@ -139,20 +139,11 @@ def bench_eus(args: argparse.Namespace, work: Path, t0_ms: int, per_agent: int) 
     data = work / "collector"
     eus(data, "init")
     eus(data, "customer", "create", "Bench")
-    token = eus(data, "token", "create", "--customer", "Bench", "--uses", str(args.agents)).strip()
-    # Every simulated agent enrolls from this one address with one token: lift the flood limits.
-    flood = str(max(args.agents, 10))
-    env = {
-        "EUS_MAX_MESSAGE_BYTES": str(64 << 20),
-        "EUS_ENROLL_LIMIT_PER_ADDRESS": flood,
-        "EUS_ENROLL_LIMIT_PER_TOKEN": flood,
-    }
+    env = {"EUS_MAX_MESSAGE_BYTES": str(64 << 20), **enroll_flood_env(args.agents)}
     coll = Collector(data, work / "collector.log", env)
     coll.start()
     log(f"collector pid {coll.pid} up; enrolling {args.agents} agents over the Enrollment RPC")
-    idents: list[Identity] = [
-        enroll(coll.enroll_port, coll.ca_pem, token, f"bench-{a:03d}") for a in range(args.agents)
-    ]
+    idents = enroll_agents(data, coll.enroll_port, "Bench", args.agents, "bench")
     jobs = [
         GrpcJob(
             sender=s,

@@ -168,3 +168,20 @@ def enroll(port: int, ca_pem: bytes, token: str, hostname: str) -> Identity:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return Identity(resp.agent_id, key_pem, resp.certificate_pem)
+
+
+def enroll_flood_env(agents: int) -> dict[str, str]:
+    """The collector's environment for ``agents`` simulated agents that all enroll from one
+    address with one token: the enrolment flood limits lifted to that many."""
+    flood = str(max(agents, 10))
+    return {"EUS_ENROLL_LIMIT_PER_ADDRESS": flood, "EUS_ENROLL_LIMIT_PER_TOKEN": flood}
+
+
+def enroll_agents(
+    data_dir: Path, enroll_port: int, customer: str, agents: int, prefix: str
+) -> list[Identity]:
+    """``agents`` agents of ``customer`` (which exists) enrolled through the Enrollment RPC with
+    one token made for them, named ``<prefix>-000`` on."""
+    token = eus(data_dir, "token", "create", "--customer", customer, "--uses", str(agents)).strip()
+    ca_pem = (data_dir / "pki" / "ca.crt").read_bytes()
+    return [enroll(enroll_port, ca_pem, token, f"{prefix}-{a:03d}") for a in range(agents)]

@@ -70,3 +70,11 @@ def like_literal(text: str) -> str:
     """``text`` with the LIKE wildcards (``%``, ``_``) and the escape character itself escaped,
     for ``… LIKE ? ESCAPE '\\'`` in SQLite and DuckDB alike: the user's text matches literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def ilike(column: str, pattern: str) -> str:
+    """The condition ``column ILIKE ?`` for a pattern built with :func:`like_literal`, with the
+    ESCAPE clause only when the pattern escapes something: without a backslash both mean the
+    same, and DuckDB's ILIKE with an ESCAPE clause took 6-10x as long (775,000 packages of
+    1,000 devices: 76 against 7 ms). ``column`` is a name from the caller's code, never input."""
+    return f"{column} ILIKE ? ESCAPE '\\'" if "\\" in pattern else f"{column} ILIKE ?"

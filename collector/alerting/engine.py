@@ -440,10 +440,9 @@ class AlertEngine:
 
     def _suppression(self, rec: AlertRec, now: float, offline: set[int] | None = None) -> str:
         self._people.refresh()
-        known = offline
-        return held_back(
-            rec, now, self._people.windows, self.offline_devices if known is None else lambda: known
-        )
+        if offline is None:
+            return held_back(rec, now, self._people.windows, self.offline_devices)
+        return held_back(rec, now, self._people.windows, lambda: offline)
 
     @contextmanager
     def _guard(self, rec: AlertRec | None) -> Iterator[None]:

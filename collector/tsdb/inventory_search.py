@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from eus.values import like_literal
+from eus.values import ilike, like_literal
 
 HARDWARE_KINDS = ("system", "bios", "disk", "nic", "baseboard", "chassis", "snmp_system")
 
@@ -31,9 +31,9 @@ def hardware_matching(
         return []
     pattern = f"%{like_literal(text)}%"
     rows = cur.execute(
-        "SELECT device_id, kind, arg_min(key, key), arg_min(attrs, key) FROM inventory_items "
+        "SELECT device_id, kind, arg_min(key, key), arg_min(attrs, key) FROM inventory_items "  # noqa: S608
         "WHERE kind IN (SELECT unnest(?::VARCHAR[])) "
-        "AND (key ILIKE ? ESCAPE '\\' OR attrs ILIKE ? ESCAPE '\\') "
+        f"AND ({ilike('key', pattern)} OR {ilike('attrs', pattern)}) "
         "AND (? OR device_id IN (SELECT unnest(?::INTEGER[]))) "
         "GROUP BY device_id, kind ORDER BY device_id, kind LIMIT ?",
         [list(HARDWARE_KINDS), pattern, pattern, device_ids is None, sorted(device_ids or ()), limit],

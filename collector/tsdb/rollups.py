@@ -74,9 +74,8 @@ def _stored(
         )
     for sid, written, data in found:
         rows[int(sid)].append((int(written), bytes(data)))
-    ordered = {
-        sid: sorted(rows[sid], key=lambda r: r[0]) for sid in rows
-    }  # a bucket written again: the newer wins
+    # Oldest written first: a bucket written again (late samples) is the newer copy's.
+    ordered = {sid: sorted(got, key=lambda r: r[0]) for sid, got in rows.items()}
     every = iter(buckets.decode_many([data for sid in ordered for _, data in ordered[sid]]))
     out: dict[int, Buckets] = {}
     for sid, lo_us, hi_us in wants:

@@ -29,17 +29,27 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 FLEET_DEVICES = 50  # lines a fleet panel draws at most: the first devices by name
 
 
-def _panel_and_window(view: View) -> tuple[Panel, str, Window]:
-    key = request.args.get("panel") or request.args.get("metric", "")
+def _panel(view: View, key: str) -> Panel:
+    """The view's panel ``key``; a 400 naming the panels there are."""
     panel = dashboards().panel(view, key)
     if panel is None:
         known = ", ".join(p.key for p in dashboards().panels(view))
         abort(400, description=f"unknown panel {key[:40]!r}; expected one of: {known}")
+    return panel
+
+
+def _window(default_range: str) -> tuple[str, Window]:
+    """The window asked for (``?range=`` or ``?from=&to=``, else ``default_range``); a 400 saying
+    what is wrong with it."""
     try:
-        range_key, window = window_of(request.args, panel.default_range)
+        return window_of(request.args, default_range)
     except ValueError as exc:
         abort(400, description=str(exc))
-    return panel, range_key, window
+
+
+def _panel_and_window(view: View) -> tuple[Panel, str, Window]:
+    panel = _panel(view, request.args.get("panel") or request.args.get("metric", ""))
+    return panel, *_window(panel.default_range)
 
 
 def _payload(panel: Panel, range_key: str, window: Window, lines: list[Drawn], gaps: Any) -> dict[str, Any]:
@@ -65,29 +75,22 @@ def _answer(
     return jsonify(_payload(panel, range_key, window, read(panel, window), gaps(window) if gaps else []))
 
 
-def _panels_and_windows(view: View) -> dict[tuple[str, Window], list[Panel]]:
-    """The panels asked for (``?panel=`` repeated; none: every panel of the view), grouped by
-    the window each shows: the page's ``?range=``/``?from=&to=``, or each panel's default."""
-    keys = request.args.getlist("panel")
+def _panels_and_windows(view: View) -> tuple[list[str], dict[tuple[str, Window], list[Panel]]]:
+    """The panels asked for (``?panel=`` repeated; none: every panel of the view), in the order
+    asked, and grouped by the window each shows: the page's ``?range=``/``?from=&to=``, or each
+    panel's default (one clock reading per range, so the panels line up)."""
     every = dashboards().panels(view)
-    if not keys:
-        keys = [p.key for p in every]
+    keys = request.args.getlist("panel") or [p.key for p in every]
     if len(keys) > len(every):
         abort(400, description=f"at most {len(every)} panels")
     groups: dict[tuple[str, Window], list[Panel]] = {}
     windows: dict[str, tuple[str, Window]] = {}
     for key in keys:
-        panel = dashboards().panel(view, key)
-        if panel is None:
-            known = ", ".join(p.key for p in every)
-            abort(400, description=f"unknown panel {key[:40]!r}; expected one of: {known}")
-        if panel.default_range not in windows:  # one clock reading per range: panels line up
-            try:
-                windows[panel.default_range] = window_of(request.args, panel.default_range)
-            except ValueError as exc:
-                abort(400, description=str(exc))
+        panel = _panel(view, key)
+        if panel.default_range not in windows:
+            windows[panel.default_range] = _window(panel.default_range)
         groups.setdefault(windows[panel.default_range], []).append(panel)
-    return groups
+    return keys, groups
 
 
 @bp.get("/devices/<int:device_id>/series")
@@ -112,13 +115,13 @@ def panels(device_id: int) -> ResponseReturnValue:
     with store().session() as s:
         get_device_or_404(s, device_id)
     db = resources().tsdb
+    keys, groups = _panels_and_windows(View.DEVICE)
     out: dict[str, dict[str, Any]] = {}
-    for (range_key, window), group in _panels_and_windows(View.DEVICE).items():
+    for (range_key, window), group in groups.items():
         gaps = db.gap_spans(device_id, window.start, window.end)
         for panel, lines in zip(group, panels_data(db, device_id, group, window), strict=True):
             out[panel.key] = _payload(panel, range_key, window, lines, gaps)
-    order = request.args.getlist("panel") or [p.key for p in dashboards().panels(View.DEVICE)]
-    return jsonify({"panels": [out[k] for k in order]})
+    return jsonify({"panels": [out[k] for k in keys]})
 
 
 @bp.get("/snmp/<int:device_id>/series")

@@ -8,8 +8,9 @@ Timestamps are naive UTC ``datetime`` values, as DuckDB stores them.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from collector.inventory.versions import (
     validate_version,
 )
 from collector.tsdb.timestamps import naive_utc
-from eus.values import like_literal
+from eus.values import ilike, like_literal
 
 MAX_CHANGES = 1000
 MAX_SEARCH_HITS = 5000
@@ -170,10 +171,10 @@ def software(
 ) -> list[SoftwareHit]:
     """The device's packages whose name matches ``query`` (:func:`name_pattern`; empty:
     all), by name."""
-    matches, pattern = name_match(query)
+    pattern = name_pattern(query)
     rows = cur.execute(
         "SELECT device_id, subject, key, name, version, attrs FROM inventory_items "  # noqa: S608
-        f"WHERE device_id = ? AND subject = ? AND kind = 'package' AND {matches} "
+        f"WHERE device_id = ? AND subject = ? AND kind = 'package' AND {ilike('name', pattern)} "
         "ORDER BY lower(name), key",
         [device_id, subject, pattern],
     ).fetchall()
@@ -185,46 +186,35 @@ def name_pattern(query: str) -> str:
     search alike: case-insensitively; with a ``*`` (any run of characters) the whole name
     must match (``libssl*``: names starting with libssl), without one any name containing
     the query does (``ssl``: libssl3, openssl). Other characters are literal. Returns the
-    pattern for ``name ILIKE ? ESCAPE '\\'``."""
+    pattern for ``name ILIKE ?`` (:func:`eus.values.ilike`)."""
     escaped = like_literal(query.strip())
     pattern = escaped.replace("*", "%")
     return pattern if "*" in query else f"%{pattern}%"
 
 
-def name_match(query: str) -> tuple[str, str]:
-    """(condition on ``name``, its parameter) for :func:`name_pattern`'s pattern. The ESCAPE
-    clause is there only when the text has a character to escape: DuckDB's ILIKE with one
-    took 6-10x as long as without (775,000 packages of 1,000 devices: 76 against 7 ms),
-    and without a backslash in the pattern both mean the same."""
-    pattern = name_pattern(query)
-    return ("name ILIKE ? ESCAPE '\\'" if "\\" in pattern else "name ILIKE ?"), pattern
+def _below(version: str) -> Callable[[str, Scheme], bool]:
+    """Whether a stored version orders below ``version`` in its packaging scheme; ``version``
+    must parse in that scheme (say so, never guess). Each distinct (stored version, scheme) is
+    compared once: a fleet has a few versions of a package, not one a device (openssl on 1,000
+    devices: 4,474 dpkg comparisons made the search take 367 ms, against 60 ms with one a
+    version)."""
 
+    @functools.cache
+    def parses(scheme: Scheme) -> None:
+        try:
+            validate_version(version, scheme)
+        except VersionError as exc:
+            raise VersionError(f"{version.strip()[:60]!r}: {exc}") from None
 
-class _Below:
-    """Whether a stored version orders below the user's, in its packaging scheme. Each distinct
-    (scheme, version) is compared once: a fleet has a few versions of a package, not one a
-    device (openssl on 1,000 devices: 4,474 dpkg comparisons made the search take 367 ms,
-    against 60 ms with one a version)."""
+    @functools.cache
+    def below(stored: str, scheme: Scheme) -> bool:
+        parses(scheme)
+        try:
+            return compare_versions(stored, version, scheme) < 0
+        except VersionError:
+            return False  # the stored version cannot be ordered
 
-    def __init__(self, version: str) -> None:
-        self._version = version
-        self._known: dict[tuple[Scheme, str], bool] = {}
-        self._checked: set[Scheme] = set()
-
-    def __call__(self, version: str, scheme: Scheme) -> bool:
-        if scheme not in self._checked:  # the user's version must parse: say so, never guess
-            try:
-                validate_version(self._version, scheme)
-            except VersionError as exc:
-                raise VersionError(f"{self._version.strip()[:60]!r}: {exc}") from None
-            self._checked.add(scheme)
-        key = (scheme, version)
-        if key not in self._known:
-            try:
-                self._known[key] = compare_versions(version, self._version, scheme) < 0
-            except VersionError:
-                self._known[key] = False  # the stored version cannot be ordered
-        return self._known[key]
+    return below
 
 
 def software_search(
@@ -250,14 +240,14 @@ def software_search(
         raise VersionError("empty version")
     if not device_ids:
         return []
-    matches, pattern = name_match(name)
+    pattern = name_pattern(name)
     rows = cur.execute(
         "SELECT device_id, subject, key, name, version, attrs FROM inventory_items "  # noqa: S608
-        f"WHERE kind = 'package' AND list_contains(?, device_id) AND {matches} "
+        f"WHERE kind = 'package' AND list_contains(?, device_id) AND {ilike('name', pattern)} "
         "ORDER BY device_id, subject, lower(name), key",
         [sorted(set(device_ids)), pattern],
     ).fetchall()
-    below = None if below_version is None else _Below(below_version)
+    below = None if below_version is None else _below(below_version)
     hits: list[SoftwareHit] = []
     for row in rows:
         hit = _hit(row)
